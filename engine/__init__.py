@@ -1,0 +1,1 @@
+"""Formwork: a metadata-driven configurable forms engine."""

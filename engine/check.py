@@ -1,0 +1,139 @@
+"""Check every loaded file against the metadata schema, in words an admin can act on."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Iterator
+
+import jsonschema
+import jsonschema_rs
+from jsonschema.exceptions import ValidationError, best_match
+
+from engine import metaschema
+from engine.errors import Problem, did_you_mean
+from engine.loader import Document, Path_, Project
+from engine.types import SPELLINGS
+
+_TYPE_WORDS = {
+    "string": "text",
+    "integer": "a whole number",
+    "number": "a number",
+    "boolean": "true or false",
+    "object": "a mapping of keys",
+    "array": "a list",
+}
+
+
+@functools.cache
+def _validators(kind: str) -> tuple[jsonschema_rs.Validator, jsonschema.Draft202012Validator]:
+    """A fast validator to pass good files quickly and a thorough one to word errors."""
+    schema = {"$ref": f"#/$defs/{kind}", "$defs": metaschema.shipped()["$defs"]}
+    return jsonschema_rs.validator_for(schema), jsonschema.Draft202012Validator(schema)
+
+
+def check_project(project: Project) -> list[Problem]:
+    """Schema problems of every file of the project."""
+    problems = []
+    if project.groups:
+        problems += check_document(project.groups, "groups_file")
+    for document in project.entities.values():
+        problems += check_document(document, "entity_file")
+    for tenant in project.tenants.values():
+        if tenant.document:
+            problems += check_document(tenant.document, "tenant_file")
+        for document in tenant.entities.values():
+            kind = "customize_file" if "customize" in document.data else "entity_file"
+            problems += check_document(document, kind)
+    return problems
+
+
+def check_document(document: Document, kind: str) -> list[Problem]:
+    """Problems of one file against the schema of its kind (`entity_file`, …)."""
+    fast, thorough = _validators(kind)
+    if fast.is_valid(document.data):
+        return []
+    return [
+        problem
+        for error in thorough.iter_errors(document.data)
+        for problem in _explain(document, error)
+    ]
+
+
+def located(document: Document, path: Path_, message: str) -> Problem:
+    """A problem at `path` of a document, named the way an admin reads it."""
+    return Problem(document.file, document.line_of(path), readable_path(document, path), message)
+
+
+def readable_path(document: Document, path: Path_) -> str:
+    """`customer.credit_limit.input_type` for fields[7].input_type of customer.yaml."""
+    data = document.data
+    owner = data.get("entity") or data.get("customize") or data.get("tenant")
+    parts = [str(owner)] if isinstance(owner, str) else []
+    node = data
+    for index, part in enumerate(path):
+        child = node[part] if _has(node, part) else None
+        if path[index - 1 : index] in (("fields",), ("add_fields",)) and isinstance(part, int):
+            name = child.get("name") if isinstance(child, dict) else None
+            parts[-1:] = [name if isinstance(name, str) else f"{parts[-1]}[{part}]"]
+        else:
+            parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+        node = child
+    return ".".join(parts).replace(".[", "[")
+
+
+def _has(node: object, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
+
+
+def _explain(document: Document, error: ValidationError) -> Iterator[Problem]:
+    path = tuple(error.absolute_path)
+    value, expected = error.instance, error.validator_value
+    if "propertyNames" in error.schema_path:
+        path = (*path, value)
+    keyword = error.validator
+    if keyword == "additionalProperties":
+        allowed = error.schema.get("properties", {})
+        for key in value:
+            if key not in allowed:
+                hint = did_you_mean(key, allowed)
+                yield located(document, (*path, key), f"unknown key '{key}'{hint}")
+        return
+    if keyword == "required":
+        for key in expected:
+            if key not in value:
+                yield located(document, path, f"missing required key '{key}'")
+        return
+    if keyword == "anyOf":
+        yield from _explain(document, best_match(error.context))
+        return
+    yield located(document, path, _message(keyword, value, expected))
+
+
+def _message(keyword: str, value: object, expected: object) -> str:
+    if keyword == "type":
+        wanted = expected if isinstance(expected, list) else [expected]
+        words = " or ".join(_TYPE_WORDS.get(t, t) for t in wanted if t != "null")
+        return f"expected {words}, got {value!r}"
+    if keyword == "enum" and expected == list(SPELLINGS):
+        return f"unknown input type {value!r}{did_you_mean(value, SPELLINGS)}"
+    if keyword == "enum":
+        choices = ", ".join(str(c) for c in expected)
+        return f"{value!r} is not one of: {choices}{did_you_mean(value, map(str, expected))}"
+    if keyword == "pattern" and expected == metaschema.IDENTIFIER:
+        return (
+            f"{value!r} is not an identifier: use lower-case letters, digits and _, "
+            "starting with a letter"
+        )
+    if keyword == "pattern" and expected == metaschema.GROUP_CODE:
+        return f"{value!r} is not a group code: use upper-case letters, digits and _"
+    return {
+        "maxLength": f"{value!r} is longer than {expected} characters",
+        "minLength": "must not be empty",
+        "minimum": f"{value!r} is below the minimum, {expected}",
+        "maximum": f"{value!r} is above the maximum, {expected}",
+        "minItems": f"must list at least {expected} item(s)",
+        "minProperties": "must not be empty",
+        "const": f"{value!r} must be {expected!r}",
+    }.get(keyword, f"{value!r} is not valid here ({keyword})")

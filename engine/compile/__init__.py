@@ -1,0 +1,1 @@
+"""Compilers: pure functions from specs to one artifact each."""

@@ -1,0 +1,92 @@
+"""Compile an entity into a form layout: groups in order, fields by sequence, a widget each.
+
+The layout is plain data, so templates and tests read it alike. A constraint
+declared once in YAML shows up here as the HTML attribute that enforces it in the
+browser, as it shows up in the JSON Schema and the database column.
+"""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+from engine.spec import EntitySpec, FieldSpec
+from engine.types import TYPES
+
+
+def html_attributes(field: FieldSpec) -> dict[str, Any]:
+    """The HTML attributes that state the field's constraints."""
+    attrs: dict[str, Any] = {}
+    if field.required and not field.visible_if:
+        attrs["required"] = True
+    if field.max_length is not None and field.input_type != "lines":
+        attrs["maxlength"] = field.max_length
+    if field.min_length is not None:
+        attrs["minlength"] = field.min_length
+    if field.min is not None:
+        attrs["min"] = field.min
+    if field.max is not None:
+        attrs["max"] = field.max
+    if field.pattern is not None:
+        attrs["pattern"] = field.pattern
+    if TYPES[field.input_type].numeric:
+        places = field.precision or 0
+        attrs["step"] = "1" if places == 0 else str(Decimal(1).scaleb(-places))
+    if field.placeholder:
+        attrs["placeholder"] = field.placeholder
+    if field.read_only:
+        attrs["readonly"] = True
+    return attrs
+
+
+def _field_entry(field: FieldSpec) -> dict[str, Any]:
+    entry: dict[str, Any] = {
+        "name": field.name,
+        "label": field.label,
+        "input_type": field.input_type,
+        "widget": TYPES[field.input_type].widget,
+        "required": field.required,
+        "read_only": field.read_only,
+        "set_once": field.set_once,
+        "help": field.help,
+        "attrs": html_attributes(field),
+    }
+    if field.options:
+        entry["options"] = [{"value": o.value, "label": o.label} for o in field.options]
+    if field.lookup:
+        entry["lookup"] = {
+            "entity": field.lookup.entity,
+            "show": field.lookup.show,
+            "fetch": dict(field.lookup.fetch),
+        }
+    if field.lines:
+        entry["lines"] = {"entity": field.lines.entity, "link": field.lines.link}
+    for key in ("visible_if", "required_if"):
+        rule = getattr(field, key)
+        if rule:
+            entry[key] = rule.tree
+    return entry
+
+
+def build_layout(entity: EntitySpec) -> dict[str, Any]:
+    """The form of an entity: its groups in order, each with its visible fields by sequence."""
+    positions = {field.name: index for index, field in enumerate(entity.fields)}
+    shown = sorted(
+        (f for f in entity.fields if not f.hidden),
+        key=lambda f: (f.sequence, positions[f.name]),
+    )
+    groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
+    layout_groups = []
+    for group in groups:
+        fields = [_field_entry(f) for f in shown if f.group == group.code]
+        if fields:
+            layout_groups.append(
+                {"code": group.code, "label": group.label, "layout": group.layout, "fields": fields}
+            )
+    return {
+        "entity": entity.name,
+        "label": entity.label,
+        "plural": entity.plural,
+        "title_field": entity.title_field,
+        "groups": layout_groups,
+    }

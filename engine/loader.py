@@ -1,0 +1,180 @@
+"""Load metadata YAML strictly: plain data plus the line every value came from.
+
+PyYAML's own loaders forget positions and let a repeated key silently win, so we
+compose the node graph and build the data ourselves.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from engine.errors import Problem
+
+Path_ = tuple[str | int, ...]
+
+_Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+
+
+@dataclass(frozen=True)
+class Document:
+    """One YAML file as plain data, with the line of every key and list item."""
+
+    file: str
+    data: Any
+    lines: dict[Path_, int]
+
+    def line_of(self, path: Path_) -> int:
+        """The line of `path`, or of its nearest ancestor that was written."""
+        for end in range(len(path), -1, -1):
+            line = self.lines.get(tuple(path[:end]))
+            if line is not None:
+                return line
+        return 1
+
+
+@dataclass
+class TenantFiles:
+    """A tenant's directory: its tenant.yaml and its entity files."""
+
+    document: Document | None
+    entities: dict[str, Document] = field(default_factory=dict)
+
+
+@dataclass
+class Project:
+    """Every metadata file of one metadata directory, loaded."""
+
+    root: str
+    groups: Document | None
+    entities: dict[str, Document]
+    tenants: dict[str, TenantFiles]
+
+
+class _Builder:
+    """Turns a composed node graph into plain data, noting lines and duplicates."""
+
+    def __init__(self, file: str) -> None:
+        self.file = file
+        self.lines: dict[Path_, int] = {}
+        self.problems: list[Problem] = []
+        self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_) -> Any:
+        self.lines.setdefault(path, node.start_mark.line + 1)
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+        if node.tag == _TIMESTAMP:  # dates stay text: their meaning depends on the field
+            return node.value
+        return self._scalars.construct_object(node)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = (
+                self._scalars.construct_object(key_node)
+                if key_node.tag != _TIMESTAMP
+                else (key_node.value)
+            )
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | float | bool) or key is None:
+                self._problem(line, path, "a key must be a plain word")
+                continue
+            key = str(key)
+            if key in result:
+                first = self.lines[(*path, key)]
+                self._problem(line, path, f"duplicate key '{key}' (first written on line {first})")
+                continue
+            self.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key))
+        return result
+
+    def _problem(self, line: int, path: Path_, message: str) -> None:
+        self.problems.append(Problem(self.file, line, dotted(path), message))
+
+
+def dotted(path: Path_) -> str:
+    """A path as people read it: fields[3].label."""
+    text = ""
+    for part in path:
+        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
+    return text
+
+
+def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
+    """Parse one file's text; a document only when it is usable."""
+    problems = [
+        Problem(file, number, "", "tab character; indent and separate with spaces")
+        for number, line in enumerate(text.splitlines(), start=1)
+        if "\t" in line
+    ]
+    try:
+        node = yaml.compose(text, Loader=_Loader)
+    except yaml.MarkedYAMLError as error:
+        mark = error.problem_mark or error.context_mark
+        line = mark.line + 1 if mark else 1
+        problems.append(Problem(file, line, "", f"YAML syntax error: {error.problem}"))
+        return None, problems
+    except yaml.YAMLError as error:
+        problems.append(Problem(file, 1, "", f"YAML syntax error: {error}"))
+        return None, problems
+    if node is None:
+        return None, [*problems, Problem(file, 1, "", "the file is empty")]
+    builder = _Builder(file)
+    data = builder.build(node, ())
+    problems += builder.problems
+    if not isinstance(data, dict):
+        problems.append(Problem(file, 1, "", "the file must hold a mapping of keys"))
+        return None, problems
+    return Document(file, data, builder.lines), problems
+
+
+def load_file(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]]:
+    """Read and parse one file, naming it `shown_as` in every problem."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except UnicodeDecodeError as error:
+        return None, [Problem(shown_as, 1, "", f"not UTF-8 text ({error.reason})")]
+    return load_text(text, shown_as)
+
+
+def load_project(root: str | os.PathLike) -> tuple[Project, list[Problem]]:
+    """Load every metadata file under `root`; problems of all files at once."""
+    base = Path(root)
+    problems: list[Problem] = []
+
+    def load(path: Path) -> Document | None:
+        document, found = load_file(path, str(Path(root) / path.relative_to(base)))
+        problems.extend(found)
+        return document
+
+    def load_dir(directory: Path) -> dict[str, Document]:
+        loaded = {path.stem: load(path) for path in _yaml_files(directory)}
+        return {name: doc for name, doc in loaded.items() if doc is not None}
+
+    groups_file = base / "groups.yaml"
+    groups = load(groups_file) if groups_file.is_file() else None
+    tenants = {}
+    tenants_dir = base / "tenants"
+    for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir()):
+        tenant_file = directory / "tenant.yaml"
+        document = load(tenant_file) if tenant_file.is_file() else None
+        if not tenant_file.is_file():
+            shown = str(Path(root) / tenant_file.relative_to(base))
+            problems.append(Problem(shown, 1, "", "missing: every tenant needs a tenant.yaml"))
+        tenants[directory.name] = TenantFiles(document, load_dir(directory / "entities"))
+    project = Project(str(root), groups, load_dir(base / "entities"), tenants)
+    return project, problems
+
+
+def _yaml_files(directory: Path) -> list[Path]:
+    if not directory.is_dir():
+        return []
+    return sorted([*directory.glob("*.yaml"), *directory.glob("*.yml")])

@@ -1,0 +1,77 @@
+"""The compiled tenants: every artifact of every tenant × entity, built once.
+
+A Registry is immutable; reloading metadata builds a new one and swaps it whole.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from engine.compile.layout import build_layout
+from engine.compile.models import build_model
+from engine.compile.validator import RecordValidator
+from engine.errors import UnknownName, did_you_mean
+from engine.resolve import load_and_resolve
+from engine.spec import EntitySpec, TenantSpec
+
+
+@dataclass(frozen=True)
+class CompiledEntity:
+    spec: EntitySpec
+    validator: RecordValidator
+    model: type[peewee.Model]
+    layout: dict[str, Any]
+
+    @property
+    def schema(self) -> dict:
+        return self.validator.schema
+
+
+@dataclass(frozen=True)
+class CompiledTenant:
+    spec: TenantSpec
+    database: peewee.DatabaseProxy  # bound to the tenant's database by the storage layer
+    entities: Mapping[str, CompiledEntity]
+
+    def entity(self, name: str) -> CompiledEntity:
+        if name not in self.entities:
+            hint = did_you_mean(name, self.entities)
+            raise UnknownName(f"tenant '{self.spec.name}' has no entity '{name}'{hint}")
+        return self.entities[name]
+
+
+@dataclass(frozen=True)
+class Registry:
+    root: str
+    tenants: Mapping[str, CompiledTenant]
+
+    def tenant(self, name: str) -> CompiledTenant:
+        if name not in self.tenants:
+            hint = did_you_mean(name, self.tenants)
+            raise UnknownName(f"there is no tenant '{name}'{hint}")
+        return self.tenants[name]
+
+
+def compile_tenant(spec: TenantSpec) -> CompiledTenant:
+    """Every artifact of one tenant."""
+    database = peewee.DatabaseProxy()
+    entities = {
+        name: CompiledEntity(
+            entity,
+            RecordValidator(spec, entity),
+            build_model(entity, database),
+            build_layout(entity),
+        )
+        for name, entity in spec.entities.items()
+    }
+    return CompiledTenant(spec, database, entities)
+
+
+def build_registry(root: str) -> Registry:
+    """Load, check, resolve and compile a metadata directory; MetadataError if it is wrong."""
+    tenants = load_and_resolve(root)
+    return Registry(root, {name: compile_tenant(spec) for name, spec in tenants.items()})

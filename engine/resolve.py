@@ -1,0 +1,432 @@
+"""Resolve: base entities plus a tenant's files → one TenantSpec, with provenance.
+
+Merging works on drafts (plain dicts with the Source of every property); the
+checks that need the merged view run on the drafts (engine.semantics); only a
+problem-free tenant is frozen into specs.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from engine import conditions, semantics
+from engine.check import check_project
+from engine.errors import MetadataError, Problem, Source, did_you_mean
+from engine.loader import Document, Project, load_project
+from engine.spec import (
+    Action,
+    EntitySpec,
+    FieldSpec,
+    GroupSpec,
+    Lines,
+    Lookup,
+    Numbering,
+    Option,
+    Rule,
+    State,
+    Statuses,
+    TenantSpec,
+)
+from engine.types import TYPES, canonical
+
+ENTITY_KEYS = (
+    "label",
+    "plural",
+    "title_field",
+    "numbering",
+    "statuses",
+    "delete",
+    "unique_together",
+)
+SYSTEM_TYPES = {
+    "id": "integer",
+    "status": "select",
+    "rev_number": "integer",
+    "created_by": "text",
+    "creation_date": "datetime",
+    "last_updated_by": "text",
+    "last_update_date": "datetime",
+    "active": "switch",
+    "deleted": "switch",
+}
+
+
+@dataclass
+class Draft:
+    """Properties as merged so far, each with the place it was written."""
+
+    props: dict[str, Any] = field(default_factory=dict)
+    origins: dict[str, Source] = field(default_factory=dict)
+    where: Source | None = None
+    custom: bool = False
+
+    def set(self, key: str, value: Any, source: Source) -> None:
+        self.props[key] = value
+        self.origins[key] = source
+
+    def clone(self) -> Draft:
+        """A copy whose properties can change without touching this one's."""
+        return Draft(dict(self.props), dict(self.origins), self.where, self.custom)
+
+
+@dataclass
+class EntityDraft(Draft):
+    name: str = ""
+    fields: dict[str, Draft] = field(default_factory=dict)
+    lines: dict[str, Draft] = field(default_factory=dict)
+    group_layers: list[tuple[dict, Document, tuple]] = field(default_factory=list)
+    groups: dict[str, Draft] = field(default_factory=dict)
+
+    def clone(self) -> EntityDraft:
+        # YAML values are never mutated, so copying the mappings of drafts suffices
+        return EntityDraft(
+            dict(self.props),
+            dict(self.origins),
+            self.where,
+            self.custom,
+            self.name,
+            {n: f.clone() for n, f in self.fields.items()},
+            {n: line.clone() for n, line in self.lines.items()},
+            list(self.group_layers),
+        )
+
+
+def _clone_all(drafts: dict[str, EntityDraft]) -> dict[str, EntityDraft]:
+    return {name: draft.clone() for name, draft in drafts.items()}
+
+
+def _source(document: Document, *path: str | int) -> Source:
+    return Source(document.file, document.line_of(path))
+
+
+def _merge_layer(target: Draft, values: dict, document: Document, path: tuple) -> None:
+    for key, value in values.items():
+        target.set(key, value, _source(document, *path, key))
+
+
+class _Resolver:
+    def __init__(self, project: Project) -> None:
+        self.project = project
+        self.problems: list[Problem] = []
+
+    def problem(self, source: Source, path: str, message: str) -> None:
+        self.problems.append(Problem(source.file, source.line, path, message))
+
+    # drafts from documents
+
+    def entity_draft(self, document: Document, custom: bool) -> EntityDraft:
+        data = document.data
+        draft = EntityDraft(name=data["entity"], custom=custom, where=_source(document, "entity"))
+        self._expect_file_name(document, "entity")
+        for key in ENTITY_KEYS:
+            if key in data:
+                draft.set(key, data[key], _source(document, key))
+        self._merge_lines(draft, document)
+        draft.group_layers.append((data.get("groups", {}), document, ("groups",)))
+        for index, values in enumerate(data["fields"]):
+            self._add_field(draft, document, ("fields", index), values, custom)
+        return draft
+
+    def customize(self, draft: EntityDraft, document: Document) -> None:
+        data = document.data
+        draft.origins.setdefault("customized", _source(document, "customize"))
+        for key in ENTITY_KEYS:
+            if key in data:
+                draft.set(key, data[key], _source(document, key))
+        self._merge_lines(draft, document)
+        draft.group_layers.append((data.get("groups", {}), document, ("groups",)))
+        for index, values in enumerate(data.get("fields", [])):
+            name = values["name"]
+            target = draft.fields.get(name)
+            if target is None:
+                hint = did_you_mean(name, draft.fields)
+                self.problem(
+                    _source(document, "fields", index, "name"),
+                    f"{draft.name}.{name}",
+                    f"'{draft.name}' has no field '{name}' to customize{hint}; "
+                    "declare a new field under add_fields",
+                )
+                continue
+            rest = {k: v for k, v in values.items() if k != "name"}
+            _merge_layer(target, rest, document, ("fields", index))
+        for index, values in enumerate(data.get("add_fields", [])):
+            self._add_field(draft, document, ("add_fields", index), values, custom=True)
+
+    def _add_field(
+        self, draft: EntityDraft, document: Document, path: tuple, values: dict, custom: bool
+    ) -> None:
+        name = values["name"]
+        where = _source(document, *path, "name")
+        existing = draft.fields.get(name)
+        if existing is not None and custom and not existing.custom and not draft.custom:
+            self.problem(
+                where,
+                f"{draft.name}.{name}",
+                f"'{name}' is already a field of the base entity '{draft.name}'; "
+                "change it under fields: instead of adding it again",
+            )
+            return
+        if existing is not None:
+            self.problem(
+                where,
+                f"{draft.name}.{name}",
+                f"duplicate field '{name}' (first declared at {existing.where})",
+            )
+            return
+        field_draft = Draft(where=where, custom=custom)
+        _merge_layer(field_draft, values, document, path)
+        draft.fields[name] = field_draft
+
+    def _merge_lines(self, draft: EntityDraft, document: Document) -> None:
+        for name, values in document.data.get("lines", {}).items():
+            if name not in draft.lines:
+                draft.lines[name] = Draft(where=_source(document, "lines", name))
+            _merge_layer(draft.lines[name], values, document, ("lines", name))
+
+    def _expect_file_name(self, document: Document, key: str) -> None:
+        name, parts = document.data[key], Path(document.file).parts
+        # a tenant is named by its directory, an entity by its file
+        expected, what = (
+            (parts[-2], "directory") if key == "tenant" else (Path(document.file).stem, "file")
+        )
+        if name != expected:
+            self.problem(
+                _source(document, key),
+                name,
+                f"{key} '{name}' must match its {what} name '{expected}'",
+            )
+
+    # groups
+
+    def groups(self, layers: list[tuple[dict, Document, tuple]], owner: str) -> dict[str, Draft]:
+        merged: dict[str, Draft] = {}
+        for values, document, path in layers:
+            for code, group in values.items():
+                if code not in merged:
+                    merged[code] = Draft(where=_source(document, *path, code))
+                    missing = [k for k in ("label", "order") if k not in group]
+                    if missing:
+                        self.problem(
+                            _source(document, *path, code),
+                            f"{owner}.groups.{code}",
+                            f"new group '{code}' needs {' and '.join(missing)}",
+                        )
+                _merge_layer(merged[code], group, document, (*path, code))
+        return merged
+
+    # tenants
+
+    def base_drafts(self) -> dict[str, EntityDraft]:
+        return {
+            name: self.entity_draft(document, custom=False)
+            for name, document in self.project.entities.items()
+        }
+
+    def tenant(self, name: str, base: dict[str, EntityDraft]) -> TenantSpec | None:
+        files = self.project.tenants[name]
+        drafts = _clone_all(base)
+        tenant_data = files.document.data if files.document else {}
+        if files.document:
+            self._expect_file_name(files.document, "tenant")
+        for document in files.entities.values():
+            self._apply_tenant_file(drafts, document)
+        tenant_layer = (tenant_data.get("groups", {}), files.document, ("groups",))
+        settings = tenant_data.get("settings", {})
+        return self.finish(name, tenant_data.get("label", name), settings, drafts, tenant_layer)
+
+    def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
+        if "customize" in document.data:
+            self._expect_file_name(document, "customize")
+            target = document.data["customize"]
+            if target in drafts and not drafts[target].custom:
+                self.customize(drafts[target], document)
+                return
+            hint = did_you_mean(target, [n for n, d in drafts.items() if not d.custom])
+            self.problem(
+                _source(document, "customize"),
+                target,
+                f"there is no base entity '{target}' to customize{hint}",
+            )
+            return
+        name = document.data["entity"]
+        if name in drafts:
+            self.problem(
+                _source(document, "entity"),
+                name,
+                f"'{name}' is a base entity; start the file with 'customize: {name}' to change it",
+            )
+            return
+        drafts[name] = self.entity_draft(document, custom=True)
+
+    def finish(
+        self,
+        name: str,
+        label: str,
+        settings: dict | None,
+        drafts: dict[str, EntityDraft],
+        tenant_layer: tuple | None,
+    ) -> TenantSpec | None:
+        before = len(self.problems)
+        global_layer = (
+            [(self.project.groups.data["groups"], self.project.groups, ("groups",))]
+            if self.project.groups
+            else []
+        )
+        for draft in drafts.values():
+            layers = [*global_layer, draft.group_layers[0]]
+            if tenant_layer and tenant_layer[1] is not None:
+                layers.append(tenant_layer)
+            layers += draft.group_layers[1:]
+            draft.groups = self.groups(layers, draft.name)
+        context = semantics.Context(drafts, settings, self.problem)
+        for draft in drafts.values():
+            semantics.check_entity(draft, context)
+        if len(self.problems) > before:
+            return None
+        entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
+        return TenantSpec(name, label, dict(settings or {}), entities)
+
+
+def resolve(project: Project) -> dict[str, TenantSpec]:
+    """Every tenant of a loaded project, or MetadataError with every problem found."""
+    resolver = _Resolver(project)
+    resolver.problems += check_project(project)
+    _mark_broken(project, resolver.problems)
+    base = resolver.base_drafts()
+    resolver.finish("base", "Base", None, _clone_all(base), None)
+    tenants = {name: resolver.tenant(name, base) for name in project.tenants}
+    if resolver.problems:
+        raise MetadataError(resolver.problems)
+    return {name: spec for name, spec in tenants.items() if spec is not None}
+
+
+def load_and_resolve(root: str) -> dict[str, TenantSpec]:
+    """Load, check and resolve a metadata directory in one call."""
+    project, problems = load_project(root)
+    try:
+        tenants = resolve(project)
+    except MetadataError as error:
+        raise MetadataError([*problems, *error.problems]) from None
+    if problems:
+        raise MetadataError(problems)
+    return tenants
+
+
+def _mark_broken(project: Project, problems: list[Problem]) -> None:
+    """Leave files that failed the schema out of resolving; their problems are reported."""
+    broken = {p.file for p in problems}
+    project.entities = {n: d for n, d in project.entities.items() if d.file not in broken}
+    if project.groups and project.groups.file in broken:
+        project.groups = None
+    for tenant in project.tenants.values():
+        if tenant.document and tenant.document.file in broken:
+            tenant.document = None
+        tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
+
+
+# freezing drafts into specs
+
+
+def _freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntitySpec:
+    props = draft.props
+    fields = [_freeze_field(f, n, draft, drafts) for n, f in draft.fields.items()]
+    fields += [_freeze_lines(n, line) for n, line in draft.lines.items()]
+    groups = {
+        code: GroupSpec(
+            code,
+            g.props["label"],
+            g.props["order"],
+            g.props.get("layout", "section"),
+            dict(g.origins),
+        )
+        for code, g in draft.groups.items()
+    }
+    numbering = props.get("numbering")
+    return EntitySpec(
+        name=draft.name,
+        label=props["label"],
+        plural=props["plural"],
+        fields=tuple(fields),
+        groups=groups,
+        title_field=props.get("title_field"),
+        numbering=Numbering(**numbering) if numbering else None,
+        statuses=_freeze_statuses(props.get("statuses")),
+        delete=props.get("delete", "when_unreferenced"),
+        unique_together=tuple(tuple(names) for names in props.get("unique_together", ())),
+        custom=draft.custom,
+        origins=dict(draft.origins),
+    )
+
+
+def _freeze_statuses(values: dict | None) -> Statuses | None:
+    if not values:
+        return None
+    states = {
+        name: State(name, state["label"], _locked(state.get("locked", ())))
+        for name, state in values["states"].items()
+    }
+    actions = {
+        name: Action(
+            name,
+            action.get("label", name.replace("_", " ").capitalize()),
+            tuple(action["from"]),
+            action["to"],
+        )
+        for name, action in values.get("actions", {}).items()
+    }
+    return Statuses(values["initial"], states, actions)
+
+
+def _locked(value: list | str) -> tuple[str, ...] | str:
+    return value if value == "all" else tuple(value)
+
+
+def _freeze_lines(name: str, line: Draft) -> FieldSpec:
+    props = line.props
+    return FieldSpec(
+        name=name,
+        sequence=props["sequence"],
+        label=props["label"],
+        input_type="lines",
+        group=props["group"],
+        origins=dict(line.origins),
+        lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
+    )
+
+
+def _freeze_field(
+    draft: Draft, name: str, entity: EntityDraft, drafts: dict[str, EntityDraft]
+) -> FieldSpec:
+    props = dict(draft.props)
+    props.pop("name", None)
+    if "system" in props:
+        props["input_type"] = SYSTEM_TYPES[props["system"]]
+        props["read_only"] = True
+        if props["system"] == "status":
+            states = entity.props["statuses"]["states"]
+            props["options"] = [{"value": k, "label": v["label"]} for k, v in states.items()]
+    row = TYPES[canonical(props["input_type"])]
+    props["input_type"] = row.name
+    props.setdefault("max_length", row.default_max_length)
+    props.setdefault("precision", row.default_precision)
+    props["options"] = tuple(_option(o) for o in props.get("options", ()))
+    if "lookup" in props:
+        props["lookup"] = _lookup(props["lookup"], drafts)
+    for key in ("visible_if", "required_if"):
+        if key in props:
+            props[key] = Rule(props[key], conditions.parse(props[key]))
+    return FieldSpec(name=name, custom=draft.custom, origins=dict(draft.origins), **props)
+
+
+def _option(value: Any) -> Option:
+    if isinstance(value, dict):
+        return Option(value["value"], value.get("label", str(value["value"])))
+    return Option(value, str(value))
+
+
+def _lookup(values: dict, drafts: dict[str, EntityDraft]) -> Lookup:
+    target = drafts[values["entity"]]
+    show = values.get("show") or target.props.get("title_field") or "id"
+    return Lookup(values["entity"], show, dict(values.get("fetch", {})))

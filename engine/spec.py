@@ -1,0 +1,170 @@
+"""The resolved metadata: immutable specs, one tenant's view of every entity.
+
+Every spec keeps `origins`: for each property that was written in YAML, the
+file:line it came from (base file, or the tenant's file when the tenant changed it).
+Properties absent from `origins` hold their default.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from engine.errors import Source
+
+
+@dataclass(frozen=True)
+class Option:
+    value: str | int
+    label: str
+
+
+@dataclass(frozen=True)
+class Lookup:
+    entity: str
+    show: str
+    fetch: Mapping[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Lines:
+    """Child records of another entity edited inside this one."""
+
+    entity: str
+    link: str
+    min_rows: int | None = None
+    max_rows: int | None = None
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A condition as written and as parsed (see engine.conditions)."""
+
+    text: str
+    tree: list
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    name: str
+    sequence: int
+    label: str
+    input_type: str
+    group: str
+    required: bool = False
+    unique: bool = False
+    default: Any = None
+    help: str | None = None
+    placeholder: str | None = None
+    options: tuple[Option, ...] = ()
+    lookup: Lookup | None = None
+    lines: Lines | None = None
+    min: float | None = None
+    max: float | None = None
+    min_length: int | None = None
+    max_length: int | None = None
+    pattern: str | None = None
+    precision: int | None = None
+    read_only: bool = False
+    hidden: bool = False
+    set_once: bool = False
+    copy: bool = True
+    searchable: bool = False
+    in_list: bool = False
+    index: bool = False
+    visible_if: Rule | None = None
+    required_if: Rule | None = None
+    renamed_from: str | None = None
+    system: str | None = None
+    custom: bool = False  # added by the tenant, not in the base entity
+    origins: Mapping[str, Source] = field(default_factory=dict)
+
+    @property
+    def stored(self) -> bool:
+        """Whether the field is a column of its own (lines live in the child table)."""
+        return self.lines is None and self.system is None
+
+
+@dataclass(frozen=True)
+class GroupSpec:
+    code: str
+    label: str
+    order: int
+    layout: str = "section"
+    origins: Mapping[str, Source] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Numbering:
+    field: str
+    pattern: str
+
+
+@dataclass(frozen=True)
+class State:
+    name: str
+    label: str
+    locked: tuple[str, ...] | str = ()  # field names, or "all"
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    target: str
+
+
+@dataclass(frozen=True)
+class Statuses:
+    initial: str
+    states: Mapping[str, State]
+    actions: Mapping[str, Action]
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    name: str
+    label: str
+    plural: str
+    fields: tuple[FieldSpec, ...]
+    groups: Mapping[str, GroupSpec]
+    title_field: str | None = None
+    numbering: Numbering | None = None
+    statuses: Statuses | None = None
+    delete: str = "when_unreferenced"
+    unique_together: tuple[tuple[str, ...], ...] = ()
+    custom: bool = False  # an entity of the tenant's own
+    origins: Mapping[str, Source] = field(default_factory=dict)
+
+    def field(self, name: str) -> FieldSpec:
+        return next(f for f in self.fields if f.name == name)
+
+    @property
+    def system_columns(self) -> tuple[str, ...]:
+        """The engine's own columns of this entity, in table order."""
+        columns = ["id"]
+        if self.statuses:
+            columns.append("status")
+        if self.delete == "never":
+            columns.append("active")
+        if self.delete == "soft":
+            columns.append("deleted")
+        return (
+            *columns,
+            "rev_number",
+            "created_by",
+            "creation_date",
+            "last_updated_by",
+            "last_update_date",
+        )
+
+
+@dataclass(frozen=True)
+class TenantSpec:
+    name: str
+    label: str
+    settings: Mapping[str, Any]
+    entities: Mapping[str, EntitySpec]
+    origins: Mapping[str, Source] = field(default_factory=dict)
