@@ -65,7 +65,7 @@ def located(document: Document, path: Path_, message: str) -> Problem:
 
 
 def readable_path(document: Document, path: Path_) -> str:
-    """`customer.credit_limit.input_type` for fields[7].input_type of customer.yaml."""
+    """`invoice.total.input_type` for fields[7].input_type of invoice.yaml."""
     data = document.data
     owner = data.get("entity") or data.get("customize") or data.get("tenant")
     parts = [str(owner)] if isinstance(owner, str) else []

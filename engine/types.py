@@ -188,7 +188,7 @@ _ROWS = [
     ),
     _row(
         "email",
-        expects="an e-mail address such as name@example.com",
+        expects="an e-mail such as name@example.com",
         schema=_text_schema(EMAIL_PATTERN),
         keys=TEXT_KEYS,
         column=_char(254),
@@ -204,7 +204,7 @@ _ROWS = [
     ),
     _row(
         "url",
-        expects="a web address starting with http:// or https://",
+        expects="a link starting with http:// or https://",
         schema=_text_schema(URL_PATTERN),
         keys=TEXT_KEYS,
         column=_char(2048),

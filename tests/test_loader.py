@@ -1,0 +1,84 @@
+from pathlib import Path
+
+from engine.loader import load_project, load_text
+
+
+def test_values_keep_the_line_they_were_written_on():
+    text = "entity: a\nfields:\n  - name: x\n    label: X\n  - {name: y, label: Y}\n"
+    document, problems = load_text(text, "a.yaml")
+    assert problems == []
+    assert document.data["fields"][1] == {"name": "y", "label": "Y"}
+    assert document.line_of(("fields", 0, "label")) == 4
+    assert document.line_of(("fields", 1, "label")) == 5
+    # a path that was never written falls back to its nearest written ancestor
+    assert document.line_of(("fields", 1, "missing", "deeper")) == 5
+
+
+def test_duplicate_key_is_an_error_naming_both_lines():
+    _, problems = load_text("entity: a\nlabel: A\nlabel: B\n", "a.yaml")
+    assert [str(p) for p in problems] == [
+        "a.yaml:3: duplicate key 'label' (first written on line 2)"
+    ]
+
+
+def test_duplicate_key_inside_a_list_item_is_located():
+    text = "fields:\n  - name: x\n    name: y\n"
+    _, problems = load_text(text, "a.yaml")
+    assert [str(p) for p in problems] == [
+        "a.yaml:3: fields[0]: duplicate key 'name' (first written on line 2)"
+    ]
+
+
+def test_tab_is_an_error_on_its_line():
+    _, problems = load_text("entity: a\nlabel:\tA\n", "a.yaml")
+    assert [str(p) for p in problems] == [
+        "a.yaml:2: tab character; indent and separate with spaces"
+    ]
+
+
+def test_syntax_error_names_the_line_and_keeps_going_without_a_traceback():
+    document, problems = load_text("entity: a\nfields: [x, y\n", "a.yaml")
+    assert document is None
+    assert len(problems) == 1
+    assert problems[0].message.startswith("YAML syntax error")
+
+
+def test_empty_file_and_a_file_that_is_not_a_mapping():
+    assert [p.message for p in load_text("", "a.yaml")[1]] == ["the file is empty"]
+    assert [p.message for p in load_text("- a\n- b\n", "a.yaml")[1]] == [
+        "the file must hold a mapping of keys"
+    ]
+
+
+def test_dates_stay_text_so_the_field_type_decides_their_meaning():
+    document, _ = load_text("default: 2024-01-31\n", "a.yaml")
+    assert document.data["default"] == "2024-01-31"
+
+
+def test_non_utf8_file_is_reported(tmp_path: Path):
+    (tmp_path / "entities").mkdir()
+    (tmp_path / "entities" / "a.yaml").write_bytes(b"label: caf\xe9\n")
+    _, problems = load_project(tmp_path)
+    assert problems and "not UTF-8" in problems[0].message
+
+
+def test_project_layout_is_found(tree):
+    root = tree(
+        {
+            "entities/a.yaml": "entity: a\n",
+            "tenants/t1/tenant.yaml": "tenant: t1\n",
+            "tenants/t1/entities/b.yaml": "entity: b\n",
+        }
+    )
+    project, problems = load_project(root)
+    assert problems == []
+    assert list(project.entities) == ["a"]
+    assert list(project.tenants) == ["t", "t1"]
+    assert list(project.tenants["t1"].entities) == ["b"]
+    assert project.entities["a"].file == str(root / "entities" / "a.yaml")
+
+
+def test_tenant_without_tenant_yaml_is_reported(tree):
+    root = tree({"tenants/t1/entities/b.yaml": "entity: b\n"})
+    _, problems = load_project(root)
+    assert [p.message for p in problems] == ["missing: every tenant needs a tenant.yaml"]
