@@ -143,6 +143,7 @@ def _entity_properties() -> dict:
             "group": _ref("group_code"),
             "min_rows": {"type": "integer", "minimum": 0},
             "max_rows": {"type": "integer", "minimum": 1},
+            "hidden": _flag("not shown on the parent's form"),
         }
     )
     return {

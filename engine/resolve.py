@@ -391,6 +391,7 @@ def _freeze_lines(name: str, line: Draft) -> FieldSpec:
         label=props["label"],
         input_type="lines",
         group=props["group"],
+        hidden=props.get("hidden", False),
         origins=dict(line.origins),
         lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
     )
