@@ -11,7 +11,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from engine import metaschema
 from engine.errors import Problem, did_you_mean
-from engine.loader import Document, Path_, Project
+from engine.loader import Document, Path_, Project, readable_path
 from engine.types import SPELLINGS
 
 _TYPE_WORDS = {
@@ -62,29 +62,6 @@ def check_document(document: Document, kind: str) -> list[Problem]:
 def located(document: Document, path: Path_, message: str) -> Problem:
     """A problem at `path` of a document, named the way an admin reads it."""
     return Problem(document.file, document.line_of(path), readable_path(document, path), message)
-
-
-def readable_path(document: Document, path: Path_) -> str:
-    """`invoice.total.input_type` for fields[7].input_type of invoice.yaml."""
-    data = document.data
-    owner = data.get("entity") or data.get("customize") or data.get("tenant")
-    parts = [str(owner)] if isinstance(owner, str) else []
-    node = data
-    for index, part in enumerate(path):
-        child = node[part] if _has(node, part) else None
-        if path[index - 1 : index] in (("fields",), ("add_fields",)) and isinstance(part, int):
-            name = child.get("name") if isinstance(child, dict) else None
-            parts[-1:] = [name if isinstance(name, str) else f"{parts[-1]}[{part}]"]
-        else:
-            parts.append(f"[{part}]" if isinstance(part, int) else str(part))
-        node = child
-    return ".".join(parts).replace(".[", "[")
-
-
-def _has(node: object, part: str | int) -> bool:
-    if isinstance(node, dict):
-        return part in node
-    return isinstance(node, list) and isinstance(part, int) and part < len(node)
 
 
 def _explain(document: Document, error: ValidationError) -> Iterator[Problem]:

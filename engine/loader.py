@@ -54,6 +54,9 @@ class Project:
     groups: Document | None
     entities: dict[str, Document]
     tenants: dict[str, TenantFiles]
+    # set by resolving: names of files that failed the schema check
+    broken_entities: frozenset[str] = frozenset()
+    groups_broken: bool = False
 
 
 class _Builder:
@@ -62,7 +65,7 @@ class _Builder:
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: dict[Path_, int] = {}
-        self.problems: list[Problem] = []
+        self.problems: list[tuple[int, Path_, str]] = []
         self._scalars = yaml.constructor.SafeConstructor()
 
     def build(self, node: yaml.Node, path: Path_) -> Any:
@@ -90,22 +93,39 @@ class _Builder:
             key = str(key)
             if key in result:
                 first = self.lines[(*path, key)]
-                self._problem(line, path, f"duplicate key '{key}' (first written on line {first})")
+                self._problem(
+                    line, (*path, key), f"duplicate key '{key}' (first written on line {first})"
+                )
                 continue
             self.lines[(*path, key)] = line
             result[key] = self.build(value_node, (*path, key))
         return result
 
     def _problem(self, line: int, path: Path_, message: str) -> None:
-        self.problems.append(Problem(self.file, line, dotted(path), message))
+        self.problems.append((line, path, message))
 
 
-def dotted(path: Path_) -> str:
-    """A path as people read it: fields[3].label."""
-    text = ""
-    for part in path:
-        text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else part)
-    return text
+def readable_path(document: Document, path: Path_) -> str:
+    """`invoice.total.input_type` for fields[7].input_type of invoice.yaml."""
+    data = document.data if isinstance(document.data, dict) else {}
+    owner = data.get("entity") or data.get("customize") or data.get("tenant")
+    parts = [str(owner)] if isinstance(owner, str) else []
+    node = data
+    for index, part in enumerate(path):
+        child = node[part] if _has(node, part) else None
+        if path[index - 1 : index] in (("fields",), ("add_fields",)) and isinstance(part, int):
+            name = child.get("name") if isinstance(child, dict) else None
+            parts[-1:] = [name if isinstance(name, str) else f"{parts[-1]}[{part}]"]
+        else:
+            parts.append(f"[{part}]" if isinstance(part, int) else str(part))
+        node = child
+    return ".".join(parts).replace(".[", "[")
+
+
+def _has(node: object, part: str | int) -> bool:
+    if isinstance(node, dict):
+        return part in node
+    return isinstance(node, list) and isinstance(part, int) and part < len(node)
 
 
 def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
@@ -119,6 +139,8 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
         node = yaml.compose(text, Loader=_Loader)
     except yaml.MarkedYAMLError as error:
         mark = error.problem_mark or error.context_mark
+        if error.context_mark and any(w in (error.context or "") for w in ("flow", "quoted")):
+            mark = error.context_mark  # an unclosed bracket or quote: point at its opening
         line = mark.line + 1 if mark else 1
         problems.append(Problem(file, line, "", f"YAML syntax error: {error.problem}"))
         return None, problems
@@ -129,11 +151,15 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
         return None, [*problems, Problem(file, 1, "", "the file is empty")]
     builder = _Builder(file)
     data = builder.build(node, ())
-    problems += builder.problems
+    document = Document(file, data, builder.lines)
+    problems += [
+        Problem(file, line, readable_path(document, path), message)
+        for line, path, message in builder.problems
+    ]
     if not isinstance(data, dict):
         problems.append(Problem(file, 1, "", "the file must hold a mapping of keys"))
         return None, problems
-    return Document(file, data, builder.lines), problems
+    return document, problems
 
 
 def load_file(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]]:

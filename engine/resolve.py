@@ -14,7 +14,7 @@ from typing import Any
 from engine import conditions, semantics
 from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
-from engine.loader import Document, Project, load_project
+from engine.loader import Document, Project, load_project, readable_path
 from engine.spec import (
     Action,
     EntitySpec,
@@ -61,14 +61,25 @@ class Draft:
     origins: dict[str, Source] = field(default_factory=dict)
     where: Source | None = None
     custom: bool = False
+    written: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
 
-    def set(self, key: str, value: Any, source: Source) -> None:
+    def set(self, key: str, value: Any, document: Document, path: tuple) -> None:
         self.props[key] = value
-        self.origins[key] = source
+        self.origins[key] = _source(document, *path)
+        self.written[key] = (document, path)
+
+    def where_of(self, key: str, *inner: str | int) -> Source:
+        """Where a property, or a key nested inside it, was written."""
+        if key not in self.written:
+            return self.where
+        document, path = self.written[key]
+        return _source(document, *path, *inner)
 
     def clone(self) -> Draft:
         """A copy whose properties can change without touching this one's."""
-        return Draft(dict(self.props), dict(self.origins), self.where, self.custom)
+        return Draft(
+            dict(self.props), dict(self.origins), self.where, self.custom, dict(self.written)
+        )
 
 
 @dataclass
@@ -86,6 +97,7 @@ class EntityDraft(Draft):
             dict(self.origins),
             self.where,
             self.custom,
+            dict(self.written),
             self.name,
             {n: f.clone() for n, f in self.fields.items()},
             {n: line.clone() for n, line in self.lines.items()},
@@ -103,7 +115,7 @@ def _source(document: Document, *path: str | int) -> Source:
 
 def _merge_layer(target: Draft, values: dict, document: Document, path: tuple) -> None:
     for key, value in values.items():
-        target.set(key, value, _source(document, *path, key))
+        target.set(key, value, document, (*path, key))
 
 
 class _Resolver:
@@ -122,7 +134,7 @@ class _Resolver:
         self._expect_file_name(document, "entity")
         for key in ENTITY_KEYS:
             if key in data:
-                draft.set(key, data[key], _source(document, key))
+                draft.set(key, data[key], document, (key,))
         self._merge_lines(draft, document)
         draft.group_layers.append((data.get("groups", {}), document, ("groups",)))
         for index, values in enumerate(data["fields"]):
@@ -134,7 +146,7 @@ class _Resolver:
         draft.origins.setdefault("customized", _source(document, "customize"))
         for key in ENTITY_KEYS:
             if key in data:
-                draft.set(key, data[key], _source(document, key))
+                draft.set(key, data[key], document, (key,))
         self._merge_lines(draft, document)
         draft.group_layers.append((data.get("groups", {}), document, ("groups",)))
         for index, values in enumerate(data.get("fields", [])):
@@ -200,7 +212,7 @@ class _Resolver:
 
     # groups
 
-    def groups(self, layers: list[tuple[dict, Document, tuple]], owner: str) -> dict[str, Draft]:
+    def groups(self, layers: list[tuple[dict, Document, tuple]]) -> dict[str, Draft]:
         merged: dict[str, Draft] = {}
         for values, document, path in layers:
             for code, group in values.items():
@@ -210,7 +222,7 @@ class _Resolver:
                     if missing:
                         self.problem(
                             _source(document, *path, code),
-                            f"{owner}.groups.{code}",
+                            readable_path(document, (*path, code)),
                             f"new group '{code}' needs {' and '.join(missing)}",
                         )
                 _merge_layer(merged[code], group, document, (*path, code))
@@ -268,7 +280,6 @@ class _Resolver:
         drafts: dict[str, EntityDraft],
         tenant_layer: tuple | None,
     ) -> TenantSpec | None:
-        before = len(self.problems)
         global_layer = (
             [(self.project.groups.data["groups"], self.project.groups, ("groups",))]
             if self.project.groups
@@ -279,11 +290,18 @@ class _Resolver:
             if tenant_layer and tenant_layer[1] is not None:
                 layers.append(tenant_layer)
             layers += draft.group_layers[1:]
-            draft.groups = self.groups(layers, draft.name)
-        context = semantics.Context(drafts, settings, self.problem)
+            draft.groups = self.groups(layers)
+        context = semantics.Context(
+            drafts,
+            name,
+            settings,
+            self.problem,
+            self.project.broken_entities,
+            self.project.groups_broken,
+        )
         for draft in drafts.values():
             semantics.check_entity(draft, context)
-        if len(self.problems) > before:
+        if self.problems:  # freezing needs every file whole and every reference good
             return None
         entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
         return TenantSpec(name, label, dict(settings or {}), entities)
@@ -317,9 +335,10 @@ def load_and_resolve(root: str) -> dict[str, TenantSpec]:
 def _mark_broken(project: Project, problems: list[Problem]) -> None:
     """Leave files that failed the schema out of resolving; their problems are reported."""
     broken = {p.file for p in problems}
+    project.broken_entities = frozenset(Path(file).stem for file in broken)
     project.entities = {n: d for n, d in project.entities.items() if d.file not in broken}
     if project.groups and project.groups.file in broken:
-        project.groups = None
+        project.groups, project.groups_broken = None, True
     for tenant in project.tenants.values():
         if tenant.document and tenant.document.file in broken:
             tenant.document = None

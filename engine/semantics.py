@@ -54,8 +54,12 @@ class Context:
     """What an entity's checks may look at: every entity of the tenant, its settings."""
 
     drafts: dict[str, EntityDraft]
+    tenant: str
     settings: dict | None  # None when checking the base on its own
     report: Callable[[Source, str, str], None]
+    # names whose files failed the schema: reported there, not again as unknown here
+    broken_entities: frozenset[str] = frozenset()
+    groups_broken: bool = False
 
 
 def check_entity(entity: EntityDraft, context: Context) -> None:
@@ -72,8 +76,8 @@ def check_entity(entity: EntityDraft, context: Context) -> None:
     _check_entity_switches(entity, context)
 
 
-def _where(draft: Draft, key: str) -> Source:
-    return draft.origins.get(key) or draft.where
+def _where(draft: Draft, key: str, *inner: str | int) -> Source:
+    return draft.where_of(key, *inner)
 
 
 def _check_name(name: str, where: Source, path: str, context: Context, what: str) -> None:
@@ -103,6 +107,14 @@ def _check_field(entity: EntityDraft, name: str, field: Draft, context: Context)
     if "input_type" not in props:
         return
     type_name = canonical(props["input_type"])
+    if type_name == "lines":
+        context.report(
+            _where(field, "input_type"),
+            f"{path}.input_type",
+            "a lines field is declared under the entity's lines: (entity, link, label, "
+            "sequence, group), not under fields:",
+        )
+        return
     _check_type_keys(path, field, type_name, context)
     if type_name == "lookup" and "lookup" in props:
         _check_lookup(entity, path, field, context)
@@ -126,7 +138,7 @@ def _check_field(entity: EntityDraft, name: str, field: Draft, context: Context)
 def _check_group(
     entity: EntityDraft, code: str, where: Source, path: str, context: Context
 ) -> None:
-    if code not in entity.groups:
+    if code not in entity.groups and not context.groups_broken:
         hint = did_you_mean(code, entity.groups)
         context.report(
             where,
@@ -164,23 +176,43 @@ def _check_type_keys(path: str, field: Draft, type_name: str, context: Context) 
         )
 
 
+def _system_columns(entity: EntityDraft) -> set[str]:
+    present = {c for c in SYSTEM_COLUMNS if _absent_column_advice(entity, c) is None}
+    return present
+
+
+def _absent_column_advice(entity: EntityDraft, column: str) -> str | None:
+    """Why an entity lacks a system column and how to get it, or None if it has it."""
+    if column == "status" and "statuses" not in entity.props:
+        return "declare statuses: to have one"
+    delete = entity.props.get("delete")
+    if column == "active" and delete != "never":
+        return "set delete: never to have one"
+    if column == "deleted" and delete != "soft":
+        return "set delete: soft to have one"
+    return None
+
+
 def _field_names(entity: EntityDraft) -> set[str]:
-    return {*entity.fields, *SYSTEM_COLUMNS}
+    return {*entity.fields, *_system_columns(entity)}
 
 
 def _check_lookup(entity: EntityDraft, path: str, field: Draft, context: Context) -> None:
-    lookup, where = field.props["lookup"], _where(field, "lookup")
+    lookup = field.props["lookup"]
     target = context.drafts.get(lookup["entity"])
     if target is None:
-        hint = did_you_mean(lookup["entity"], context.drafts)
-        context.report(
-            where, f"{path}.lookup.entity", f"lookup to unknown entity '{lookup['entity']}'{hint}"
-        )
+        if lookup["entity"] not in context.broken_entities:
+            hint = did_you_mean(lookup["entity"], context.drafts)
+            context.report(
+                _where(field, "lookup", "entity"),
+                f"{path}.lookup.entity",
+                f"lookup to unknown entity '{lookup['entity']}'{hint}",
+            )
         return
     targets = _field_names(target)
     if "show" in lookup and lookup["show"] not in targets:
         context.report(
-            where,
+            _where(field, "lookup", "show"),
             f"{path}.lookup.show",
             f"'{target.name}' has no field "
             f"'{lookup['show']}' to show{did_you_mean(lookup['show'], targets)}",
@@ -188,13 +220,13 @@ def _check_lookup(entity: EntityDraft, path: str, field: Draft, context: Context
     for mine, theirs in lookup.get("fetch", {}).items():
         if mine not in entity.fields:
             context.report(
-                where,
+                _where(field, "lookup", "fetch", mine),
                 f"{path}.lookup.fetch.{mine}",
                 f"'{entity.name}' has no field '{mine}' to fill{did_you_mean(mine, entity.fields)}",
             )
         if theirs not in targets:
             context.report(
-                where,
+                _where(field, "lookup", "fetch", mine),
                 f"{path}.lookup.fetch.{mine}",
                 f"'{target.name}' has no field '{theirs}' to fetch{did_you_mean(theirs, targets)}",
             )
@@ -348,7 +380,7 @@ def _check_line(entity: EntityDraft, name: str, line: Draft, context: Context) -
     if "group" in props:
         _check_group(entity, props["group"], _where(line, "group"), f"{path}.group", context)
     child = context.drafts.get(props.get("entity"))
-    if "entity" in props and child is None:
+    if "entity" in props and child is None and props["entity"] not in context.broken_entities:
         hint = did_you_mean(props["entity"], context.drafts)
         context.report(
             _where(line, "entity"),
@@ -357,35 +389,43 @@ def _check_line(entity: EntityDraft, name: str, line: Draft, context: Context) -
         )
     if child is None or "link" not in props:
         return
-    link = child.fields.get(props["link"])
-    points_back = link is not None and (link.props.get("lookup") or {}).get("entity")
-    if points_back != entity.name:
+    links = [n for n, f in child.fields.items() if _lookup_target(f) == entity.name]
+    if props["link"] not in links:
+        hint = f" (did you mean '{links[0]}'?)" if len(links) == 1 else ""
         context.report(
             _where(line, "link"),
             f"{path}.link",
             f"link '{props['link']}' must be a lookup field of '{child.name}' "
-            f"pointing at '{entity.name}'{did_you_mean(props['link'], child.fields)}",
+            f"pointing at '{entity.name}'{hint}",
         )
+
+
+def _lookup_target(field: Draft) -> str | None:
+    lookup = field.props.get("lookup")
+    return lookup.get("entity") if isinstance(lookup, dict) else None
 
 
 def _check_entity_switches(entity: EntityDraft, context: Context) -> None:
     props, names = entity.props, _field_names(entity)
 
-    def unknown(key: str, field: str, path: str) -> None:
-        if field not in names:
-            context.report(
-                _where(entity, key),
-                f"{entity.name}.{path}",
-                f"'{field}' is not a field of '{entity.name}'{did_you_mean(field, names)}",
-            )
+    def unknown(field: str, path: str, key: str, *inner: str | int) -> None:
+        if field in names:
+            return
+        advice = _absent_column_advice(entity, field) if field in SYSTEM_COLUMNS else None
+        message = (
+            f"'{entity.name}' has no '{field}' column; {advice}"
+            if advice
+            else f"'{field}' is not a field of '{entity.name}'{did_you_mean(field, names)}"
+        )
+        context.report(_where(entity, key, *inner), f"{entity.name}.{path}", message)
 
     if "title_field" in props:
-        unknown("title_field", props["title_field"], "title_field")
-    for group in props.get("unique_together", ()):
-        for field in group:
-            unknown("unique_together", field, "unique_together")
+        unknown(props["title_field"], "title_field", "title_field")
+    for index, group in enumerate(props.get("unique_together", ())):
+        for position, field in enumerate(group):
+            unknown(field, "unique_together", "unique_together", index, position)
     if "numbering" in props:
-        unknown("numbering", props["numbering"]["field"], "numbering.field")
+        unknown(props["numbering"]["field"], "numbering.field", "numbering", "field")
         _check_numbering(entity, context)
     if "statuses" in props:
         _check_statuses(entity, unknown, context)
@@ -393,7 +433,7 @@ def _check_entity_switches(entity: EntityDraft, context: Context) -> None:
 
 def _check_numbering(entity: EntityDraft, context: Context) -> None:
     pattern = entity.props["numbering"]["pattern"]
-    where, path = _where(entity, "numbering"), f"{entity.name}.numbering.pattern"
+    where, path = _where(entity, "numbering", "pattern"), f"{entity.name}.numbering.pattern"
     try:
         parts = [p for p in string.Formatter().parse(pattern) if p[1] is not None]
     except ValueError as error:
@@ -408,8 +448,8 @@ def _check_numbering(entity: EntityDraft, context: Context) -> None:
                 context.report(
                     where,
                     path,
-                    f"placeholder {{{name}}} needs the tenant setting "
-                    f"'{key}'{did_you_mean(key, context.settings)}",
+                    f"placeholder {{{name}}} needs the tenant setting '{key}', which tenant "
+                    f"'{context.tenant}' does not have{did_you_mean(key, context.settings)}",
                 )
             continue
         if name not in NUMBER_PLACEHOLDERS:
@@ -431,22 +471,24 @@ def _check_numbering(entity: EntityDraft, context: Context) -> None:
 
 
 def _check_statuses(entity: EntityDraft, unknown: Callable, context: Context) -> None:
-    statuses, where = entity.props["statuses"], _where(entity, "statuses")
-    path = f"{entity.name}.statuses"
+    statuses = entity.props["statuses"]
     states = statuses["states"]
 
-    def known_state(state: str, at: str) -> None:
+    def known_state(state: str, path: str, *at: str | int) -> None:
         if state not in states:
             context.report(
-                where, f"{path}.{at}", f"unknown state '{state}'{did_you_mean(state, states)}"
+                _where(entity, "statuses", *at),
+                f"{entity.name}.statuses.{path}",
+                f"unknown state '{state}'{did_you_mean(state, states)}",
             )
 
-    known_state(statuses["initial"], "initial")
+    known_state(statuses["initial"], "initial", "initial")
     for name, action in statuses.get("actions", {}).items():
-        for state in action["from"]:
-            known_state(state, f"actions.{name}.from")
-        known_state(action["to"], f"actions.{name}.to")
+        for index, state in enumerate(action["from"]):
+            known_state(state, f"actions.{name}.from", "actions", name, "from", index)
+        known_state(action["to"], f"actions.{name}.to", "actions", name, "to")
     for name, state in states.items():
         if isinstance(state.get("locked"), list):
-            for field in state["locked"]:
-                unknown("statuses", field, f"statuses.states.{name}.locked")
+            for index, field in enumerate(state["locked"]):
+                at = ("statuses", "states", name, "locked", index)
+                unknown(field, f"statuses.states.{name}.locked", *at)

@@ -17,15 +17,15 @@ def test_values_keep_the_line_they_were_written_on():
 def test_duplicate_key_is_an_error_naming_both_lines():
     _, problems = load_text("entity: a\nlabel: A\nlabel: B\n", "a.yaml")
     assert [str(p) for p in problems] == [
-        "a.yaml:3: duplicate key 'label' (first written on line 2)"
+        "a.yaml:3: a.label: duplicate key 'label' (first written on line 2)"
     ]
 
 
 def test_duplicate_key_inside_a_list_item_is_located():
-    text = "fields:\n  - name: x\n    name: y\n"
+    text = "entity: a\nfields:\n  - name: x\n    name: y\n"
     _, problems = load_text(text, "a.yaml")
     assert [str(p) for p in problems] == [
-        "a.yaml:3: fields[0]: duplicate key 'name' (first written on line 2)"
+        "a.yaml:4: a.x.name: duplicate key 'name' (first written on line 3)"
     ]
 
 
