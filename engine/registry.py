@@ -17,6 +17,7 @@ from engine.compile.validator import RecordValidator
 from engine.errors import UnknownName, did_you_mean
 from engine.resolve import load_and_resolve
 from engine.spec import EntitySpec, TenantSpec
+from engine.storage.system import SystemTables, build_system_tables
 
 
 @dataclass(frozen=True)
@@ -36,6 +37,7 @@ class CompiledTenant:
     spec: TenantSpec
     database: peewee.DatabaseProxy  # bound to the tenant's database by the storage layer
     entities: Mapping[str, CompiledEntity]
+    system: SystemTables
 
     def entity(self, name: str) -> CompiledEntity:
         if name not in self.entities:
@@ -68,7 +70,7 @@ def compile_tenant(spec: TenantSpec) -> CompiledTenant:
         )
         for name, entity in spec.entities.items()
     }
-    return CompiledTenant(spec, database, entities)
+    return CompiledTenant(spec, database, entities, build_system_tables(database))
 
 
 def build_registry(root: str) -> Registry:

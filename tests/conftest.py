@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import textwrap
 from pathlib import Path
 
+import psycopg2
 import pytest
 
 from engine.registry import Registry, build_registry
+from engine.storage.databases import Storage
 
 ROOT = Path(__file__).resolve().parent.parent
 SHIPPED = ROOT / "metadata"
@@ -38,3 +41,32 @@ def tree(tmp_path):
         return tmp_path / "metadata"
 
     return write
+
+
+PG_ADMIN_URL = os.environ.get(
+    "FORMWORK_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432/postgres"
+)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A PostgreSQL database made for this test run and dropped after it."""
+    name = f"formwork_test_{os.getpid()}"
+    admin = psycopg2.connect(PG_ADMIN_URL)
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    yield PG_ADMIN_URL.rsplit("/", 1)[0] + f"/{name}"
+    admin.cursor().execute(f'DROP DATABASE "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def storage(request, tmp_path):
+    """Storage on each backend; PostgreSQL tenant schemas are dropped afterwards."""
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    store = Storage(data_dir=str(tmp_path / "data"), database_url=url)
+    yield store
+    for tenant, database in list(store._databases.items()):
+        if url:
+            database.execute_sql(f'DROP SCHEMA IF EXISTS "{tenant}" CASCADE')
+    store.close()

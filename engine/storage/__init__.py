@@ -1,0 +1,1 @@
+"""Where tenants' records live: one database (SQLite) or schema (PostgreSQL) per tenant."""

@@ -1,0 +1,79 @@
+"""Open each tenant's database: an SQLite file per tenant, or a PostgreSQL schema per tenant.
+
+On PostgreSQL every tenant gets its own connection whose search_path is the tenant's
+schema alone, so no query of one tenant can name another tenant's tables.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import peewee
+from playhouse.db_url import parse as parse_url
+
+from engine.errors import EngineError
+
+_SQLITE_PRAGMAS = {
+    "journal_mode": "wal",  # readers never wait for the writer
+    "busy_timeout": 30_000,  # writers queue for the lock instead of failing
+    "synchronous": "normal",
+    "foreign_keys": 1,
+}
+_SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+
+
+class StorageError(EngineError):
+    """The database cannot be opened or changed as asked."""
+
+
+class Storage:
+    """The databases of every tenant of a deployment, opened lazily, one per tenant."""
+
+    def __init__(self, data_dir: str | None = None, database_url: str | None = None) -> None:
+        if database_url and not database_url.startswith(("postgres://", "postgresql://")):
+            raise StorageError(
+                f"unsupported database URL '{database_url}': use postgresql://USER@HOST/DB, "
+                "or leave it out to keep data in SQLite files"
+            )
+        self.data_dir = Path(data_dir or "data")
+        self.database_url = database_url
+        self._databases: dict[str, peewee.Database] = {}
+
+    @property
+    def backend(self) -> str:
+        return "postgresql" if self.database_url else "sqlite"
+
+    def database(self, tenant: str) -> peewee.Database:
+        """The tenant's database, opened on first use."""
+        if tenant not in self._databases:
+            if not _SCHEMA_NAME.fullmatch(tenant):
+                raise StorageError(f"'{tenant}' cannot name a database")
+            self._databases[tenant] = (
+                self._postgresql(tenant) if self.database_url else self._sqlite(tenant)
+            )
+        return self._databases[tenant]
+
+    def schema(self, tenant: str) -> str | None:
+        """The tenant's PostgreSQL schema; None on SQLite, where the file is the tenant's."""
+        return tenant if self.database_url else None
+
+    def _sqlite(self, tenant: str) -> peewee.Database:
+        self.data_dir.mkdir(parents=True, exist_ok=True)
+        path = self.data_dir / f"{tenant}.sqlite3"
+        # IMMEDIATE: a write transaction takes the write lock at its start, so two
+        # writers queue instead of deadlocking on a lock upgrade
+        return peewee.SqliteDatabase(
+            str(path), pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=30
+        )
+
+    def _postgresql(self, tenant: str) -> peewee.Database:
+        settings = parse_url(self.database_url)
+        return peewee.PostgresqlDatabase(
+            settings.pop("database"), options=f"-c search_path={tenant}", **settings
+        )
+
+    def close(self) -> None:
+        for database in self._databases.values():
+            if not database.is_closed():
+                database.close()

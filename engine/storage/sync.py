@@ -1,0 +1,273 @@
+"""Bring a tenant's tables in line with its metadata: create, add, rename, widen, index.
+
+A plan is data (a list of steps, plus refusals) before anything runs, so
+`formwork migrate --dry-run` prints exactly what a real run does. Nothing is ever
+dropped: a field removed from YAML keeps its column and values. A type change that
+could lose data is refused, naming the field and both types, and nothing is applied.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, replace
+
+import peewee
+from playhouse.migrate import SchemaMigrator
+
+from engine.registry import CompiledEntity, CompiledTenant, Registry
+from engine.spec import FieldSpec
+from engine.storage.databases import Storage, StorageError
+from engine.types import TYPES
+
+# (old column type, new column type) pairs that keep every value
+_WIDENINGS = {("VARCHAR", "TEXT"), ("BIGINT", "DECIMAL")}
+
+
+@dataclass(frozen=True)
+class Step:
+    """One change to a tenant's database, readable as a line of a plan."""
+
+    action: str
+    table: str
+    detail: str
+    column: str = ""
+    field: FieldSpec | None = None
+    old: str = ""  # for renames: the old column name
+
+    def __str__(self) -> str:
+        return (
+            f"{self.action} {self.table}{'.' + self.column if self.column else ''}: {self.detail}"
+        )
+
+
+@dataclass(frozen=True)
+class Plan:
+    tenant: str
+    steps: tuple[Step, ...]
+    refusals: tuple[str, ...]
+
+
+class UnsafeChange(StorageError):
+    """Metadata asks for a change that could lose data; nothing was applied."""
+
+
+def _size(field: FieldSpec) -> int | None:
+    column_type = _column_type(field)
+    if column_type == "VARCHAR":
+        return field.max_length
+    return field.precision if column_type == "DECIMAL" else None
+
+
+def _column_type(field: FieldSpec) -> str:
+    return TYPES[field.input_type].column(field).field_type
+
+
+def _stored(entity: CompiledEntity) -> list[FieldSpec]:
+    return [f for f in entity.spec.fields if f.stored]
+
+
+class _Planner:
+    def __init__(self, tenant: CompiledTenant, database: peewee.Database, schema: str | None):
+        self.tenant, self.database, self.schema = tenant, database, schema
+        self.steps: list[Step] = []
+        self.refusals: list[str] = []
+
+    def plan(self) -> Plan:
+        tables = set(self.database.get_tables(schema=self.schema))
+        if self.schema and not self._schema_exists():
+            self.steps.append(Step("create schema", self.schema, "the tenant's own schema"))
+        for model in self.tenant.system.all():
+            if model._meta.table_name not in tables:
+                self.steps.append(Step("create table", model._meta.table_name, "engine table"))
+        recorded = self._recorded_types(tables)
+        for entity in self.tenant.entities.values():
+            if entity.spec.name in tables:
+                self._plan_entity(entity, recorded.get(entity.spec.name, {}))
+            else:
+                count = len(entity.model._meta.sorted_fields)
+                self.steps.append(Step("create table", entity.spec.name, f"{count} columns"))
+        return Plan(self.tenant.spec.name, tuple(self.steps), tuple(self.refusals))
+
+    def _schema_exists(self) -> bool:
+        cursor = self.database.execute_sql(
+            "SELECT 1 FROM information_schema.schemata WHERE schema_name = %s", (self.schema,)
+        )
+        return cursor.fetchone() is not None
+
+    def _recorded_types(self, tables: set[str]) -> dict[str, dict[str, tuple[str, int | None]]]:
+        column = self.tenant.system.column
+        if column._meta.table_name not in tables:
+            return {}
+        recorded: dict[str, dict] = {}
+        for row in column.select():
+            recorded.setdefault(row.entity, {})[row.name] = (row.input_type, row.size)
+        return recorded
+
+    def _plan_entity(self, entity: CompiledEntity, recorded: dict) -> None:
+        table = entity.spec.name
+        existing = {c.name for c in self.database.get_columns(table, schema=self.schema)}
+        for column in entity.model._meta.sorted_fields:
+            field = _field_of(entity, column.column_name)
+            name = column.column_name
+            if name in existing:
+                if field and name in recorded:
+                    self._plan_type_change(table, field, *recorded[name])
+            elif field and field.renamed_from in existing:
+                self.steps.append(Step("rename column", table, f"from {field.renamed_from}",
+                                       name, field, field.renamed_from))  # fmt: skip
+            else:
+                kind = field.input_type if field else "system column"
+                if column.index or column.unique:  # the migrator indexes a column it adds
+                    kind += ", unique" if column.unique else ", indexed"
+                self.steps.append(Step("add column", table, kind, name, field))
+        self._plan_indexes(entity)
+
+    def _plan_type_change(self, table: str, field: FieldSpec, old: str, size: int | None) -> None:
+        if old not in TYPES:
+            return
+        row = TYPES[old]
+        was = replace(field, input_type=old, max_length=size, precision=size or 0)
+        old_type = row.column(was).field_type
+        new_type = _column_type(field)
+        new_size = _size(field)
+        where = f"{self.tenant.spec.name}.{table}.{field.name}"
+        if old_type != new_type and (old_type, new_type) not in _WIDENINGS:
+            self.refusals.append(
+                f"{where}: changing the type from {old} to {field.input_type} could lose data "
+                f"({old_type} values into a {new_type} column); keep {old}, or add a new field "
+                "and copy the values"
+            )
+        elif (
+            old_type == "DECIMAL" == new_type and size and new_size is not None and new_size < size
+        ):
+            self.refusals.append(
+                f"{where}: lowering precision from {size} to {new_size} decimal places could "
+                "lose digits; keep the precision, or add a new field"
+            )
+        elif old_type != new_type or (size and new_size and new_size > size):
+            self.steps.append(Step("widen column", table, f"{old} → {field.input_type}",
+                                   field.name, field))  # fmt: skip
+        elif old != field.input_type:
+            self.steps.append(Step("retype column", table, f"{old} → {field.input_type}",
+                                   field.name, field))  # fmt: skip
+
+    def _plan_indexes(self, entity: CompiledEntity) -> None:
+        table = entity.spec.name
+        existing = {tuple(i.columns) for i in self.database.get_indexes(table, schema=self.schema)}
+        added = {(s.column,) for s in self.steps if s.table == table and s.action == "add column"}
+        for columns, unique in _wanted_indexes(entity.model):
+            if tuple(columns) not in existing | added:
+                kind = "unique index" if unique else "index"
+                self.steps.append(Step(f"add {kind}", table, ", ".join(columns)))
+
+
+def _field_of(entity: CompiledEntity, column: str) -> FieldSpec | None:
+    return next((f for f in _stored(entity) if f.name == column), None)
+
+
+def _wanted_indexes(model: type[peewee.Model]) -> list[tuple[list[str], bool]]:
+    wanted = [
+        ([field.column_name], bool(field.unique))
+        for field in model._meta.sorted_fields
+        if (field.index or field.unique) and not field.primary_key
+    ]
+    for names, unique in model._meta.indexes:
+        columns = [model._meta.fields[name].column_name for name in names]
+        wanted.append((columns, unique))
+    return wanted
+
+
+def plan_tenant(tenant: CompiledTenant, database: peewee.Database, schema: str | None) -> Plan:
+    """What syncing a tenant would change, without changing anything."""
+    return _Planner(tenant, database, schema).plan()
+
+
+def sync_tenant(
+    tenant: CompiledTenant, database: peewee.Database, schema: str | None, dry_run: bool = False
+) -> Plan:
+    """Plan and, unless dry_run or refused, apply, under a lock held by one process at a time."""
+    with database.atomic():
+        _lock(database, tenant.spec.name)
+        plan = plan_tenant(tenant, database, schema)
+        if plan.refusals and not dry_run:
+            raise UnsafeChange("\n".join(plan.refusals))
+        if not dry_run:
+            _apply(tenant, database, schema, plan)
+    return plan
+
+
+def _lock(database: peewee.Database, tenant: str) -> None:
+    """Serialise schema changes across processes: SQLite's write lock, or an advisory lock."""
+    if isinstance(database, peewee.PostgresqlDatabase):
+        key = int.from_bytes(hashlib.sha256(f"formwork:{tenant}".encode()).digest()[:8], "big")
+        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key - 2**63,))
+    else:
+        # the atomic block began with BEGIN IMMEDIATE: the write lock is ours already
+        database.execute_sql("CREATE TABLE IF NOT EXISTS formwork_lock (id INTEGER)")
+
+
+def _apply(tenant: CompiledTenant, database: peewee.Database, schema: str | None, plan: Plan):
+    if schema and any(step.action == "create schema" for step in plan.steps):
+        database.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
+    migrator = SchemaMigrator.from_database(database)
+    creating = {s.table for s in plan.steps if s.action == "create table"}
+    models = [m for m in tenant.system.all() if m._meta.table_name in creating]
+    models += [e.model for n, e in tenant.entities.items() if n in creating]
+    database.create_tables(models, safe=True)
+    for step in plan.steps:
+        _apply_step(tenant, database, migrator, step)
+    _record_types(tenant)
+
+
+def _apply_step(
+    tenant: CompiledTenant, database: peewee.Database, migrator: SchemaMigrator, step: Step
+) -> None:
+    if step.action == "add column":
+        model = tenant.entities[step.table].model
+        column = model._meta.columns[step.column]
+        migrator.add_column(step.table, step.column, column).run()
+    elif step.action == "rename column":
+        migrator.rename_column(step.table, step.old, step.column).run()
+    elif step.action == "widen column" and isinstance(database, peewee.PostgresqlDatabase):
+        column = tenant.entities[step.table].model._meta.columns[step.column]
+        migrator.alter_column_type(step.table, step.column, column).run()
+    elif step.action.startswith("add ") and step.action.endswith("index"):
+        columns = step.detail.split(", ")
+        unique = step.action == "add unique index"
+        migrator.add_index(step.table, columns, unique=unique).run()
+
+
+def _record_types(tenant: CompiledTenant) -> None:
+    rows = [
+        {"entity": name, "name": field.name, "input_type": field.input_type, "size": _size(field)}
+        for name, entity in tenant.entities.items()
+        for field in _stored(entity)
+    ]
+    column = tenant.system.column
+    for start in range(0, len(rows), 200):
+        (
+            column.insert_many(rows[start : start + 200])
+            .on_conflict(
+                conflict_target=[column.entity, column.name],
+                preserve=[column.input_type, column.size],
+            )
+            .execute()
+        )
+
+
+def sync_registry(registry: Registry, storage: Storage, dry_run: bool = False) -> list[Plan]:
+    """Bind every tenant to its database and sync it; refusals of all tenants at once."""
+    plans = []
+    for name, tenant in registry.tenants.items():
+        database = storage.database(name)
+        tenant.database.initialize(database)
+        plans.append(sync_tenant(tenant, database, storage.schema(name), dry_run=True))
+    refusals = [refusal for plan in plans for refusal in plan.refusals]
+    if refusals:
+        raise UnsafeChange("\n".join(refusals))
+    if dry_run:
+        return plans
+    return [
+        sync_tenant(tenant, storage.database(name), storage.schema(name))
+        for name, tenant in registry.tenants.items()
+    ]

@@ -1,0 +1,87 @@
+"""The engine's own tables in every tenant's database: numbers, audit, users, tokens, columns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import peewee
+
+
+@dataclass(frozen=True)
+class SystemTables:
+    sequence: type[peewee.Model]
+    audit: type[peewee.Model]
+    user: type[peewee.Model]
+    token: type[peewee.Model]
+    column: type[peewee.Model]
+
+    def all(self) -> tuple[type[peewee.Model], ...]:
+        return (self.sequence, self.audit, self.user, self.token, self.column)
+
+
+def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
+    """Model classes of the engine's tables, bound to one tenant's database."""
+
+    class Base(peewee.Model):
+        class Meta:
+            pass
+
+    Base._meta.database = database
+
+    class Sequence(Base):
+        """The last number handed out per entity; its row lock serialises numbering."""
+
+        entity = peewee.CharField(max_length=63, primary_key=True)
+        value = peewee.BigIntegerField(default=0)
+
+        class Meta:
+            table_name = "formwork_sequence"
+
+    class Audit(Base):
+        """One row per write: who, when, what, and per field the old and new values."""
+
+        id = peewee.BigAutoField()
+        entity = peewee.CharField(max_length=63)
+        record_id = peewee.BigIntegerField()
+        action = peewee.CharField(max_length=63)
+        username = peewee.CharField(max_length=150)
+        at = peewee.DateTimeField()
+        changes = peewee.TextField()  # JSON: {field: [old, new]}
+
+        class Meta:
+            table_name = "formwork_audit"
+            indexes = ((("entity", "record_id"), False),)
+
+    class User(Base):
+        id = peewee.BigAutoField()
+        username = peewee.CharField(max_length=150, unique=True)
+        password_hash = peewee.CharField(max_length=255)
+        role = peewee.CharField(max_length=16)
+        active = peewee.BooleanField(default=True)
+        created = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "formwork_user"
+
+    class Token(Base):
+        id = peewee.BigAutoField()
+        user = peewee.ForeignKeyField(User, backref="tokens", on_delete="CASCADE")
+        token_hash = peewee.CharField(max_length=64, unique=True)  # sha256 hex of the token
+        created = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "formwork_token"
+
+    class Column(Base):
+        """The input type each entity column was last synced with, to judge type changes."""
+
+        entity = peewee.CharField(max_length=63)
+        name = peewee.CharField(max_length=63)
+        input_type = peewee.CharField(max_length=32)
+        size = peewee.IntegerField(null=True)  # max_length of text, precision of numbers
+
+        class Meta:
+            table_name = "formwork_column"
+            primary_key = peewee.CompositeKey("entity", "name")
+
+    return SystemTables(Sequence, Audit, User, Token, Column)
