@@ -35,9 +35,8 @@ class Step:
     old: str = ""  # for renames: the old column name
 
     def __str__(self) -> str:
-        return (
-            f"{self.action} {self.table}{'.' + self.column if self.column else ''}: {self.detail}"
-        )
+        where = f"{self.table}.{self.column}" if self.column else self.table
+        return f"{self.action} {where}: {self.detail}"
 
 
 @dataclass(frozen=True)
@@ -137,9 +136,7 @@ class _Planner:
                 f"({old_type} values into a {new_type} column); keep {old}, or add a new field "
                 "and copy the values"
             )
-        elif (
-            old_type == "DECIMAL" == new_type and size and new_size is not None and new_size < size
-        ):
+        elif old_type == "DECIMAL" == new_type and size and (new_size or 0) < size:
             self.refusals.append(
                 f"{where}: lowering precision from {size} to {new_size} decimal places could "
                 "lose digits; keep the precision, or add a new field"
@@ -206,7 +203,9 @@ def _lock(database: peewee.Database, tenant: str) -> None:
         database.execute_sql("CREATE TABLE IF NOT EXISTS formwork_lock (id INTEGER)")
 
 
-def _apply(tenant: CompiledTenant, database: peewee.Database, schema: str | None, plan: Plan):
+def _apply(
+    tenant: CompiledTenant, database: peewee.Database, schema: str | None, plan: Plan
+) -> None:
     if schema and any(step.action == "create schema" for step in plan.steps):
         database.execute_sql(f'CREATE SCHEMA IF NOT EXISTS "{schema}"')
     migrator = SchemaMigrator.from_database(database)
