@@ -60,3 +60,29 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     lowered = {c.lower(): c for c in choices}
     close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
     return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
+
+
+class RecordInvalid(EngineError):
+    """A submitted record breaks its rules; `errors` lists every problem at once."""
+
+    status = 422
+
+    def __init__(self, errors: list) -> None:
+        self.errors = errors
+        super().__init__("; ".join(e.message for e in errors))
+
+
+class NotFound(EngineError):
+    """No such record (or tenant, or entity) for this caller."""
+
+    status = 404
+
+
+class Conflict(EngineError):
+    """The record changed since the caller read it, or the action does not fit its state."""
+
+    status = 409
+
+    def __init__(self, message: str, **details: object) -> None:
+        self.details = details
+        super().__init__(message)

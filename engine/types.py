@@ -54,6 +54,9 @@ class InputType:
     default_max_length: int | None = None
     default_precision: int | None = None
     numeric: bool = False
+    # between a validated JSON value and what the column holds
+    store: Callable[[Any], Any] = lambda value: value
+    load: Callable[[Any], Any] = lambda value: value
 
 
 TEXT_KEYS = frozenset({"min_length", "max_length", "pattern"})
@@ -138,6 +141,52 @@ def _date(value: str) -> str:
 
 def _datetime(value: str) -> str:
     return dt.datetime.fromisoformat(value.strip()).isoformat()
+
+
+def _store_decimal(value: Any) -> decimal.Decimal:
+    return decimal.Decimal(str(value))
+
+
+def _load_decimal(value: Any) -> Any:
+    """Whole amounts as integers, others as floats: JSON numbers with their exact digits."""
+    if value is None:
+        return None
+    number = decimal.Decimal(value)
+    return int(number) if number == number.to_integral_value() else float(number)
+
+
+def _store_datetime(value: str) -> dt.datetime:
+    """Stored as naive UTC, so every backend keeps the same instant."""
+    moment = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(dt.UTC).replace(tzinfo=None)
+    return moment
+
+
+def _load_datetime(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return None if value is None else value.replace(tzinfo=dt.UTC).isoformat()
+
+
+def _load_isoformat(value: Any) -> str | None:
+    return value if value is None or isinstance(value, str) else value.isoformat()
+
+
+def _store_date(value: str) -> dt.date:
+    return dt.date.fromisoformat(value)
+
+
+def _store_time(value: str) -> dt.time:
+    return dt.time.fromisoformat(value)
+
+
+def _store_json(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False)
+
+
+def _load_json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _list(value: str) -> list:
@@ -227,6 +276,8 @@ _ROWS = [
         keys=NUMBER_KEYS | {"precision"},
         column=_decimal_column,
         parse=_decimal,
+        store=_store_decimal,
+        load=_load_decimal,
         default_precision=4,
         numeric=True,
     ),
@@ -237,6 +288,8 @@ _ROWS = [
         keys=NUMBER_KEYS | {"precision"},
         column=_decimal_column,
         parse=_decimal,
+        store=_store_decimal,
+        load=_load_decimal,
         default_precision=2,
         numeric=True,
     ),
@@ -247,6 +300,8 @@ _ROWS = [
         keys=NUMBER_KEYS | {"precision"},
         column=_decimal_column,
         parse=_decimal,
+        store=_store_decimal,
+        load=_load_decimal,
         default_precision=2,
         numeric=True,
     ),
@@ -256,6 +311,8 @@ _ROWS = [
         schema=lambda field: {"type": "string", "format": "date"},
         column=lambda field: peewee.DateField(null=True),
         parse=_date,
+        store=_store_date,
+        load=_load_isoformat,
     ),
     _row(
         "datetime",
@@ -264,12 +321,16 @@ _ROWS = [
         schema=lambda field: {"type": "string", "format": "date-time"},
         column=lambda field: peewee.DateTimeField(null=True),
         parse=_datetime,
+        store=_store_datetime,
+        load=_load_datetime,
     ),
     _row(
         "time",
         expects="a time (HH:MM or HH:MM:SS)",
         schema=lambda field: {"type": "string", "pattern": TIME_PATTERN},
         column=lambda field: peewee.TimeField(null=True),
+        store=_store_time,
+        load=_load_isoformat,
     ),
     _row(
         "switch",
@@ -297,6 +358,8 @@ _ROWS = [
         },
         keys=CHOICE_KEYS,
         column=_json_column,
+        store=_store_json,
+        load=_load_json,
         parse=_list,
         show=_show_list,
     ),

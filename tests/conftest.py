@@ -70,3 +70,16 @@ def storage(request, tmp_path):
         if url:
             database.execute_sql(f'DROP SCHEMA IF EXISTS "{tenant}" CASCADE')
     store.close()
+
+
+@pytest.fixture
+def service(tree, storage):
+    """A records service over the records test metadata, synced on the storage backend."""
+    from records_metadata import FILES
+
+    from engine.records.service import RecordService
+    from engine.storage.sync import sync_registry
+
+    registry = build_registry(str(tree(FILES)))
+    sync_registry(registry, storage)
+    return RecordService(registry)

@@ -137,7 +137,8 @@ def test_every_failing_field_is_reported_at_once_in_form_order(sample):
 
 def test_empty_text_counts_as_missing_for_a_required_field(sample):
     assert codes(sample, {"name": ""}) == {("name", "required")}
-    assert codes(sample, {"name": None}) == {("name", "type")}
+    assert codes(sample, {"name": None}) == {("name", "required")}
+    assert codes(sample, {**VALID, "level": None}) == set()
 
 
 def test_required_if_applies_only_when_its_condition_holds(sample):

@@ -168,9 +168,9 @@ class RecordValidator:
         for raw in found:
             for error in self._explain(record, *raw):
                 errors.setdefault((error.field, error.code), error)
-        return sorted(errors.values(), key=self._form_order)
+        return sorted(errors.values(), key=self.form_order)
 
-    def _form_order(self, error: RecordError) -> tuple:
+    def form_order(self, error: RecordError) -> tuple:
         """Errors in the order of the fields on the form, lines by row."""
         root, _, rest = error.field.partition("[")
         row, _, child = rest.partition("].")
@@ -228,8 +228,8 @@ def _value_at(record: Any, path: tuple) -> Any:
 
 
 def _code(keyword: str, schema_path: tuple, value: Any) -> str:
-    if keyword == "minLength" and value == "":
-        return "required"
+    if value is None or (keyword == "minLength" and value == ""):
+        return "required"  # null or empty where a value is required
     if keyword == "pattern":
         return "pattern" if "allOf" in schema_path else "format"
     return {

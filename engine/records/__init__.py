@@ -1,0 +1,1 @@
+"""The records service: the only writer of tenants' records."""

@@ -1,0 +1,57 @@
+"""The audit log: who changed which field from what to what, and when, for every write."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from engine.registry import CompiledTenant
+
+
+def now() -> dt.datetime:
+    """The current instant as naive UTC, the way every timestamp is stored."""
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
+    """Per field whose value differs: [old, new]."""
+    names = dict.fromkeys([*before, *after])
+    return {
+        name: [before.get(name), after.get(name)]
+        for name in names
+        if before.get(name) != after.get(name)
+    }
+
+
+def record_audit(
+    tenant: CompiledTenant, entity: str, record_id: int, action: str, user: str, changes: dict
+) -> None:
+    """Write one audit entry; call inside the write's transaction."""
+    tenant.system.audit.create(
+        entity=entity,
+        record_id=record_id,
+        action=action,
+        username=user,
+        at=now(),
+        changes=json.dumps(changes, ensure_ascii=False, default=str),
+    )
+
+
+def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:
+    """Every audit entry of a record, oldest first."""
+    audit = tenant.system.audit
+    rows = (
+        audit.select()
+        .where((audit.entity == entity) & (audit.record_id == record_id))
+        .order_by(audit.id)
+    )
+    return [
+        {
+            "action": row.action,
+            "user": row.username,
+            "at": row.at.replace(tzinfo=dt.UTC).isoformat(),
+            "changes": json.loads(row.changes),
+        }
+        for row in rows
+    ]

@@ -1,0 +1,837 @@
+"""Create, read, update, delete, list and act on records: validate → rules → one transaction.
+
+Every write runs in one transaction holding the record, its lines, its number and
+its audit entry; any error rolls all of it back. Every problem of a request is
+reported at once, as RecordError items naming the field by its label.
+"""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+from engine.compile.models import attribute_name
+from engine.compile.validator import RecordError
+from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
+from engine.records import audit
+from engine.records.numbering import next_number
+from engine.registry import CompiledEntity, CompiledTenant, Registry
+from engine.spec import EntitySpec, FieldSpec
+from engine.types import TYPES
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+
+
+@dataclass(frozen=True)
+class Target:
+    """One tenant's entity: what every operation works on."""
+
+    tenant: CompiledTenant
+    entity: CompiledEntity
+
+    @property
+    def spec(self) -> EntitySpec:
+        return self.entity.spec
+
+    @property
+    def model(self) -> type[peewee.Model]:
+        return self.entity.model
+
+    def child(self, line: FieldSpec) -> Target:
+        return Target(self.tenant, self.tenant.entity(line.lines.entity))
+
+    def stored(self) -> list[FieldSpec]:
+        return [f for f in self.spec.fields if f.stored]
+
+    def lines(self) -> list[FieldSpec]:
+        return [f for f in self.spec.fields if f.lines]
+
+    def column(self, name: str) -> peewee.Field:
+        return self.model._meta.columns[name]
+
+
+def _error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
+    return RecordError(name, field.label if field else name, code, message)
+
+
+class RecordService:
+    """The one place that reads and writes records, for the API and the web UI alike."""
+
+    def __init__(self, registry: Registry) -> None:
+        self.registry = registry  # replaced whole when metadata reloads
+
+    def target(self, tenant: str, entity: str) -> Target:
+        try:
+            compiled = self.registry.tenant(tenant)
+            return Target(compiled, compiled.entity(entity))
+        except UnknownName as error:
+            raise NotFound(str(error)) from None
+
+    # reading
+
+    def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
+        target = self.target(tenant, entity)
+        return self._as_dict(target, self._row(target, record_id))
+
+    def history(self, tenant: str, entity: str, record_id: int) -> list[dict[str, Any]]:
+        target = self.target(tenant, entity)
+        self._row(target, record_id)
+        return audit.history(target.tenant, entity, record_id)
+
+    def _row(self, target: Target, record_id: Any) -> peewee.Model:
+        query = target.model.select().where(target.model.id == _as_id(record_id))
+        if "deleted" in target.spec.system_columns:
+            query = query.where(target.column("deleted") == False)  # noqa: E712
+        row = query.first()
+        if row is None:
+            raise NotFound(f"{target.spec.label} {record_id} does not exist")
+        return row
+
+    def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
+        record = {name: _system_value(row, name) for name in target.spec.system_columns}
+        record.update(_field_values(target, row))
+        if lines:
+            for line in target.lines():
+                child = target.child(line)
+                record[line.name] = [
+                    _without(self._as_dict(child, r, lines=False), line.lines.link)
+                    for r in self._line_rows(child, line.lines.link, row.id)
+                ]
+        return record
+
+    def _line_rows(self, child: Target, link: str, parent_id: int) -> Iterable[peewee.Model]:
+        query = child.model.select().where(child.column(link) == parent_id)
+        if "deleted" in child.spec.system_columns:
+            query = query.where(child.column("deleted") == False)  # noqa: E712
+        return query.order_by(child.model.id)
+
+    # listing
+
+    def list(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        sort: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+    ) -> dict[str, Any]:
+        """A page of records: `items` (without lines) and the `total` that match."""
+        target = self.target(tenant, entity)
+        query, errors = _search(target, q, filters or {})
+        order, sort_errors = _ordering(target, sort)
+        errors += sort_errors + _page_errors(limit, offset)
+        if errors:
+            raise RecordInvalid(errors)
+        total = query.count()
+        rows = query.order_by(*order).limit(limit).offset(offset)
+        return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+
+    # writing
+
+    def create(self, tenant: str, entity: str, data: Any, user: str) -> dict[str, Any]:
+        target = self.target(tenant, entity)
+        payload = _clean_payload(target, data)
+        with target.tenant.database.atomic():
+            record_id = self._insert(target, payload, user)
+        return self.read(tenant, entity, record_id)
+
+    def update(
+        self, tenant: str, entity: str, record_id: Any, data: Any, user: str
+    ) -> dict[str, Any]:
+        """Change a record; `data` must carry the `rev_number` the caller read."""
+        target = self.target(tenant, entity)
+        payload = _clean_payload(target, data, allow={"rev_number"})
+        revision = payload.pop("rev_number", None)
+        if not isinstance(revision, int) or isinstance(revision, bool):
+            raise RecordInvalid(
+                [
+                    RecordError(
+                        "rev_number",
+                        "Revision",
+                        "required",
+                        "rev_number, the revision you read, is required.",
+                    )
+                ]
+            )
+        with target.tenant.database.atomic():
+            row = self._row(target, record_id)
+            _check_revision(target, row, revision)
+            self._update(target, row, payload, user)
+        return self.read(tenant, entity, row.id)
+
+    def _insert(self, target: Target, payload: dict, user: str, prefix: str = "") -> int:
+        record = _with_defaults(target, payload)
+        errors = self._prepare(target, record, None, payload, prefix)
+        line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
+        errors += self._prepare_lines(target, line_values, {}, prefix)
+        if not prefix:
+            errors += _schema_errors(target, record, line_values)
+        if errors:
+            raise RecordInvalid(_in_form_order(target, errors))
+        stamp = {
+            "created_by": user,
+            "creation_date": audit.now(),
+            "last_updated_by": user,
+            "last_update_date": audit.now(),
+        }
+        values = {**_stored_values(target, record), **stamp}
+        record_id = _write(target, prefix, lambda: target.model.insert(**values).execute())
+        self._write_lines(target, record_id, line_values, {}, user, prefix)
+        audit.record_audit(
+            target.tenant,
+            target.spec.name,
+            record_id,
+            "create",
+            user,
+            audit.changes_between({}, _jsonable(target, record)),
+        )
+        return record_id
+
+    def _update(self, target: Target, row: peewee.Model, payload: dict, user: str) -> None:
+        current = self._as_dict(target, row)
+        before = {f.name: current[f.name] for f in target.stored()}
+        record = {**before, **{k: v for k, v in payload.items() if k in before}}
+        errors = self._prepare(target, record, before, payload, "")
+        current_lines = {line.name: current[line.name] for line in target.lines()}
+        line_values = {
+            line.name: payload.get(line.name, current_lines[line.name]) or []
+            for line in target.lines()
+        }
+        errors += self._prepare_lines(target, line_values, current_lines, "")
+        errors += _schema_errors(target, record, line_values)
+        errors += _rule_errors(target, record, before, current)
+        if errors:
+            raise RecordInvalid(_in_form_order(target, errors))
+        changes = audit.changes_between(before, record)
+        stamp = {"last_updated_by": user, "last_update_date": audit.now()}
+        values = {**_stored_values(target, {k: record[k] for k in changes}), **stamp}
+        self._bump(target, row, values)
+        for line in target.lines():
+            if line.name in payload:
+                self._write_lines(
+                    target, row.id, {line.name: line_values[line.name]}, current_lines, user, ""
+                )
+        audit.record_audit(target.tenant, target.spec.name, row.id, "update", user, changes)
+
+    def _bump(self, target: Target, row: peewee.Model, values: dict) -> None:
+        """Write `values` and the next revision, if nobody wrote the record meanwhile."""
+        model = target.model
+        count = _write(
+            target,
+            "",
+            lambda: (
+                model.update(**values, rev_number=model.rev_number + 1)
+                .where((model.id == row.id) & (model.rev_number == row.rev_number))
+                .execute()
+            ),
+        )
+        if count != 1:
+            _check_revision(target, self._row(target, row.id), row.rev_number)
+            raise Conflict(f"{target.spec.label} {row.id} changed while it was being saved")
+
+    def _prepare(
+        self, target: Target, record: dict, before: dict | None, payload: dict, prefix: str
+    ) -> list[RecordError]:
+        """Numbering, fetched values and the checks the schema cannot make."""
+        numbering = target.spec.numbering
+        if before is None and numbering and record.get(numbering.field) in (None, ""):
+            record[numbering.field] = next_number(target.tenant, target.spec.name, numbering)
+        errors = _read_only_errors(target, payload, before, prefix)
+        errors += self._lookup_errors(target, record, prefix)
+        errors += _precision_errors(target, record, prefix)
+        errors += _unique_errors(target, record, before, prefix)
+        return errors
+
+    def _lookup_errors(self, target: Target, record: dict, prefix: str) -> list[RecordError]:
+        errors = []
+        for field in target.stored():
+            value = record.get(field.name)
+            if not field.lookup or not isinstance(value, int) or isinstance(value, bool):
+                continue
+            linked = self.target(target.tenant.spec.name, field.lookup.entity)
+            row = linked.model.select().where(linked.model.id == value).first()
+            if row is None or getattr(row, "deleted", False):
+                errors.append(
+                    _error(
+                        field,
+                        prefix + field.name,
+                        "not_found",
+                        f"{field.label}: {linked.spec.label} {value} does not exist.",
+                    )
+                )
+                continue
+            fetched = _field_values(linked, row) | {"id": row.id}
+            for mine, theirs in field.lookup.fetch.items():
+                if record.get(mine) in (None, ""):
+                    record[mine] = fetched.get(theirs)
+        return errors
+
+    def _prepare_lines(
+        self, target: Target, line_values: dict, current_lines: dict, prefix: str
+    ) -> list[RecordError]:
+        errors = []
+        for line in target.lines():
+            child = target.child(line)
+            existing = {r["id"]: r for r in current_lines.get(line.name, [])}
+            for index, values in enumerate(line_values.get(line.name, [])):
+                where = f"{prefix}{line.name}[{index}]."
+                if not isinstance(values, dict):
+                    continue  # the schema reports it
+                line_id = values.get("id")
+                if line_id is not None and line_id not in existing:
+                    errors.append(
+                        _error(
+                            line,
+                            f"{where}id",
+                            "not_found",
+                            f"{line.label}: line {line_id} is not a line of this record.",
+                        )
+                    )
+                    continue
+                before = _without(existing[line_id], "id") if line_id is not None else None
+                values.update(_with_defaults(child, values) if before is None else {})
+                errors += self._prepare(child, values, before, values, where)
+        return errors
+
+    def _write_lines(
+        self,
+        target: Target,
+        parent_id: int,
+        line_values: dict,
+        current: dict,
+        user: str,
+        prefix: str,
+    ) -> None:
+        for line in target.lines():
+            if line.name not in line_values:
+                continue
+            child = target.child(line)
+            kept = set()
+            for index, values in enumerate(line_values[line.name]):
+                where = f"{prefix}{line.name}[{index}]."
+                values = {**values, line.lines.link: parent_id}
+                line_id = values.pop("id", None)
+                if line_id is None:
+                    self._insert_line(child, values, user, where)
+                    continue
+                kept.add(line_id)
+                self._update_line(child, line_id, values, user, where)
+            for old in current.get(line.name, []):
+                if old["id"] not in kept:
+                    self._remove(child, self._row(child, old["id"]), user)
+
+    def _insert_line(self, child: Target, values: dict, user: str, where: str) -> None:
+        stamp = {
+            "created_by": user,
+            "creation_date": audit.now(),
+            "last_updated_by": user,
+            "last_update_date": audit.now(),
+        }
+        stored = {**_stored_values(child, values), **stamp}
+        line_id = _write(child, where, lambda: child.model.insert(**stored).execute())
+        audit.record_audit(
+            child.tenant,
+            child.spec.name,
+            line_id,
+            "create",
+            user,
+            audit.changes_between({}, _jsonable(child, values)),
+        )
+
+    def _update_line(
+        self, child: Target, line_id: int, values: dict, user: str, where: str
+    ) -> None:
+        row = self._row(child, line_id)
+        before = _field_values(child, row)
+        changes = audit.changes_between(before, {**before, **values})
+        if not changes:
+            return
+        stamp = {"last_updated_by": user, "last_update_date": audit.now()}
+        stored = {**_stored_values(child, {k: values[k] for k in changes}), **stamp}
+        _write(
+            child,
+            where,
+            lambda: (
+                child.model.update(**stored, rev_number=child.model.rev_number + 1)
+                .where(child.model.id == line_id)
+                .execute()
+            ),
+        )
+        audit.record_audit(child.tenant, child.spec.name, line_id, "update", user, changes)
+
+    # delete, actions, copy
+
+    def delete(self, tenant: str, entity: str, record_id: Any, user: str) -> None:
+        """Delete as the entity's policy says: refused, refused while referenced, or soft."""
+        target = self.target(tenant, entity)
+        with target.tenant.database.atomic():
+            self._remove(target, self._row(target, record_id), user)
+
+    def _remove(self, target: Target, row: peewee.Model, user: str) -> None:
+        policy, label = target.spec.delete, target.spec.label
+        if policy == "never":
+            raise Conflict(
+                f"{target.spec.plural} are never deleted; deactivate {label} {row.id} instead",
+                code="delete_refused",
+            )
+        before = self._as_dict(target, row, lines=False)
+        if policy == "soft":
+            self._bump(
+                target,
+                row,
+                {"deleted": True, "last_updated_by": user, "last_update_date": audit.now()},
+            )
+        else:
+            self._refuse_if_referenced(target, row)
+            for line in target.lines():
+                child = target.child(line)
+                for line_row in self._line_rows(child, line.lines.link, row.id):
+                    self._remove(child, line_row, user)
+            target.model.delete().where(target.model.id == row.id).execute()
+        changes = {k: [v, None] for k, v in _without(before, "id").items() if v is not None}
+        audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
+
+    def _refuse_if_referenced(self, target: Target, row: peewee.Model) -> None:
+        owned = {(f.lines.entity, f.lines.link) for f in target.lines()}
+        references = []
+        for other in target.tenant.entities.values():
+            for field in other.spec.fields:
+                if not (field.lookup and field.stored and field.lookup.entity == target.spec.name):
+                    continue
+                if (other.spec.name, field.name) in owned and other.spec.delete != "never":
+                    continue  # lines that go with their parent
+                column = other.model._meta.columns[field.name]
+                ids = [r.id for r in other.model.select(other.model.id).where(column == row.id)]
+                if ids:
+                    references.append(
+                        {
+                            "entity": other.spec.name,
+                            "label": other.spec.plural,
+                            "field": field.name,
+                            "count": len(ids),
+                            "ids": ids[:10],
+                        }
+                    )
+        if references:
+            listing = "; ".join(f"{r['count']} {r['label']} ({r['field']})" for r in references)
+            raise Conflict(
+                f"{target.spec.label} {row.id} cannot be deleted: it is referred to by {listing}",
+                code="referenced",
+                references=references,
+            )
+
+    def act(
+        self, tenant: str, entity: str, record_id: Any, action: str, user: str
+    ) -> dict[str, Any]:
+        """Run a status action (or activate / deactivate, or copy) on a record."""
+        if action == "copy":
+            return self.copy(tenant, entity, record_id, user)
+        target = self.target(tenant, entity)
+        with target.tenant.database.atomic():
+            row = self._row(target, record_id)
+            column, value = _action_change(target, row, action)
+            before = getattr(row, attribute_name(column))
+            self._bump(
+                target,
+                row,
+                {column: value, "last_updated_by": user, "last_update_date": audit.now()},
+            )
+            audit.record_audit(
+                target.tenant, target.spec.name, row.id, action, user, {column: [before, value]}
+            )
+        return self.read(tenant, entity, record_id)
+
+    def copy(self, tenant: str, entity: str, record_id: Any, user: str) -> dict[str, Any]:
+        """A new record from the fields marked `copy`, with a fresh number and initial status."""
+        target = self.target(tenant, entity)
+        source = self.read(tenant, entity, record_id)
+        payload = _copied(target, source)
+        for line in target.lines():
+            child = target.child(line)
+            payload[line.name] = [_copied(child, values) for values in source[line.name]]
+        with target.tenant.database.atomic():
+            new_id = self._insert(target, payload, user)
+            audit.record_audit(
+                target.tenant,
+                target.spec.name,
+                new_id,
+                "copy",
+                user,
+                {"copied_from": [None, source["id"]]},
+            )
+        return self.read(tenant, entity, new_id)
+
+
+# pure helpers
+
+
+def _as_id(value: Any) -> int:
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"{value!r} is not a record id") from None
+    if number < 1 or number > 2**63 - 1:
+        raise NotFound(f"{value!r} is not a record id")
+    return number
+
+
+def _without(record: dict, *keys: str) -> dict:
+    return {k: v for k, v in record.items() if k not in keys}
+
+
+def _system_value(row: peewee.Model, name: str) -> Any:
+    value = getattr(row, attribute_name(name))
+    if name in ("creation_date", "last_update_date"):
+        return TYPES["datetime"].load(value)
+    return value
+
+
+def _field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
+    return {
+        f.name: TYPES[f.input_type].load(getattr(row, attribute_name(f.name)))
+        for f in target.stored()
+    }
+
+
+def _stored_values(target: Target, record: dict) -> dict[str, Any]:
+    values = {}
+    for field in target.stored():
+        if field.name in record:
+            value = record[field.name]
+            stored = None if value is None else TYPES[field.input_type].store(value)
+            values[attribute_name(field.name)] = stored
+    return values
+
+
+def _jsonable(target: Target, record: dict) -> dict[str, Any]:
+    return {f.name: record.get(f.name) for f in target.stored() if record.get(f.name) is not None}
+
+
+def _clean_payload(target: Target, data: Any, allow: set[str] = frozenset()) -> dict:
+    """Trim text, turn empty text into no value, refuse what no database can store."""
+    if not isinstance(data, dict):
+        raise RecordInvalid(
+            [
+                RecordError(
+                    "", target.spec.label, "type", f"A {target.spec.label} must be a JSON object."
+                )
+            ]
+        )
+    errors: list[RecordError] = []
+    cleaned = {key: _clean_value(target, key, value, errors, "") for key, value in data.items()}
+    for line in target.lines():
+        rows = cleaned.get(line.name)
+        if isinstance(rows, list):
+            child = target.child(line)
+            cleaned[line.name] = [
+                {k: _clean_value(child, k, v, errors, f"{line.name}[{i}].") for k, v in r.items()}
+                if isinstance(r, dict)
+                else r
+                for i, r in enumerate(rows)
+            ]
+    if errors:
+        raise RecordInvalid(errors)
+    del allow
+    return cleaned
+
+
+def _clean_value(target: Target, key: str, value: Any, errors: list, prefix: str) -> Any:
+    if isinstance(value, str):
+        if "\x00" in value:
+            field = next((f for f in target.spec.fields if f.name == key), None)
+            errors.append(
+                _error(
+                    field,
+                    prefix + key,
+                    "invalid_character",
+                    f"{field.label if field else key} contains a NUL character, "
+                    "which cannot be stored.",
+                )
+            )
+        value = value.strip()
+        return value or None
+    return value
+
+
+def _with_defaults(target: Target, payload: dict) -> dict:
+    record = dict(payload)
+    for field in target.stored():
+        if field.name not in record and field.default is not None:
+            record[field.name] = field.default
+    return record
+
+
+def _schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
+    """The compiled validator over the record as it will be stored, lines included."""
+    document = {k: v for k, v in record.items() if not _is_system(target, k)}
+    for line in target.lines():
+        document[line.name] = [
+            _without(values, "id", line.lines.link) if isinstance(values, dict) else values
+            for values in line_values.get(line.name, [])
+        ]
+    return target.entity.validator.errors(document)
+
+
+def _in_form_order(target: Target, errors: list[RecordError]) -> list[RecordError]:
+    unique = list(dict.fromkeys(errors))
+    return sorted(unique, key=target.entity.validator.form_order)
+
+
+def _is_system(target: Target, key: str) -> bool:
+    return key in target.spec.system_columns
+
+
+def _read_only_errors(
+    target: Target, payload: dict, before: dict | None, prefix: str
+) -> list[RecordError]:
+    errors = []
+    for field in target.stored():
+        if field.read_only and field.name in payload:
+            old = before.get(field.name) if before else None
+            if payload[field.name] != old:
+                errors.append(
+                    _error(
+                        field,
+                        prefix + field.name,
+                        "read_only",
+                        f"{field.label} is filled in by the system.",
+                    )
+                )
+    return errors
+
+
+def _precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
+    errors = []
+    for field in target.stored():
+        value = record.get(field.name)
+        if TYPES[field.input_type].store is not TYPES["decimal"].store or value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # the schema reports the type
+        places = -decimal.Decimal(str(value)).normalize().as_tuple().exponent
+        if places > (field.precision or 0):
+            errors.append(
+                _error(
+                    field,
+                    prefix + field.name,
+                    "precision",
+                    f"{field.label} allows at most {field.precision} decimal places.",
+                )
+            )
+    return errors
+
+
+def _unique_errors(
+    target: Target, record: dict, before: dict | None, prefix: str
+) -> list[RecordError]:
+    errors = []
+    for field in target.stored():
+        value = record.get(field.name)
+        if not field.unique or value is None or (before and before.get(field.name) == value):
+            continue
+        stored = TYPES[field.input_type].store(value)
+        if target.model.select().where(target.column(field.name) == stored).exists():
+            errors.append(
+                _error(
+                    field,
+                    prefix + field.name,
+                    "unique",
+                    f"{field.label} {value!r} is already used by another {target.spec.label}.",
+                )
+            )
+    return errors
+
+
+def _rule_errors(target: Target, record: dict, before: dict, current: dict) -> list[RecordError]:
+    """Set-once fields, and fields locked by the record's status."""
+    errors = []
+    statuses = target.spec.statuses
+    state = statuses.states.get(current.get("status")) if statuses else None
+    locked = state.locked if state else ()
+    for field in target.stored():
+        if record.get(field.name) == before.get(field.name):
+            continue
+        if field.set_once and before.get(field.name) is not None:
+            errors.append(
+                _error(
+                    field, field.name, "set_once", f"{field.label} cannot be changed once saved."
+                )
+            )
+        elif locked == "all" or field.name in locked:
+            errors.append(
+                _error(
+                    field,
+                    field.name,
+                    "locked",
+                    f"{field.label} cannot change while the {target.spec.label} is {state.label}.",
+                )
+            )
+    return errors
+
+
+def _check_revision(target: Target, row: peewee.Model, revision: int) -> None:
+    if row.rev_number != revision:
+        when = TYPES["datetime"].load(row.last_update_date)
+        raise Conflict(
+            f"{target.spec.label} {row.id} was changed by {row.last_updated_by} at {when} "
+            f"(revision {row.rev_number}, you sent {revision}); reload it and apply your "
+            "changes again",
+            code="stale",
+            changed_by=row.last_updated_by,
+            changed_at=when,
+            rev_number=row.rev_number,
+        )
+
+
+def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str, Any]:
+    spec = target.spec
+    if spec.delete == "never" and action in ("activate", "deactivate"):
+        return "active", action == "activate"
+    actions = spec.statuses.actions if spec.statuses else {}
+    if action not in actions:
+        known = ", ".join(
+            [*actions, "copy"] + (["activate", "deactivate"] if spec.delete == "never" else [])
+        )
+        raise NotFound(f"{spec.label} has no action '{action}'; actions: {known}")
+    step = actions[action]
+    if row.status not in step.sources:
+        state = spec.statuses.states[row.status].label
+        allowed = ", ".join(spec.statuses.states[s].label for s in step.sources)
+        raise Conflict(
+            f"cannot {step.label.lower()} {spec.label} {row.id}: it is {state}; "
+            f"{step.label.lower()} applies to {allowed}",
+            code="invalid_transition",
+        )
+    return "status", step.target
+
+
+def _copied(target: Target, source: dict) -> dict:
+    numbering = target.spec.numbering.field if target.spec.numbering else None
+    return {
+        f.name: source.get(f.name)
+        for f in target.stored()
+        if f.copy
+        and f.name != numbering
+        and not f.read_only
+        and source.get(f.name) is not None
+        and not (f.unique)
+    }
+
+
+def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
+    model, errors = target.model, []
+    query = model.select()
+    if "deleted" in target.spec.system_columns:
+        query = query.where(target.column("deleted") == False)  # noqa: E712
+    if q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        searchable = [f for f in target.stored() if f.searchable]
+        if searchable:
+            condition = None
+            for field in searchable:
+                clause = target.column(field.name).cast("TEXT") ** pattern
+                condition = clause if condition is None else condition | clause
+            query = query.where(condition)
+    columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
+    for name, text in filters.items():
+        if name not in columns:
+            errors.append(
+                RecordError(
+                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
+                )
+            )
+            continue
+        try:
+            value = _filter_value(columns[name], name, text)
+        except (ValueError, decimal.InvalidOperation):
+            field = columns[name]
+            errors.append(
+                _error(
+                    field,
+                    name,
+                    "type",
+                    f"{field.label if field else name} must "
+                    f"be {TYPES[field.input_type].expects if field else 'a value'}.",
+                )
+            )
+            continue
+        query = query.where(target.column(name) == value)
+    return query, errors
+
+
+def _filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
+    if field is None:
+        system = {
+            "id": "integer",
+            "rev_number": "integer",
+            "active": "switch",
+            "deleted": "switch",
+        }.get(name, "text")
+        return TYPES[system].parse(text)
+    row = TYPES[field.input_type]
+    return row.store(row.parse(text)) if field.input_type != "multiselect" else text
+
+
+def _ordering(target: Target, sort: str | None) -> tuple[list, list]:
+    if not sort:
+        return [target.model.id], []
+    descending = sort.startswith("-")
+    name = sort.removeprefix("-")
+    if name not in target.model._meta.columns:
+        return [], [
+            RecordError(
+                "sort",
+                "Sort",
+                "unknown_field",
+                f"Cannot sort by '{name}': it is not a field of {target.spec.label}.",
+            )
+        ]
+    column = target.column(name)
+    return [column.desc() if descending else column, target.model.id], []
+
+
+def _page_errors(limit: Any, offset: Any) -> list[RecordError]:
+    errors = []
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        errors.append(
+            RecordError(
+                "limit", "Limit", "range", f"limit must be a whole number from 1 to {MAX_LIMIT}."
+            )
+        )
+    if not isinstance(offset, int) or offset < 0:
+        errors.append(
+            RecordError("offset", "Offset", "range", "offset must be a whole number, 0 or more.")
+        )
+    return errors
+
+
+def _write(target: Target, prefix: str, statement: Any) -> Any:
+    """Run an INSERT or UPDATE; a unique violation that slipped past the checks is a field error."""
+    try:
+        with target.tenant.database.atomic():
+            return statement()
+    except peewee.IntegrityError as error:
+        raise RecordInvalid([_integrity_error(target, prefix, str(error))]) from None
+
+
+def _integrity_error(target: Target, prefix: str, message: str) -> RecordError:
+    for field in target.stored():
+        if field.unique and (f".{field.name}" in message or f"_{field.name}" in message):
+            return _error(
+                field,
+                prefix + field.name,
+                "unique",
+                f"{field.label} is already used by another {target.spec.label}.",
+            )
+    return RecordError(
+        prefix.rstrip("."),
+        target.spec.label,
+        "unique",
+        f"Another {target.spec.label} has the same values.",
+    )

@@ -1,0 +1,67 @@
+"""A small metadata tree that exercises every rule of the records service."""
+
+ACCOUNT = """\
+entity: account
+label: Account
+plural: Accounts
+title_field: name
+numbering: {field: number, pattern: "{tenant.license}-{seq:04d}"}
+statuses:
+  initial: draft
+  states:
+    draft: {label: Draft}
+    confirmed: {label: Confirmed, locked: [name]}
+    closed: {label: Closed, locked: all}
+  actions:
+    confirm: {label: Confirm, from: [draft], to: confirmed}
+    close: {label: Close, from: [confirmed], to: closed}
+delete: when_unreferenced
+lines:
+  branches: {entity: branch, link: account, label: Branches, sequence: 90, group: MORE}
+fields:
+  - {name: number, sequence: 1, label: Number, input_type: text, group: MAIN, unique: true,
+     required: true, searchable: true}
+  - {name: name, sequence: 2, label: Name, input_type: text, group: MAIN, required: true,
+     searchable: true, max_length: 40}
+  - {name: currency, sequence: 3, label: Currency, input_type: select, group: MAIN,
+     options: [EUR, USD], set_once: true}
+  - {name: credit_limit, sequence: 4, label: Credit Limit, input_type: currency, group: MAIN,
+     min: 0}
+  - {name: opened, sequence: 5, label: Opened, input_type: date, group: MAIN}
+  - {name: kind, sequence: 6, label: Kind, input_type: select, group: MAIN,
+     options: [company, person], default: company}
+  - {name: tax_id, sequence: 7, label: Tax Id, input_type: text, group: MAIN,
+     required_if: "kind == 'company' and credit_limit > 1000"}
+  - {name: nickname, sequence: 8, label: Nickname, input_type: text, group: MAIN,
+     required: true, visible_if: "kind == 'person'"}
+  - {name: region, sequence: 9, label: Region, input_type: lookup, group: MAIN,
+     lookup: {entity: region, fetch: {region_code: code}}}
+  - {name: region_code, sequence: 10, label: Region Code, input_type: text, group: MAIN,
+     read_only: true}
+  - {name: note, sequence: 11, label: Note, input_type: textarea, group: MORE, copy: false}
+"""
+BRANCH = """\
+entity: branch
+label: Branch
+plural: Branches
+delete: soft
+fields:
+  - {name: account, sequence: 1, label: Account, input_type: lookup, group: MAIN,
+     lookup: {entity: account}}
+  - {name: city, sequence: 2, label: City, input_type: text, group: MAIN, required: true}
+  - {name: staff, sequence: 3, label: Staff, input_type: integer, group: MAIN, min: 0}
+"""
+REGION = """\
+entity: region
+label: Region
+plural: Regions
+delete: never
+fields:
+  - {name: code, sequence: 1, label: Code, input_type: text, group: MAIN, required: true}
+"""
+FILES = {
+    "entities/account.yaml": ACCOUNT,
+    "entities/branch.yaml": BRANCH,
+    "entities/region.yaml": REGION,
+    "tenants/u/tenant.yaml": "tenant: u\nlabel: U\nsettings: {license: '77'}\n",
+}
