@@ -152,15 +152,22 @@ def test_lines_are_updated_added_and_removed_together(service):
     record = new(service, branches=[{"city": "Oslo"}, {"city": "Bergen"}])
     oslo, bergen = record["branches"]
     changed = service.update(
-        "t", "account", record["id"],
+        "t",
+        "account",
+        record["id"],
         {"rev_number": 1, "branches": [{"id": oslo["id"], "city": "Oslo S"}, {"city": "Molde"}]},
         "bob",
-    )  # fmt: skip
+    )
     assert [b["city"] for b in changed["branches"]] == ["Oslo S", "Molde"]
     assert count(service, "branch") == 2  # Bergen soft-deleted
     with pytest.raises(RecordInvalid) as raised:
-        service.update("t", "account", record["id"],
-                       {"rev_number": 2, "branches": [{"id": bergen["id"], "city": "X"}]}, "bob")  # fmt: skip
+        service.update(
+            "t",
+            "account",
+            record["id"],
+            {"rev_number": 2, "branches": [{"id": bergen["id"], "city": "X"}]},
+            "bob",
+        )
     assert codes(raised) == [("branches[0].id", "not_found")]
 
 
@@ -185,8 +192,12 @@ def test_when_unreferenced_lists_what_refers_to_the_record(tree, storage):
     from engine.registry import build_registry
     from engine.storage.sync import sync_registry
 
-    files = {**FILES, "entities/region.yaml": FILES["entities/region.yaml"].replace(
-        "delete: never", "delete: when_unreferenced")}  # fmt: skip
+    files = {
+        **FILES,
+        "entities/region.yaml": FILES["entities/region.yaml"].replace(
+            "delete: never", "delete: when_unreferenced"
+        ),
+    }
     registry = build_registry(str(tree(files)))
     sync_registry(registry, storage)
     service = RecordService(registry)
@@ -216,8 +227,10 @@ def test_every_write_is_audited_with_old_and_new_values(service):
     service.act("t", "account", record["id"], "confirm", "cat")
     history = service.history("t", "account", record["id"])
     assert [(h["action"], h["user"]) for h in history] == [
-        ("create", "ann"), ("update", "bob"), ("confirm", "cat"),
-    ]  # fmt: skip
+        ("create", "ann"),
+        ("update", "bob"),
+        ("confirm", "cat"),
+    ]
     assert history[0]["changes"]["name"] == [None, "Acme"]
     assert history[1]["changes"] == {"credit_limit": [10, 20]}
     assert history[2]["changes"] == {"status": ["draft", "confirmed"]}
