@@ -66,10 +66,23 @@ def storage(request, tmp_path):
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     store = Storage(data_dir=str(tmp_path / "data"), database_url=url)
     yield store
-    for tenant, database in list(store._databases.items()):
-        if url:
-            database.execute_sql(f'DROP SCHEMA IF EXISTS "{tenant}" CASCADE')
     store.close()
+    if url:
+        _drop_tenant_schemas(url)
+
+
+def _drop_tenant_schemas(url):
+    """Leave the test database empty for the next test, whoever created the schemas."""
+    connection = psycopg2.connect(url)
+    connection.autocommit = True
+    cursor = connection.cursor()
+    cursor.execute(
+        "SELECT schema_name FROM information_schema.schemata WHERE schema_name NOT LIKE 'pg_%%'"
+        " AND schema_name NOT IN ('public', 'information_schema')"
+    )
+    for (schema,) in cursor.fetchall():
+        cursor.execute(f'DROP SCHEMA "{schema}" CASCADE')
+    connection.close()
 
 
 @pytest.fixture
