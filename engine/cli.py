@@ -1,17 +1,24 @@
-"""The `formwork` command: check, schema, show, metaschema."""
+"""The `formwork` command: check, schema, show, metaschema, migrate, user, token, serve."""
 
 from __future__ import annotations
 
+import functools
 import json
 import os
 import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import click
+import peewee
 
-from engine import metaschema
+from engine import metaschema, users
 from engine.errors import EngineError, MetadataError
-from engine.registry import Registry, build_registry
+from engine.registry import CompiledTenant, Registry, build_registry
 from engine.spec import EntitySpec, FieldSpec
+from engine.storage.databases import Storage
+from engine.storage.sync import Plan, sync_registry
 
 DEFAULT_METADATA = "metadata"
 metadata_option = click.option(
@@ -23,10 +30,27 @@ metadata_option = click.option(
     type=click.Path(file_okay=False),
     help="The metadata directory (env FORMWORK_METADATA).",
 )
+data_option = click.option(
+    "--data",
+    "data_dir",
+    envvar="FORMWORK_DATA",
+    default="data",
+    show_default=True,
+    type=click.Path(file_okay=False),
+    help="The directory of the tenants' SQLite files (env FORMWORK_DATA).",
+)
+database_option = click.option(
+    "--database",
+    "database_url",
+    envvar="FORMWORK_DATABASE",
+    default=None,
+    metavar="URL",
+    help="postgresql://USER@HOST/DB, a schema per tenant; replaces --data (env FORMWORK_DATABASE).",
+)
 
 
 class _Group(click.Group):
-    """Turns every EngineError into its message and exit code, in one place."""
+    """Turns every EngineError, and an unreachable database, into a message and an exit code."""
 
     def invoke(self, ctx: click.Context) -> object:
         try:
@@ -37,8 +61,17 @@ class _Group(click.Group):
             click.echo(f"{len(error.problems)} problem(s) found.", err=True)
             sys.exit(error.exit_code)
         except EngineError as error:
-            click.echo(f"error: {error}", err=True)
+            for line in str(error).splitlines() or [type(error).__name__]:
+                click.echo(f"error: {line}", err=True)
             sys.exit(error.exit_code)
+        except peewee.OperationalError as error:
+            reason = " ".join(str(error).split())
+            click.echo(
+                f"error: the database cannot be used: {reason}; check --database "
+                "(FORMWORK_DATABASE) or --data (FORMWORK_DATA)",
+                err=True,
+            )
+            sys.exit(1)
 
 
 @click.group(cls=_Group)
@@ -109,7 +142,6 @@ def describe(entity: EntitySpec, layout: dict) -> list[str]:
     if "customized" in entity.origins:
         lines.append(f"  customized in {entity.origins['customized']}")
     for group in layout["groups"]:
-        spec = entity.groups[group["code"]]
         lines.append(f"\n[{group['code']}] {group['label']} ({group['layout']})")
         for field in group["fields"]:
             lines += _describe_field(entity.field(field["name"]))
@@ -118,7 +150,6 @@ def describe(entity: EntitySpec, layout: dict) -> list[str]:
         lines.append("\n[hidden]")
         for field in hidden:
             lines += _describe_field(field)
-    del spec
     return lines
 
 
@@ -153,3 +184,145 @@ def _describe_field(field: FieldSpec) -> list[str]:
     for file, keys in by_file.items():
         lines.append(f"{'':9}from {file}: {', '.join(keys)}")
     return lines
+
+
+@dataclass(frozen=True)
+class Deployment:
+    """Where a deployment keeps its metadata and its data: --metadata, --data, --database."""
+
+    metadata_dir: str
+    data_dir: str
+    database_url: str | None
+
+    def registry(self) -> Registry:
+        return _registry(self.metadata_dir)
+
+    def storage(self) -> Storage:
+        return Storage(data_dir=self.data_dir, database_url=self.database_url)
+
+
+def data_options(command: Callable) -> Callable:
+    """Add --metadata, --data and --database to a command; it receives them as `deployment`."""
+
+    @metadata_option
+    @data_option
+    @database_option
+    @functools.wraps(command)
+    def wrapper(
+        *args: object, metadata_dir: str, data_dir: str, database_url: str | None, **kwargs: object
+    ) -> object:
+        deployment = Deployment(metadata_dir, data_dir, database_url)
+        return command(*args, deployment=deployment, **kwargs)
+
+    return wrapper
+
+
+@contextmanager
+def _opened(deployment: Deployment) -> Iterator[tuple[Registry, Storage]]:
+    """The compiled metadata and the tenants' databases, closed on the way out."""
+    registry = deployment.registry()
+    storage = deployment.storage()
+    try:
+        yield registry, storage
+    finally:
+        storage.close()
+
+
+@contextmanager
+def _synced_tenant(deployment: Deployment, name: str) -> Iterator[CompiledTenant]:
+    """One tenant, every tenant's tables brought in line with the metadata first."""
+    with _opened(deployment) as (registry, storage):
+        tenant = registry.tenant(name)  # a misspelt tenant fails before any database changes
+        sync_registry(registry, storage)
+        yield tenant
+
+
+@main.command()
+@click.option("--dry-run", is_flag=True, help="Print the plan and change nothing.")
+@data_options
+def migrate(deployment: Deployment, dry_run: bool) -> None:
+    """Bring every tenant's tables in line with the metadata, printing each step.
+
+    A change that could lose data is refused: every refusal is printed and nothing
+    changes, on any tenant.
+    """
+    with _opened(deployment) as (registry, storage):
+        plans = sync_registry(registry, storage, dry_run=dry_run)
+    for line in plan_lines(plans):
+        click.echo(line)
+    if dry_run:
+        click.echo("Dry run: nothing was changed.")
+
+
+def plan_lines(plans: list[Plan]) -> list[str]:
+    """The lines `formwork migrate` prints: each step prefixed by its tenant."""
+    lines = []
+    for plan in plans:
+        steps = [str(step) for step in plan.steps] or ["nothing to do"]
+        lines += [f"{plan.tenant}: {step}" for step in steps]
+    return lines
+
+
+@main.group()
+def user() -> None:
+    """Manage the users of a tenant."""
+
+
+@user.command("add")
+@click.argument("tenant")
+@click.argument("username")
+@click.option("--role", required=True, help=f"One of {', '.join(users.ROLES)}.")
+@data_options
+def user_add(deployment: Deployment, tenant: str, username: str, role: str) -> None:
+    """Add a user; the password is the first line of stdin, or generated and printed once."""
+    piped = _piped_password()
+    password = piped or users.generate_password()
+    with _synced_tenant(deployment, tenant) as compiled:
+        added = users.add_user(compiled, username, role, password)
+    click.echo(f"Added user '{added.username}' to tenant '{tenant}' as {added.role}.")
+    if not piped:
+        click.echo(f"Password (shown only this once): {password}")
+
+
+@main.group()
+def token() -> None:
+    """Manage the API tokens of a tenant's users."""
+
+
+@token.command("issue")
+@click.argument("tenant")
+@click.argument("username")
+@data_options
+def token_issue(deployment: Deployment, tenant: str, username: str) -> None:
+    """Print a new API token for a user, and nothing else; it cannot be shown again."""
+    with _synced_tenant(deployment, tenant) as compiled:
+        click.echo(users.issue_token(compiled, username))
+
+
+def _piped_password() -> str:
+    """The first line of stdin when a script pipes one in; '' at a terminal or on no input."""
+    if sys.stdin is None or sys.stdin.isatty():
+        return ""
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True, help="The interface to listen on.")
+@click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
+@data_options
+def serve(deployment: Deployment, host: str, port: int) -> None:
+    """Serve the JSON API (and later the web UI) of every tenant."""
+    from webui import create_app
+
+    app = create_app(
+        {
+            "FORMWORK_METADATA": deployment.metadata_dir,
+            "FORMWORK_DATA": deployment.data_dir,
+            "FORMWORK_DATABASE": deployment.database_url,
+        }
+    )
+    click.echo(
+        f"Serving {len(app.extensions['formwork'].registry.tenants)} tenant(s) "
+        f"on http://{host}:{port}/api/"
+    )
+    app.run(host=host, port=port, threaded=True)

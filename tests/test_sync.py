@@ -122,3 +122,19 @@ def test_the_shipped_metadata_syncs_on_every_tenant(shipped, storage):
     plans = sync_registry(shipped, storage)
     assert {plan.tenant for plan in plans} == set(shipped.tenants)
     assert steps(sync_registry(shipped, storage, dry_run=True)) == []
+
+
+def test_making_a_field_unique_over_repeated_values_is_refused(tree, storage):
+    registry = build(tree)
+    sync_registry(registry, storage)
+    model = registry.tenant("t").entity("item").model
+    model.create(code="A", qty=1)
+    model.create(code="B", qty=1)
+    unique_qty = ENTITY.replace(
+        "input_type: integer, group: MAIN}", "input_type: integer, group: MAIN, unique: true}"
+    )
+    with pytest.raises(UnsafeChange) as raised:
+        sync_registry(build(tree, unique_qty), storage)
+    assert str(raised.value) == (
+        "t.item.qty: cannot be made unique: several records share (1,); change those records first"
+    )

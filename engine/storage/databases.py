@@ -21,6 +21,7 @@ _SQLITE_PRAGMAS = {
     "foreign_keys": 1,
 }
 _SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
+_RESERVED = {"public", "information_schema"}  # PostgreSQL's own schemas
 
 
 class StorageError(EngineError):
@@ -47,8 +48,8 @@ class Storage:
     def database(self, tenant: str) -> peewee.Database:
         """The tenant's database, opened on first use."""
         if tenant not in self._databases:
-            if not _SCHEMA_NAME.fullmatch(tenant):
-                raise StorageError(f"'{tenant}' cannot name a database")
+            if not _SCHEMA_NAME.fullmatch(tenant) or tenant in _RESERVED or tenant[:3] == "pg_":
+                raise StorageError(f"'{tenant}' cannot name a tenant's database; rename the tenant")
             self._databases[tenant] = (
                 self._postgresql(tenant) if self.database_url else self._sqlite(tenant)
             )

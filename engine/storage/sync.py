@@ -156,6 +156,26 @@ class _Planner:
             if tuple(columns) not in existing | added:
                 kind = "unique index" if unique else "index"
                 self.steps.append(Step(f"add {kind}", table, ", ".join(columns)))
+                if unique:
+                    self._refuse_duplicates(entity, columns)
+
+    def _refuse_duplicates(self, entity: CompiledEntity, columns: list[str]) -> None:
+        """A unique index over values that repeat cannot be built: say which, change nothing."""
+        fields = [entity.model._meta.columns[c] for c in columns]
+        repeated = (
+            entity.model.select(*fields)
+            .where(*[f.is_null(False) for f in fields])
+            .group_by(*fields)
+            .having(peewee.fn.COUNT(entity.model.id) > 1)
+            .tuples()
+            .first()
+        )
+        if repeated:
+            where = f"{self.tenant.spec.name}.{entity.spec.name}.{'+'.join(columns)}"
+            self.refusals.append(
+                f"{where}: cannot be made unique: several records share {repeated!r}; "
+                "change those records first"
+            )
 
 
 def _field_of(entity: CompiledEntity, column: str) -> FieldSpec | None:
@@ -195,12 +215,10 @@ def sync_tenant(
 
 def _lock(database: peewee.Database, tenant: str) -> None:
     """Serialise schema changes across processes: SQLite's write lock, or an advisory lock."""
+    # on SQLite the atomic block began with BEGIN IMMEDIATE: the write lock is ours already
     if isinstance(database, peewee.PostgresqlDatabase):
         key = int.from_bytes(hashlib.sha256(f"formwork:{tenant}".encode()).digest()[:8], "big")
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key - 2**63,))
-    else:
-        # the atomic block began with BEGIN IMMEDIATE: the write lock is ours already
-        database.execute_sql("CREATE TABLE IF NOT EXISTS formwork_lock (id INTEGER)")
 
 
 def _apply(

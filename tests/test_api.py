@@ -1,0 +1,161 @@
+"""The JSON API over HTTP, on SQLite and on PostgreSQL."""
+
+import pytest
+from records_metadata import FILES
+
+from engine import users
+from webui import create_app
+
+
+@pytest.fixture
+def api(tree, storage):
+    app = create_app(
+        {
+            "TESTING": True,
+            "FORMWORK_METADATA": str(tree(FILES)),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    registry = app.extensions["formwork"].registry
+    tokens = {}
+    for tenant, username, role in [
+        ("t", "ann", "admin"), ("t", "ed", "editor"), ("t", "vic", "viewer"), ("u", "uma", "admin"),
+    ]:  # fmt: skip
+        compiled = registry.tenant(tenant)
+        users.add_user(compiled, username, role, "correct horse battery")
+        tokens[username] = users.issue_token(compiled, username)
+    client = app.test_client()
+    client.tokens = tokens
+    return client
+
+
+def call(client, method, url, user="ed", **kwargs):
+    headers = kwargs.pop("headers", {})
+    if user:
+        headers["Authorization"] = f"Bearer {client.tokens[user]}"
+    response = client.open(url, method=method, headers=headers, **kwargs)
+    assert response.is_json, response.data[:200]  # never HTML, never a traceback
+    return response
+
+
+def test_create_read_update_and_list(api):
+    created = call(api, "POST", "/api/t/account", json={"name": "Acme", "credit_limit": 10})
+    assert created.status_code == 201
+    record = created.json
+    assert (record["id"], record["number"], record["rev_number"]) == (1, "3897-0001", 1)
+    assert call(api, "GET", "/api/t/account/1", user="vic").json["name"] == "Acme"
+    patched = call(api, "PATCH", "/api/t/account/1", json={"name": "Acme AS", "rev_number": 1})
+    assert patched.status_code == 200 and patched.json["rev_number"] == 2
+    listed = call(api, "GET", "/api/t/account?q=acme&sort=-id&limit=10", user="vic").json
+    assert listed["total"] == 1 and listed["items"][0]["name"] == "Acme AS"
+
+
+def test_validation_errors_are_422_with_every_problem(api):
+    response = call(api, "POST", "/api/t/account", json={"credit_limit": "ten", "colour": 1})
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json["errors"]] == [
+        ("name", "required"),
+        ("credit_limit", "type"),
+        ("colour", "unknown_field"),
+    ]
+    assert response.json["errors"][0] == {
+        "field": "name", "label": "Name", "code": "required", "message": "Name is required.",
+    }  # fmt: skip
+    assert call(api, "GET", "/api/t/account").json["total"] == 0
+
+
+def test_stale_patch_is_409_naming_who_changed_it_and_if_match_works(api):
+    call(api, "POST", "/api/t/account", json={"name": "Acme"})
+    headers = {"If-Match": '"1"'}
+    assert (
+        call(api, "PATCH", "/api/t/account/1", json={"note": "a"}, headers=headers).status_code
+        == 200
+    )
+    stale = call(api, "PATCH", "/api/t/account/1", user="ann", json={"note": "b", "rev_number": 1})
+    assert stale.status_code == 409
+    assert stale.json["code"] == "stale" and stale.json["changed_by"] == "ed"
+    assert call(api, "GET", "/api/t/account/1").json["note"] == "a"
+
+
+def test_actions_copy_history_and_delete(api):
+    call(api, "POST", "/api/t/account", json={"name": "Acme"})
+    confirmed = call(api, "POST", "/api/t/account/1/actions/confirm")
+    assert confirmed.status_code == 200 and confirmed.json["status"] == "confirmed"
+    again = call(api, "POST", "/api/t/account/1/actions/confirm")
+    assert again.status_code == 409 and again.json["code"] == "invalid_transition"
+    copy = call(api, "POST", "/api/t/account/1/actions/copy")
+    assert copy.status_code == 201 and copy.json["number"] == "3897-0002"
+    history = call(api, "GET", "/api/t/account/1/history", user="vic").json["items"]
+    assert [h["action"] for h in history] == ["create", "confirm"]
+    assert api.delete("/api/t/account/2", headers={
+        "Authorization": f"Bearer {api.tokens['ed']}"}).status_code == 204  # fmt: skip
+    assert call(api, "GET", "/api/t/account/2").status_code == 404
+    call(api, "POST", "/api/t/region", json={"code": "N"})
+    refused = call(api, "DELETE", "/api/t/region/1")
+    assert refused.status_code == 409 and refused.json["code"] == "delete_refused"
+    assert call(api, "POST", "/api/t/region/1/actions/deactivate").json["active"] is False
+
+
+def test_authentication_and_roles(api):
+    assert call(api, "GET", "/api/t/account", user=None).status_code == 401
+    bad = call(api, "GET", "/api/t/account", user=None, headers={"Authorization": "Bearer t.x"})
+    assert bad.status_code == 401
+    assert call(api, "POST", "/api/t/account", user="vic", json={"name": "x"}).status_code == 403
+    assert call(api, "GET", "/api/t/account", user="vic").status_code == 200
+
+
+def test_a_token_of_one_tenant_finds_nothing_of_another(api):
+    call(api, "POST", "/api/t/account", json={"name": "Secret"})
+    for method, url, body in [
+        ("GET", "/api/t/account", None), ("GET", "/api/t/account/1", None),
+        ("PATCH", "/api/t/account/1", {"name": "x", "rev_number": 1}),
+        ("DELETE", "/api/t/account/1", None), ("POST", "/api/t/account", {"name": "x"}),
+        ("POST", "/api/t/account/1/actions/confirm", None),
+        ("GET", "/api/t/account/1/history", None), ("GET", "/api/nope/account", None),
+    ]:  # fmt: skip
+        assert call(api, method, url, user="uma", json=body).status_code == 404, url
+    assert call(api, "GET", "/api/t/account/1").json["name"] == "Secret"
+
+
+@pytest.mark.parametrize(
+    "body, status",
+    [
+        (b"{not json", 400),
+        (b"", 400),
+        (b'"just a string"', 422),
+        (b"[1, 2]", 422),
+        (b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}', 413),
+    ],
+)
+def test_malformed_and_oversized_bodies(api, body, status):
+    response = call(
+        api, "POST", "/api/t/account", data=body, headers={"Content-Type": "application/json"}
+    )
+    assert response.status_code == status
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["Robert'); DROP TABLE account;--", "<img src=x onerror=alert(1)>", "\u202eevil", "a\x07b"],
+)
+def test_hostile_strings_are_data(api, value):
+    created = call(api, "POST", "/api/t/account", json={"name": value})
+    assert created.status_code == 201 and created.json["name"] == value
+    assert call(api, "GET", "/api/t/account").json["total"] == 1
+
+
+def test_oversized_and_nul_strings_are_refused_not_500(api):
+    long = call(api, "POST", "/api/t/account", json={"name": "Ж" * 5000})
+    assert long.status_code == 422 and long.json["errors"][0]["code"] == "max_length"
+    nul = call(api, "POST", "/api/t/account", json={"name": "a\u0000b"})
+    assert nul.status_code == 422 and nul.json["errors"][0]["code"] == "invalid_character"
+
+
+def test_unknown_things_are_json_404s(api):
+    assert call(api, "GET", "/api/t/nothing").status_code == 404
+    assert call(api, "GET", "/api/t/account/999").status_code == 404
+    assert call(api, "GET", "/api/t/account/abc").status_code == 404
+    assert call(api, "POST", "/api/t/account/1/actions/fly").status_code == 404
+    assert call(api, "GET", "/api/t/account?limit=many").status_code == 422
+    assert call(api, "PUT", "/api/t/account/1", json={}).status_code == 405

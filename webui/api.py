@@ -1,0 +1,195 @@
+"""The JSON API: every record operation over HTTP, authenticated by bearer token.
+
+Errors are JSON with the right status, never HTML and never a traceback:
+400 malformed body, 401 no or bad token, 403 role too low, 404 unknown anything
+(including another tenant's URLs), 409 stale revision or refused action,
+413 body too large, 422 validation errors (every one, located and worded).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+from werkzeug.exceptions import HTTPException
+
+from engine import users
+from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
+from engine.records.service import RecordService
+
+blueprint = Blueprint("api", __name__, url_prefix="/api")
+
+ENTITY = "/<tenant>/<entity>"
+RECORD = "/<tenant>/<entity>/<record_id>"
+_READ, _WRITE = "viewer", "editor"
+
+
+class ApiError(Exception):
+    """An HTTP error answered as JSON."""
+
+    def __init__(self, status: int, code: str, message: str, **extra: Any) -> None:
+        super().__init__(message)
+        self.status, self.code, self.extra = status, code, extra
+
+
+def _service() -> RecordService:
+    return current_app.extensions["formwork"]
+
+
+@blueprint.before_request
+def authenticate() -> None:
+    """Every call needs a token of the URL's tenant; another tenant's URL is not found."""
+    tenant = (request.view_args or {}).get("tenant")
+    header = request.headers.get("Authorization", "")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise ApiError(401, "unauthenticated", "Send 'Authorization: Bearer TOKEN'.")
+    token = token.strip()
+    if tenant is None or users.token_tenant(token) != tenant:
+        raise ApiError(404, "not_found", "Not found.")
+    try:
+        compiled = _service().registry.tenant(tenant)
+    except UnknownName:
+        raise ApiError(404, "not_found", "Not found.") from None
+    user = users.user_for_token(compiled, token)
+    if user is None:
+        raise ApiError(401, "unauthenticated", "The token is not valid; ask for a new one.")
+    g.user = user
+
+
+def _require(role: str) -> str:
+    if not users.allows(g.user.role, role):
+        raise ApiError(403, "forbidden", f"Your role, {g.user.role}, cannot do this.")
+    return g.user.username
+
+
+def _body() -> Any:
+    data = request.get_json(silent=True)
+    if data is None:
+        raise ApiError(400, "malformed", "The body must be JSON (Content-Type: application/json).")
+    return data
+
+
+def _int_argument(name: str, default: int) -> int:
+    text = request.args.get(name)
+    if text is None:
+        return default
+    try:
+        return int(text)
+    except ValueError:
+        raise ApiError(
+            422,
+            "invalid",
+            f"{name} must be a whole number.",
+            errors=[
+                {
+                    "field": name,
+                    "label": name,
+                    "code": "type",
+                    "message": f"{name} must be a whole number.",
+                }
+            ],
+        ) from None
+
+
+@blueprint.get(ENTITY)
+def list_records(tenant: str, entity: str) -> Any:
+    _require(_READ)
+    reserved = {"q", "sort", "limit", "offset"}
+    filters = {k: v for k, v in request.args.items() if k not in reserved}
+    page = _service().list(
+        tenant,
+        entity,
+        q=request.args.get("q"),
+        filters=filters,
+        sort=request.args.get("sort"),
+        limit=_int_argument("limit", 50),
+        offset=_int_argument("offset", 0),
+    )
+    return jsonify(page)
+
+
+@blueprint.post(ENTITY)
+def create_record(tenant: str, entity: str) -> Any:
+    user = _require(_WRITE)
+    return jsonify(_service().create(tenant, entity, _body(), user)), 201
+
+
+@blueprint.get(RECORD)
+def read_record(tenant: str, entity: str, record_id: str) -> Any:
+    _require(_READ)
+    return jsonify(_service().read(tenant, entity, record_id))
+
+
+@blueprint.patch(RECORD)
+def update_record(tenant: str, entity: str, record_id: str) -> Any:
+    user = _require(_WRITE)
+    data = _body()
+    if isinstance(data, dict) and "rev_number" not in data and request.headers.get("If-Match"):
+        try:
+            data["rev_number"] = int(request.headers["If-Match"].strip('"'))
+        except ValueError:
+            raise ApiError(400, "malformed", "If-Match must carry the revision number.") from None
+    return jsonify(_service().update(tenant, entity, record_id, data, user))
+
+
+@blueprint.delete(RECORD)
+def delete_record(tenant: str, entity: str, record_id: str) -> Any:
+    user = _require(_WRITE)
+    _service().delete(tenant, entity, record_id, user)
+    return "", 204
+
+
+@blueprint.post(RECORD + "/actions/<action>")
+def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
+    user = _require(_WRITE)
+    record = _service().act(tenant, entity, record_id, action, user)
+    return jsonify(record), 201 if action == "copy" else 200
+
+
+@blueprint.get(RECORD + "/history")
+def record_history(tenant: str, entity: str, record_id: str) -> Any:
+    _require(_READ)
+    return jsonify({"items": _service().history(tenant, entity, record_id)})
+
+
+def _answer(status: int, code: str, message: str, **extra: Any) -> Any:
+    return jsonify({"status": status, "code": code, "message": message, **extra}), status
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Map every error to its JSON answer, in one place."""
+
+    @app.errorhandler(ApiError)
+    def api_error(error: ApiError) -> Any:
+        return _answer(error.status, error.code, str(error), **error.extra)
+
+    @app.errorhandler(RecordInvalid)
+    def invalid(error: RecordInvalid) -> Any:
+        errors = [e.as_dict() for e in error.errors]
+        return _answer(422, "invalid", f"{len(errors)} problem(s) with the record.", errors=errors)
+
+    @app.errorhandler(NotFound)
+    def not_found(error: NotFound) -> Any:
+        return _answer(404, "not_found", str(error))
+
+    @app.errorhandler(Conflict)
+    def conflict(error: Conflict) -> Any:
+        details = dict(error.details)
+        code = details.pop("code", "conflict")
+        return _answer(409, code, str(error), **details)
+
+    @app.errorhandler(HTTPException)
+    def http_error(error: HTTPException) -> Any:
+        return _answer(
+            error.code or 500, error.name.lower().replace(" ", "_"), error.description or error.name
+        )
+
+    @app.errorhandler(EngineError)
+    def engine_error(error: EngineError) -> Any:
+        return _answer(400, "refused", str(error))
+
+    @app.errorhandler(Exception)
+    def unexpected(error: Exception) -> Any:
+        app.logger.exception("unexpected error")
+        return _answer(500, "server_error", "Something went wrong on our side; it was logged.")
