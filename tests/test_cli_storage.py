@@ -1,5 +1,4 @@
 import pytest
-from argon2 import PasswordHasher
 from click.testing import CliRunner
 
 from engine import users
@@ -16,11 +15,6 @@ fields:
   - {name: price, sequence: 2, label: Price, input_type: currency, group: MAIN}
 """
 OTHER_TENANT = "tenant: u\nlabel: U\nsettings: {license: '1234'}\n"
-
-
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture

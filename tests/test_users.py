@@ -12,12 +12,6 @@ OTHER_TENANT = "tenant: u\nlabel: U\nsettings: {license: '1234'}\n"
 PASSWORD = "correct horse"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2 at its smallest cost: the same code paths, without 0.2 s per hash."""
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-
-
 @pytest.fixture
 def registry(tree, storage):
     """Two tenants, t and u, with their tables created."""
