@@ -19,6 +19,7 @@ Path_ = tuple[str | int, ...]
 
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_TEXT_TAGS = frozenset({_TIMESTAMP, "tag:yaml.org,2002:str"})
 
 
 @dataclass(frozen=True)
@@ -74,7 +75,7 @@ class _Builder:
             return self._mapping(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
-        if node.tag == _TIMESTAMP:  # dates stay text: their meaning depends on the field
+        if node.tag in _TEXT_TAGS:  # dates stay text: their meaning depends on the field
             return node.value
         return self._scalars.construct_object(node)
 

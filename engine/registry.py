@@ -5,7 +5,9 @@ A Registry is immutable; reloading metadata builds a new one and swaps it whole.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import gc
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
@@ -75,5 +77,19 @@ def compile_tenant(spec: TenantSpec) -> CompiledTenant:
 
 def build_registry(root: str) -> Registry:
     """Load, check, resolve and compile a metadata directory; MetadataError if it is wrong."""
-    tenants = load_and_resolve(root)
-    return Registry(root, {name: compile_tenant(spec) for name, spec in tenants.items()})
+    with _without_cycle_collection():
+        tenants = load_and_resolve(root)
+        return Registry(root, {name: compile_tenant(spec) for name, spec in tenants.items()})
+
+
+@contextmanager
+def _without_cycle_collection() -> Iterator[None]:
+    """Building allocates many long-lived objects and frees few: CPython's cycle collector
+    would walk them again and again for nothing (about a third of the build time)."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -58,15 +58,18 @@ class Draft:
     """Properties as merged so far, each with the place it was written."""
 
     props: dict[str, Any] = field(default_factory=dict)
-    origins: dict[str, Source] = field(default_factory=dict)
+    written: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
     where: Source | None = None
     custom: bool = False
-    written: dict[str, tuple[Document, tuple]] = field(default_factory=dict)
 
     def set(self, key: str, value: Any, document: Document, path: tuple) -> None:
         self.props[key] = value
-        self.origins[key] = _source(document, *path)
         self.written[key] = (document, path)
+
+    @property
+    def origins(self) -> dict[str, Source]:
+        """Where each property was written; worked out only when asked for."""
+        return {key: self.where_of(key) for key in self.written}
 
     def where_of(self, key: str, *inner: str | int) -> Source:
         """Where a property, or a key nested inside it, was written."""
@@ -77,9 +80,7 @@ class Draft:
 
     def clone(self) -> Draft:
         """A copy whose properties can change without touching this one's."""
-        return Draft(
-            dict(self.props), dict(self.origins), self.where, self.custom, dict(self.written)
-        )
+        return Draft(dict(self.props), dict(self.written), self.where, self.custom)
 
 
 @dataclass
@@ -89,15 +90,15 @@ class EntityDraft(Draft):
     lines: dict[str, Draft] = field(default_factory=dict)
     group_layers: list[tuple[dict, Document, tuple]] = field(default_factory=list)
     groups: dict[str, Draft] = field(default_factory=dict)
+    customized: Source | None = None  # the tenant file that customizes this base entity
 
     def clone(self) -> EntityDraft:
         # YAML values are never mutated, so copying the mappings of drafts suffices
         return EntityDraft(
             dict(self.props),
-            dict(self.origins),
+            dict(self.written),
             self.where,
             self.custom,
-            dict(self.written),
             self.name,
             {n: f.clone() for n, f in self.fields.items()},
             {n: line.clone() for n, line in self.lines.items()},
@@ -143,7 +144,7 @@ class _Resolver:
 
     def customize(self, draft: EntityDraft, document: Document) -> None:
         data = document.data
-        draft.origins.setdefault("customized", _source(document, "customize"))
+        draft.customized = draft.customized or _source(document, "customize")
         for key in ENTITY_KEYS:
             if key in data:
                 draft.set(key, data[key], document, (key,))
@@ -246,7 +247,11 @@ class _Resolver:
             self._apply_tenant_file(drafts, document)
         tenant_layer = (tenant_data.get("groups", {}), files.document, ("groups",))
         settings = tenant_data.get("settings", {})
-        return self.finish(name, tenant_data.get("label", name), settings, drafts, tenant_layer)
+        self.check_view(name, settings, drafts, tenant_layer)
+        if self.problems:  # freezing needs every file whole and every reference good
+            return None
+        entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
+        return TenantSpec(name, tenant_data.get("label", name), dict(settings), entities)
 
     def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
         if "customize" in document.data:
@@ -272,14 +277,14 @@ class _Resolver:
             return
         drafts[name] = self.entity_draft(document, custom=True)
 
-    def finish(
+    def check_view(
         self,
         name: str,
-        label: str,
         settings: dict | None,
         drafts: dict[str, EntityDraft],
         tenant_layer: tuple | None,
-    ) -> TenantSpec | None:
+    ) -> None:
+        """Merge each entity's groups and run the checks that need the merged view."""
         global_layer = (
             [(self.project.groups.data["groups"], self.project.groups, ("groups",))]
             if self.project.groups
@@ -301,10 +306,6 @@ class _Resolver:
         )
         for draft in drafts.values():
             semantics.check_entity(draft, context)
-        if self.problems:  # freezing needs every file whole and every reference good
-            return None
-        entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
-        return TenantSpec(name, label, dict(settings or {}), entities)
 
 
 def resolve(project: Project) -> dict[str, TenantSpec]:
@@ -313,7 +314,7 @@ def resolve(project: Project) -> dict[str, TenantSpec]:
     resolver.problems += check_project(project)
     _mark_broken(project, resolver.problems)
     base = resolver.base_drafts()
-    resolver.finish("base", "Base", None, _clone_all(base), None)
+    resolver.check_view("base", None, _clone_all(base), None)  # checked once, never served
     tenants = {name: resolver.tenant(name, base) for name in project.tenants}
     if resolver.problems:
         raise MetadataError(resolver.problems)
@@ -358,7 +359,7 @@ def _freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> Entity
             g.props["label"],
             g.props["order"],
             g.props.get("layout", "section"),
-            dict(g.origins),
+            g.origins,
         )
         for code, g in draft.groups.items()
     }
@@ -375,7 +376,7 @@ def _freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> Entity
         delete=props.get("delete", "when_unreferenced"),
         unique_together=tuple(tuple(names) for names in props.get("unique_together", ())),
         custom=draft.custom,
-        origins=dict(draft.origins),
+        origins={**draft.origins, **({"customized": draft.customized} if draft.customized else {})},
     )
 
 
@@ -411,7 +412,7 @@ def _freeze_lines(name: str, line: Draft) -> FieldSpec:
         input_type="lines",
         group=props["group"],
         hidden=props.get("hidden", False),
-        origins=dict(line.origins),
+        origins=line.origins,
         lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
     )
 
@@ -437,7 +438,7 @@ def _freeze_field(
     for key in ("visible_if", "required_if"):
         if key in props:
             props[key] = Rule(props[key], conditions.parse(props[key]))
-    return FieldSpec(name=name, custom=draft.custom, origins=dict(draft.origins), **props)
+    return FieldSpec(name=name, custom=draft.custom, origins=draft.origins, **props)
 
 
 def _option(value: Any) -> Option:

@@ -167,3 +167,23 @@ def test_a_record_that_is_not_an_object(sample):
 def test_hostile_strings_are_data_not_code(sample):
     for value in ["'; DROP TABLE sample; --", "<script>alert(1)</script>", "é" * 200, "\x00"]:
         assert codes(sample, {"name": value}) == set()
+
+
+def test_an_empty_required_value_gets_one_error_not_three(tmp_path):
+    root = tmp_path / "meta"
+    (root / "entities").mkdir(parents=True)
+    (root / "tenants" / "t").mkdir(parents=True)
+    (root / "groups.yaml").write_text("groups:\n  MAIN: {label: Main, order: 1}\n")
+    (root / "tenants" / "t" / "tenant.yaml").write_text("tenant: t\nlabel: T\n")
+    (root / "entities" / "code.yaml").write_text(
+        "entity: code\nlabel: Code\nplural: Codes\nfields:\n"
+        "  - {name: value, sequence: 1, label: Value, input_type: email, group: MAIN,\n"
+        "     required: true, min_length: 5, pattern: '[a-z@.]+'}\n"
+    )
+    validator = build_registry(str(root)).tenant("t").entity("code").validator
+    assert codes(validator, {"value": ""}) == {("value", "required")}
+    assert codes(validator, {"value": "A@b"}) == {
+        ("value", "format"),
+        ("value", "min_length"),
+        ("value", "pattern"),
+    }

@@ -168,7 +168,10 @@ class RecordValidator:
         for raw in found:
             for error in self._explain(record, *raw):
                 errors.setdefault((error.field, error.code), error)
-        return sorted(errors.values(), key=self.form_order)
+        # a missing value is the one thing to say: "" also fails pattern and min_length
+        missing = {field for field, code in errors if code == "required"}
+        kept = [e for e in errors.values() if e.code == "required" or e.field not in missing]
+        return sorted(kept, key=self.form_order)
 
     def form_order(self, error: RecordError) -> tuple:
         """Errors in the order of the fields on the form, lines by row."""
