@@ -47,9 +47,10 @@ plural: Branches
 delete: soft
 fields:
   - {name: account, sequence: 1, label: Account, input_type: lookup, group: MAIN,
-     lookup: {entity: account}}
+     lookup: {entity: account, fetch: {currency: currency}}}
   - {name: city, sequence: 2, label: City, input_type: text, group: MAIN, required: true}
   - {name: staff, sequence: 3, label: Staff, input_type: integer, group: MAIN, min: 0}
+  - {name: currency, sequence: 4, label: Currency, input_type: text, group: MAIN}
 """
 REGION = """\
 entity: region

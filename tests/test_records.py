@@ -148,6 +148,13 @@ def test_lines_are_written_with_their_parent_and_errors_point_at_the_line(servic
     assert count(service) == 1 and count(service, "branch") == 2
 
 
+def test_a_line_inherits_fetched_values_from_its_parent(service):
+    record = new(
+        service, currency="EUR", branches=[{"city": "Oslo"}, {"city": "Rome", "currency": "USD"}]
+    )
+    assert [b["currency"] for b in record["branches"]] == ["EUR", "USD"]
+
+
 def test_lines_are_updated_added_and_removed_together(service):
     record = new(service, branches=[{"city": "Oslo"}, {"city": "Bergen"}])
     oslo, bergen = record["branches"]

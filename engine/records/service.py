@@ -169,7 +169,7 @@ class RecordService:
         record = _with_defaults(target, payload)
         errors = self._prepare(target, record, None, payload, prefix)
         line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
-        errors += self._prepare_lines(target, line_values, {}, prefix)
+        errors += self._prepare_lines(target, record, line_values, {}, prefix)
         if not prefix:
             errors += _schema_errors(target, record, line_values)
         if errors:
@@ -203,7 +203,7 @@ class RecordService:
             line.name: payload.get(line.name, current_lines[line.name]) or []
             for line in target.lines()
         }
-        errors += self._prepare_lines(target, line_values, current_lines, "")
+        errors += self._prepare_lines(target, record, line_values, current_lines, "")
         errors += _schema_errors(target, record, line_values)
         errors += _rule_errors(target, record, before, current)
         if errors:
@@ -273,11 +273,12 @@ class RecordService:
         return errors
 
     def _prepare_lines(
-        self, target: Target, line_values: dict, current_lines: dict, prefix: str
+        self, target: Target, parent: dict, line_values: dict, current_lines: dict, prefix: str
     ) -> list[RecordError]:
         errors = []
         for line in target.lines():
             child = target.child(line)
+            inherited = child.spec.field(line.lines.link).lookup.fetch
             existing = {r["id"]: r for r in current_lines.get(line.name, [])}
             for index, values in enumerate(line_values.get(line.name, [])):
                 where = f"{prefix}{line.name}[{index}]."
@@ -296,6 +297,9 @@ class RecordService:
                     continue
                 before = _without(existing[line_id], "id") if line_id is not None else None
                 values.update(_with_defaults(child, values) if before is None else {})
+                for mine, theirs in inherited.items():  # a line inherits from its parent
+                    if values.get(mine) in (None, ""):
+                        values[mine] = parent.get(theirs)
                 errors += self._prepare(child, values, before, values, where)
         return errors
 
