@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask app: defaults, then FORMWORK_* environment variables, then `config`."""
     app = Flask(__name__)
+    app.json.sort_keys = False  # records keep their fields in form order
     app.config.update(DEFAULTS)
     for key in ("FORMWORK_METADATA", "FORMWORK_DATA", "FORMWORK_DATABASE"):
         if os.environ.get(key):
