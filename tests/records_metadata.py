@@ -16,6 +16,7 @@ statuses:
     confirm: {label: Confirm, from: [draft], to: confirmed}
     close: {label: Close, from: [confirmed], to: closed}
 delete: when_unreferenced
+unique_together: [[name, opened]]
 lines:
   branches: {entity: branch, link: account, label: Branches, sequence: 90, group: MORE}
 fields:

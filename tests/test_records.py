@@ -66,6 +66,16 @@ def test_unique_violation_is_a_field_error(service):
     assert codes(raised) == [("number", "unique")]
 
 
+def test_unique_together_violation_is_a_record_error_not_a_crash(service):
+    new(service, opened="2024-01-01")
+    with pytest.raises(RecordInvalid) as raised:
+        new(service, opened="2024-01-01")
+    assert codes(raised) == [("name", "unique")]
+    assert raised.value.errors[0].message == "Another Account has the same Name and Opened."
+    assert count(service) == 1
+    assert new(service, opened="2024-01-02")["id"]  # the transaction recovered
+
+
 def test_conditions_are_enforced_on_the_server(service):
     with pytest.raises(RecordInvalid) as raised:
         new(service, credit_limit=5000)

@@ -825,6 +825,16 @@ def _write(target: Target, prefix: str, statement: Any) -> Any:
 
 
 def _integrity_error(target: Target, prefix: str, message: str) -> RecordError:
+    """Name the fields behind a unique violation from the database's own message."""
+    for names in target.spec.unique_together:
+        if all(name in message for name in names):
+            labels = " and ".join(target.spec.field(name).label for name in names)
+            return RecordError(
+                prefix + names[0],
+                target.spec.field(names[0]).label,
+                "unique",
+                f"Another {target.spec.label} has the same {labels}.",
+            )
     for field in target.stored():
         if field.unique and (f".{field.name}" in message or f"_{field.name}" in message):
             return _error(
