@@ -140,7 +140,10 @@ def _date(value: str) -> str:
 
 
 def _datetime(value: str) -> str:
-    return dt.datetime.fromisoformat(value.strip()).isoformat()
+    moment = dt.datetime.fromisoformat(value.strip())
+    if moment.tzinfo is None:  # a form's datetime-local carries no offset: take it as UTC
+        moment = moment.replace(tzinfo=dt.UTC)
+    return moment.isoformat()
 
 
 def _store_decimal(value: Any) -> decimal.Decimal:

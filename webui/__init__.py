@@ -1,4 +1,4 @@
-"""The web face of Formwork: the JSON API now, the generated forms next.
+"""The web face of Formwork: generated forms and lists, and the JSON API.
 
 `create_app(config)` builds the app; importing this package opens nothing.
 """
@@ -6,9 +6,12 @@
 from __future__ import annotations
 
 import os
+import secrets
+from pathlib import Path
 from typing import Any
 
-from flask import Flask
+from flask import Flask, Response
+from flask_wtf.csrf import CSRFProtect
 
 from engine.records.service import RecordService
 from engine.registry import build_registry
@@ -20,7 +23,20 @@ DEFAULTS: dict[str, Any] = {
     "FORMWORK_DATA": "data",
     "FORMWORK_DATABASE": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # a bigger body is answered 413
+    "SESSION_COOKIE_HTTPONLY": True,
+    "SESSION_COOKIE_SAMESITE": "Lax",
+    "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
 }
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "same-origin",
+}
+csrf = CSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
@@ -28,17 +44,44 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json.sort_keys = False  # records keep their fields in form order
     app.config.update(DEFAULTS)
-    for key in ("FORMWORK_METADATA", "FORMWORK_DATA", "FORMWORK_DATABASE"):
-        if os.environ.get(key):
-            app.config[key] = os.environ[key]
+    for key in ("FORMWORK_METADATA", "FORMWORK_DATA", "FORMWORK_DATABASE", "SECRET_KEY"):
+        variable = "FORMWORK_SECRET_KEY" if key == "SECRET_KEY" else key
+        if os.environ.get(variable):
+            app.config[key] = os.environ[variable]
     app.config.update(config or {})
+    app.config.setdefault("SECRET_KEY", None)
+    if not app.config["SECRET_KEY"]:
+        app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     registry = build_registry(app.config["FORMWORK_METADATA"])
     storage = Storage(app.config["FORMWORK_DATA"], app.config["FORMWORK_DATABASE"])
     sync_registry(registry, storage)
     app.extensions["formwork"] = RecordService(registry)
-
-    from webui import api
-
-    app.register_blueprint(api.blueprint)
-    api.register_error_handlers(app)
+    _register(app)
     return app
+
+
+def _register(app: Flask) -> None:
+    from webui import api, auth, pages
+
+    csrf.init_app(app)
+    csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
+    app.register_blueprint(api.blueprint)
+    app.register_blueprint(auth.blueprint)
+    app.register_blueprint(pages.blueprint)
+    api.register_error_handlers(app)
+
+    @app.after_request
+    def secure_headers(response: Response) -> Response:
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _stored_secret(data_dir: Path) -> str:
+    """A signing key kept beside the data, so every worker and restart shares it."""
+    data_dir.mkdir(parents=True, exist_ok=True)
+    path = data_dir / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32), encoding="utf-8")
+        path.chmod(0o600)
+    return path.read_text(encoding="utf-8").strip()

@@ -17,8 +17,8 @@ from engine.types import TYPES
 def html_attributes(field: FieldSpec) -> dict[str, Any]:
     """The HTML attributes that state the field's constraints."""
     attrs: dict[str, Any] = {}
-    if field.required and not field.visible_if:
-        attrs["required"] = True
+    if field.required and not field.visible_if and field.input_type != "switch":
+        attrs["required"] = True  # a required checkbox would have to be ticked
     if field.max_length is not None and field.input_type != "lines":
         attrs["maxlength"] = field.max_length
     if field.min_length is not None:
@@ -39,7 +39,7 @@ def html_attributes(field: FieldSpec) -> dict[str, Any]:
     return attrs
 
 
-def _field_entry(field: FieldSpec) -> dict[str, Any]:
+def field_entry(field: FieldSpec) -> dict[str, Any]:
     entry: dict[str, Any] = {
         "name": field.name,
         "label": field.label,
@@ -78,7 +78,7 @@ def build_layout(entity: EntitySpec) -> dict[str, Any]:
     groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
     layout_groups = []
     for group in groups:
-        fields = [_field_entry(f) for f in shown if f.group == group.code]
+        fields = [field_entry(f) for f in shown if f.group == group.code]
         if fields:
             layout_groups.append(
                 {"code": group.code, "label": group.label, "layout": group.layout, "fields": fields}

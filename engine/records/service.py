@@ -165,6 +165,24 @@ class RecordService:
             self._update(target, row, payload, user)
         return self.read(tenant, entity, row.id)
 
+    def problems(
+        self, tenant: str, entity: str, data: Any, user: str, record_id: Any = None
+    ) -> list[RecordError]:
+        """Every problem saving `data` would meet (a create, or an update of `record_id`),
+        found by the same code as a real save, in a transaction that is rolled back."""
+        target = self.target(tenant, entity)
+        try:
+            with target.tenant.database.atomic() as transaction:
+                payload = _clean_payload(target, data)
+                if record_id is None:
+                    self._insert(target, payload, user)
+                else:
+                    self._update(target, self._row(target, record_id), payload, user)
+                transaction.rollback()
+        except RecordInvalid as error:
+            return error.errors
+        return []
+
     def _insert(self, target: Target, payload: dict, user: str, prefix: str = "") -> int:
         record = _with_defaults(target, payload)
         errors = self._prepare(target, record, None, payload, prefix)

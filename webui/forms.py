@@ -1,0 +1,126 @@
+"""Between HTML forms and records: submitted strings → typed values, and values → strings.
+
+What the user typed is kept as typed, so a form shown again after an error shows
+exactly it, whatever the error was.
+"""
+
+from __future__ import annotations
+
+import decimal
+from dataclasses import dataclass, field
+from typing import Any
+
+from werkzeug.datastructures import MultiDict
+
+from engine.compile.validator import RecordError
+from engine.spec import EntitySpec, FieldSpec
+from engine.types import TYPES
+
+# An unticked checkbox and an empty multiple select send nothing: the form names them here.
+SHOWN = "_shown"
+
+
+@dataclass
+class Submission:
+    """A parsed form: the record to save, the parse errors, and the raw text to show again."""
+
+    payload: dict[str, Any] = field(default_factory=dict)
+    errors: list[RecordError] = field(default_factory=list)
+    typed: dict[str, Any] = field(default_factory=dict)
+
+
+def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
+    """The stored fields a person may fill in: shown, not read-only, set-once only at first."""
+    return [
+        f
+        for f in entity.fields
+        if f.stored and not f.hidden and not f.read_only and (creating or not f.set_once)
+    ]
+
+
+def parse_form(
+    entity: EntitySpec, children: dict[str, EntitySpec], form: MultiDict, creating: bool
+) -> Submission:
+    """Read a submitted form into a payload, collecting every value that does not parse."""
+    submission = Submission()
+    for spec in editable(entity, creating):
+        _parse_field(spec, form, spec.name, spec.name, submission.payload, submission)
+    for line in (f for f in entity.fields if f.lines and not f.hidden):
+        rows = _parse_lines(line, children[line.name], form, submission)
+        submission.payload[line.name] = rows
+    return submission
+
+
+def _parse_field(
+    spec: FieldSpec, form: MultiDict, key: str, where: str, into: dict, submission: Submission
+) -> None:
+    boolean_like = spec.input_type in ("switch", "multiselect")
+    if key not in form and not (boolean_like and key in form.getlist(SHOWN)):
+        return  # not on the submitted form: leave the stored value alone
+    if spec.input_type == "multiselect":
+        raw: Any = form.getlist(key)
+    elif spec.input_type == "switch":
+        raw = "on" if form.get(key) else ""
+    else:
+        raw = form.get(key, "")
+    submission.typed[key] = raw
+    if spec.input_type == "switch":
+        into[spec.name] = bool(raw)
+        return
+    if raw in ("", []):
+        into[spec.name] = None if raw == "" else []
+        return
+    try:
+        into[spec.name] = _plain(TYPES[spec.input_type].parse(raw) if isinstance(raw, str) else raw)
+    except (ValueError, decimal.InvalidOperation):
+        row = TYPES[spec.input_type]
+        submission.errors.append(
+            RecordError(where, spec.label, "type", f"{spec.label} must be {row.expects}.")
+        )
+
+
+def _plain(value: Any) -> Any:
+    """Decimals as JSON numbers, the form the validator checks."""
+    if isinstance(value, decimal.Decimal):
+        return int(value) if value == value.to_integral_value() else float(value)
+    return value
+
+
+def _parse_lines(
+    line: FieldSpec, child: EntitySpec, form: MultiDict, submission: Submission
+) -> list[dict]:
+    prefix = f"{line.name}-"
+    indexes = sorted({int(k.split("-")[1]) for k in form if _is_line_key(k, prefix)})
+    rows = []
+    fields = [f for f in editable(child, creating=True) if f.name != line.lines.link]
+    for index in indexes:
+        row: dict[str, Any] = {}
+        keys = {f.name: f"{prefix}{index}-{f.name}" for f in fields}
+        if not any(form.get(key) for key in keys.values()) and not form.get(f"{prefix}{index}-id"):
+            continue  # an empty new row is no row
+        for spec in fields:
+            where = f"{line.name}[{len(rows)}].{spec.name}"
+            _parse_field(spec, form, keys[spec.name], where, row, submission)
+        line_id = form.get(f"{prefix}{index}-id", "")
+        submission.typed[f"{prefix}{index}-id"] = line_id
+        if line_id.isdigit():
+            row["id"] = int(line_id)
+        rows.append(row)
+    submission.typed[f"{line.name}-rows"] = indexes
+    return rows
+
+
+def _is_line_key(key: str, prefix: str) -> bool:
+    parts = key.split("-")
+    return key.startswith(prefix) and len(parts) == 3 and parts[1].isdigit()
+
+
+def as_text(spec: FieldSpec, value: Any) -> Any:
+    """A stored value as a form shows it (a list for multiselect, text otherwise)."""
+    if value is None:
+        return [] if spec.input_type == "multiselect" else ""
+    if spec.input_type in ("multiselect", "switch"):
+        return value
+    if spec.input_type == "datetime" and isinstance(value, str):
+        return value[:16]  # the browser's datetime-local input has no seconds or offset
+    return str(value)

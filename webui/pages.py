@@ -1,0 +1,521 @@
+"""The end users' pages: lists, records, and the forms generated from the layout."""
+
+from __future__ import annotations
+
+import csv
+import io
+from typing import Any
+
+from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+
+from engine import users
+from engine.compile.layout import field_entry
+from engine.compile.validator import RecordError
+from engine.errors import Conflict, NotFound, RecordInvalid
+from engine.records.service import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+from webui.auth import login_required
+from webui.forms import Submission, as_text, editable, parse_form
+from webui.services import record_service
+
+blueprint = Blueprint("pages", __name__)
+PAGE_SIZE = 25
+EXPORT_LIMIT = 500
+
+
+def _target(tenant: str, entity: str) -> Target:
+    try:
+        return record_service().target(tenant, entity)
+    except NotFound:
+        abort(404)
+
+
+def _can_write() -> bool:
+    return users.allows(g.user["role"], "editor")
+
+
+@blueprint.get("/<tenant>/")
+@login_required()
+def home(tenant: str) -> Any:
+    compiled = record_service().registry.tenant(tenant)
+    entities = sorted(compiled.spec.entities.values(), key=lambda e: e.plural)
+    return render_template(
+        "pages/home.html", tenant=tenant, label=compiled.spec.label, entities=entities
+    )
+
+
+# lists
+
+
+def _list_columns(target: Target) -> list[FieldSpec]:
+    shown = [f for f in target.spec.fields if f.stored and not f.hidden]
+    chosen = [f for f in shown if f.in_list]
+    if not chosen:
+        title = [f for f in shown if f.name == target.spec.title_field]
+        chosen = title + [f for f in shown if f not in title][:4]
+    return chosen
+
+
+def _filters(target: Target) -> list[dict]:
+    fields = [
+        f
+        for f in target.spec.fields
+        if f.stored and not f.hidden and f.input_type in ("select", "switch")
+    ][:6]
+    filters = [
+        {
+            "name": f.name,
+            "label": f.label,
+            "options": [(str(o.value), o.label) for o in f.options]
+            if f.options
+            else [("true", "Yes"), ("false", "No")],
+        }
+        for f in fields
+    ]
+    if target.spec.statuses:
+        states = target.spec.statuses.states.values()
+        filters.insert(
+            0, {"name": "status", "label": "Status", "options": [(s.name, s.label) for s in states]}
+        )
+    return filters
+
+
+def _query_arguments(target: Target) -> tuple[str, dict[str, str], str | None]:
+    q = request.args.get("q", "").strip()
+    names = {f["name"] for f in _filters(target)}
+    filters = {k: v for k, v in request.args.items() if k in names and v}
+    return q, filters, request.args.get("sort") or None
+
+
+@blueprint.get("/<tenant>/<entity>/")
+@login_required()
+def list_page(tenant: str, entity: str) -> Any:
+    target = _target(tenant, entity)
+    q, filters, sort = _query_arguments(target)
+    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    try:
+        page = record_service().list(
+            tenant, entity, q=q or None, filters=filters, sort=sort, limit=PAGE_SIZE, offset=offset
+        )
+    except RecordInvalid as error:
+        flash(" ".join(e.message for e in error.errors), "error")
+        page = record_service().list(tenant, entity, limit=PAGE_SIZE)
+    columns = _list_columns(target)
+    rows = [
+        {"id": r["id"], "cells": [_display(target, c, r.get(c.name)) for c in columns]}
+        for r in page["items"]
+    ]
+    return render_template(
+        "pages/list.html",
+        tenant=tenant,
+        entity=target.spec,
+        columns=columns,
+        rows=rows,
+        total=page["total"],
+        offset=offset,
+        page_size=PAGE_SIZE,
+        q=q,
+        filters=_filters(target),
+        chosen=filters,
+        sort=sort or "",
+        can_write=_can_write(),
+    )
+
+
+@blueprint.get("/<tenant>/<entity>/export.csv")
+@login_required()
+def export_csv(tenant: str, entity: str) -> Any:
+    """What the list shows (search, filters, sort), as CSV with labels for headers."""
+    target = _target(tenant, entity)
+    q, filters, sort = _query_arguments(target)
+    fields = [f for f in target.spec.fields if f.stored and not f.hidden]
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([f.label for f in fields])
+    offset = 0
+    while True:
+        page = record_service().list(
+            tenant,
+            entity,
+            q=q or None,
+            filters=filters,
+            sort=sort,
+            limit=EXPORT_LIMIT,
+            offset=offset,
+        )
+        for record in page["items"]:
+            writer.writerow(
+                [_csv_cell(TYPES[f.input_type].show(record.get(f.name))) for f in fields]
+            )
+        offset += EXPORT_LIMIT
+        if offset >= page["total"]:
+            break
+    name = f"{entity}.csv"
+    return Response(
+        buffer.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _csv_cell(text: str) -> str:
+    """A cell a spreadsheet will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+# records
+
+
+def _display(target: Target, field: FieldSpec, value: Any) -> str:
+    if field.lookup and isinstance(value, int):
+        return _lookup_title(target.tenant.spec.name, field, value)
+    if field.options and value is not None:
+        labels = {o.value: o.label for o in field.options}
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+    return TYPES[field.input_type].show(value)
+
+
+def _lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
+    try:
+        linked = record_service().read(tenant, field.lookup.entity, value)
+    except NotFound:
+        return f"#{value} (missing)"
+    shown = linked.get(field.lookup.show)
+    return f"{shown}" if shown not in (None, "") else f"#{value}"
+
+
+def _groups(target: Target, record: dict) -> list[dict]:
+    groups = []
+    for group in target.entity.layout["groups"]:
+        fields = []
+        for entry in group["fields"]:
+            spec = target.spec.field(entry["name"])
+            if spec.lines:
+                fields.append({"spec": spec, "lines": _line_table(target, spec, record)})
+                continue
+            value = record.get(spec.system or spec.name)
+            fields.append({"spec": spec, "text": _display(target, spec, value)})
+        groups.append({"label": group["label"], "layout": group["layout"], "fields": fields})
+    return groups
+
+
+def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
+    child = target.child(line)
+    columns = [
+        f for f in child.spec.fields if f.stored and not f.hidden and f.name != line.lines.link
+    ]
+    rows = [
+        [_display(child, c, row.get(c.name)) for c in columns] for row in record.get(line.name, [])
+    ]
+    return {"columns": columns, "rows": rows}
+
+
+@blueprint.get("/<tenant>/<entity>/<int:record_id>")
+@login_required()
+def record_page(tenant: str, entity: str, record_id: int) -> Any:
+    target = _target(tenant, entity)
+    try:
+        record = record_service().read(tenant, entity, record_id)
+    except NotFound:
+        abort(404)
+    history = record_service().history(tenant, entity, record_id)
+    return render_template(
+        "pages/record.html",
+        tenant=tenant,
+        entity=target.spec,
+        record=record,
+        title=_title(target, record),
+        groups=_groups(target, record),
+        actions=_actions(target, record),
+        history=_readable_history(target, history),
+        can_write=_can_write(),
+    )
+
+
+def _title(target: Target, record: dict) -> str:
+    title = record.get(target.spec.title_field or "")
+    return f"{target.spec.label} {title}" if title else f"{target.spec.label} #{record['id']}"
+
+
+def _actions(target: Target, record: dict) -> list[dict]:
+    spec, actions = target.spec, []
+    if spec.statuses:
+        for action in spec.statuses.actions.values():
+            if record.get("status") in action.sources:
+                actions.append({"name": action.name, "label": action.label})
+    if spec.delete == "never":
+        active = record.get("active", True)
+        actions.append(
+            {
+                "name": "deactivate" if active else "activate",
+                "label": "Deactivate" if active else "Activate",
+            }
+        )
+    actions.append({"name": "copy", "label": "Copy"})
+    return actions
+
+
+def _readable_history(target: Target, history: list[dict]) -> list[dict]:
+    labels = {name: name.replace("_", " ").capitalize() for name in target.spec.system_columns}
+    labels.update({f.name: f.label for f in target.spec.fields})
+    return [
+        {
+            **entry,
+            "changes": [(labels.get(k, k), old, new) for k, (old, new) in entry["changes"].items()],
+        }
+        for entry in reversed(history)
+    ]
+
+
+@blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")
+@login_required("editor")
+def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
+    try:
+        record = record_service().act(tenant, entity, record_id, action, g.user["username"])
+    except (Conflict, RecordInvalid) as error:
+        flash(str(error), "error")
+        return redirect(
+            url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
+        )
+    except NotFound:
+        abort(404)
+    flash("Copied: this is the new record." if action == "copy" else "Done.", "info")
+    return redirect(
+        url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
+    )
+
+
+@blueprint.post("/<tenant>/<entity>/<int:record_id>/delete")
+@login_required("editor")
+def delete(tenant: str, entity: str, record_id: int) -> Any:
+    try:
+        record_service().delete(tenant, entity, record_id, g.user["username"])
+    except Conflict as error:
+        flash(str(error), "error")
+        return redirect(
+            url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
+        )
+    except NotFound:
+        abort(404)
+    flash("Deleted.", "info")
+    return redirect(url_for("pages.list_page", tenant=tenant, entity=entity))
+
+
+# forms
+
+
+@blueprint.route("/<tenant>/<entity>/new", methods=["GET", "POST"])
+@login_required("editor")
+def new(tenant: str, entity: str) -> Any:
+    target = _target(tenant, entity)
+    if request.method == "GET":
+        defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
+        return _form(target, defaults, None, Submission(), 200)
+    submission = _submission(target, creating=True)
+    if not submission.errors:
+        try:
+            record = record_service().create(tenant, entity, submission.payload, g.user["username"])
+            flash(f"{target.spec.label} saved.", "info")
+            return redirect(
+                url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
+            )
+        except RecordInvalid as error:
+            submission.errors += error.errors
+    return _form(target, {}, None, submission, 422)
+
+
+@blueprint.route("/<tenant>/<entity>/<int:record_id>/edit", methods=["GET", "POST"])
+@login_required("editor")
+def edit(tenant: str, entity: str, record_id: int) -> Any:
+    target = _target(tenant, entity)
+    try:
+        record = record_service().read(tenant, entity, record_id)
+    except NotFound:
+        abort(404)
+    if request.method == "GET":
+        return _form(target, record, record, Submission(), 200)
+    submission = _submission(target, creating=False, record_id=record_id)
+    revision = request.form.get("rev_number", type=int)
+    stale = None
+    if not submission.errors:
+        try:
+            payload = {**submission.payload, "rev_number": revision}
+            record_service().update(tenant, entity, record_id, payload, g.user["username"])
+            flash(f"{target.spec.label} saved.", "info")
+            return redirect(
+                url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
+            )
+        except RecordInvalid as error:
+            submission.errors += error.errors
+        except Conflict as error:
+            stale = error.details
+    return _form(target, record, record, submission, 409 if stale else 422, stale=stale)
+
+
+def _submission(target: Target, creating: bool, record_id: int | None = None) -> Submission:
+    """The parsed form; when some values do not parse, the rest is checked all the same,
+    so the person sees every problem at once."""
+    children = {line.name: target.child(line).spec for line in target.lines()}
+    submission = parse_form(target.spec, children, request.form, creating)
+    if submission.errors:
+        unparsed = {e.field for e in submission.errors}
+        payload = {k: v for k, v in submission.payload.items() if k not in unparsed}
+        tenant, entity = target.tenant.spec.name, target.spec.name
+        found = record_service().problems(tenant, entity, payload, g.user["username"], record_id)
+        submission.errors += [e for e in found if e.field not in unparsed]
+        submission.errors.sort(key=target.entity.validator.form_order)
+    return submission
+
+
+def _form(
+    target: Target,
+    values: dict,
+    record: dict | None,
+    submission: Submission,
+    status: int,
+    stale: dict | None = None,
+) -> Any:
+    creating = record is None
+    groups = []
+    writable = {f.name for f in editable(target.spec, creating)}
+    locked = _locked_fields(target, record)
+    errors = _errors_by_field(submission.errors)
+    for group in target.entity.layout["groups"]:
+        entries = []
+        for entry in group["fields"]:
+            spec = target.spec.field(entry["name"])
+            if spec.lines:
+                entries.append(_lines_entry(target, spec, entry, values, submission, errors))
+                continue
+            name = spec.name
+            text = submission.typed.get(name, as_text(spec, values.get(spec.system or name)))
+            editable_here = name in writable and name not in locked
+            entries.append(
+                {
+                    "entry": _widget_entry(target, spec, entry),
+                    "spec": spec,
+                    "value": text,
+                    "error": errors.get(name),
+                    "editable": editable_here,
+                    "display": ""
+                    if editable_here
+                    else _display(target, spec, values.get(spec.system or name)),
+                }
+            )
+        groups.append(
+            {
+                "code": group["code"],
+                "label": group["label"],
+                "layout": group["layout"],
+                "fields": entries,
+            }
+        )
+    title = f"New {target.spec.label}" if creating else f"Edit {_title(target, record)}"
+    return render_template(
+        "pages/form.html",
+        tenant=target.tenant.spec.name,
+        entity=target.spec,
+        groups=groups,
+        record=record,
+        title=title,
+        errors=submission.errors,
+        stale=stale,
+        rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
+    ), status
+
+
+LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
+
+
+def _widget_entry(target: Target, spec: FieldSpec, entry: dict) -> dict:
+    """The layout entry, plus a lookup's choices when its target table is small."""
+    if not spec.lookup:
+        return entry
+    tenant = target.tenant.spec.name
+    page = record_service().list(tenant, spec.lookup.entity, limit=LOOKUP_CHOICES)
+    choices = None
+    if page["total"] <= LOOKUP_CHOICES:
+        show = spec.lookup.show
+        choices = [
+            (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
+            for r in page["items"]
+        ]
+    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
+    return {**entry, "choices": choices, "lookup_url": url}
+
+
+def _locked_fields(target: Target, record: dict | None) -> set[str]:
+    statuses = target.spec.statuses
+    if record is None or statuses is None:
+        return set()
+    state = statuses.states.get(record.get("status"))
+    if state is None:
+        return set()
+    if state.locked == "all":
+        return {f.name for f in target.spec.fields}
+    return set(state.locked)
+
+
+def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
+    by_field: dict[str, str] = {}
+    for error in errors:
+        by_field.setdefault(error.field, error.message)
+    return by_field
+
+
+def _lines_entry(
+    target: Target,
+    line: FieldSpec,
+    entry: dict,
+    values: dict,
+    submission: Submission,
+    errors: dict,
+) -> dict:
+    child = target.child(line)
+    columns = [f for f in editable(child.spec, creating=True) if f.name != line.lines.link]
+    rows = []
+    typed_rows = submission.typed.get(f"{line.name}-rows")
+    if typed_rows is not None:
+        sources = [(i, None) for i in typed_rows]
+    else:
+        sources = list(enumerate(values.get(line.name, []) or []))
+    blank = max((index for index, _ in sources), default=-1) + 1  # one empty row to fill
+    for position, (index, stored) in enumerate([*sources, (blank, None)]):
+        cells = []
+        for spec in columns:
+            key = f"{line.name}-{index}-{spec.name}"
+            value = submission.typed.get(key, as_text(spec, (stored or {}).get(spec.name)))
+            cells.append(
+                {
+                    "spec": spec,
+                    "key": key,
+                    "value": value,
+                    "entry": _widget_entry(child, spec, field_entry(spec)),
+                    "error": errors.get(f"{line.name}[{position}].{spec.name}"),
+                }
+            )
+        row_id = (stored or {}).get("id") or (submission.typed.get(f"{line.name}-{index}-id"))
+        rows.append({"index": index, "id": row_id, "cells": cells})
+    return {
+        "entry": entry,
+        "spec": line,
+        "lines": {"columns": columns, "rows": rows},
+        "error": errors.get(line.name),
+    }
+
+
+@blueprint.get("/<tenant>/<entity>/lookup")
+@login_required()
+def lookup(tenant: str, entity: str) -> Any:
+    """Search-as-you-type for lookup widgets: id and title of matching records."""
+    target = _target(tenant, entity)
+    show = request.args.get("show") or target.spec.title_field
+    page = record_service().list(tenant, entity, q=request.args.get("q") or None, limit=20)
+    return {
+        "items": [
+            {"id": r["id"], "title": str(r.get(show) or f"#{r['id']}")} for r in page["items"]
+        ]
+    }
