@@ -40,6 +40,7 @@ fields:
   - {name: region_code, sequence: 10, label: Region Code, input_type: text, group: MAIN,
      read_only: true}
   - {name: note, sequence: 11, label: Note, input_type: textarea, group: MORE, copy: false}
+  - {name: logo, sequence: 12, label: Logo, input_type: image, group: MORE}
 """
 BRANCH = """\
 entity: branch

@@ -214,6 +214,38 @@ def test_another_tenants_records_are_out_of_reach(app):
     assert service.read("t", "account", 1)["name"] == "Secret"
 
 
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 32
+
+
+def test_an_uploaded_image_is_kept_shown_and_served_to_the_tenant_only(ann, app):
+    from io import BytesIO
+
+    data = {"name": "Acme", "logo": (BytesIO(PNG), "logo.png"), "csrf_token": ann.token()}
+    created = ann.client.post("/t/account/new", data=data, content_type="multipart/form-data")
+    assert created.status_code == 302
+    logo = app.extensions["formwork"].read("t", "account", 1)["logo"]
+    assert logo.startswith("/t/files/") and logo.endswith(".png")
+    assert f'<img class="preview" src="{logo}"' in ann.get("/account/1/edit").get_data(as_text=True)
+    assert ann.client.get(logo).data == PNG
+    assert Browser(app, "t").client.get(logo).status_code == 302  # not logged in
+    uma = Browser(app, "u")
+    uma.login("uma")
+    assert uma.client.get(logo.replace("/t/", "/u/")).status_code == 404
+    kept = ann.post("/account/1/edit", {"name": "Acme 2", "rev_number": "1"})
+    assert kept.status_code == 302
+    assert app.extensions["formwork"].read("t", "account", 1)["logo"] == logo
+
+
+def test_an_image_field_refuses_what_is_not_an_image(ann):
+    from io import BytesIO
+
+    svg = b'<svg xmlns="http://www.w3.org/2000/svg"><script>alert(1)</script></svg>'
+    data = {"name": "Acme", "logo": (BytesIO(svg), "logo.svg"), "csrf_token": ann.token()}
+    response = ann.client.post("/t/account/new", data=data, content_type="multipart/form-data")
+    assert response.status_code == 422
+    assert "Logo must be a PNG, JPEG or GIF image." in response.get_data(as_text=True)
+
+
 class _Audit(HTMLParser):
     """Collects what an accessibility check needs: inputs, labels, headings, landmarks."""
 

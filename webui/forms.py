@@ -7,10 +7,11 @@ exactly it, whatever the error was.
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from werkzeug.datastructures import MultiDict
+from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.compile.validator import RecordError
 from engine.spec import EntitySpec, FieldSpec
@@ -39,11 +40,20 @@ def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
 
 
 def parse_form(
-    entity: EntitySpec, children: dict[str, EntitySpec], form: MultiDict, creating: bool
+    entity: EntitySpec,
+    children: dict[str, EntitySpec],
+    form: MultiDict,
+    creating: bool,
+    save_file: Callable[[FileStorage, bool], str] | None = None,
+    files: MultiDict | None = None,
 ) -> Submission:
-    """Read a submitted form into a payload, collecting every value that does not parse."""
+    """Read a submitted form into a payload, collecting every value that does not parse.
+    An uploaded file is kept by `save_file`, and its reference becomes the value."""
     submission = Submission()
     for spec in editable(entity, creating):
+        if spec.input_type in ("file", "image"):
+            _take_upload(spec, files or MultiDict(), save_file, submission)
+            continue
         _parse_field(spec, form, spec.name, spec.name, submission.payload, submission)
     for line in (f for f in entity.fields if f.lines and not f.hidden):
         rows = _parse_lines(line, children[line.name], form, submission)
@@ -76,6 +86,20 @@ def _parse_field(
         row = TYPES[spec.input_type]
         submission.errors.append(
             RecordError(where, spec.label, "type", f"{spec.label} must be {row.expects}.")
+        )
+
+
+def _take_upload(
+    spec: FieldSpec, files: MultiDict, save_file: Callable | None, submission: Submission
+) -> None:
+    upload = files.get(spec.name)
+    if upload is None or not upload.filename or save_file is None:
+        return  # nothing chosen: the stored file stays
+    try:
+        submission.payload[spec.name] = save_file(upload, spec.input_type == "image")
+    except ValueError as refusal:
+        submission.errors.append(
+            RecordError(spec.name, spec.label, "format", f"{spec.label} {refusal}.")
         )
 
 

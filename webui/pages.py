@@ -18,6 +18,7 @@ from engine.types import TYPES
 from webui.auth import login_required
 from webui.forms import Submission, as_text, editable, parse_form
 from webui.services import record_service
+from webui.uploads import save_upload
 
 blueprint = Blueprint("pages", __name__)
 PAGE_SIZE = 25
@@ -359,11 +360,19 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
     """The parsed form; when some values do not parse, the rest is checked all the same,
     so the person sees every problem at once."""
     children = {line.name: target.child(line).spec for line in target.lines()}
-    submission = parse_form(target.spec, children, request.form, creating)
+    tenant = target.tenant.spec.name
+    submission = parse_form(
+        target.spec,
+        children,
+        request.form,
+        creating,
+        save_file=lambda upload, image: save_upload(tenant, upload, image),
+        files=request.files,
+    )
     if submission.errors:
         unparsed = {e.field for e in submission.errors}
         payload = {k: v for k, v in submission.payload.items() if k not in unparsed}
-        tenant, entity = target.tenant.spec.name, target.spec.name
+        entity = target.spec.name
         found = record_service().problems(tenant, entity, payload, g.user["username"], record_id)
         submission.errors += [e for e in found if e.field not in unparsed]
         submission.errors.sort(key=target.entity.validator.form_order)
