@@ -61,13 +61,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import api, auth, pages
+    from webui import api, auth, pages, uploads
 
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(uploads.blueprint)
     api.register_error_handlers(app)
 
     @app.after_request
