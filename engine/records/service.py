@@ -146,7 +146,7 @@ class RecordService:
     ) -> dict[str, Any]:
         """Change a record; `data` must carry the `rev_number` the caller read."""
         target = self.target(tenant, entity)
-        payload = _clean_payload(target, data, allow={"rev_number"})
+        payload = _clean_payload(target, data)
         revision = payload.pop("rev_number", None)
         if not isinstance(revision, int) or isinstance(revision, bool):
             raise RecordInvalid(
@@ -183,13 +183,12 @@ class RecordService:
             return error.errors
         return []
 
-    def _insert(self, target: Target, payload: dict, user: str, prefix: str = "") -> int:
+    def _insert(self, target: Target, payload: dict, user: str) -> int:
         record = _with_defaults(target, payload)
-        errors = self._prepare(target, record, None, payload, prefix)
+        errors = self._prepare(target, record, None, payload, "")
         line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
-        errors += self._prepare_lines(target, record, line_values, {}, prefix)
-        if not prefix:
-            errors += _schema_errors(target, record, line_values)
+        errors += self._prepare_lines(target, record, line_values, {})
+        errors += _schema_errors(target, record, line_values)
         if errors:
             raise RecordInvalid(_in_form_order(target, errors))
         stamp = {
@@ -199,8 +198,8 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         values = {**_stored_values(target, record), **stamp}
-        record_id = _write(target, prefix, lambda: target.model.insert(**values).execute())
-        self._write_lines(target, record_id, line_values, {}, user, prefix)
+        record_id = _write(target, "", lambda: target.model.insert(**values).execute())
+        self._write_lines(target, record_id, line_values, {}, user)
         audit.record_audit(
             target.tenant,
             target.spec.name,
@@ -221,7 +220,7 @@ class RecordService:
             line.name: payload.get(line.name, current_lines[line.name]) or []
             for line in target.lines()
         }
-        errors += self._prepare_lines(target, record, line_values, current_lines, "")
+        errors += self._prepare_lines(target, record, line_values, current_lines)
         errors += _schema_errors(target, record, line_values)
         errors += _rule_errors(target, record, before, current)
         if errors:
@@ -230,11 +229,8 @@ class RecordService:
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
         values = {**_stored_values(target, {k: record[k] for k in changes}), **stamp}
         self._bump(target, row, values)
-        for line in target.lines():
-            if line.name in payload:
-                self._write_lines(
-                    target, row.id, {line.name: line_values[line.name]}, current_lines, user, ""
-                )
+        sent = {name: rows for name, rows in line_values.items() if name in payload}
+        self._write_lines(target, row.id, sent, current_lines, user)
         audit.record_audit(target.tenant, target.spec.name, row.id, "update", user, changes)
 
     def _bump(self, target: Target, row: peewee.Model, values: dict) -> None:
@@ -291,15 +287,17 @@ class RecordService:
         return errors
 
     def _prepare_lines(
-        self, target: Target, parent: dict, line_values: dict, current_lines: dict, prefix: str
+        self, target: Target, parent: dict, line_values: dict, current_lines: dict
     ) -> list[RecordError]:
+        """Defaults, numbers, inherited and fetched values of every line; lines are one level
+        deep, so a line's problems are named `line[index].field`."""
         errors = []
         for line in target.lines():
             child = target.child(line)
             inherited = child.spec.field(line.lines.link).lookup.fetch
             existing = {r["id"]: r for r in current_lines.get(line.name, [])}
             for index, values in enumerate(line_values.get(line.name, [])):
-                where = f"{prefix}{line.name}[{index}]."
+                where = f"{line.name}[{index}]."
                 if not isinstance(values, dict):
                     continue  # the schema reports it
                 line_id = values.get("id")
@@ -328,7 +326,6 @@ class RecordService:
         line_values: dict,
         current: dict,
         user: str,
-        prefix: str,
     ) -> None:
         for line in target.lines():
             if line.name not in line_values:
@@ -336,7 +333,7 @@ class RecordService:
             child = target.child(line)
             kept = set()
             for index, values in enumerate(line_values[line.name]):
-                where = f"{prefix}{line.name}[{index}]."
+                where = f"{line.name}[{index}]."
                 values = {**values, line.lines.link: parent_id}
                 line_id = values.pop("id", None)
                 if line_id is None:
@@ -535,7 +532,7 @@ def _jsonable(target: Target, record: dict) -> dict[str, Any]:
     return {f.name: record.get(f.name) for f in target.stored() if record.get(f.name) is not None}
 
 
-def _clean_payload(target: Target, data: Any, allow: set[str] = frozenset()) -> dict:
+def _clean_payload(target: Target, data: Any) -> dict:
     """Trim text, turn empty text into no value, refuse what no database can store."""
     if not isinstance(data, dict):
         raise RecordInvalid(
@@ -559,7 +556,6 @@ def _clean_payload(target: Target, data: Any, allow: set[str] = frozenset()) -> 
             ]
     if errors:
         raise RecordInvalid(errors)
-    del allow
     return cleaned
 
 
@@ -734,15 +730,15 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
 
 
 def _copied(target: Target, source: dict) -> dict:
+    """The values a copy starts from: fields marked `copy`, never a number or a unique value
+    (the copy gets its own), never what the system fills in."""
     numbering = target.spec.numbering.field if target.spec.numbering else None
     return {
-        f.name: source.get(f.name)
+        f.name: source[f.name]
         for f in target.stored()
         if f.copy
-        and f.name != numbering
-        and not f.read_only
+        and not (f.unique or f.read_only or f.name == numbering)
         and source.get(f.name) is not None
-        and not (f.unique)
     }
 
 
