@@ -311,7 +311,7 @@ def _piped_password() -> str:
 @click.option("--port", default=8000, show_default=True, type=int, help="The port to listen on.")
 @data_options
 def serve(deployment: Deployment, host: str, port: int) -> None:
-    """Serve the JSON API (and later the web UI) of every tenant."""
+    """Serve the web UI and the JSON API of every tenant."""
     from webui import create_app
 
     app = create_app(
@@ -321,8 +321,24 @@ def serve(deployment: Deployment, host: str, port: int) -> None:
             "FORMWORK_DATABASE": deployment.database_url,
         }
     )
-    click.echo(
-        f"Serving {len(app.extensions['formwork'].registry.tenants)} tenant(s) "
-        f"on http://{host}:{port}/api/"
-    )
+    for name in app.extensions["formwork"].registry.tenants:
+        click.echo(f"{name}: http://{host}:{port}/{name}/login   API: /api/{name}/ENTITY")
     app.run(host=host, port=port, threaded=True)
+
+
+@main.command()
+@data_options
+def demo(deployment: Deployment) -> None:
+    """Load the demo data: users admin, editor and viewer and sample records in every tenant.
+
+    The users' passwords are printed once. Running it again creates nothing twice.
+    """
+    from engine.demo import load_demo, report_lines, serve_hint
+    from engine.records.service import RecordService
+
+    with _opened(deployment) as (registry, storage):
+        sync_registry(registry, storage)
+        report = load_demo(RecordService(registry), registry)
+    for line in report_lines(report):
+        click.echo(line)
+    click.echo(serve_hint(deployment.metadata_dir, deployment.data_dir, deployment.database_url))

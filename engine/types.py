@@ -20,7 +20,7 @@ import peewee
 # Patterns rather than JSON Schema "format"s where validators disagree on the
 # format's meaning: one regular expression means the same thing everywhere.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
-PHONE_PATTERN = r"^\+?[0-9][0-9 ().\/-]{2,31}$"
+PHONE_PATTERN = r"^\+?\(?[0-9][0-9 ().\/-]{2,31}$"
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
 

@@ -110,3 +110,19 @@ def test_retail_price_level_is_a_b_or_c(shipped_api):
     )
     assert response.status_code == 422
     assert [e["code"] for e in response.json["errors"]] == ["choice"]
+
+
+def test_view_values_are_fetched_by_the_ids_the_metadata_names(shipped_api):
+    """Sites fetch their customer's id under its seed name, once the customer is written;
+    a customer fetches its ship-to address by the address's renamed id."""
+    service = shipped_api.service
+    address = create_sample(service, "standard", "address")
+    payload = sample_payload(service, "standard", "customer")
+    site = sample_payload(service, "standard", "customer_site")
+    site.pop("ar_customer_id", None)
+    record = service.create(
+        "standard", "customer", {**payload, "ship_to_id": address["id"], "sites": [site]}, "clerk"
+    )
+    assert record["vv_ship_to_address_name"] == address["id"]
+    (line,) = record["sites"]
+    assert line["vv_ar_customer_id"] == line["vv_customer_name"] == record["id"]

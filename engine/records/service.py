@@ -280,7 +280,7 @@ class RecordService:
                     )
                 )
                 continue
-            fetched = _field_values(linked, row) | {"id": row.id}
+            fetched = _fetchable(linked, row)
             for mine, theirs in field.lookup.fetch.items():
                 if record.get(mine) in (None, ""):
                     record[mine] = fetched.get(theirs)
@@ -331,10 +331,14 @@ class RecordService:
             if line.name not in line_values:
                 continue
             child = target.child(line)
+            from_id = _fetched_from_id(target, child.spec.field(line.lines.link))
             kept = set()
             for index, values in enumerate(line_values[line.name]):
                 where = f"{line.name}[{index}]."
                 values = {**values, line.lines.link: parent_id}
+                for mine in from_id:  # fetched from the parent's id, unknown until now
+                    if values.get(mine) is None:
+                        values[mine] = parent_id
                 line_id = values.pop("id", None)
                 if line_id is None:
                     self._insert_line(child, values, user, where)
@@ -516,6 +520,21 @@ def _field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
         f.name: TYPES[f.input_type].load(getattr(row, attribute_name(f.name)))
         for f in target.stored()
     }
+
+
+def _fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
+    """The line's fields that a link fetches from the parent's id, under any of its names."""
+    names = {"id"} | {f.name for f in parent.spec.fields if f.system == "id"}
+    return [mine for mine, theirs in link.lookup.fetch.items() if theirs in names]
+
+
+def _fetchable(target: Target, row: peewee.Model) -> dict[str, Any]:
+    """Every value a lookup may fetch from a linked record: its fields, its system columns,
+    and the system columns again under the names the metadata shows them by."""
+    values = _field_values(target, row)
+    values.update({name: _system_value(row, name) for name in target.spec.system_columns})
+    values.update({f.name: values[f.system] for f in target.spec.fields if f.system})
+    return values
 
 
 def _stored_values(target: Target, record: dict) -> dict[str, Any]:
