@@ -26,6 +26,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
+    "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
 }
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -44,7 +45,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app = Flask(__name__)
     app.json.sort_keys = False  # records keep their fields in form order
     app.config.update(DEFAULTS)
-    for key in ("FORMWORK_METADATA", "FORMWORK_DATA", "FORMWORK_DATABASE", "SECRET_KEY"):
+    settings = (
+        "FORMWORK_METADATA",
+        "FORMWORK_DATA",
+        "FORMWORK_DATABASE",
+        "FORMWORK_RELOAD_INTERVAL",
+        "SECRET_KEY",
+    )
+    for key in settings:
         variable = "FORMWORK_SECRET_KEY" if key == "SECRET_KEY" else key
         if os.environ.get(variable):
             app.config[key] = os.environ[variable]
@@ -56,18 +64,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     storage = Storage(app.config["FORMWORK_DATA"], app.config["FORMWORK_DATABASE"])
     sync_registry(registry, storage)
     app.extensions["formwork"] = RecordService(registry)
+    app.extensions["formwork_storage"] = storage  # metadata reload syncs through it
     _register(app)
     return app
 
 
 def _register(app: Flask) -> None:
-    from webui import api, auth, pages, uploads
+    from webui import admin, api, auth, pages, uploads
 
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
     api.register_error_handlers(app)
 

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, current_app, g, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from engine import users
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
-from engine.records.service import RecordService
+from webui.services import record_service
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -32,10 +32,6 @@ class ApiError(Exception):
         self.status, self.code, self.extra = status, code, extra
 
 
-def _service() -> RecordService:
-    return current_app.extensions["formwork"]
-
-
 @blueprint.before_request
 def authenticate() -> None:
     """Every call needs a token of the URL's tenant; another tenant's URL is not found."""
@@ -48,7 +44,7 @@ def authenticate() -> None:
     if tenant is None or users.token_tenant(token) != tenant:
         raise ApiError(404, "not_found", "Not found.")
     try:
-        compiled = _service().registry.tenant(tenant)
+        compiled = record_service().registry.tenant(tenant)
     except UnknownName:
         raise ApiError(404, "not_found", "Not found.") from None
     user = users.user_for_token(compiled, token)
@@ -97,7 +93,7 @@ def list_records(tenant: str, entity: str) -> Any:
     _require(_READ)
     reserved = {"q", "sort", "limit", "offset"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
-    page = _service().list(
+    page = record_service().list(
         tenant,
         entity,
         q=request.args.get("q"),
@@ -112,13 +108,13 @@ def list_records(tenant: str, entity: str) -> Any:
 @blueprint.post(ENTITY)
 def create_record(tenant: str, entity: str) -> Any:
     user = _require(_WRITE)
-    return jsonify(_service().create(tenant, entity, _body(), user)), 201
+    return jsonify(record_service().create(tenant, entity, _body(), user)), 201
 
 
 @blueprint.get(RECORD)
 def read_record(tenant: str, entity: str, record_id: str) -> Any:
     _require(_READ)
-    return jsonify(_service().read(tenant, entity, record_id))
+    return jsonify(record_service().read(tenant, entity, record_id))
 
 
 @blueprint.patch(RECORD)
@@ -130,27 +126,27 @@ def update_record(tenant: str, entity: str, record_id: str) -> Any:
             data["rev_number"] = int(request.headers["If-Match"].strip('"'))
         except ValueError:
             raise ApiError(400, "malformed", "If-Match must carry the revision number.") from None
-    return jsonify(_service().update(tenant, entity, record_id, data, user))
+    return jsonify(record_service().update(tenant, entity, record_id, data, user))
 
 
 @blueprint.delete(RECORD)
 def delete_record(tenant: str, entity: str, record_id: str) -> Any:
     user = _require(_WRITE)
-    _service().delete(tenant, entity, record_id, user)
+    record_service().delete(tenant, entity, record_id, user)
     return "", 204
 
 
 @blueprint.post(RECORD + "/actions/<action>")
 def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
     user = _require(_WRITE)
-    record = _service().act(tenant, entity, record_id, action, user)
+    record = record_service().act(tenant, entity, record_id, action, user)
     return jsonify(record), 201 if action == "copy" else 200
 
 
 @blueprint.get(RECORD + "/history")
 def record_history(tenant: str, entity: str, record_id: str) -> Any:
     _require(_READ)
-    return jsonify({"items": _service().history(tenant, entity, record_id)})
+    return jsonify({"items": record_service().history(tenant, entity, record_id)})
 
 
 def _answer(status: int, code: str, message: str, **extra: Any) -> Any:

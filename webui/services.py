@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from flask import current_app
+from flask import current_app, g
 
 from engine.records.service import RecordService
 
 
 def record_service() -> RecordService:
-    return current_app.extensions["formwork"]
+    """The records service of this request: every call in one request sees one registry,
+    even if a metadata reload swaps in a new one meanwhile."""
+    if "records" not in g:
+        g.records = RecordService(current_app.extensions["formwork"].registry)
+    return g.records

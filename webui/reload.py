@@ -1,0 +1,234 @@
+"""Metadata reload without restart: notice changed YAML, check it, swap it in if valid.
+
+A `MetadataWatcher` fingerprints the metadata tree (path, mtime and size of every
+YAML file) at most once per interval, from a `before_request` hook. When the
+fingerprint changed, it builds a new registry and syncs the databases to it, then
+swaps `RecordService.registry` in one assignment. When the new metadata is wrong, or
+asks for a change that could lose data, the old registry keeps serving and the
+problems are kept to show to the admins.
+
+Every web process runs its own watcher: each notices the change on its own, and the
+schema lock of `sync_registry` lets only one of them change a tenant's tables.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from flask import Flask, current_app
+
+from engine.errors import MetadataError, Problem, Source
+from engine.records.service import RecordService
+from engine.registry import Registry, build_registry
+from engine.storage.databases import Storage
+from engine.storage.sync import UnsafeChange, sync_registry
+
+DEFAULT_INTERVAL = 2.0  # seconds between two looks at the metadata tree
+EXTENSION = "formwork_watcher"
+YAML_SUFFIXES = (".yaml", ".yml")
+# the details may name hosts or paths: they go to the server log, not to the page
+UNEXPECTED = (
+    "The new metadata could not be loaded for a reason other than its content; "
+    "the server log has the details."
+)
+# how sync names the field a refusal is about: tenant.entity.field
+_REFUSAL = re.compile(r"^(?P<tenant>\w+)\.(?P<entity>\w+)\.(?P<field>[\w+]+): (?P<message>.*)$")
+
+Fingerprint = frozenset[tuple[str, int, int]]
+logger = logging.getLogger(__name__)
+
+
+def fingerprint(root: str | Path) -> Fingerprint:
+    """Path, mtime and size of every YAML file under `root`: it changes when one does."""
+    found = []
+    for path in Path(root).rglob("*"):
+        if path.suffix in YAML_SUFFIXES:
+            try:
+                stat = path.stat()
+            except OSError:  # removed while we looked: the next look sees the tree without it
+                continue
+            found.append((str(path), stat.st_mtime_ns, stat.st_size))
+    return frozenset(found)
+
+
+def shown_path(root: str | Path, file: str) -> str:
+    """A metadata file's path relative to the metadata directory, as admins know it."""
+    try:
+        return Path(file).relative_to(root).as_posix()
+    except ValueError:
+        return file
+
+
+def sentence(message: str) -> str:
+    """An engine message as a whole sentence: capital first letter, final stop."""
+    message = message.strip()
+    if not message:
+        return message
+    message = message[0].upper() + message[1:]
+    return message if message.endswith((".", "!", "?")) else message + "."
+
+
+@dataclass(frozen=True)
+class ReloadProblem:
+    """One reason the metadata on disk was refused, and the tenant it belongs to."""
+
+    text: str  # "file:line: path: message", the file relative to the metadata directory
+    tenant: str | None = None  # None: the base files, which every tenant shares
+
+    def __str__(self) -> str:
+        return self.text
+
+
+@dataclass(frozen=True)
+class Failure:
+    """The last refused reload: what was wrong, and when it was found."""
+
+    problems: tuple[ReloadProblem, ...]
+    at: datetime
+
+    def visible_to(self, tenant: str) -> list[str]:
+        """The problems of the base files and of this tenant's own files.
+
+        Another tenant's files are that tenant's business: its admins see them."""
+        return [p.text for p in self.problems if p.tenant in (None, tenant)]
+
+
+class MetadataWatcher:
+    """Keeps a RecordService's registry in step with the metadata on disk."""
+
+    def __init__(
+        self,
+        root: str,
+        service: RecordService,
+        storage: Storage,
+        interval: float = DEFAULT_INTERVAL,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.root, self.service, self.storage = root, service, storage
+        self.interval, self.clock = interval, clock
+        self.loaded_at = datetime.now(UTC)  # of the registry being served
+        self.failure: Failure | None = None
+        self._lock = threading.Lock()  # one rebuild at a time in this process
+        self._fingerprint = fingerprint(root)
+        self._next_look = clock() + interval
+
+    def poll(self) -> None:
+        """Look for changes when the interval has passed; cheap on every other request."""
+        if self.interval <= 0 or self.clock() < self._next_look:
+            return
+        # a request that finds a rebuild under way goes on with the registry it has
+        if not self._lock.acquire(blocking=False):
+            return
+        try:
+            if self.clock() >= self._next_look:  # not already looked at by the lock's holder
+                self._look(force=False)
+        finally:
+            self._lock.release()
+
+    def reload(self) -> bool:
+        """Rebuild now, changed or not (the admins' Reload button); True when swapped in."""
+        with self._lock:
+            return self._look(force=True)
+
+    def _look(self, force: bool) -> bool:
+        self._next_look = self.clock() + self.interval
+        # taken before building: an edit made during the build is seen by the next look
+        current = fingerprint(self.root)
+        if current == self._fingerprint and not force:
+            return False
+        # remembered even when the build fails: a broken tree is not rebuilt on every look
+        self._fingerprint = current
+        return self._rebuild()
+
+    def _rebuild(self) -> bool:
+        try:
+            registry = build_registry(self.root)
+            sync_registry(registry, self.storage)
+        except MetadataError as error:
+            return self._refuse([self._located(p) for p in error.problems])
+        except UnsafeChange as error:
+            return self._refuse([self._refusal(registry, line) for line in str(error).splitlines()])
+        except Exception:  # an unreadable file or a database that is down: keep serving
+            logger.exception("Reloading the metadata of %s failed.", self.root)
+            return self._refuse([ReloadProblem(UNEXPECTED)])
+        self.service.registry = registry  # one assignment: requests see old or new, whole
+        self.loaded_at, self.failure = datetime.now(UTC), None
+        logger.info("Reloaded the metadata of %s.", self.root)
+        return True
+
+    def _refuse(self, problems: list[ReloadProblem]) -> bool:
+        """Keep serving the old registry, and remember why the new one was refused."""
+        self.failure = Failure(tuple(problems), datetime.now(UTC))
+        logger.warning(
+            "The metadata of %s was not reloaded; still serving the version loaded at %s:\n%s",
+            self.root,
+            self.loaded_at.isoformat(timespec="seconds"),
+            "\n".join(str(p) for p in problems),
+        )
+        return False
+
+    def _located(self, problem: Problem) -> ReloadProblem:
+        file = shown_path(self.root, problem.file)
+        parts = file.split("/")
+        tenant = parts[1] if parts[0] == "tenants" and len(parts) > 2 else None
+        text = str(Problem(file, problem.line, problem.path, sentence(problem.message)))
+        return ReloadProblem(text, tenant)
+
+    def _refusal(self, registry: Registry, line: str) -> ReloadProblem:
+        """A refused type change, located at the field's input_type in the YAML."""
+        match = _REFUSAL.match(line)
+        if match is None:
+            return ReloadProblem(sentence(line))
+        tenant, entity, name = match.group("tenant", "entity", "field")
+        path, message = f"{tenant}.{entity}.{name}", sentence(match.group("message"))
+        source = _input_type_source(registry, tenant, entity, name)
+        if source is None:
+            return ReloadProblem(f"{path}: {message}", tenant)
+        file = shown_path(self.root, source.file)
+        return ReloadProblem(str(Problem(file, source.line, path, message)), tenant)
+
+
+def _input_type_source(registry: Registry, tenant: str, entity: str, name: str) -> Source | None:
+    """Where a field's input type was written, if the registry knows that field."""
+    try:
+        spec = registry.tenants[tenant].entities[entity].spec
+        return spec.field(name).origins.get("input_type")
+    except (KeyError, StopIteration):  # a unique index over several columns names no field
+        return None
+
+
+def init_app(app: Flask) -> MetadataWatcher:
+    """Attach a watcher to the app, and check for changed metadata before requests."""
+    watcher = MetadataWatcher(
+        str(app.config["FORMWORK_METADATA"]),
+        app.extensions["formwork"],
+        app.extensions["formwork_storage"],
+        _interval(app),
+    )
+    app.extensions[EXTENSION] = watcher
+    app.before_request(watcher.poll)
+    return watcher
+
+
+def _interval(app: Flask) -> float:
+    """FORMWORK_RELOAD_INTERVAL as configured (create_app reads the environment too)."""
+    value = app.config.get("FORMWORK_RELOAD_INTERVAL", DEFAULT_INTERVAL)
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(
+            f"FORMWORK_RELOAD_INTERVAL must be a number of seconds (0 turns automatic reload "
+            f"off), not {value!r}."
+        ) from None
+
+
+def metadata_watcher() -> MetadataWatcher:
+    """The current app's watcher."""
+    return current_app.extensions[EXTENSION]
