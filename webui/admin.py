@@ -16,10 +16,10 @@ from engine.registry import CompiledEntity
 from engine.spec import EntitySpec, FieldSpec, Lines, Lookup, Numbering, Option, Rule, Statuses
 from webui import reload
 from webui.auth import login_required
-from webui.forms import Submission, as_text, editable
+from webui.forms import Submission
 
 # the form-building helpers of the new-record page, so a preview is that very form
-from webui.pages import _display, _lines_entry, _widget_entry
+from webui.pages import form_groups
 from webui.services import record_service
 
 blueprint = Blueprint("admin", __name__)
@@ -242,30 +242,5 @@ def preview(tenant: str, entity: str) -> Any:
 
 def _preview_groups(target: Target) -> list[dict]:
     """The groups of the new-record form, filled with the defaults, as that page builds them."""
-    writable = {f.name for f in editable(target.spec, creating=True)}
     defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
-    groups = []
-    for group in target.entity.layout["groups"]:
-        items = []
-        for entry in group["fields"]:
-            spec = target.spec.field(entry["name"])
-            if spec.lines:
-                items.append(_lines_entry(target, spec, entry, {}, Submission(), {}))
-            else:
-                items.append(_preview_item(target, spec, entry, spec.name in writable, defaults))
-        groups.append({**group, "fields": items})
-    return groups
-
-
-def _preview_item(
-    target: Target, spec: FieldSpec, entry: dict, writable: bool, defaults: dict
-) -> dict:
-    value = defaults.get(spec.name)
-    return {
-        "entry": _widget_entry(target, spec, entry),
-        "spec": spec,
-        "value": as_text(spec, value),
-        "error": None,
-        "editable": writable,
-        "display": "" if writable else _display(target, spec, value),
-    }
+    return form_groups(target, defaults, None, Submission())

@@ -388,10 +388,29 @@ def _form(
     stale: dict | None = None,
 ) -> Any:
     creating = record is None
-    groups = []
-    writable = {f.name for f in editable(target.spec, creating)}
+    title = f"New {target.spec.label}" if creating else f"Edit {_title(target, record)}"
+    return render_template(
+        "pages/form.html",
+        tenant=target.tenant.spec.name,
+        entity=target.spec,
+        groups=form_groups(target, values, record, submission),
+        record=record,
+        title=title,
+        errors=submission.errors,
+        stale=stale,
+        rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
+    ), status
+
+
+def form_groups(
+    target: Target, values: dict, record: dict | None, submission: Submission
+) -> list[dict]:
+    """The form's groups in order, each field ready for its widget macro: the value to
+    show (what was typed, else what is stored), its error, and whether it may be edited."""
+    writable = {f.name for f in editable(target.spec, creating=record is None)}
     locked = _locked_fields(target, record)
     errors = _errors_by_field(submission.errors)
+    groups = []
     for group in target.entity.layout["groups"]:
         entries = []
         for entry in group["fields"]:
@@ -399,41 +418,20 @@ def _form(
             if spec.lines:
                 entries.append(_lines_entry(target, spec, entry, values, submission, errors))
                 continue
-            name = spec.name
-            text = submission.typed.get(name, as_text(spec, values.get(spec.system or name)))
-            editable_here = name in writable and name not in locked
+            stored = values.get(spec.system or spec.name)
+            editable_here = spec.name in writable and spec.name not in locked
             entries.append(
                 {
                     "entry": _widget_entry(target, spec, entry),
                     "spec": spec,
-                    "value": text,
-                    "error": errors.get(name),
+                    "value": submission.typed.get(spec.name, as_text(spec, stored)),
+                    "error": errors.get(spec.name),
                     "editable": editable_here,
-                    "display": ""
-                    if editable_here
-                    else _display(target, spec, values.get(spec.system or name)),
+                    "display": "" if editable_here else _display(target, spec, stored),
                 }
             )
-        groups.append(
-            {
-                "code": group["code"],
-                "label": group["label"],
-                "layout": group["layout"],
-                "fields": entries,
-            }
-        )
-    title = f"New {target.spec.label}" if creating else f"Edit {_title(target, record)}"
-    return render_template(
-        "pages/form.html",
-        tenant=target.tenant.spec.name,
-        entity=target.spec,
-        groups=groups,
-        record=record,
-        title=title,
-        errors=submission.errors,
-        stale=stale,
-        rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
-    ), status
+        groups.append({**group, "fields": entries})
+    return groups
 
 
 LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
