@@ -9,7 +9,8 @@ function valueOf(form, name) {
   const input = inputs[0];
   if (input.type === "checkbox") return input.checked;
   if (input.multiple) return Array.from(input.selectedOptions, (o) => o.value);
-  if (input.type === "number" && input.value !== "") return Number(input.value);
+  // a number, and a lookup's id, are numbers to the server too
+  if ((input.type === "number" || input.dataset.lookup) && input.value !== "") return Number(input.value);
   return input.value === "" ? null : input.value;
 }
 function same(value, literal) {
@@ -34,6 +35,20 @@ function evaluate(tree, form) {
   if (typeof value !== "number") return false;
   return { "<": value < args[1], "<=": value <= args[1], ">": value > args[1], ">=": value >= args[1] }[op];
 }
+// The asterisk of a field required only under a condition comes and goes with it.
+function markRequired(box, required) {
+  const label = box.querySelector("label");
+  const star = label?.querySelector(".required.conditional");
+  if (required && label && !star && !label.querySelector(".required")) {
+    const mark = document.createElement("span");
+    mark.className = "required conditional";
+    mark.setAttribute("aria-hidden", "true");
+    mark.textContent = "*";
+    label.append(mark);
+  } else if (!required && star) {
+    star.remove();
+  }
+}
 function applyConditions(form) {
   form.querySelectorAll("[data-visible-if]").forEach((box) => {
     box.hidden = !evaluate(JSON.parse(box.dataset.visibleIf), form);
@@ -41,6 +56,7 @@ function applyConditions(form) {
   form.querySelectorAll("[data-required-if]").forEach((box) => {
     const required = evaluate(JSON.parse(box.dataset.requiredIf), form);
     box.querySelectorAll("input, select, textarea").forEach((input) => { input.required = required; });
+    markRequired(box, required);
   });
 }
 
@@ -54,6 +70,17 @@ function renumber(row, index) {
     }
   });
 }
+// Each cell's label and row button names the row's place in the table as a person counts.
+function relabel(body) {
+  Array.from(body.rows).forEach((row, position) => {
+    row.querySelectorAll("label").forEach((label) => {
+      label.textContent = label.textContent.replace(/\(row \d+\)\s*$/, `(row ${position + 1})`);
+    });
+    row.querySelectorAll("button[data-label]").forEach((button) => {
+      button.setAttribute("aria-label", `${button.dataset.label} ${position + 1}`);
+    });
+  });
+}
 function enhanceLines(fieldset) {
   const body = fieldset.querySelector("tbody");
   const template = body.lastElementChild.cloneNode(true);  // the empty row
@@ -65,6 +92,7 @@ function enhanceLines(fieldset) {
       button.type = "button";
       button.className = "link";
       button.textContent = label;
+      button.dataset.label = label;
       button.addEventListener("click", () => act(row));
       cell.append(" ", button);
     }
@@ -72,12 +100,21 @@ function enhanceLines(fieldset) {
   function copyRow(row) {
     const copy = row.cloneNode(true);
     copy.querySelectorAll("button").forEach((b) => b.remove());
+    // a clone keeps what was typed in inputs, not what was picked in selects
+    const picked = Array.from(row.querySelectorAll("select"), (s) => Array.from(s.options, (o) => o.selected));
+    copy.querySelectorAll("select").forEach((s, i) => Array.from(s.options).forEach((o, j) => { o.selected = picked[i][j]; }));
     renumber(copy, next());
     copy.querySelector('input[type=hidden][name$="-id"]').value = "";
     row.after(copy);
     buttons(copy);
+    relabel(body);
   }
-  function removeRow(row) { row.remove(); }
+  function removeRow(row) {
+    const focus = row.nextElementSibling || row.previousElementSibling;
+    row.remove();
+    relabel(body);
+    (focus?.querySelector("input, select, textarea") || add).focus();
+  }
   Array.from(body.rows).forEach(buttons);
   const add = document.createElement("button");
   add.type = "button";
@@ -87,18 +124,149 @@ function enhanceLines(fieldset) {
     renumber(row, next());
     body.append(row);
     buttons(row);
+    relabel(body);
     row.querySelector("input, select, textarea")?.focus();
   });
   fieldset.append(add);
+  relabel(body);
 }
 
-// Fetched fields: choosing a linked record fills the fields declared under `fetch`.
+// Lookups over large tables: the id input gets a search box that finds records by title.
+let lookups = 0;
+function enhanceLookup(input) {
+  const id = `lookup-${++lookups}`;
+  const name = input.closest(".field")?.querySelector(`label[for="${input.id}"]`)?.textContent.trim() || "";
+  const wrap = document.createElement("div");
+  wrap.className = "lookup-search";
+  const label = document.createElement("label");
+  label.htmlFor = `${id}-q`;
+  label.textContent = `Search ${name.replace(/\s*\*$/, "")}`;
+  const box = document.createElement("input");
+  box.type = "search";
+  box.id = `${id}-q`;
+  box.autocomplete = "off";
+  box.setAttribute("aria-controls", `${id}-list`);
+  const status = document.createElement("p");
+  status.className = "lookup-status";
+  status.setAttribute("role", "status");
+  const list = document.createElement("ul");
+  list.id = `${id}-list`;
+  list.className = "lookup-results";
+  wrap.append(label, box, status, list);
+  input.after(wrap);
+  let timer, asked = 0;
+  function choose(item) {
+    input.value = item.id;
+    box.value = item.title;
+    list.replaceChildren();
+    status.textContent = `Chosen: ${item.title}`;
+    input.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+  async function search() {
+    const q = box.value.trim();
+    const asking = ++asked;
+    if (!q) { list.replaceChildren(); status.textContent = ""; return; }
+    const url = new URL(input.dataset.lookup, document.baseURI);
+    url.searchParams.set("q", q);
+    try {
+      const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+      if (!response.ok) throw new Error(`HTTP ${response.status}`);
+      const { items } = await response.json();
+      if (asking !== asked) return;  // a newer search is under way
+      list.replaceChildren(...items.map((item) => {
+        const choice = document.createElement("li");
+        const button = document.createElement("button");
+        button.type = "button";
+        button.className = "link";
+        button.textContent = item.title;
+        button.addEventListener("click", () => choose(item));
+        choice.append(button);
+        return choice;
+      }));
+      status.textContent = items.length ? `${items.length} found` : "Nothing found";
+    } catch {
+      if (asking === asked) status.textContent = "The search failed; type the id instead.";
+    }
+  }
+  box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
+  box.addEventListener("keydown", (event) => {
+    if (event.key !== "Enter") return;
+    event.preventDefault();  // Enter picks the first match instead of sending the form
+    list.querySelector("button")?.click();
+  });
+}
+
+// Tab groups: tabs on a wide screen, one after another on a phone (see formwork.css).
+function enhanceTabs(form) {
+  const panels = Array.from(form.querySelectorAll("fieldset.group.tab[id]"));
+  if (panels.length < 2) return;
+  const list = document.createElement("div");
+  list.className = "tabs";
+  list.setAttribute("role", "tablist");
+  const tabs = panels.map((panel) => {
+    const tab = document.createElement("button");
+    tab.type = "button";
+    tab.id = `tab-${panel.id}`;
+    tab.setAttribute("role", "tab");
+    tab.setAttribute("aria-controls", panel.id);
+    tab.textContent = panel.querySelector("legend")?.textContent || panel.id;
+    tab.addEventListener("click", () => show(panel));
+    tab.addEventListener("keydown", (event) => {
+      const step = { ArrowRight: 1, ArrowLeft: -1 }[event.key];
+      if (!step) return;
+      const other = panels[(panels.indexOf(panel) + step + panels.length) % panels.length];
+      show(other);
+      document.getElementById(`tab-${other.id}`).focus();
+    });
+    panel.setAttribute("role", "tabpanel");
+    panel.setAttribute("aria-labelledby", tab.id);
+    list.append(tab);
+    return tab;
+  });
+  function show(panel) {
+    panels.forEach((p, i) => {
+      const active = p === panel;
+      p.classList.toggle("inactive", !active);
+      tabs[i].setAttribute("aria-selected", String(active));
+      tabs[i].tabIndex = active ? 0 : -1;
+    });
+  }
+  panels[0].before(list);
+  form.classList.add("tabbed");
+  // the first tab with a problem to fix, else the first tab
+  show(panels.find((p) => p.querySelector('[aria-invalid="true"], .error')) || panels[0]);
+}
+function reveal(node) {
+  const panel = node.closest("fieldset.group.tab.inactive");
+  if (panel) document.getElementById(`tab-${panel.id}`)?.click();
+}
+
+// The error summary's links take the person to the field itself, focused.
+function enhanceSummary(summary) {
+  summary.querySelectorAll('a[href^="#"]').forEach((link) => {
+    link.addEventListener("click", (event) => {
+      const target = document.getElementById(decodeURIComponent(link.hash.slice(1)));
+      if (!target) return;
+      event.preventDefault();
+      reveal(target);
+      (target.closest(".field, td") || target).scrollIntoView({ block: "center" });
+      target.focus({ preventScroll: true });
+    });
+  });
+  summary.focus();
+}
+
+// Fetched fields are filled by the server when the record is saved: the page carries
+// neither a lookup's `fetch` mapping nor the linked record's values.
 document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("form").forEach((form) => {
     applyConditions(form);
     form.addEventListener("input", () => applyConditions(form));
     form.addEventListener("change", () => applyConditions(form));
+    enhanceTabs(form);
   });
   document.querySelectorAll("fieldset[data-lines]").forEach(enhanceLines);
-  document.querySelector(".summary")?.focus();
+  document.querySelectorAll('input[type="number"][data-lookup]').forEach(enhanceLookup);
+  const summary = document.querySelector(".summary");
+  if (summary) enhanceSummary(summary);
 });
