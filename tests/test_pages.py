@@ -104,6 +104,8 @@ def test_the_form_follows_the_metadata(ann):
     assert '<input type="date" id="field-opened"' in page
     assert 'data-visible-if="[&#34;==&#34;, &#34;kind&#34;, &#34;person&#34;]"' in page
     assert 'name="branches-0-city"' in page  # an empty line to fill
+    number = re.search(r'<input type="text" id="field-number"[^>]*>', page).group(0)
+    assert "required" not in number and "Left empty, it gets the next number." in page
 
 
 def test_a_failed_submit_reports_every_error_and_keeps_what_was_typed(ann):
@@ -144,9 +146,16 @@ def test_create_view_act_and_history(ann):
     assert ann.post("/account/1/actions/confirm").status_code == 302
     page = ann.get("/account/1").get_data(as_text=True)
     assert "<strong>Confirmed</strong>" in page
-    assert "<strong>confirm</strong> by ann" in page and "Status: draft → confirmed" in page
+    assert "<strong>confirm</strong> by ann" in page and "Status: Draft → Confirmed" in page
     refused = ann.post("/account/1/actions/confirm")
     assert "it is Confirmed" in ann.client.get(refused.headers["Location"]).get_data(as_text=True)
+
+
+def test_a_field_hidden_by_its_condition_is_not_shown_on_the_record(ann):
+    ann.post("/account/new", {"name": "Acme", "kind": "company"})
+    assert ">Nickname<" not in ann.get("/account/1").get_data(as_text=True)
+    ann.post("/account/new", {"name": "Bob", "kind": "person", "nickname": "Bobby"})
+    assert ">Nickname<" in ann.get("/account/2").get_data(as_text=True)
 
 
 def test_locked_and_set_once_fields_show_as_text_on_edit(ann):
@@ -285,3 +294,31 @@ def test_every_generated_form_of_every_shipped_tenant_is_accessible(tmp_path, ba
             assert all(b - a <= 1 for a, b in zip(audit.headings, audit.headings[1:], strict=False))
             checked += 1
     assert checked >= 60
+
+
+def test_line_errors_stay_on_their_row_when_an_earlier_row_is_empty(ann):
+    response = ann.post(
+        "/account/new",
+        {
+            "name": "Acme",
+            "branches-0-city": "",
+            "branches-1-city": "Oslo",
+            "branches-1-staff": "-4",
+        },
+    )
+    page = response.get_data(as_text=True)
+    assert '<a href="#field-branches-0-staff">Staff must be at least 0.</a>' in page
+    assert re.search(r'id="field-branches-0-staff" name="branches-0-staff" value="-4"', page)
+    assert 'id="field-branches-0-city" name="branches-0-city" value="Oslo"' in page
+    assert page.count('name="branches-1-city"') == 1  # one blank row to fill, not two
+    assert 'name="branches-2-city"' not in page
+
+
+def test_errors_on_pages_are_pages_not_json(app):
+    vic = Browser(app, "t")
+    vic.login("vic")
+    response = vic.get("/account/new")
+    assert response.status_code == 403 and response.mimetype == "text/html"
+    assert "<h1>Not allowed</h1>" in response.get_data(as_text=True)
+    missing = vic.get("/nothing_here/")
+    assert missing.status_code == 404 and "<h1>Not found</h1>" in missing.get_data(as_text=True)

@@ -294,3 +294,13 @@ def test_tenants_are_isolated(service):
 def test_bad_ids_are_not_found(service, bad_id):
     with pytest.raises(NotFound):
         service.read("t", "account", bad_id)
+
+
+def test_fetched_values_follow_a_changed_lookup(service):
+    north = service.create("t", "region", {"code": "NORTH"}, "ann")
+    south = service.create("t", "region", {"code": "SOUTH"}, "ann")
+    record = new(service, region=north["id"])
+    changed = service.update(
+        "t", "account", record["id"], {"region": south["id"], "rev_number": 1}, "bob"
+    )
+    assert changed["region_code"] == "SOUTH"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, request
+from flask import Blueprint, Flask, g, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException
 
 from engine import users
@@ -150,6 +150,11 @@ def record_history(tenant: str, entity: str, record_id: str) -> Any:
 
 
 def _answer(status: int, code: str, message: str, **extra: Any) -> Any:
+    """JSON for the API; a page for a person everywhere else."""
+    if not request.path.startswith(blueprint.url_prefix + "/"):
+        tenant = (request.view_args or {}).get("tenant")
+        page = render_template("pages/error.html", tenant=tenant, status=status, message=message)
+        return page, status
     return jsonify({"status": status, "code": code, "message": message, **extra}), status
 
 

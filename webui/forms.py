@@ -113,6 +113,9 @@ def _plain(value: Any) -> Any:
 def _parse_lines(
     line: FieldSpec, child: EntitySpec, form: MultiDict, submission: Submission
 ) -> list[dict]:
+    """The submitted rows that hold something, in order. What was typed is kept under the
+    row's place among them, the place errors name (`branches[1].city`), so a form shown
+    again puts each value and each error on the same row."""
     prefix = f"{line.name}-"
     indexes = sorted({int(k.split("-")[1]) for k in form if _is_line_key(k, prefix)})
     rows = []
@@ -120,17 +123,22 @@ def _parse_lines(
     for index in indexes:
         row: dict[str, Any] = {}
         keys = {f.name: f"{prefix}{index}-{f.name}" for f in fields}
-        if not any(form.get(key) for key in keys.values()) and not form.get(f"{prefix}{index}-id"):
-            continue  # an empty new row is no row
-        for spec in fields:
-            where = f"{line.name}[{len(rows)}].{spec.name}"
-            _parse_field(spec, form, keys[spec.name], where, row, submission)
         line_id = form.get(f"{prefix}{index}-id", "")
-        submission.typed[f"{prefix}{index}-id"] = line_id
+        if not any(form.get(key) for key in keys.values()) and not line_id:
+            continue  # an empty new row is no row
+        place = len(rows)
+        for spec in fields:
+            where = f"{line.name}[{place}].{spec.name}"
+            _parse_field(spec, form, keys[spec.name], where, row, submission)
+            if keys[spec.name] in submission.typed:
+                submission.typed[f"{prefix}{place}-{spec.name}"] = submission.typed.pop(
+                    keys[spec.name]
+                )
+        submission.typed[f"{prefix}{place}-id"] = line_id
         if line_id.isdigit():
             row["id"] = int(line_id)
         rows.append(row)
-    submission.typed[f"{line.name}-rows"] = indexes
+    submission.typed[f"{line.name}-rows"] = list(range(len(rows)))
     return rows
 
 

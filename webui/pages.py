@@ -8,7 +8,7 @@ from typing import Any
 
 from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
 
-from engine import users
+from engine import conditions, users
 from engine.compile.layout import field_entry
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid
@@ -197,6 +197,8 @@ def _groups(target: Target, record: dict) -> list[dict]:
             if spec.lines:
                 fields.append({"spec": spec, "lines": _line_table(target, spec, record)})
                 continue
+            if spec.visible_if and not conditions.evaluate(spec.visible_if.tree, record):
+                continue  # hidden by its condition, as on the form
             value = record.get(spec.system or spec.name)
             fields.append({"spec": spec, "text": _display(target, spec, value)})
         groups.append({"label": group["label"], "layout": group["layout"], "fields": fields})
@@ -260,15 +262,33 @@ def _actions(target: Target, record: dict) -> list[dict]:
 
 
 def _readable_history(target: Target, history: list[dict]) -> list[dict]:
-    labels = {name: name.replace("_", " ").capitalize() for name in target.spec.system_columns}
-    labels.update({f.name: f.label for f in target.spec.fields})
+    """Newest first, each change as people read it."""
     return [
         {
             **entry,
-            "changes": [(labels.get(k, k), old, new) for k, (old, new) in entry["changes"].items()],
+            "changes": [
+                _change(target, name, old, new) for name, (old, new) in entry["changes"].items()
+            ],
         }
         for entry in reversed(history)
     ]
+
+
+def _change(target: Target, name: str, old: Any, new: Any) -> tuple[str, str, str]:
+    """One change: the field's label, and the values with option labels and linked titles."""
+    fields = {f.name: f for f in target.spec.fields if f.stored}
+    if name in fields:
+        spec = fields[name]
+        return spec.label, _display(target, spec, old), _display(target, spec, new)
+    states = target.spec.statuses.states if target.spec.statuses else {}
+    label = name.replace("_", " ").capitalize()
+    return label, _state_or_text(states, old), _state_or_text(states, new)
+
+
+def _state_or_text(states: dict, value: Any) -> str:
+    if value in states:
+        return states[value].label
+    return "" if value is None else str(value)
 
 
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")

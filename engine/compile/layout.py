@@ -68,6 +68,14 @@ def field_entry(field: FieldSpec) -> dict[str, Any]:
     return entry
 
 
+def _numbered(entry: dict[str, Any]) -> dict[str, Any]:
+    """A numbering field may be left empty: the next number fills it."""
+    attrs = {k: v for k, v in entry["attrs"].items() if k != "required"}
+    hint = "Left empty, it gets the next number."
+    help_text = f"{entry['help']} {hint}" if entry["help"] else hint
+    return {**entry, "required": False, "attrs": attrs, "help": help_text}
+
+
 def build_layout(entity: EntitySpec) -> dict[str, Any]:
     """The form of an entity: its groups in order, each with its visible fields by sequence."""
     positions = {field.name: index for index, field in enumerate(entity.fields)}
@@ -76,9 +84,14 @@ def build_layout(entity: EntitySpec) -> dict[str, Any]:
         key=lambda f: (f.sequence, positions[f.name]),
     )
     groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
+    numbered = entity.numbering.field if entity.numbering else None
     layout_groups = []
     for group in groups:
-        fields = [field_entry(f) for f in shown if f.group == group.code]
+        fields = [
+            _numbered(field_entry(f)) if f.name == numbered else field_entry(f)
+            for f in shown
+            if f.group == group.code
+        ]
         if fields:
             layout_groups.append(
                 {"code": group.code, "label": group.label, "layout": group.layout, "fields": fields}

@@ -257,12 +257,16 @@ class RecordService:
         if before is None and numbering and record.get(numbering.field) in (None, ""):
             record[numbering.field] = next_number(target.tenant, target.spec.name, numbering)
         errors = _read_only_errors(target, payload, before, prefix)
-        errors += self._lookup_errors(target, record, prefix)
+        errors += self._lookup_errors(target, record, before, prefix)
         errors += _precision_errors(target, record, prefix)
         errors += _unique_errors(target, record, before, prefix)
         return errors
 
-    def _lookup_errors(self, target: Target, record: dict, prefix: str) -> list[RecordError]:
+    def _lookup_errors(
+        self, target: Target, record: dict, before: dict | None, prefix: str
+    ) -> list[RecordError]:
+        """Lookups must name records of the tenant; their fetched values are filled in when
+        empty, and follow the lookup when it changes to another record."""
         errors = []
         for field in target.stored():
             value = record.get(field.name)
@@ -281,8 +285,9 @@ class RecordService:
                 )
                 continue
             fetched = _fetchable(linked, row)
+            changed = before is not None and before.get(field.name) != value
             for mine, theirs in field.lookup.fetch.items():
-                if record.get(mine) in (None, ""):
+                if changed or record.get(mine) in (None, ""):
                     record[mine] = fetched.get(theirs)
         return errors
 

@@ -226,7 +226,7 @@ def test_a_status_action_and_the_history(page, site, log_in):
     history = page.locator(".history > ol > li")
     expect(history).to_have_count(2)
     expect(history.nth(0)).to_contain_text("confirm by ann")
-    expect(history.nth(0)).to_contain_text("Status: draft → confirmed")
+    expect(history.nth(0)).to_contain_text("Status: Draft → Confirmed")
     expect(history.nth(1)).to_contain_text("create by x")
     # the confirmed account's name is locked on its edit form
     page.get_by_role("link", name="Edit").click()
