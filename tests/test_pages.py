@@ -322,3 +322,18 @@ def test_errors_on_pages_are_pages_not_json(app):
     assert "<h1>Not allowed</h1>" in response.get_data(as_text=True)
     missing = vic.get("/nothing_here/")
     assert missing.status_code == 404 and "<h1>Not found</h1>" in missing.get_data(as_text=True)
+
+
+def test_a_label_holding_html_renders_as_text(tree, storage):
+    hostile = FILES["entities/account.yaml"].replace(
+        "label: Name, input_type: text", "label: \"<script>alert('x')</script>\", input_type: text"
+    )
+    app = make_app(tree({**FILES, "entities/account.yaml": hostile}), storage)
+    users.add_user(
+        app.extensions["formwork"].registry.tenant("t"), "ann", "editor", "correct horse battery"
+    )
+    browser = Browser(app, "t")
+    browser.login("ann")
+    page = browser.get("/account/new").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page

@@ -537,9 +537,17 @@ def _lines_entry(
 @blueprint.get("/<tenant>/<entity>/lookup")
 @login_required()
 def lookup(tenant: str, entity: str) -> Any:
-    """Search-as-you-type for lookup widgets: id and title of matching records."""
+    """Search-as-you-type for lookup widgets: id and title of matching records; with `id`
+    and `fetch` (field names), that one record's values to fill the fetched fields with."""
     target = _target(tenant, entity)
     show = request.args.get("show") or target.spec.title_field
+    if request.args.get("id"):
+        try:
+            values = record_service().fetchable(tenant, entity, request.args["id"])
+        except NotFound:
+            abort(404)
+        wanted = request.args.get("fetch", "").split(",")
+        return {"values": {name: values[name] for name in wanted if name in values}}
     page = record_service().list(tenant, entity, q=request.args.get("q") or None, limit=20)
     return {
         "items": [

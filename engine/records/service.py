@@ -77,6 +77,11 @@ class RecordService:
         target = self.target(tenant, entity)
         return self._as_dict(target, self._row(target, record_id))
 
+    def fetchable(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
+        """What a lookup to this record may fetch from it, by every name it is known by."""
+        target = self.target(tenant, entity)
+        return _fetchable(target, self._row(target, record_id))
+
     def history(self, tenant: str, entity: str, record_id: int) -> list[dict[str, Any]]:
         target = self.target(tenant, entity)
         self._row(target, record_id)

@@ -170,3 +170,15 @@ def test_tab_groups_stay_a_plain_list_on_a_phone(new_context, request, log_in):
     expect(page.get_by_label("Notes")).to_be_visible()
     expect(page.get_by_label("Score")).to_be_visible()
     screenshot(page, request.node.name)
+
+
+def test_choosing_a_lookup_fills_its_fetched_fields_at_once(page, site, log_in):
+    log_in(page, "ann")
+    page.goto("/t/account/new")
+    region_code = page.locator("output#field-region_code")
+    expect(region_code).to_have_text("—")
+    page.get_by_label("Region", exact=True).select_option(str(site.regions["SOUTH"]))
+    expect(region_code).to_have_text("SOUTH")  # before anything is saved
+    page.get_by_label("Region", exact=True).select_option(str(site.regions["NORTH"]))
+    expect(region_code).to_have_text("NORTH")
+    screenshot(page, "test_choosing_a_lookup_fills_its_fetched_fields_at_once")

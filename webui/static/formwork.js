@@ -256,9 +256,31 @@ function enhanceSummary(summary) {
   summary.focus();
 }
 
-// Fetched fields are filled by the server when the record is saved: the page carries
-// neither a lookup's `fetch` mapping nor the linked record's values.
+// Fetched fields: choosing a linked record fills them at once, as saving would.
+async function fillFetched(input) {
+  const mapping = JSON.parse(input.dataset.fetch);
+  const form = input.form;
+  if (!form || input.value === "") return;
+  const url = new URL(input.dataset.lookup, document.baseURI);
+  url.searchParams.set("id", input.value);
+  url.searchParams.set("fetch", Object.values(mapping).join(","));
+  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+  if (!response.ok) return;
+  const { values } = await response.json();
+  for (const [mine, theirs] of Object.entries(mapping)) {
+    const value = values[theirs] ?? "";
+    const field = form.querySelector(`[name="${mine}"]`);
+    if (field && field.type !== "hidden") field.value = value;
+    const shown = form.querySelector(`output#field-${mine}`);
+    if (shown) shown.textContent = value === "" ? "—" : value;
+  }
+  applyConditions(form);
+}
+
 document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("[data-lookup][data-fetch]").forEach((input) => {
+    input.addEventListener("change", () => fillFetched(input));
+  });
   document.querySelectorAll("form").forEach((form) => {
     applyConditions(form);
     form.addEventListener("input", () => applyConditions(form));
