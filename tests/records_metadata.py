@@ -21,22 +21,22 @@ lines:
   branches: {entity: branch, link: account, label: Branches, sequence: 90, group: MORE}
 fields:
   - {name: number, sequence: 1, label: Number, input_type: text, group: MAIN, unique: true,
-     required: true, searchable: true}
+     required: true, searchable: true, in_list: true}
   - {name: name, sequence: 2, label: Name, input_type: text, group: MAIN, required: true,
-     searchable: true, max_length: 40}
+     searchable: true, max_length: 40, in_list: true}
   - {name: currency, sequence: 3, label: Currency, input_type: select, group: MAIN,
      options: [EUR, USD], set_once: true}
   - {name: credit_limit, sequence: 4, label: Credit Limit, input_type: currency, group: MAIN,
      min: 0}
   - {name: opened, sequence: 5, label: Opened, input_type: date, group: MAIN}
   - {name: kind, sequence: 6, label: Kind, input_type: select, group: MAIN,
-     options: [company, person], default: company}
+     options: [company, person], default: company, in_list: true}
   - {name: tax_id, sequence: 7, label: Tax Id, input_type: text, group: MAIN,
      required_if: "kind == 'company' and credit_limit > 1000"}
   - {name: nickname, sequence: 8, label: Nickname, input_type: text, group: MAIN,
      required: true, visible_if: "kind == 'person'"}
   - {name: region, sequence: 9, label: Region, input_type: lookup, group: MAIN,
-     lookup: {entity: region, fetch: {region_code: code}}}
+     lookup: {entity: region, show: code, fetch: {region_code: code}}, in_list: true}
   - {name: region_code, sequence: 10, label: Region Code, input_type: text, group: MAIN,
      read_only: true}
   - {name: note, sequence: 11, label: Note, input_type: textarea, group: MORE, copy: false}

@@ -207,6 +207,11 @@ def test_list_searches_filters_sorts_and_exports(ann, app):
     assert page.index("Gamma") < page.index("Alpha") and "Beta" not in page
     csv_text = ann.get("/account/export.csv?kind=company").get_data(as_text=True)
     assert csv_text.splitlines()[0].startswith("Number,Name") and "Beta" not in csv_text
+    north = service.create("t", "region", {"code": "NORTH"}, "ann")["id"]
+    service.create("t", "account", {"name": "Delta", "region": north}, "ann")
+    page = ann.get(f"/account/?region={north}").get_data(as_text=True)
+    assert '<option value="1" selected>NORTH</option>' in page
+    assert "Delta" in page and "Alpha" not in page
     service.create("t", "account", {"name": "=HYPERLINK(1)"}, "ann")
     assert "'=HYPERLINK(1)" in ann.get("/account/export.csv").get_data(as_text=True)
 

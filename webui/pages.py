@@ -59,27 +59,30 @@ def _list_columns(target: Target) -> list[FieldSpec]:
 
 
 def _filters(target: Target) -> list[dict]:
-    fields = [
-        f
-        for f in target.spec.fields
-        if f.stored and not f.hidden and f.input_type in ("select", "switch")
-    ][:6]
-    filters = [
-        {
-            "name": f.name,
-            "label": f.label,
-            "options": [(str(o.value), o.label) for o in f.options]
-            if f.options
-            else [("true", "Yes"), ("false", "No")],
-        }
-        for f in fields
-    ]
+    """The list's filters: status, then selects, switches and lookups (to a small table),
+    each as a list of (value, text) choices."""
+    filters = []
     if target.spec.statuses:
         states = target.spec.statuses.states.values()
-        filters.insert(
-            0, {"name": "status", "label": "Status", "options": [(s.name, s.label) for s in states]}
+        filters.append(
+            {"name": "status", "label": "Status", "options": [(s.name, s.label) for s in states]}
         )
+    for spec in target.spec.fields:
+        options = _filter_options(target, spec) if spec.stored and not spec.hidden else None
+        if options is not None and len(filters) < 7:
+            filters.append({"name": spec.name, "label": spec.label, "options": options})
     return filters
+
+
+def _filter_options(target: Target, spec: FieldSpec) -> list[tuple[str, str]] | None:
+    if spec.input_type == "select":
+        return [(str(o.value), o.label) for o in spec.options]
+    if spec.input_type == "switch":
+        return [("true", "Yes"), ("false", "No")]
+    if spec.lookup and spec.in_list:
+        choices = _widget_entry(target, spec, {})["choices"]
+        return None if choices is None else [(str(k), str(title)) for k, title in choices]
+    return None
 
 
 def _query_arguments(target: Target) -> tuple[str, dict[str, str], str | None]:
@@ -103,6 +106,8 @@ def list_page(tenant: str, entity: str) -> Any:
         flash(" ".join(e.message for e in error.errors), "error")
         page = record_service().list(tenant, entity, limit=PAGE_SIZE)
     columns = _list_columns(target)
+    # the record's link sits on its title, where people look for the record's name
+    link_at = next((i for i, c in enumerate(columns) if c.name == target.spec.title_field), 0)
     rows = [
         {"id": r["id"], "cells": [_display(target, c, r.get(c.name)) for c in columns]}
         for r in page["items"]
@@ -121,6 +126,7 @@ def list_page(tenant: str, entity: str) -> Any:
         chosen=filters,
         sort=sort or "",
         can_write=_can_write(),
+        link_at=link_at,
     )
 
 
