@@ -13,6 +13,7 @@ from flask.blueprints import BlueprintSetupState
 from engine.errors import NotFound, Source
 from engine.records.service import Target
 from engine.registry import CompiledEntity
+from engine.resolve import ENTITY_KEYS
 from engine.spec import EntitySpec, FieldSpec, Lines, Lookup, Numbering, Option, Rule, Statuses
 from webui import reload
 from webui.auth import login_required
@@ -26,15 +27,6 @@ blueprint = Blueprint("admin", __name__)
 
 # what a field's row shows elsewhere, or what is not a property an admin writes
 _NOT_PROPERTIES = {"name", "custom", "origins"}
-_ENTITY_PROPERTIES = (
-    "label",
-    "plural",
-    "title_field",
-    "numbering",
-    "statuses",
-    "delete",
-    "unique_together",
-)
 
 
 @blueprint.record_once
@@ -110,7 +102,7 @@ def _entity_view(entity: CompiledEntity, root: str) -> dict:
 def _entity_properties(spec: EntitySpec, root: str) -> list[dict]:
     return [
         _property(name, getattr(spec, name), spec.origins.get(name), root)
-        for name in _ENTITY_PROPERTIES
+        for name in ENTITY_KEYS
         if name in spec.origins or getattr(spec, name)
     ]
 
