@@ -8,7 +8,7 @@ from __future__ import annotations
 import gc
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import peewee
@@ -28,6 +28,10 @@ class CompiledEntity:
     validator: RecordValidator
     model: type[peewee.Model]
     layout: dict[str, Any]
+    # What callers derive from the artifacts above and reuse for as long as they live
+    # (per-field HTML, stored-field lists): a reload builds new entities, so it never goes
+    # stale. Filled lazily, keyed by whoever fills it.
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def schema(self) -> dict:

@@ -6,7 +6,20 @@ import csv
 import io
 from typing import Any
 
-from flask import Blueprint, Response, abort, flash, g, redirect, render_template, request, url_for
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    flash,
+    g,
+    redirect,
+    render_template,
+    request,
+    url_for,
+)
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
 
 from engine import conditions, users
 from engine.compile.layout import field_entry
@@ -50,6 +63,13 @@ def home(tenant: str) -> Any:
 
 
 def _list_columns(target: Target) -> list[FieldSpec]:
+    memo = target.entity.memo
+    if "list_columns" not in memo:
+        memo["list_columns"] = _choose_list_columns(target)
+    return memo["list_columns"]
+
+
+def _choose_list_columns(target: Target) -> list[FieldSpec]:
     shown = [f for f in target.spec.fields if f.stored and not f.hidden]
     chosen = [f for f in shown if f.in_list]
     if not chosen:
@@ -80,14 +100,16 @@ def _filter_options(target: Target, spec: FieldSpec) -> list[tuple[str, str]] | 
     if spec.input_type == "switch":
         return [("true", "Yes"), ("false", "No")]
     if spec.lookup and spec.in_list:
-        choices = _widget_entry(target, spec, {})["choices"]
+        choices = _lookup_choices(target, spec)
         return None if choices is None else [(str(k), str(title)) for k, title in choices]
     return None
 
 
-def _query_arguments(target: Target) -> tuple[str, dict[str, str], str | None]:
+def _query_arguments(
+    target: Target, filter_list: list[dict] | None = None
+) -> tuple[str, dict[str, str], str | None]:
     q = request.args.get("q", "").strip()
-    names = {f["name"] for f in _filters(target)}
+    names = {f["name"] for f in filter_list or _filters(target)}
     filters = {k: v for k, v in request.args.items() if k in names and v}
     return q, filters, request.args.get("sort") or None
 
@@ -96,20 +118,35 @@ def _query_arguments(target: Target) -> tuple[str, dict[str, str], str | None]:
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
-    q, filters, sort = _query_arguments(target)
+    filter_list = _filters(target)
+    q, filters, sort = _query_arguments(target, filter_list)
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    columns = _list_columns(target)
+    shown = [c.name for c in columns]  # read only what the table shows
     try:
         page = record_service().list(
-            tenant, entity, q=q or None, filters=filters, sort=sort, limit=PAGE_SIZE, offset=offset
+            tenant,
+            entity,
+            q=q or None,
+            filters=filters,
+            sort=sort,
+            limit=PAGE_SIZE,
+            offset=offset,
+            columns=shown,
         )
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = record_service().list(tenant, entity, limit=PAGE_SIZE)
-    columns = _list_columns(target)
+        page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
     # the record's link sits on its title, where people look for the record's name
     link_at = next((i for i, c in enumerate(columns) if c.name == target.spec.title_field), 0)
+    # a record's page is the list's URL and its id: one url_for for all the rows
+    list_url = url_for("pages.list_page", tenant=tenant, entity=entity)
     rows = [
-        {"id": r["id"], "cells": [_display(target, c, r.get(c.name)) for c in columns]}
+        {
+            "id": r["id"],
+            "url": f"{list_url}{r['id']}",
+            "cells": [_display(target, c, r.get(c.name)) for c in columns],
+        }
         for r in page["items"]
     ]
     return render_template(
@@ -122,7 +159,7 @@ def list_page(tenant: str, entity: str) -> Any:
         offset=offset,
         page_size=PAGE_SIZE,
         q=q,
-        filters=_filters(target),
+        filters=filter_list,
         chosen=filters,
         sort=sort or "",
         can_write=_can_write(),
@@ -178,11 +215,18 @@ def _display(target: Target, field: FieldSpec, value: Any) -> str:
     if field.lookup and isinstance(value, int):
         return _lookup_title(target.tenant.spec.name, field, value)
     if field.options and value is not None:
-        labels = {o.value: o.label for o in field.options}
+        labels = _option_labels(target, field)
         if isinstance(value, list):
             return ", ".join(str(labels.get(v, v)) for v in value)
         return str(labels.get(value, value))
     return TYPES[field.input_type].show(value)
+
+
+def _option_labels(target: Target, field: FieldSpec) -> dict[Any, str]:
+    memo, key = target.entity.memo, ("option_labels", field.name)
+    if key not in memo:
+        memo[key] = {o.value: o.label for o in field.options}
+    return memo[key]
 
 
 def _lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
@@ -344,7 +388,11 @@ def new(tenant: str, entity: str) -> Any:
     submission = _submission(target, creating=True)
     if not submission.errors:
         try:
-            record = record_service().create(tenant, entity, submission.payload, g.user["username"])
+            user = g.user["username"]
+            # the redirect needs only the new id: no reading the record back
+            record = record_service().create(
+                tenant, entity, submission.payload, user, read_back=False
+            )
             flash(f"{target.spec.label} saved.", "info")
             return redirect(
                 url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
@@ -436,22 +484,26 @@ def form_groups(
     writable = {f.name for f in editable(target.spec, creating=record is None)}
     locked = _locked_fields(target, record)
     errors = _errors_by_field(submission.errors)
+    fields = _fields_by_name(target)
     groups = []
     for group in target.entity.layout["groups"]:
         entries = []
         for entry in group["fields"]:
-            spec = target.spec.field(entry["name"])
+            spec = fields[entry["name"]]
             if spec.lines:
                 entries.append(_lines_entry(target, spec, entry, values, submission, errors))
                 continue
             stored = values.get(spec.system or spec.name)
             editable_here = spec.name in writable and spec.name not in locked
+            error = errors.get(spec.name)
+            view = _widget_entry(target, spec, entry)
             entries.append(
                 {
-                    "entry": _widget_entry(target, spec, entry),
+                    "entry": view,
                     "spec": spec,
                     "value": submission.typed.get(spec.name, as_text(spec, stored)),
-                    "error": errors.get(spec.name),
+                    "error": error,
+                    "described": _described(view, spec.name, error),
                     "editable": editable_here,
                     "display": "" if editable_here else _display(target, spec, stored),
                 }
@@ -460,24 +512,119 @@ def form_groups(
     return groups
 
 
+def _fields_by_name(target: Target) -> dict[str, FieldSpec]:
+    memo = target.entity.memo
+    if "fields_by_name" not in memo:
+        memo["fields_by_name"] = {f.name: f for f in target.spec.fields}
+    return memo["fields_by_name"]
+
+
+def _described(view: dict, key: str, error: str | None) -> str:
+    """The ids of what describes the input, for aria-describedby: its help, its error."""
+    help_id = view["help_id"]
+    if not error:
+        return help_id
+    return f"{help_id} error-{key}" if help_id else f"error-{key}"
+
+
 LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
 
 
-def _widget_entry(target: Target, spec: FieldSpec, entry: dict) -> dict:
-    """The layout entry, plus a lookup's choices when its target table is small."""
+def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
+    """The layout entry with its static HTML, plus a lookup's choices when its target table
+    is small (those change with the data, so they are read on every request)."""
+    view = _static_view(target, spec, entry, source)
     if not spec.lookup:
-        return entry
+        return view
+    tenant = target.tenant.spec.name
+    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
+    # without choices, a number input that searches: its attributes name where
+    searching = {"data-lookup": url, "data-fetch": view["fetch_json"] or None}
+    return {
+        **view,
+        "choices": _lookup_choices(target, spec),
+        "lookup_url": url,
+        "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
+    }
+
+
+def _lookup_choices(target: Target, spec: FieldSpec) -> list[tuple[int, Any]] | None:
+    """A lookup's targets as (id, title), when there are few enough for a select."""
     tenant = target.tenant.spec.name
     page = record_service().list(tenant, spec.lookup.entity, limit=LOOKUP_CHOICES)
-    choices = None
-    if page["total"] <= LOOKUP_CHOICES:
-        show = spec.lookup.show
-        choices = [
-            (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
-            for r in page["items"]
-        ]
-    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
-    return {**entry, "choices": choices, "lookup_url": url}
+    if page["total"] > LOOKUP_CHOICES:
+        return None
+    show = spec.lookup.show
+    return [
+        (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
+        for r in page["items"]
+    ]
+
+
+def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> dict:
+    """The entry plus the HTML of it that never changes while the entity is compiled,
+    escaped once here rather than on every request. `source` tells a layout entry from
+    the plain entry a line's cell uses: a numbering field's two differ."""
+    key = ("static_view", source, spec.name)
+    memo = target.entity.memo
+    if key not in memo:
+        memo[key] = _build_static_view(entry)
+    return memo[key]
+
+
+def _build_static_view(entry: dict) -> dict:
+    name = entry["name"]
+    required = (
+        Markup(' <span class="required" aria-hidden="true">*</span>') if entry["required"] else ""
+    )
+    help_text = entry["help"]
+    fetch = entry.get("lookup", {}).get("fetch")  # what a chosen lookup fills in
+    return {
+        **entry,
+        "dom_id": f"field-{name}",
+        "attrs_html": attributes_html(entry["attrs"]),
+        "rules_html": _rules_html(entry),
+        "label_tag_html": Markup('<label for="field-{}">{}</label>').format(
+            name, escape(entry["label"]) + required
+        ),
+        "help_id": f"help-{name}" if help_text else "",
+        "help_html": (
+            Markup('<p class="help" id="help-{}">{}</p>').format(name, help_text)
+            if help_text
+            else ""
+        ),
+        "option_tags": [
+            (str(o["value"]), Markup('<option value="{}"').format(o["value"]), o["label"])
+            for o in entry.get("options", ())
+        ],
+        "fetch_json": _json_attribute(fetch) if fetch else "",
+    }
+
+
+def attributes_html(attrs: dict[str, Any]) -> Markup:
+    """HTML attributes as the input tag takes them: a true flag by its name alone, a value
+    escaped, None left out."""
+    parts = []
+    for key, value in attrs.items():
+        if value is True:
+            parts.append(Markup(" {}").format(key))
+        elif value is not None:
+            parts.append(Markup(' {}="{}"').format(key, value))
+    return Markup("").join(parts)
+
+
+def _rules_html(entry: dict) -> Markup:
+    """The conditions the browser evaluates, as data attributes of the field's block."""
+    parts = []
+    for key, attribute in (("visible_if", "data-visible-if"), ("required_if", "data-required-if")):
+        if entry.get(key):
+            parts.append(Markup(' {}="{}"').format(attribute, _json_attribute(entry[key])))
+    return Markup("").join(parts)
+
+
+def _json_attribute(value: Any) -> str:
+    """JSON for an attribute value, as the templates' `tojson|forceescape` writes it."""
+    return str(htmlsafe_json_dumps(value, dumps=current_app.json.dumps))
 
 
 def _locked_fields(target: Target, record: dict | None) -> set[str]:
@@ -526,7 +673,7 @@ def _lines_entry(
                     "spec": spec,
                     "key": key,
                     "value": value,
-                    "entry": _widget_entry(child, spec, field_entry(spec)),
+                    "entry": _widget_entry(child, spec, field_entry(spec), "line"),
                     "error": errors.get(f"{line.name}[{position}].{spec.name}"),
                 }
             )

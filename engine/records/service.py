@@ -8,7 +8,7 @@ reported at once, as RecordError items naming the field by its label.
 from __future__ import annotations
 
 import decimal
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -45,10 +45,28 @@ class Target:
         return Target(self.tenant, self.tenant.entity(line.lines.entity))
 
     def stored(self) -> list[FieldSpec]:
-        return [f for f in self.spec.fields if f.stored]
+        """The fields with a column, in order (one list per compiled entity: do not change it)."""
+        return self._memo("stored", lambda: [f for f in self.spec.fields if f.stored])
 
     def lines(self) -> list[FieldSpec]:
-        return [f for f in self.spec.fields if f.lines]
+        return self._memo("lines", lambda: [f for f in self.spec.fields if f.lines])
+
+    def loaders(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
+        """(field name, model attribute, load function) of each stored field: what turns a
+        row into values, looked up once per compiled entity rather than once per row."""
+        return self._memo(
+            "loaders",
+            lambda: [
+                (f.name, attribute_name(f.name), TYPES[f.input_type].load) for f in self.stored()
+            ],
+        )
+
+    def _memo(self, name: str, build: Callable[[], Any]) -> Any:
+        memo = self.entity.memo
+        key = ("records", name)
+        if key not in memo:
+            memo[key] = build()
+        return memo[key]
 
     def column(self, name: str) -> peewee.Field:
         return self.model._meta.columns[name]
@@ -125,25 +143,40 @@ class RecordService:
         sort: str | None = None,
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
+        columns: Iterable[str] | None = None,
     ) -> dict[str, Any]:
-        """A page of records: `items` (without lines) and the `total` that match."""
+        """A page of records: `items` (without lines) and the `total` that match. With
+        `columns` (stored field names), each item holds only its `id` and those fields:
+        a page that shows a few columns need not read and convert them all."""
         target = self.target(tenant, entity)
         query, errors = _search(target, q, filters or {})
         order, sort_errors = _ordering(target, sort)
         errors += sort_errors + _page_errors(limit, offset)
+        chosen = None if columns is None else _chosen_loaders(target, columns, errors)
         if errors:
             raise RecordInvalid(errors)
-        total = query.count()
+        # COUNT over the same FROM and WHERE, not over the whole select in a subquery
+        total = query.select(peewee.fn.COUNT(target.model.id)).scalar()
         rows = query.order_by(*order).limit(limit).offset(offset)
-        return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        if chosen is None:
+            return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        model = target.model
+        rows = rows.select(model.id, *(getattr(model, attribute) for _, attribute, _ in chosen))
+        return {"items": [_chosen_values(r, chosen) for r in rows.tuples()], "total": total}
 
     # writing
 
-    def create(self, tenant: str, entity: str, data: Any, user: str) -> dict[str, Any]:
+    def create(
+        self, tenant: str, entity: str, data: Any, user: str, read_back: bool = True
+    ) -> dict[str, Any]:
+        """Add a record and answer it as stored; with `read_back=False`, only its `id`
+        (for a caller that only links to it, reading it again would be wasted)."""
         target = self.target(tenant, entity)
         payload = _clean_payload(target, data)
         with target.tenant.database.atomic():
             record_id = self._insert(target, payload, user)
+        if not read_back:
+            return {"id": record_id}
         return self.read(tenant, entity, record_id)
 
     def update(
@@ -526,10 +559,33 @@ def _system_value(row: peewee.Model, name: str) -> Any:
 
 
 def _field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
-    return {
-        f.name: TYPES[f.input_type].load(getattr(row, attribute_name(f.name)))
-        for f in target.stored()
-    }
+    return {name: load(getattr(row, attribute)) for name, attribute, load in target.loaders()}
+
+
+def _chosen_loaders(
+    target: Target, columns: Iterable[str], errors: list[RecordError]
+) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """The loaders of the named stored fields; an unknown name is an error."""
+    loaders = {name: loader for name, *loader in target.loaders()}
+    chosen = []
+    for name in dict.fromkeys(columns):
+        if name in loaders:
+            chosen.append((name, *loaders[name]))
+        else:
+            errors.append(
+                RecordError(
+                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
+                )
+            )
+    return chosen
+
+
+def _chosen_values(row: tuple, chosen: list) -> dict[str, Any]:
+    """A row of (id, *the chosen columns) as a record."""
+    record = {"id": row[0]}
+    for (name, _, load), value in zip(chosen, row[1:], strict=True):
+        record[name] = load(value)
+    return record
 
 
 def _fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
