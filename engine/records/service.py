@@ -71,6 +71,13 @@ class Target:
     def column(self, name: str) -> peewee.Field:
         return self.model._meta.columns[name]
 
+    def live(self) -> peewee.ModelSelect:
+        """The entity's records, less those deleted softly."""
+        query = self.model.select()
+        if "deleted" in self.spec.system_columns:
+            query = query.where(self.column("deleted") == False)  # noqa: E712
+        return query
+
 
 def _error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
     return RecordError(name, field.label if field else name, code, message)
@@ -106,10 +113,7 @@ class RecordService:
         return audit.history(target.tenant, entity, record_id)
 
     def _row(self, target: Target, record_id: Any) -> peewee.Model:
-        query = target.model.select().where(target.model.id == _as_id(record_id))
-        if "deleted" in target.spec.system_columns:
-            query = query.where(target.column("deleted") == False)  # noqa: E712
-        row = query.first()
+        row = target.live().where(target.model.id == _as_id(record_id)).first()
         if row is None:
             raise NotFound(f"{target.spec.label} {record_id} does not exist")
         return row
@@ -127,10 +131,7 @@ class RecordService:
         return record
 
     def _line_rows(self, child: Target, link: str, parent_id: int) -> Iterable[peewee.Model]:
-        query = child.model.select().where(child.column(link) == parent_id)
-        if "deleted" in child.spec.system_columns:
-            query = query.where(child.column("deleted") == False)  # noqa: E712
-        return query.order_by(child.model.id)
+        return child.live().where(child.column(link) == parent_id).order_by(child.model.id)
 
     # listing
 
@@ -828,10 +829,8 @@ def _copied(target: Target, source: dict) -> dict:
 
 
 def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
-    model, errors = target.model, []
-    query = model.select()
-    if "deleted" in target.spec.system_columns:
-        query = query.where(target.column("deleted") == False)  # noqa: E712
+    errors: list[RecordError] = []
+    query = target.live()
     if q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         searchable = [f for f in target.stored() if f.searchable]
