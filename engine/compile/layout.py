@@ -71,7 +71,7 @@ def field_entry(field: FieldSpec) -> dict[str, Any]:
 def _numbered(entry: dict[str, Any]) -> dict[str, Any]:
     """A numbering field may be left empty: the next number fills it."""
     attrs = {k: v for k, v in entry["attrs"].items() if k != "required"}
-    hint = "Left empty, it gets the next number."
+    hint = "A new record left without one gets the next number."  # true on edit forms too
     help_text = f"{entry['help']} {hint}" if entry["help"] else hint
     return {**entry, "required": False, "attrs": attrs, "help": help_text}
 
