@@ -31,6 +31,7 @@ from engine.errors import Conflict, EngineError, NotFound, Problem, RecordInvali
 from engine.loader import Document, Path_, load_file
 from engine.records.service import RecordService
 from engine.registry import CompiledTenant, Registry
+from engine.storage.sync import hold_tenant_lock
 
 DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 # (username, role): one user per role
@@ -114,6 +115,7 @@ def load_demo(
             loaded[name] = _Loaded({}, {}, {}, f"no demo data ({directory / name}.yaml)")
             continue
         with tenant.database.atomic():
+            hold_tenant_lock(tenant.database, name)  # two loads at once: one waits, then skips
             loaded[name] = _load_tenant(service, name, data)
     tenants = []
     for name, tenant in registry.tenants.items():
@@ -271,8 +273,11 @@ def _ensure_user(tenant: CompiledTenant, username: str, role: str) -> DemoUser:
         existing = users.get_user(tenant, username)
     except users.UnknownUser:
         password = users.generate_password()
-        users.add_user(tenant, username, role, password)
-        return DemoUser(username, role, password)
+        try:
+            users.add_user(tenant, username, role, password)
+            return DemoUser(username, role, password)
+        except users.UserError:  # another load added it meanwhile: it exists now
+            existing = users.get_user(tenant, username)
     return DemoUser(existing.username, existing.role, None)
 
 

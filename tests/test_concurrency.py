@@ -75,3 +75,26 @@ def test_concurrent_updates_of_one_revision_give_one_success(tree, storage):
     history = service.history("t", "account", record["id"])
     assert [h["action"] for h in history] == ["create", "update"]
     opened.close()
+
+
+def _demo(args):
+    from conftest import SHIPPED
+
+    from engine.demo import load_demo
+
+    data_dir, url = args
+    registry = build_registry(str(SHIPPED))
+    storage = Storage(data_dir, url)
+    sync_registry(registry, storage)
+    report = load_demo(RecordService(registry), registry)
+    storage.close()
+    return {t.tenant: t.records for t in report.tenants}
+
+
+def test_two_demo_loads_at_once_load_the_data_once(storage):
+    jobs = [(str(storage.data_dir), storage.database_url)] * 2
+    with multiprocessing.get_context("fork").Pool(2) as pool:
+        first, second = pool.map(_demo, jobs)
+    for tenant in first:
+        assert sorted([first[tenant], second[tenant]])[0] == 0, tenant  # one of them skipped
+        assert max(first[tenant], second[tenant]) > 0, tenant

@@ -204,7 +204,7 @@ def sync_tenant(
 ) -> Plan:
     """Plan and, unless dry_run or refused, apply, under a lock held by one process at a time."""
     with database.atomic():
-        _lock(database, tenant.spec.name)
+        hold_tenant_lock(database, tenant.spec.name)
         plan = plan_tenant(tenant, database, schema)
         if plan.refusals and not dry_run:
             raise UnsafeChange("\n".join(plan.refusals))
@@ -213,9 +213,11 @@ def sync_tenant(
     return plan
 
 
-def _lock(database: peewee.Database, tenant: str) -> None:
-    """Serialise schema changes across processes: SQLite's write lock, or an advisory lock."""
+def hold_tenant_lock(database: peewee.Database | peewee.DatabaseProxy, tenant: str) -> None:
+    """Serialise a tenant's schema changes and bulk loads across processes; call it inside
+    a transaction: SQLite's write lock, or a PostgreSQL advisory lock held until commit."""
     # on SQLite the atomic block began with BEGIN IMMEDIATE: the write lock is ours already
+    database = getattr(database, "obj", database)  # a tenant's proxy, or the database itself
     if isinstance(database, peewee.PostgresqlDatabase):
         key = int.from_bytes(hashlib.sha256(f"formwork:{tenant}".encode()).digest()[:8], "big")
         database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key - 2**63,))
