@@ -124,16 +124,7 @@ def list_page(tenant: str, entity: str) -> Any:
     columns = _list_columns(target)
     shown = [c.name for c in columns]  # read only what the table shows
     try:
-        page = record_service().list(
-            tenant,
-            entity,
-            q=q or None,
-            filters=filters,
-            sort=sort,
-            limit=PAGE_SIZE,
-            offset=offset,
-            columns=shown,
-        )
+        page = _search(target, q, filters, sort, PAGE_SIZE, offset, shown)
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
         page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
@@ -178,16 +169,9 @@ def export_csv(tenant: str, entity: str) -> Any:
     writer = csv.writer(buffer)
     writer.writerow([f.label for f in fields])
     offset = 0
+    names = [f.name for f in fields]
     while True:
-        page = record_service().list(
-            tenant,
-            entity,
-            q=q or None,
-            filters=filters,
-            sort=sort,
-            limit=EXPORT_LIMIT,
-            offset=offset,
-        )
+        page = _search(target, q, filters, sort, EXPORT_LIMIT, offset, names)
         for record in page["items"]:
             writer.writerow(
                 [_csv_cell(TYPES[f.input_type].show(record.get(f.name))) for f in fields]
@@ -200,6 +184,28 @@ def export_csv(tenant: str, entity: str) -> Any:
         buffer.getvalue(),
         mimetype="text/csv",
         headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+def _search(
+    target: Target,
+    q: str,
+    filters: dict,
+    sort: str | None,
+    limit: int,
+    offset: int,
+    columns: list[str],
+) -> dict[str, Any]:
+    """A page of the list's query, as the list page and its CSV export both read it."""
+    return record_service().list(
+        target.tenant.spec.name,
+        target.spec.name,
+        q=q or None,
+        filters=filters,
+        sort=sort,
+        limit=limit,
+        offset=offset,
+        columns=columns,
     )
 
 
