@@ -1,4 +1,5 @@
-"""The `formwork` command: check, schema, show, metaschema, migrate, user, token, serve."""
+"""The `formwork` command: check, schema, show, metaschema, migrate, user, token, serve,
+demo; import, export and template come from engine.bulk.commands."""
 
 from __future__ import annotations
 
@@ -115,13 +116,10 @@ def schema(tenant: str, entity: str, metadata_dir: str) -> None:
     click.echo(json.dumps(compiled.schema, indent=2, ensure_ascii=False))
 
 
-@main.command()
+@main.command("metaschema")
 def metaschema_() -> None:
     """Print the JSON Schema of the metadata language itself."""
     click.echo(json.dumps(metaschema.shipped(), indent=2))
-
-
-main.add_command(metaschema_, name="metaschema")
 
 
 @main.command()
@@ -342,3 +340,8 @@ def demo(deployment: Deployment) -> None:
     for line in report_lines(report):
         click.echo(line)
     click.echo(serve_hint(deployment.metadata_dir, deployment.data_dir, deployment.database_url))
+
+
+# The bulk commands live in their own module and add themselves to `main`; imported last,
+# when everything they use from here exists.
+from engine.bulk import commands as _bulk_commands  # noqa: E402, F401

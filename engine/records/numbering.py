@@ -26,23 +26,33 @@ class _Settings:
 
 def next_number(tenant: CompiledTenant, entity: str, numbering: Numbering) -> str:
     """The next number of an entity, formatted by its pattern; call inside a transaction."""
+    return next_numbers(tenant, entity, numbering, 1)[0]
+
+
+def next_numbers(
+    tenant: CompiledTenant, entity: str, numbering: Numbering, count: int
+) -> list[str]:
+    """The next `count` numbers of an entity, taken in one step (a bulk import's)."""
+    if count == 0:
+        return []
     sequence = tenant.system.sequence
     sequence.insert(entity=entity, value=0).on_conflict_ignore().execute()
     value = (
-        sequence.update(value=sequence.value + 1)
+        sequence.update(value=sequence.value + count)
         .where(sequence.entity == entity)
         .returning(sequence.value)
         .execute()
     )
-    seq = _first_value(value)
+    last = _first_value(value)
     today = dt.date.today()
-    return numbering.pattern.format(
-        seq=seq,
-        tenant=_Settings(tenant.spec.settings),
-        year=today.year,
-        month=f"{today.month:02d}",
-        day=f"{today.day:02d}",
-    )
+    settings = _Settings(tenant.spec.settings)
+    fixed = {
+        "tenant": settings,
+        "year": today.year,
+        "month": f"{today.month:02d}",
+        "day": f"{today.day:02d}",
+    }
+    return [numbering.pattern.format(seq=seq, **fixed) for seq in range(last - count + 1, last + 1)]
 
 
 def _first_value(result: Any) -> int:

@@ -1,0 +1,1 @@
+"""Bulk data in and out: CSV, XLSX and JSON files of records, and templates to fill."""

@@ -1,0 +1,594 @@
+"""Import a table of records (and, from other tables, their lines) into one entity.
+
+Every row goes through the rules a form or the API applies: defaults, numbering,
+lookups and their fetched values, precision, unique values (in the file and in the
+database), the compiled validator with lines included. New records are written in
+bulk (see engine.bulk.writer); records found by the upsert key are updated through
+the records service, one by one, with its revision check and audit.
+
+The whole run is one transaction. By default one bad row writes nothing; with
+`keep_valid` the valid rows are committed and the rejected ones come back with their
+errors. A dry run does everything and rolls back.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import operator
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from engine.bulk.cells import CONVERSION_ERRORS, converter, is_text, problem
+from engine.bulk.columns import ColumnMap, map_columns
+from engine.bulk.lookups import LookupIndex, key_fields
+from engine.bulk.tables import Table, normalized, unsafe_cell
+from engine.bulk.writer import RowWriter, reserve_ids
+from engine.compile.validator import RecordError
+from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
+from engine.records import service as records
+from engine.records.numbering import next_numbers
+from engine.records.service import RecordService, Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+
+Progress = Callable[[int], None]  # called with the number of rows just finished
+
+
+class ImportRefused(EngineError):
+    """The files cannot be imported at all (their columns do not fit); nothing was read
+    into the database."""
+
+    exit_code = 1
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        super().__init__("\n".join(problems))
+
+
+@dataclass
+class ImportOptions:
+    key: str | None = None  # upsert: update the record whose field has the row's value
+    dry_run: bool = False
+    keep_valid: bool = False  # commit the valid rows, hand back the rejected ones
+    skip_unknown_columns: bool = False
+    user: str = "import"
+
+
+@dataclass
+class Row:
+    """One row of a file on its way in."""
+
+    table: Table
+    number: int  # in its file, counting the header as 1
+    cells: Sequence[Any]
+    values: dict[str, Any] = dataclasses.field(default_factory=dict)
+    errors: list[str] = dataclasses.field(default_factory=list)
+    revision: int | None = None  # the revision the row was exported at, if the file says
+    unreadable: set[str] = dataclasses.field(default_factory=set)  # fields whose cell is wrong
+
+
+@dataclass
+class Entry:
+    """A record to write: its row, and its lines' rows by line field."""
+
+    row: Row
+    lines: dict[str, list[Row]] = dataclasses.field(default_factory=dict)
+    record_id: int | None = None  # set when the key names an existing record
+
+    @property
+    def rows(self) -> list[Row]:
+        return [self.row, *(r for rows in self.lines.values() for r in rows)]
+
+    @property
+    def failed(self) -> bool:
+        if self.row.errors:
+            return True
+        return any(r.errors for rows in self.lines.values() for r in rows)
+
+
+@dataclass
+class ImportResult:
+    created: int = 0
+    updated: int = 0
+    rejected: list[Row] = dataclasses.field(default_factory=list)  # each with its errors
+    notices: list[str] = dataclasses.field(default_factory=list)
+    committed: bool = False
+    rows: int = 0
+
+    @property
+    def failed_rows(self) -> int:
+        return len([r for r in self.rejected if r.errors])
+
+
+def import_records(
+    service: RecordService,
+    tenant: str,
+    entity: str,
+    table: Table,
+    lines: dict[str, Table] | None = None,
+    options: ImportOptions | None = None,
+    progress: Progress | None = None,
+) -> ImportResult:
+    """Import `table` into `entity` of `tenant`; `lines` maps a lines field to its table."""
+    options = options or ImportOptions()
+    target = service.target(tenant, entity)
+    run = _Run(service, target, options, progress or (lambda done: None))
+    return run.go(table, lines or {})
+
+
+class _Run:
+    def __init__(
+        self, service: RecordService, target: Target, options: ImportOptions, progress: Progress
+    ) -> None:
+        self.service = service
+        self.target = target
+        self.options = options
+        self.progress = progress
+        self.result = ImportResult()
+        self._indexes: dict[str, LookupIndex] = {}
+
+    def go(self, table: Table, lines: dict[str, Table]) -> ImportResult:
+        key = self._key_field(lines)
+        mapping, line_maps = self._map(table, lines, key)
+        database = self.target.tenant.database
+        with database.atomic() as transaction:
+            entries = self._read(table, mapping, key)
+            self._read_lines(entries, lines, line_maps, key)
+            self._find_existing(entries, key)
+            self._write(entries, mapping, line_maps)
+            self.result.rejected += [row for entry in entries if entry.failed for row in entry.rows]
+            self.result.rows = len(entries)
+            failed = bool(self.result.rejected)
+            if self.options.dry_run or (failed and not self.options.keep_valid):
+                transaction.rollback()
+            else:
+                self.result.committed = True
+        if self.options.dry_run and not failed:
+            self.result.notices.append("dry run: every row is valid; nothing was written")
+        return self.result
+
+    # columns
+
+    def _key_field(self, lines: dict[str, Table]) -> FieldSpec | None:
+        """The field that finds existing records (upsert) and that lines name parents by."""
+        spec = self.target.spec
+        name = self.options.key or (spec.numbering.field if lines and spec.numbering else None)
+        if name is None:
+            if lines:
+                raise ImportRefused(
+                    [f"lines need the key that names their {spec.label}: pass --key FIELD"]
+                )
+            return None
+        found = [f for f in spec.fields if f.stored and normalized(name) in _names(f)]
+        if not found:
+            raise ImportRefused([f"--key {name}: {spec.label} has no such field"])
+        if not found[0].unique and found[0].name != getattr(spec.numbering, "field", None):
+            raise ImportRefused(
+                [f"--key {name}: {found[0].label} is not unique, so it cannot find one record"]
+            )
+        return found[0]
+
+    def _map(
+        self, table: Table, lines: dict[str, Table], key: FieldSpec | None
+    ) -> tuple[ColumnMap, dict[str, ColumnMap]]:
+        skip = self.options.skip_unknown_columns
+        mapping = map_columns(
+            table.headers, self.target.spec, ignore_unknown=skip, where=f"{table.name}: "
+        )
+        problems = list(mapping.problems)
+        if key is not None and mapping.column_of(key.name) is None:
+            problems.append(f"{table.name}: no column holds {key.label}, the key")
+        line_maps = {}
+        for name, line_table in lines.items():
+            line = self._line_field(name)
+            child = self.target.child(line)
+            link = child.spec.field(line.lines.link)
+            parent_names = [link.name, link.label, *_names(key)] if key else []
+            line_map = map_columns(
+                line_table.headers,
+                child.spec,
+                ignore_unknown=skip,
+                parent_names=parent_names,
+                where=f"{line_table.name}: ",
+            )
+            problems += line_map.problems
+            if line_map.parent is None:
+                problems.append(
+                    f"{line_table.name}: no column names the {self.target.spec.label} of each "
+                    f"line; add one headed {key.label if key else link.label!r}"
+                )
+            line_maps[line.name] = line_map
+            self.result.notices += line_map.skipped
+        self.result.notices[:0] = mapping.skipped
+        if problems:
+            raise ImportRefused(problems)
+        return mapping, line_maps
+
+    def _line_field(self, name: str) -> FieldSpec:
+        for line in self.target.lines():
+            if normalized(name) in _names(line):
+                return line
+        known = ", ".join(line.name for line in self.target.lines()) or "none"
+        raise ImportRefused([f"{self.target.spec.label} has no lines {name!r}; its lines: {known}"])
+
+    # reading rows
+
+    def _converters(self, mapping: ColumnMap, table: Table) -> tuple[list, list]:
+        """(index, name) of the columns whose trimmed text is the value (CSV text fields),
+        and (index, field, converter) of the others."""
+        comma = table.delimiter not in (None, ",")
+        text_cells = table.delimiter is not None
+        plain, typed = [], []
+        for column in mapping.columns:
+            field = column.field
+            if text_cells and is_text(field):
+                plain.append((column.index, field.name))
+            else:
+                typed.append((column.index, field, converter(field, self._index(field), comma)))
+        return plain, typed
+
+    def _index(self, field: FieldSpec) -> LookupIndex | None:
+        if not field.lookup:
+            return None
+        name = field.lookup.entity
+        if name not in self._indexes:
+            linked = self.service.target(self.target.tenant.spec.name, name)
+            keys = [linked.column(f.name) for f in key_fields(linked.spec)]
+            rows = list(linked.live().select(linked.model.id, *keys).tuples())
+            self._indexes[name] = LookupIndex(linked.spec, rows)
+        return self._indexes[name]
+
+    def _convert(self, table: Table, mapping: ColumnMap) -> list[Row]:
+        convert = _RowConverter(table, *self._converters(mapping, table))
+        width = len(table.headers)
+        out = []
+        for number, cells in table.rows:
+            errors: list[str] = []
+            if len(cells) != width:
+                if any(c not in (None, "") for c in cells[width:]):
+                    errors.append(f"the row has {len(cells)} cells but the headers only {width}")
+                cells = _fit(cells, width)
+            row = Row(table, number, cells, errors=errors)
+            row.values = convert(cells, row)
+            out.append(row)
+        return out
+
+    def _read(self, table: Table, mapping: ColumnMap, key: FieldSpec | None) -> list[Entry]:
+        entries = [Entry(row) for row in self._convert(table, mapping)]
+        if key is not None:
+            _refuse_repeated_keys(entries, key)
+        if mapping.revision is not None:
+            for entry in entries:
+                entry.row.revision = _revision(entry.row, mapping.revision)
+        return entries
+
+    def _read_lines(
+        self,
+        entries: list[Entry],
+        lines: dict[str, Table],
+        line_maps: dict[str, ColumnMap],
+        key: FieldSpec | None,
+    ) -> None:
+        if not lines or key is None:
+            return
+        by_key = {_key_text(e.row.values.get(key.name)): e for e in entries}
+        for name, table in lines.items():
+            line = self._line_field(name)
+            mapping = line_maps[line.name]
+            for row in self._convert(table, mapping):
+                parent = by_key.get(_key_text(row.cells[mapping.parent]))
+                if parent is None:
+                    row.errors.append(
+                        f"no {self.target.spec.label} of the file has the {key.label} "
+                        f"{row.cells[mapping.parent]!r}"
+                    )
+                    self.result.rejected.append(row)
+                    continue
+                parent.lines.setdefault(line.name, []).append(row)
+
+    def _find_existing(self, entries: list[Entry], key: FieldSpec | None) -> None:
+        if key is None or self.options.key is None:
+            return
+        column = self.target.column(key.name)
+        stored = {}
+        for entry in entries:
+            value = entry.row.values.get(key.name)
+            if value is not None:
+                stored[TYPES[key.input_type].store(value)] = entry
+        found = self.target.live().select(self.target.model.id, column)
+        for chunk in _chunks(list(stored), 500):
+            for record_id, value in found.where(column.in_(chunk)).tuples():
+                stored[value].record_id = record_id
+
+    # writing
+
+    def _write(self, entries: list[Entry], mapping: ColumnMap, line_maps: dict) -> None:
+        new = [e for e in entries if e.record_id is None]
+        self._number(self.target, [e.row for e in new])
+        _Checks(self, self.target).run(new)
+        for line in self.target.lines():
+            child = self.target.child(line)
+            rows = [r for e in new for r in e.lines.get(line.name, [])]
+            self._number(child, rows)
+        self._validate(new)
+        self._insert([e for e in new if not e.failed])
+        for entry in entries:
+            if entry.record_id is not None and not entry.failed:
+                self._update(entry)
+
+    def _number(self, target: Target, rows: list[Row]) -> None:
+        numbering = target.spec.numbering
+        if numbering is None:
+            return
+        empty = [r for r in rows if r.values.get(numbering.field) in (None, "")]
+        numbers = next_numbers(target.tenant, target.spec.name, numbering, len(empty))
+        for row, number in zip(empty, numbers, strict=True):
+            row.values[numbering.field] = number
+
+    def _validate(self, entries: list[Entry]) -> None:
+        """Lines, then the validator over each record with its lines, as the form's save."""
+        lines = self.target.lines()
+        children = {line.name: self.target.child(line) for line in lines}
+        for line in lines:
+            child = children[line.name]
+            rows = [r for e in entries for r in e.lines.get(line.name, [])]
+            for entry in entries:
+                _inherit(child, line, entry)
+            _Checks(self, child).run_rows(rows)
+        validator = self.target.entity.validator
+        for entry in entries:
+            document = dict(entry.row.values)
+            for line in lines:
+                link = line.lines.link
+                document[line.name] = [
+                    {k: v for k, v in r.values.items() if k != link}
+                    for r in entry.lines.get(line.name, [])
+                ]
+            for error in validator.errors(document):
+                _place_error(entry, error)
+
+    def _insert(self, entries: list[Entry]) -> None:
+        writer = RowWriter(self.target, self.options.user)
+        ids = reserve_ids(self.target, len(entries))
+        for start in range(0, len(entries), 5_000):
+            chunk = entries[start : start + 5_000]
+            writer.write(ids[start : start + 5_000], [e.row.values for e in chunk])
+            self.progress(len(chunk))
+        for entry, record_id in zip(entries, ids, strict=True):
+            entry.record_id = record_id
+        for line in self.target.lines():
+            child = self.target.child(line)
+            self._insert_lines(child, line, entries)
+        self.result.created += len(entries)
+        for entry in entries:
+            entry.record_id = None  # created, not found: no update follows
+
+    def _insert_lines(self, child: Target, line: FieldSpec, entries: list[Entry]) -> None:
+        link = child.spec.field(line.lines.link)
+        from_id = records._fetched_from_id(self.target, link)
+        values = []
+        for entry in entries:
+            for row in entry.lines.get(line.name, []):
+                row.values[link.name] = entry.record_id
+                for mine in from_id:
+                    if row.values.get(mine) is None:
+                        row.values[mine] = entry.record_id
+                values.append(row.values)
+        RowWriter(child, self.options.user).write(reserve_ids(child, len(values)), values)
+
+    def _update(self, entry: Entry) -> None:
+        payload = dict(entry.row.values)
+        for name, rows in entry.lines.items():
+            payload[name] = [r.values for r in rows]
+        target = self.target
+        try:
+            current = self.service.read(target.tenant.spec.name, target.spec.name, entry.record_id)
+            revision = entry.row.revision
+            payload["rev_number"] = current["rev_number"] if revision is None else revision
+            self.service.update(
+                target.tenant.spec.name, target.spec.name, entry.record_id, payload,
+                self.options.user,
+            )  # fmt: skip
+        except RecordInvalid as invalid:
+            for error in invalid.errors:
+                _place_error(entry, error)
+            return
+        except (Conflict, NotFound) as refusal:
+            entry.row.errors.append(str(refusal))
+            return
+        self.result.updated += 1
+        self.progress(1)
+
+
+class _RowConverter:
+    """Turns a row's cells into values. The text columns of a CSV file, most of a typical
+    file, are taken in one sweep; a cell with an apostrophe or a NUL takes the long way."""
+
+    def __init__(self, table: Table, plain: list, typed: list) -> None:
+        self.headers = table.headers
+        self.plain = plain
+        self.names = [name for _, name in plain]
+        indexes = [index for index, _ in plain]
+        self.texts = (
+            (
+                operator.itemgetter(*indexes)
+                if len(indexes) > 1
+                else lambda cells: (cells[indexes[0]],)
+            )
+            if indexes
+            else lambda cells: ()
+        )
+        self.typed = typed
+
+    def __call__(self, cells: Sequence[Any], row: Row) -> dict[str, Any]:
+        texts = self.texts(cells)
+        joined = "\x1f".join(texts)
+        if "'" in joined or "\x00" in joined:
+            values = self._careful_texts(texts, row.errors)
+        else:
+            values = {n: t for n, t in zip(self.names, map(str.strip, texts)) if t}  # noqa: B905
+        for index, field, convert in self.typed:
+            cell = cells[index]
+            if cell is None or cell == "":
+                continue
+            try:
+                values[field.name] = convert(cell)
+            except CONVERSION_ERRORS as error:
+                if cell.__class__ is not str or cell.strip():  # blank is no value, not wrong
+                    row.errors.append(problem(field, cell, error))
+                    row.unreadable.add(field.name)
+        return values
+
+    def _careful_texts(self, texts: Sequence[str], errors: list[str]) -> dict[str, Any]:
+        values = {}
+        for (index, name), text in zip(self.plain, texts, strict=True):
+            text = text.strip()
+            if "\x00" in text:
+                errors.append(
+                    f"{self.headers[index]} holds a NUL character, which cannot be stored"
+                )
+            if text:
+                values[name] = unsafe_cell(text)
+        return values
+
+
+class _Checks:
+    """The per-record rules of the records service, over many rows at once."""
+
+    def __init__(self, owner: _Run, target: Target) -> None:
+        self.owner = owner
+        self.target = target
+
+    def run(self, entries: list[Entry]) -> None:
+        self.run_rows([e.row for e in entries])
+
+    def run_rows(self, rows: list[Row]) -> None:
+        target = self.target
+        for row in rows:
+            row.values = records._with_defaults(target, row.values)
+        self._fetch(rows)
+        decimals = [f.name for f in target.stored() if TYPES[f.input_type].default_precision]
+        for row in rows:
+            fractions = {n: row.values[n] for n in decimals if type(row.values.get(n)) is float}
+            if fractions:  # only a fraction can have too many decimal places
+                for error in records._precision_errors(target, fractions, ""):
+                    row.errors.append(error.message)
+        self._unique(rows)
+
+    def _fetch(self, rows: list[Row]) -> None:
+        """Fill what each lookup fetches from its record, where the row left it empty."""
+        for field in self.target.stored():
+            if not field.lookup or not field.lookup.fetch:
+                continue
+            linked = self.owner.service.target(self.target.tenant.spec.name, field.lookup.entity)
+            wanted = {r.values[field.name] for r in rows if r.values.get(field.name)}
+            fetched = {}
+            for chunk in _chunks(list(wanted), 500):
+                for record in linked.live().where(linked.model.id.in_(chunk)):
+                    fetched[record.id] = records._fetchable(linked, record)
+            for row in rows:
+                source = fetched.get(row.values.get(field.name))
+                if source is None:
+                    continue
+                for mine, theirs in field.lookup.fetch.items():
+                    if row.values.get(mine) in (None, ""):
+                        row.values[mine] = source.get(theirs)
+
+    def _unique(self, rows: list[Row]) -> None:
+        """Unique fields: each value once in the file, and not already in the database."""
+        target = self.target
+        for field in target.stored():
+            if not field.unique:
+                continue
+            store = TYPES[field.input_type].store
+            seen: dict[Any, Row] = {}
+            for row in rows:
+                value = row.values.get(field.name)
+                if value is None:
+                    continue
+                stored = store(value)
+                if stored in seen:
+                    row.errors.append(
+                        f"{field.label} {value!r} is also on row {seen[stored].number}"
+                    )
+                else:
+                    seen[stored] = row
+            column = target.column(field.name)
+            query = target.model.select(column)
+            for chunk in _chunks(list(seen), 500):
+                for (taken,) in query.where(column.in_(chunk)).tuples():
+                    row = seen[taken]
+                    row.errors.append(
+                        f"{field.label} {row.values[field.name]!r} is already used by another "
+                        f"{target.spec.label}"
+                    )
+
+
+def _inherit(child: Target, line: FieldSpec, entry: Entry) -> None:
+    """A line inherits what its link fetches from the parent, where it is empty."""
+    inherited = child.spec.field(line.lines.link).lookup.fetch
+    for row in entry.lines.get(line.name, []):
+        for mine, theirs in inherited.items():
+            if row.values.get(mine) in (None, ""):
+                row.values[mine] = entry.row.values.get(theirs)
+
+
+def _place_error(entry: Entry, error: RecordError) -> None:
+    """A validator error on the row it belongs to (`sites[2].x` is the third sites row),
+    unless the row's cell for that field was already reported as unreadable."""
+    row, name = entry.row, error.field
+    line, _, rest = error.field.partition("[")
+    if rest and line in entry.lines:
+        index = int(rest.split("]")[0])
+        if index < len(entry.lines[line]):
+            row, name = entry.lines[line][index], rest.partition("].")[2]
+    if name not in row.unreadable:
+        row.errors.append(error.message)
+
+
+def _refuse_repeated_keys(entries: list[Entry], key: FieldSpec) -> None:
+    seen: dict[str, Row] = {}
+    for entry in entries:
+        value = entry.row.values.get(key.name)
+        if value is None:
+            continue
+        text = _key_text(value)
+        if text in seen:
+            entry.row.errors.append(
+                f"{key.label} {value!r} is also on row {seen[text].number}; a key names one record"
+            )
+        else:
+            seen[text] = entry.row
+
+
+def _revision(row: Row, index: int) -> Any:
+    cell = row.cells[index]
+    if cell in (None, ""):
+        return None
+    try:
+        return int(float(cell)) if isinstance(cell, float) else int(str(cell).strip())
+    except ValueError:
+        row.errors.append(f"rev_number must be a whole number; the file has {cell!r}")
+        return None
+
+
+def _fit(cells: Sequence[Any], width: int) -> Sequence[Any]:
+    """A row cut or padded to the header's width."""
+    if len(cells) < width:
+        return (*cells, *([None] * (width - len(cells))))
+    return cells[:width]
+
+
+def _key_text(value: Any) -> str:
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    return "" if value is None else normalized(str(value))
+
+
+def _names(field: FieldSpec | None) -> set[str]:
+    return {normalized(field.name), normalized(field.label)} if field else set()
+
+
+def _chunks(items: list, size: int) -> list[list]:
+    return [items[start : start + size] for start in range(0, len(items), size)]

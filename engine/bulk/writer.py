@@ -1,0 +1,149 @@
+"""Many new records at once: ids reserved in one statement, rows and audit entries written
+with the driver's executemany. Call inside the import's transaction.
+
+Ids are reserved up front (PostgreSQL: from the table's sequence; SQLite: past the
+largest id, under the write lock the transaction holds), so lines and audit entries
+can name their records without reading them back.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any
+
+import orjson
+import peewee
+
+from engine.compile.models import attribute_name
+from engine.records import audit
+from engine.records.service import Target
+from engine.types import TYPES
+
+CHUNK = 1_000
+
+
+def bound(target: Target) -> peewee.Database:
+    """The tenant's database itself, not the proxy its models are bound through."""
+    return target.tenant.database.obj
+
+
+def reserve_ids(target: Target, count: int) -> list[int]:
+    """`count` ids no other writer will take."""
+    if count == 0:
+        return []
+    database = bound(target)
+    table = target.model._meta.table_name
+    if isinstance(database, peewee.PostgresqlDatabase):
+        schema = target.model._meta.schema
+        qualified = f"{schema}.{table}" if schema else table
+        cursor = database.execute_sql(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
+            (qualified, count),
+        )
+        return [row[0] for row in cursor.fetchall()]
+    last = database.execute_sql(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"').fetchone()[0]
+    return list(range(last + 1, last + 1 + count))
+
+
+class RowWriter:
+    """Writes new records of one entity: their columns, system columns and audit entries."""
+
+    def __init__(self, target: Target, user: str) -> None:
+        self.target = target
+        self.user = user
+        model = target.model
+        self.fields = target.stored()
+        self.names = [field.name for field in self.fields]
+        self._converted = [
+            (index, to_db)
+            for index, field in enumerate(self.fields)
+            if (to_db := _to_db(model, field)) is not None
+        ]
+        now = audit.now()
+        self._system = {
+            "created_by": user,
+            "creation_date": now,
+            "last_updated_by": user,
+            "last_update_date": now,
+            "rev_number": 1,
+        }
+        for name, column in model._meta.columns.items():
+            if name not in self._system and name != "id" and column.default is not None:
+                self._system[name] = column.default
+        columns = [model._meta.columns["id"], *(model._meta.columns[n] for n in self._system)]
+        columns += [model._meta.columns[f.name] for f in self.fields]
+        self._system_values = tuple(
+            model._meta.columns[n].db_value(v) for n, v in self._system.items()
+        )
+        self._insert = _insert_statement(target, columns)
+        self._audit = _insert_statement(target, _audit_columns(target))
+        self._stamp = target.tenant.system.audit.at.db_value(now)
+
+    def write(self, ids: Sequence[int], records: Sequence[dict[str, Any]]) -> None:
+        """Insert the records under the given ids, with a 'create' audit entry each."""
+        rows, entries = [], []
+        names, converted, system = self.names, self._converted, self._system_values
+        entity, user, stamp = self.target.spec.name, self.user, self._stamp
+        for record_id, record in zip(ids, records, strict=True):
+            values = [record.get(name) for name in names]
+            changes = {n: [None, v] for n, v in zip(names, values, strict=True) if v is not None}
+            for index, to_db in converted:
+                if values[index] is not None:
+                    values[index] = to_db(values[index])
+            rows.append((record_id, *system, *values))
+            entries.append((entity, record_id, "create", user, stamp, _json(changes)))
+        for start in range(0, len(rows), CHUNK):
+            self._insert(rows[start : start + CHUNK])
+            self._audit(entries[start : start + CHUNK])
+
+
+def _json(changes: dict) -> str:
+    # orjson: twenty times the standard library's speed, on the one hot path it matters
+    return orjson.dumps(changes).decode()
+
+
+def _to_db(model: type[peewee.Model], field: Any) -> Callable[[Any], Any] | None:
+    """How a value becomes what its column takes (the type's store, then Peewee's
+    db_value), or None where the value goes in as it is: text, whole numbers, switches."""
+    store = TYPES[field.input_type].store
+    column = getattr(model, attribute_name(field.name))
+    plain = (peewee.CharField, peewee.TextField, peewee.BigIntegerField, peewee.BooleanField)
+    if isinstance(column, plain) and store is TYPES["text"].store:
+        return None
+    if isinstance(model._meta.database.obj, peewee.SqliteDatabase) and isinstance(
+        column, peewee.DateField | peewee.DecimalField
+    ):
+        # SQLite keeps a date as its ISO text and a decimal column's value as a number:
+        # the validated ISO string and JSON number are already what it stores
+        return None
+    return lambda value: column.db_value(store(value))
+
+
+def _audit_columns(target: Target) -> list[peewee.Field]:
+    table = target.tenant.system.audit
+    return [table.entity, table.record_id, table.action, table.username, table.at, table.changes]
+
+
+def _insert_statement(target: Target, columns: list[peewee.Field]) -> Callable[[list[tuple]], None]:
+    """A function running one INSERT for a list of rows: psycopg2's execute_values on
+    PostgreSQL (one round trip per page of rows), executemany elsewhere."""
+    database = bound(target)
+    meta = columns[0].model._meta
+    table = f'"{meta.schema}"."{meta.table_name}"' if meta.schema else f'"{meta.table_name}"'
+    names = ", ".join(f'"{column.column_name}"' for column in columns)
+    marks = ", ".join([database.param] * len(columns))
+    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"  # names are the metadata's
+    if isinstance(database, peewee.PostgresqlDatabase):
+        from psycopg2.extras import execute_values
+
+        head = sql[: sql.index(" VALUES ")] + " VALUES %s"
+
+        def insert_pages(rows: list[tuple]) -> None:
+            execute_values(database.cursor(), head, rows, page_size=CHUNK)
+
+        return insert_pages
+
+    def insert_many(rows: list[tuple]) -> None:
+        database.cursor().executemany(sql, rows)
+
+    return insert_many
