@@ -31,7 +31,7 @@ class ImportFailed(EngineError):
 @main.command("import")
 @click.argument("tenant")
 @click.argument("entity")
-@click.argument("file", type=click.Path(dir_okay=False, path_type=Path))
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
     "--lines",
     "line_sources",
@@ -136,7 +136,7 @@ def _report(result: ImportResult, file: Path, rejects: Path | None, dry_run: boo
         click.echo(f"{row.table.name}:{row.number}: {'; '.join(row.errors)}", err=True)
     if len(failed) > SHOWN_PROBLEMS:
         click.echo(f"... and {len(failed) - SHOWN_PROBLEMS} more rows with errors", err=True)
-    counts = f"{result.created} to create, {result.updated} to update"
+    counts = f"{result.created} to create, {result.updated} to update, {result.unchanged} unchanged"
     if dry_run:
         verdict = "every row is valid" if not failed else f"{len(failed)} rows have errors"
         click.echo(f"Dry run: {verdict}; {counts}. Nothing was written.")
@@ -148,7 +148,7 @@ def _report(result: ImportResult, file: Path, rejects: Path | None, dry_run: boo
             f"nothing was written: {len(failed)} rows have errors. Fix them, or pass "
             "--rejects FILE to import the valid rows and collect the others"
         )
-    click.echo(f"Created {result.created}, updated {result.updated}.")
+    click.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
     if result.rejected and rejects is not None:
         written = write_rejects(result.rejected, rejects)
         click.echo(

@@ -17,6 +17,7 @@ from typing import Any
 from engine.bulk.cells import cell_text
 from engine.bulk.lookups import key_fields
 from engine.bulk.tables import Sheet, write_csv, xlsx_bytes
+from engine.compile.layout import form_fields
 from engine.records.service import MAX_LIMIT, RecordService, Target
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import TYPES
@@ -27,15 +28,13 @@ Progress = Callable[[int], None]
 
 
 def exported_fields(entity: EntitySpec) -> list[FieldSpec]:
-    """The fields an export writes: every stored field the tenant shows."""
-    return [f for f in entity.fields if f.stored and not f.hidden]
+    """The fields an export writes: every stored field the tenant shows, in form order."""
+    return [f for f in form_fields(entity) if f.stored]
 
 
 def fillable_fields(entity: EntitySpec, link: str | None = None) -> list[FieldSpec]:
-    """The fields a person fills in an import file."""
-    return [
-        f for f in entity.fields if f.stored and not f.hidden and not f.read_only and f.name != link
-    ]
+    """The fields a person fills in an import file, in form order."""
+    return [f for f in form_fields(entity) if f.stored and not f.read_only and f.name != link]
 
 
 def header(field: FieldSpec, names: bool) -> str:

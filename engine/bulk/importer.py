@@ -91,6 +91,7 @@ class Entry:
 class ImportResult:
     created: int = 0
     updated: int = 0
+    unchanged: int = 0  # found by the key, and the file holds what they hold already
     rejected: list[Row] = dataclasses.field(default_factory=list)  # each with its errors
     notices: list[str] = dataclasses.field(default_factory=list)
     committed: bool = False
@@ -385,6 +386,9 @@ class _Run:
         try:
             current = self.service.read(target.tenant.spec.name, target.spec.name, entry.record_id)
             revision = entry.row.revision
+            if _holds(current, payload):  # nothing to write, so nothing can be stale
+                self.result.unchanged += 1
+                return
             payload["rev_number"] = current["rev_number"] if revision is None else revision
             self.service.update(
                 target.tenant.spec.name, target.spec.name, entry.record_id, payload,
@@ -523,6 +527,26 @@ class _Checks:
                         f"{field.label} {row.values[field.name]!r} is already used by another "
                         f"{target.spec.label}"
                     )
+
+
+def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
+    """Whether the record already holds every value (and every line) of the payload."""
+    for name, value in payload.items():
+        old = record.get(name)
+        if (
+            isinstance(value, list)
+            and isinstance(old, list)
+            and value
+            and isinstance(value[0], dict)
+        ):
+            if len(value) != len(old) or any(
+                any(line.get(k) != v for k, v in new.items())
+                for new, line in zip(value, old)  # noqa: B905
+            ):
+                return False
+        elif old != value:
+            return False
+    return True
 
 
 def _inherit(child: Target, line: FieldSpec, entry: Entry) -> None:

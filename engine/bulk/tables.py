@@ -264,6 +264,8 @@ def xlsx_bytes(sheets: Sequence[Sheet]) -> bytes:
                 lists.sheet_state = "hidden"
             used += 1
             _drop_down(worksheet, column, allowed, lists, used)
+    if lists is not None:  # last, out of the way of the sheets people fill
+        book.move_sheet(lists, offset=len(book.sheetnames) - 1 - book.index(lists))
     buffer = io.BytesIO()
     book.save(buffer)
     return buffer.getvalue()

@@ -76,13 +76,24 @@ def _numbered(entry: dict[str, Any]) -> dict[str, Any]:
     return {**entry, "required": False, "attrs": attrs, "help": help_text}
 
 
-def build_layout(entity: EntitySpec) -> dict[str, Any]:
-    """The form of an entity: its groups in order, each with its visible fields by sequence."""
+def form_fields(entity: EntitySpec) -> list[FieldSpec]:
+    """The fields the form shows, in the form's order: by group, then by sequence."""
+    groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
+    shown = _by_sequence(entity)
+    return [f for group in groups for f in shown if f.group == group.code]
+
+
+def _by_sequence(entity: EntitySpec) -> list[FieldSpec]:
     positions = {field.name: index for index, field in enumerate(entity.fields)}
-    shown = sorted(
+    return sorted(
         (f for f in entity.fields if not f.hidden),
         key=lambda f: (f.sequence, positions[f.name]),
     )
+
+
+def build_layout(entity: EntitySpec) -> dict[str, Any]:
+    """The form of an entity: its groups in order, each with its visible fields by sequence."""
+    shown = _by_sequence(entity)
     groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
     numbered = entity.numbering.field if entity.numbering else None
     layout_groups = []
