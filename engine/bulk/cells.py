@@ -126,7 +126,20 @@ def _time(cell: Any) -> str:
     return str(cell).strip()
 
 
+_SWITCH_WORDS = {
+    word: value
+    for words, value in (
+        (("yes", "true", "y", "1", "on"), True),
+        (("no", "false", "n", "0", "off"), False),
+    )
+    for plain in words
+    for word in (plain, plain.upper(), plain.capitalize())
+}
+
+
 def _switch(cell: Any) -> bool:
+    if cell.__class__ is str and cell in _SWITCH_WORDS:  # the usual spellings, at once
+        return _SWITCH_WORDS[cell]
     if isinstance(cell, bool):
         return cell
     if isinstance(cell, int | float) and cell in (0, 1):
