@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-from collections.abc import Callable
+import functools
+import itertools
+import math
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.bulk.lookups import LookupIndex, LookupMiss
@@ -137,6 +140,9 @@ _SWITCH_WORDS = {
 }
 
 
+_SWITCH_COLUMN = {**_SWITCH_WORDS, "": None}
+
+
 def _switch(cell: Any) -> bool:
     if cell.__class__ is str and cell in _SWITCH_WORDS:  # the usual spellings, at once
         return _SWITCH_WORDS[cell]
@@ -155,16 +161,23 @@ _TYPED: dict[str, Converter] = {
 }
 
 
+def _exact_options(field: FieldSpec) -> dict[Any, Any]:
+    """Each option by its value and its label, exactly as the metadata writes them."""
+    exact: dict[Any, Any] = {}
+    for option in field.options:
+        exact.setdefault(str(option.value), option.value)
+        exact.setdefault(option.label, option.value)
+    return exact
+
+
 def _option_picker(field: FieldSpec) -> Converter:
     """An option by its value or its label; anything else passes on for the validator to
     name the allowed options."""
     options: dict[str, Any] = {}
-    exact: dict[Any, Any] = {}
     for option in field.options:
         options.setdefault(normalized(str(option.value)), option.value)
         options.setdefault(normalized(option.label), option.value)
-        exact.setdefault(str(option.value), option.value)
-        exact.setdefault(option.label, option.value)
+    exact = _exact_options(field)
 
     def pick(cell: Any) -> Any:
         if cell in exact:  # as written in the metadata: no need to normalise
@@ -174,6 +187,50 @@ def _option_picker(field: FieldSpec) -> Converter:
         return options.get(normalized(str(cell)), cell)
 
     return pick
+
+
+def column_converter(field: FieldSpec) -> Callable[[Sequence[str]], list[Any]] | None:
+    """For a CSV column of the field's type, a function converting the whole column in
+    one pass at C speed, or raising (ValueError, TypeError, KeyError) at the first cell
+    that is not plain, for the per-cell converter to take over; None where no such
+    shortcut exists."""
+    kind = field.input_type
+    if kind == "select":
+        return functools.partial(_mapped, {**_exact_options(field), "": None})
+    if kind == "switch":
+        return functools.partial(_mapped, _SWITCH_COLUMN)
+    if kind == "date":
+        return _stripped
+    if TYPES[kind].numeric and kind != "lookup":
+        return _whole_numbers if kind == "integer" else _numbers
+    return None
+
+
+_MISSING = object()
+
+
+def _mapped(table: dict[Any, Any], cells: Sequence[str]) -> list[Any]:
+    values = list(map(table.get, cells, itertools.repeat(_MISSING)))
+    if _MISSING in values:
+        raise KeyError("a cell is not one of the table's")
+    return values
+
+
+def _stripped(cells: Sequence[str]) -> list[str | None]:
+    return [value or None for value in map(str.strip, cells)]
+
+
+def _whole_numbers(cells: Sequence[str]) -> list[int]:
+    return list(map(int, cells))
+
+
+def _numbers(cells: Sequence[str]) -> list[int | float]:
+    if max(map(len, cells), default=0) > 15:
+        raise ValueError("more digits than a float holds")  # the exact per-cell way
+    floats = list(map(float, cells))
+    if not all(map(math.isfinite, floats)):
+        raise ValueError("not a finite number")
+    return [int(value) if value.is_integer() else value for value in floats]
 
 
 def _parts(cell: Any) -> list[str]:
