@@ -343,3 +343,17 @@ def test_a_row_longer_than_the_headers_is_refused(service):
     assert errors_by_row(result) == {
         ("accounts.csv", 2): ["the row has 2 cells but the headers only 1"]
     }
+
+
+def test_progress_counts_each_row_checked_and_then_written_or_set_aside(service):
+    steps = []
+    text = "Name,Credit Limit\n" + "\n".join(f"R{i},{'x' if i == 3 else i}" for i in range(12))
+    import_records(
+        service,
+        T,
+        ACCOUNT,
+        table(text),
+        options=ImportOptions(keep_valid=True),
+        progress=steps.append,
+    )
+    assert sum(steps) == 2 * 12

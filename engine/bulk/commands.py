@@ -121,10 +121,9 @@ def _line_tables(
 
 @contextmanager
 def _bar(table: Table, lines: dict[str, Table]) -> Iterator[Any]:
-    """A progress bar on the terminal (stderr), counting the records written."""
-    with click.progressbar(
-        length=len(table.rows), label="Importing", file=sys.stderr, show_pos=True
-    ) as bar:
+    """A progress bar on the terminal (stderr): each row counts once checked and once
+    written."""
+    with click.progressbar(length=2 * len(table.rows), label="Importing", file=sys.stderr) as bar:
         yield bar.update
 
 
@@ -189,18 +188,22 @@ def export_command(
         raise click.UsageError("lines in CSV go to files of their own: pass --output FILE")
     wanted = dict(_pair(text) for text in filters)
     with _service(deployment, tenant) as service:
-        if fmt == "json":
-            data = exporter.export_json(
-                service, tenant, entity, q=query, filters=wanted, sort=sort, lines=lines
-            )
-            _emit(data, output)
-            return
-        sheets = exporter.export_sheets(
-            service, tenant, entity, q=query, filters=wanted, sort=sort, names=names, lines=lines
-        )
-        _emit(exporter.write_sheets(sheets, fmt, output), output)
+        total = service.list(tenant, entity, q=query, filters=wanted, limit=1)["total"]
+        with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
+            if fmt == "json":
+                data = exporter.export_json(
+                    service, tenant, entity, q=query, filters=wanted, sort=sort, lines=lines,
+                    progress=bar.update,
+                )  # fmt: skip
+            else:
+                sheets = exporter.export_sheets(
+                    service, tenant, entity, q=query, filters=wanted, sort=sort, names=names,
+                    lines=lines, progress=bar.update,
+                )  # fmt: skip
+                data = exporter.write_sheets(sheets, fmt, output)
+    _emit(data, output)
     if output is not None:
-        click.echo(f"Exported {len(sheets[0].rows)} records to {output}.", err=True)
+        click.echo(f"Exported {total} records to {output}.", err=True)
 
 
 def _pair(text: str) -> tuple[str, str]:

@@ -31,7 +31,10 @@ from engine.records.service import RecordService, Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
 
-Progress = Callable[[int], None]  # called with the number of rows just finished
+# Called as the work advances: each row counts twice, once checked and once written (or
+# set aside), so a run is done at twice its number of rows.
+Progress = Callable[[int], None]
+CHUNK = 5_000
 
 
 class ImportRefused(EngineError):
@@ -327,7 +330,9 @@ class _Run:
             rows = [r for e in new for r in e.lines.get(line.name, [])]
             self._number(child, rows)
         self._validate(new)
-        self._insert([e for e in new if not e.failed])
+        valid = [e for e in new if not e.failed]
+        self.progress(len(new) - len(valid))  # set aside
+        self._insert(valid)
         for entry in entries:
             if entry.record_id is not None and not entry.failed:
                 self._update(entry)
@@ -352,7 +357,9 @@ class _Run:
                 _inherit(child, line, entry)
             _Checks(self, child).run_rows(rows)
         validator = self.target.entity.validator
-        for entry in entries:
+        for index, entry in enumerate(entries, start=1):
+            if index % CHUNK == 0:
+                self.progress(CHUNK)
             document = dict(entry.row.values)
             for line in lines:
                 link = line.lines.link
@@ -362,13 +369,14 @@ class _Run:
                 ]
             for error in validator.errors(document):
                 _place_error(entry, error)
+        self.progress(len(entries) % CHUNK)
 
     def _insert(self, entries: list[Entry]) -> None:
         writer = RowWriter(self.target, self.options.user)
         ids = reserve_ids(self.target, len(entries))
-        for start in range(0, len(entries), 5_000):
-            chunk = entries[start : start + 5_000]
-            writer.write(ids[start : start + 5_000], [e.row.values for e in chunk])
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            writer.write(ids[start : start + CHUNK], [e.row.values for e in chunk])
             self.progress(len(chunk))
         for entry, record_id in zip(entries, ids, strict=True):
             entry.record_id = record_id
@@ -415,8 +423,9 @@ class _Run:
         except (Conflict, NotFound) as refusal:
             entry.row.errors.append(str(refusal))
             return
+        finally:
+            self.progress(2)
         self.result.updated += 1
-        self.progress(1)
 
 
 def _texts(cells: Sequence[Any], rows: list[Row], header: str) -> list[str | None]:
