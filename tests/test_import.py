@@ -357,3 +357,9 @@ def test_progress_counts_each_row_checked_and_then_written_or_set_aside(service)
         progress=steps.append,
     )
     assert sum(steps) == 2 * 12
+
+
+def test_an_id_column_is_skipped_with_a_notice(service):
+    result = import_records(service, T, ACCOUNT, table("id,Name\n7,A\n"))
+    assert [a["id"] for a in accounts(service)] == [1]  # the system's id, not the file's
+    assert result.notices == ["accounts.csv: column 'id' is filled in by the system: skipped"]

@@ -17,7 +17,7 @@ from engine.errors import did_you_mean
 from engine.spec import EntitySpec, FieldSpec
 
 ERRORS_HEADER = "Import errors"  # the column a file of rejected rows adds
-REVISION, RECORD_ID = "rev_number", "id"
+REVISION = "rev_number"
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,6 @@ class ColumnMap:
 
     columns: list[Column] = field(default_factory=list)
     revision: int | None = None  # the column of the revision each row was read at
-    record_id: int | None = None
     parent: int | None = None  # in a file of lines: the column naming each row's parent
     skipped: list[str] = field(default_factory=list)  # notices
     problems: list[str] = field(default_factory=list)  # each stops the import
@@ -73,9 +72,6 @@ def map_columns(
             continue  # the errors of a file of rejected rows, fixed and sent again
         if key in (normalized(REVISION), "revision"):
             mapping.revision = index
-            continue
-        if key == RECORD_ID:
-            mapping.record_id = index
             continue
         if key in system and key not in by_name:
             mapping.skipped.append(f"{where}column {header!r} is filled in by the system: skipped")

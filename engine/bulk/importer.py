@@ -199,7 +199,7 @@ class _Run:
             if line_map.parent is None:
                 problems.append(
                     f"{line_table.name}: no column names the {self.target.spec.label} of each "
-                    f"line; add one headed {key.label if key else link.label!r}"
+                    f"line; add one headed '{(key or link).label}'"
                 )
             line_maps[line.name] = line_map
             self.result.notices += line_map.skipped
