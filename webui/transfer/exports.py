@@ -1,0 +1,58 @@
+"""Downloads of a list: its records as XLSX or JSON, and an empty XLSX template to fill.
+
+The files come from engine.bulk.exporter, so what is exported imports back cleanly.
+"""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+from flask import Blueprint, send_file
+
+from engine.bulk import exporter
+from engine.bulk.tables import xlsx_bytes
+from webui.auth import login_required
+
+# the list page's own reading of its URL, so an export holds exactly what the list shows
+from webui.pages import _query_arguments, _target
+from webui.services import record_service
+
+blueprint = Blueprint("exports", __name__)
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.get("/<tenant>/<entity>/export.xlsx")
+@login_required()
+def xlsx(tenant: str, entity: str) -> Any:
+    """What the list shows (search, filters, sort) as a workbook, a sheet per lines field."""
+    target = _target(tenant, entity)
+    q, filters, sort = _query_arguments(target)
+    sheets = exporter.export_sheets(
+        record_service(), tenant, entity, q=q or None, filters=filters, sort=sort, lines=True
+    )
+    return _download(exporter.write_sheets(sheets, "xlsx", None), f"{entity}.xlsx", XLSX_TYPE)
+
+
+@blueprint.get("/<tenant>/<entity>/export.json")
+@login_required()
+def json(tenant: str, entity: str) -> Any:
+    """What the list shows as the API answers it, each record with its lines."""
+    target = _target(tenant, entity)
+    q, filters, sort = _query_arguments(target)
+    data = exporter.export_json(
+        record_service(), tenant, entity, q=q or None, filters=filters, sort=sort, lines=True
+    )
+    return _download(data, f"{entity}.json", "application/json")
+
+
+@blueprint.get("/<tenant>/<entity>/template.xlsx")
+@login_required()
+def template(tenant: str, entity: str) -> Any:
+    """An empty workbook to fill: the columns an import reads, with notes and drop-downs."""
+    sheets = exporter.template_sheets(_target(tenant, entity))
+    return _download(xlsx_bytes(sheets), f"{entity}-template.xlsx", XLSX_TYPE)
+
+
+def _download(data: bytes, name: str, mimetype: str) -> Any:
+    return send_file(io.BytesIO(data), mimetype=mimetype, as_attachment=True, download_name=name)
