@@ -1,4 +1,4 @@
-"""Exports in the web UI, through Flask's test client, on SQLite."""
+"""Exports in the web UI, and the column check of imports, on SQLite."""
 
 from __future__ import annotations
 
@@ -11,6 +11,8 @@ from records_metadata import FILES
 from test_pages import Browser, make_app
 
 from engine import users
+from engine.bulk.importer import ImportRefused, check_columns
+from engine.bulk.tables import read_csv
 from engine.storage.databases import Storage
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -44,6 +46,21 @@ def ann(app):
 def names(app, tenant="t"):
     items = app.extensions["formwork"].list(tenant, "account", sort="name", limit=100)["items"]
     return [record["name"] for record in items]
+
+
+# the column check the preview relies on
+
+
+def test_check_columns_reports_what_stops_an_import_and_reads_no_row(app):
+    service = app.extensions["formwork"]
+    good = read_csv(b"Name,Credit Limit,Status\nAcme,ten,closed\n", "a.csv")
+    assert check_columns(service, "t", "account", good) == [
+        "a.csv: column 'Status' is filled in by the system: skipped"
+    ]
+    bad = read_csv(b"Name,Colour\nAcme,red\n", "a.csv")
+    with pytest.raises(ImportRefused, match="column 'Colour' is not a field"):
+        check_columns(service, "t", "account", bad)
+    assert names(app) == []
 
 
 # exports

@@ -120,6 +120,21 @@ def import_records(
     return run.go(table, lines or {})
 
 
+def check_columns(
+    service: RecordService,
+    tenant: str,
+    entity: str,
+    table: Table,
+    lines: dict[str, Table] | None = None,
+    options: ImportOptions | None = None,
+) -> list[str]:
+    """What `import_records` would say of the tables' columns, reading no row and touching
+    no record: the notices of skipped columns, or ImportRefused with every problem."""
+    run = _Run(service, service.target(tenant, entity), options or ImportOptions(), lambda _: None)
+    run._map(table, lines or {}, run._key_field(lines or {}))
+    return run.result.notices
+
+
 class _Run:
     def __init__(
         self, service: RecordService, target: Target, options: ImportOptions, progress: Progress
