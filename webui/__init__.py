@@ -71,7 +71,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 def _register(app: Flask) -> None:
     from webui import admin, api, auth, pages, uploads
-    from webui.transfer import exports_blueprint
+    from webui.transfer import exports_blueprint, imports_blueprint
 
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
@@ -80,6 +80,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
+    app.register_blueprint(imports_blueprint)
     app.register_blueprint(exports_blueprint)
     api.register_error_handlers(app)
 
