@@ -236,6 +236,22 @@ def test_the_run_streams_its_progress_before_its_result(ann, app):
     assert len(names(app)) == 100  # a page of the list: the records are there
 
 
+def test_the_run_in_its_own_thread_writes_through_each_backend(tree, storage):
+    """The import runs beside the request that streams its page: on SQLite and on
+    PostgreSQL it commits in its own connection, which it closes."""
+    application = make_app(tree(FILES), storage)
+    registry = application.extensions["formwork"].registry
+    users.add_user(registry.tenant("t"), "ann", "editor", "correct horse battery")
+    person = browser(application, "ann")
+    url = preview_url(upload(person, csv_file(WITH_A_BAD_ROW)))
+    text = result_page(person, url, mode="keep_valid")
+    assert "Imported: 2 created, 0 updated, 0 unchanged. 1 row was rejected." in text
+    assert names(application) == ["Acme", "Cato"]
+    url = preview_url(upload(person, csv_file(WITH_A_BAD_ROW)))
+    assert "Nothing was written: 1 row has errors." in result_page(person, url, mode="all")
+    assert names(application) == ["Acme", "Cato"]
+
+
 def test_a_dry_run_says_what_would_happen_and_writes_nothing(ann, app):
     url = preview_url(upload(ann, csv_file(GOOD)))
     text = result_page(ann, url, action="check")
