@@ -393,6 +393,21 @@ def test_an_upload_waits_a_day_then_is_swept_away(ann, app, monkeypatch):
     assert not folder.exists()
 
 
+def test_a_run_that_fails_unexpectedly_says_so_on_its_page_and_can_run_again(ann, app, monkeypatch):
+    from webui.transfer import running
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk is full")
+
+    url = preview_url(upload(ann, csv_file(GOOD)))
+    with monkeypatch.context() as patch:
+        patch.setattr(running, "import_records", broken)
+        text = result_page(ann, url)
+    assert "Something went wrong on our side, and it was logged. Nothing was written." in text
+    assert "the disk is full" not in text and names(app) == []
+    assert "Imported: 2 created" in result_page(ann, url) and names(app) == ["Acme", "Bolt"]
+
+
 def test_a_file_being_imported_is_not_imported_twice(ann, app):
     url = preview_url(upload(ann, csv_file(GOOD)))
     staged = staging.find(app.config["FORMWORK_DATA"], "t", url.rsplit("/", 1)[1])

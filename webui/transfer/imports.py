@@ -64,30 +64,32 @@ def upload(tenant: str, entity: str) -> Any:
     }
     if options["key"] not in {"", *(f.name for f in key_fields(target))}:
         return _upload_page(target, options, "Choose the key from the list.", 422)
+    try:
+        staged = _stage(target, options)
+    except (staging.UploadRefused, FileUnreadable) as refusal:
+        return _upload_page(target, options, str(refusal), 422)
+    return redirect(url_for("imports.preview", tenant=tenant, entity=entity, token=staged.token))
+
+
+def _stage(target: Target, options: dict) -> staging.Upload:
+    """Keep the request's files for the preview, once they read as tables with rows."""
     line_files = {
         line.name: sent
         for line in target.lines()
         if (sent := request.files.get(f"lines-{line.name}")) is not None and sent.filename
     }
-    staged = None
+    tenant, user = target.tenant.spec.name, g.user["username"]
+    staged = staging.stage(
+        _data_dir(), tenant, target.spec.name, user, request.files.get("file"), line_files, options
+    )
     try:
-        staged = staging.stage(
-            _data_dir(),
-            tenant,
-            entity,
-            g.user["username"],
-            request.files.get("file"),
-            line_files,
-            options,
-        )
         table, _ = staging.read_tables(staged, target.lines())
         if not table.rows:
             raise staging.UploadRefused(f"{staged.name} has headers but no rows to import.")
-    except (staging.UploadRefused, FileUnreadable) as refusal:
-        if staged is not None:
-            shutil.rmtree(staged.folder, ignore_errors=True)
-        return _upload_page(target, options, str(refusal), 422)
-    return redirect(url_for("imports.preview", tenant=tenant, entity=entity, token=staged.token))
+    except (staging.UploadRefused, FileUnreadable):
+        shutil.rmtree(staged.folder, ignore_errors=True)
+        raise
+    return staged
 
 
 def _upload_page(target: Target, options: dict, error: str | None, status: int) -> Any:
@@ -152,28 +154,30 @@ def preview(tenant: str, entity: str, token: str) -> Any:
     )
 
 
-def _views(target: Target, table: Table, lines: dict[str, Table], options: dict) -> list:
+def _views(target: Target, table: Table, lines: dict[str, Table], options: dict) -> list[TableView]:
     skip = options["skip_unknown"]
+    key = _lines_key(target, options)
     views = [table_view(table, target.spec, "table-0", skip_unknown=skip)]
-    key = next((f for f in key_fields(target) if f.name == options["key"]), None)
-    numbering = target.spec.numbering
-    key = key or (target.spec.field(numbering.field) if numbering else None)
     for position, (name, line_table) in enumerate(lines.items(), start=1):
         line = target.spec.field(name)
         child = target.child(line).spec
         link = child.field(line.lines.link)
         names = [link.name, link.label, *((key.name, key.label) if key else ())]
+        anchor = f"table-{position}"
         views.append(
             table_view(
-                line_table,
-                child,
-                f"table-{position}",
-                skip_unknown=skip,
-                parent=link,
-                parent_names=names,
+                line_table, child, anchor, skip_unknown=skip, parent=link, parent_names=names
             )
         )
     return views
+
+
+def _lines_key(target: Target, options: dict) -> FieldSpec | None:
+    """The field lines name their record by, as the importer picks it: the key, else the
+    number."""
+    chosen = next((f for f in key_fields(target) if f.name == options["key"]), None)
+    numbering = target.spec.numbering
+    return chosen or (target.spec.field(numbering.field) if numbering else None)
 
 
 def _problems(
@@ -230,6 +234,17 @@ def run(tenant: str, entity: str, token: str) -> Any:
         return _notice(
             target, "This file is being imported", "Its import is under way: see the list.", 409
         )
+    return _streamed(target, staged, tables, options)
+
+
+def _streamed(
+    target: Target,
+    staged: staging.Upload,
+    tables: tuple[Table, dict[str, Table]],
+    options: ImportOptions,
+) -> Response:
+    """The run's page, sent while the import runs: its progress, then its result."""
+    tenant = target.tenant.spec.name
     work = import_work(record_service(), tenant, staged, tables, options, current_app.logger)
     streamed = StreamedRun(work, len(tables[0].rows))
     page = stream_template(
@@ -243,7 +258,7 @@ def run(tenant: str, entity: str, token: str) -> Any:
     )
     # a proxy that buffers the answer would hold the progress back until the end
     response = Response(page, headers={"X-Accel-Buffering": "no"})
-    if not dry_run:  # a page closed before its import began leaves the file free to import
+    if not options.dry_run:  # a page closed before its import began leaves the file free
 
         @response.call_on_close
         def free_if_never_started() -> None:
