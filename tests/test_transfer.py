@@ -147,6 +147,16 @@ def test_an_unknown_column_is_a_problem_shown_with_a_way_back_and_nothing_is_imp
     assert "2 Credit Limt skipped: not a field" in text_of(page) and ">Import</button>" in page
 
 
+def test_a_column_without_a_header_stops_the_import_unless_it_is_trailing_padding(ann):
+    url = preview_url(upload(ann, csv_file(",Name\nx,Acme\n")))
+    text = text_of(ann.client.get(url).get_data(as_text=True))
+    assert "1 Problem: the column has no header: name the field it fills" in text
+    assert "column 1 has no header" in text  # the importer's word for it, on top
+    url = preview_url(upload(ann, csv_file("Name,\nAcme,\n")))
+    page = ann.client.get(url).get_data(as_text=True)
+    assert "2 skipped: the column has no header" in text_of(page) and ">Import</button>" in page
+
+
 def test_an_upload_that_is_not_csv_or_xlsx_is_refused_with_a_clear_message(ann, app):
     png = (io.BytesIO(b"\x89PNG\r\n\x1a\n" + b"\x00" * 40), "logo.png")
     response = upload(ann, png)
@@ -231,7 +241,9 @@ def test_the_run_streams_its_progress_before_its_result(ann, app):
         first += next(chunks)
     assert b"Result" not in first  # the page began before the import ended
     text = text_of((first + b"".join(chunks)).decode())
-    assert "5000 of 6000 rows written" in text and "6000 of 6000 rows written" in text
+    assert "5000 of 6000 rows checked, 0 written or set aside" in text
+    assert "6000 of 6000 rows checked, 5000 written or set aside" in text
+    assert "6000 of 6000 rows checked, 6000 written or set aside" in text
     assert "Imported: 6000 created" in text
     assert len(names(app)) == 100  # a page of the list: the records are there
 

@@ -44,8 +44,11 @@ def test_an_editor_imports_a_file_keeping_the_valid_rows_and_fetches_the_rejecte
     page.get_by_role("button", name="Import", exact=True).click()
 
     expect(page.get_by_role("heading", name="Importing wombats.csv")).to_be_visible()
-    expect(page.get_by_role("log")).to_contain_text("2 of 3 rows written")
-    expect(page.locator(".progress-log progress")).to_have_attribute("value", "2")
+    expect(page.get_by_role("log")).to_contain_text("3 of 3 rows checked, 0 written or set aside")
+    expect(page.get_by_role("log")).to_contain_text("3 of 3 rows checked, 3 written or set aside")
+    shown = page.locator(".progress-log progress:visible")  # the latest bar alone
+    expect(shown).to_have_count(1)
+    expect(shown).to_have_attribute("value", "6")
     expect(page.get_by_role("status")).to_have_text(
         "Imported: 2 created, 0 updated, 0 unchanged. 1 row was rejected."
     )

@@ -7,7 +7,7 @@ import itertools
 from dataclasses import dataclass
 from typing import Any
 
-from engine.bulk.columns import ERRORS_HEADER, RECORD_ID, ColumnMap, map_columns
+from engine.bulk.columns import ERRORS_HEADER, ColumnMap, map_columns
 from engine.bulk.tables import Table, normalized, rows_of
 from engine.errors import did_you_mean
 from engine.spec import EntitySpec, FieldSpec
@@ -115,22 +115,30 @@ def column_views(
             kind, meaning = "field", f"the {parent.label} each line belongs to"
         elif index == mapping.revision:
             kind, meaning = "field", "the revision: a row whose record changed since is refused"
+        elif not normalized(header):
+            kind, meaning = _headerless(index, headers)
         else:
             kind, meaning = _unused(header, entity, skip_unknown)
         views.append(ColumnView(index + 1, header, meaning, kind))
     return views
 
 
+def _headerless(index: int, headers: list[str]) -> tuple[str, str]:
+    """A column without a header before named ones is a header missing; after the last
+    named one, it is padding."""
+    if any(normalized(h) for h in headers[index + 1 :]):
+        return "problem", "the column has no header: name the field it fills"
+    return "skipped", "skipped: the column has no header"
+
+
 def _unused(header: str, entity: EntitySpec, skip_unknown: bool) -> tuple[str, str]:
     """Why a column fills no field, in the order the importer decides it."""
     key = normalized(header)
-    if not key:
-        return "skipped", "skipped: the column has no header"
     if key == normalized(ERRORS_HEADER):
         return "skipped", "skipped: the errors of an earlier import"
     named = [f for f in entity.fields if normalized(f.name) == key]
     named = named or [f for f in entity.fields if normalized(f.label) == key]
-    if key == RECORD_ID or (key in map(normalized, entity.system_columns) and not named):
+    if key in map(normalized, entity.system_columns) and not named:
         return "skipped", "skipped: filled by the system"
     if len(named) > 1:
         names = ", ".join(f.name for f in named)

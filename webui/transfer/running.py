@@ -27,14 +27,27 @@ _FINISHED = object()
 
 @dataclass(frozen=True)
 class Step:
-    """One report of progress: rows done of all the rows."""
+    """One report of progress. The importer counts each row twice: once checked, and once
+    written or set aside with its errors (an update does both at once)."""
 
     done: int
-    total: int
+    rows: int
+
+    @property
+    def total(self) -> int:
+        return 2 * self.rows
+
+    @property
+    def checked(self) -> int:
+        return min(self.done, self.rows)
+
+    @property
+    def stored(self) -> int:
+        return max(0, min(self.done, self.total) - self.rows)
 
     @property
     def percent(self) -> int:
-        return min(100, round(100 * self.done / self.total)) if self.total else 100
+        return min(100, round(100 * self.done / self.total)) if self.rows else 100
 
 
 @dataclass
@@ -51,9 +64,9 @@ class StreamedRun:
     """`work(progress)` in a thread; `steps()` yields its progress as it comes, and
     `outcome` is set once `steps()` is exhausted."""
 
-    def __init__(self, work: Callable[[Callable[[int], None]], Outcome], total: int) -> None:
+    def __init__(self, work: Callable[[Callable[[int], None]], Outcome], rows: int) -> None:
         self.work = work
-        self.total = total
+        self.rows = rows
         self.outcome: Outcome | None = None
         self.started = False
         self._reports: queue.SimpleQueue = queue.SimpleQueue()
@@ -64,8 +77,9 @@ class StreamedRun:
         thread.start()
         done = 0
         while (report := self._reports.get()) is not _FINISHED:
-            done += report
-            yield Step(min(done, self.total), self.total)
+            if report:
+                done += report
+                yield Step(done, self.rows)
         thread.join()
 
     def _run(self) -> None:
