@@ -420,6 +420,21 @@ def test_a_run_that_fails_unexpectedly_says_so_on_its_page_and_can_run_again(ann
     assert "Imported: 2 created" in result_page(ann, url) and names(app) == ["Acme", "Bolt"]
 
 
+def test_rejected_rows_that_cannot_be_kept_are_still_listed(ann, app, monkeypatch):
+    from webui.transfer import running
+
+    def disk_full(*args, **kwargs):
+        raise OSError("no space left on device")
+
+    monkeypatch.setattr(running, "write_rejects", disk_full)
+    url = preview_url(upload(ann, csv_file(WITH_A_BAD_ROW)))
+    text = result_page(ann, url, mode="keep_valid")
+    assert "Imported: 2 created, 0 updated, 0 unchanged. 1 row was rejected." in text
+    assert "The file of rejected rows could not be written" in text
+    assert "accounts.csv 3 Credit Limit must be an amount" in text
+    assert "Download the rejected rows" not in text and names(app) == ["Acme", "Cato"]
+
+
 def test_a_file_being_imported_is_not_imported_twice(ann, app):
     url = preview_url(upload(ann, csv_file(GOOD)))
     staged = staging.find(app.config["FORMWORK_DATA"], "t", url.rsplit("/", 1)[1])

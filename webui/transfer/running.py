@@ -58,6 +58,7 @@ class Outcome:
     problems: list[str] = field(default_factory=list)
     failed: bool = False  # something unexpected; logged, and nothing was written
     rejects: list[str] = field(default_factory=list)  # files of rejected rows to download
+    rejects_lost: bool = False  # the file of rejected rows could not be written
 
 
 class StreamedRun:
@@ -107,7 +108,6 @@ def import_work(
             outcome.result = import_records(
                 service, tenant, upload.entity, *tables, options, progress
             )
-            outcome.rejects = _keep_rejects(upload, outcome.result, options)
         except ImportRefused as refused:
             outcome.problems = [web_words(p) for p in refused.problems]
         except Exception:  # the page is half sent: say so there, and log it
@@ -115,16 +115,21 @@ def import_work(
             outcome.failed = True
         finally:
             database.close()  # this thread's own connection
-            _let_go(upload, outcome, options)
+        try:
+            outcome.rejects = _keep_rejects(upload, outcome.result, options)
+        except OSError:  # the records are in; the page lists the rejected rows all the same
+            logger.exception("the rejected rows of %s/%s were not kept", tenant, upload.entity)
+            outcome.rejects_lost = True
+        _let_go(upload, outcome, options)
         return outcome
 
     return work
 
 
 def _keep_rejects(
-    upload: staging.Upload, result: ImportResult, options: ImportOptions
+    upload: staging.Upload, result: ImportResult | None, options: ImportOptions
 ) -> list[str]:
-    if not (options.keep_valid and result.committed and result.rejected):
+    if result is None or not (options.keep_valid and result.committed and result.rejected):
         return []
     written = write_rejects(result.rejected, upload.folder / f"rejects.{upload.fmt}")
     upload.rejects = [path.name for path in written]
