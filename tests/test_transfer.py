@@ -179,11 +179,16 @@ def test_an_upload_that_is_not_csv_or_xlsx_is_refused_with_a_clear_message(ann, 
     assert not list((Path(app.config["FORMWORK_DATA"]) / "imports" / "t").iterdir())
 
 
-def test_a_file_over_the_upload_limit_is_refused_saying_the_limit(ann):
-    big = csv_file("Name\n" + "x" * (1024 * 1024 + 10) + "\n")
+def test_a_file_over_the_import_limit_is_refused_saying_the_limit(ann, app):
+    app.config["FORMWORK_IMPORT_MAX_BYTES"] = 2 * 1024 * 1024
+    # over the site's 1 MiB for other bodies, within the import's own limit
+    rows = "".join(f"Name {i} {'x' * 40}\n" for i in range(30_000))
+    assert 1024 * 1024 < len(rows) < 2 * 1024 * 1024
+    assert upload(ann, csv_file("Name\n" + rows)).status_code == 302
+    big = csv_file("Name\n" + "x" * (2 * 1024 * 1024 + 10) + "\n")
     response = upload(ann, big)
     assert response.status_code == 413
-    assert "larger than 1 MiB, the most this site takes" in response.get_data(as_text=True)
+    assert "larger than 2 MiB, the most this site takes" in response.get_data(as_text=True)
     assert 'id="file"' in response.get_data(as_text=True)  # the form again, to choose another
 
 

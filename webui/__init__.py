@@ -23,6 +23,7 @@ DEFAULTS: dict[str, Any] = {
     "FORMWORK_DATA": "data",
     "FORMWORK_DATABASE": None,
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # a bigger body is answered 413
+    "FORMWORK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,  # an import's upload: files of many rows
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves

@@ -51,6 +51,14 @@ def key_fields(target: Target) -> list[FieldSpec]:
 # upload
 
 
+@blueprint.url_value_preprocessor
+def allow_large_files(endpoint: str | None, values: dict | None) -> None:
+    """An import's upload may be as large as FORMWORK_IMPORT_MAX_BYTES; every other body
+    keeps the site's smaller limit. Set before any view or CSRF check reads the body."""
+    if endpoint == "imports.upload":
+        request.max_content_length = current_app.config["FORMWORK_IMPORT_MAX_BYTES"]
+
+
 @blueprint.route("/<tenant>/<entity>/import", methods=["GET", "POST"])
 @login_required("editor")
 def upload(tenant: str, entity: str) -> Any:
@@ -124,7 +132,7 @@ def too_large(error: RequestEntityTooLarge) -> Any:
 
 
 def _limit_text() -> str:
-    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    limit = request.max_content_length
     if not limit:
         return ""
     mib = limit / (1024 * 1024)
