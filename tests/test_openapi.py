@@ -4,15 +4,24 @@ the CLI. (tests/test_openapi_live.py holds it to the live API's answers.)"""
 
 import copy
 import json
+import re
 
 import pytest
 from click.testing import CliRunner
 from conftest import SHIPPED
 from openapi_spec_validator import validate
 from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
+from records_metadata import FILES
+from test_admin import edit
+from test_admin import make_app as make_reloading_app
+from test_pages import Browser, make_app
 
+from engine import users
 from engine.cli import main
 from engine.compile import openapi
+from engine.storage.databases import Storage
+
+HTTP_METHODS = {"GET", "POST", "PATCH", "DELETE", "PUT"}
 
 
 @pytest.fixture(scope="module")
@@ -94,6 +103,136 @@ def test_every_error_answer_has_the_shape_the_api_sends(documents):
     assert sorted(create["responses"]) == ["201", "400", "401", "403", "404", "413", "422"]
     read = documents["standard"]["paths"]["/api/standard/customer/{record_id}"]["get"]
     assert sorted(read["responses"]) == ["200", "401", "404"]  # a viewer may read: no 403
+
+
+# the document against the app
+
+
+@pytest.fixture(scope="module")
+def shipped_app(tmp_path_factory):
+    return make_app(SHIPPED, Storage(str(tmp_path_factory.mktemp("shipped"))))
+
+
+def routed_operations(app, tenant):
+    """Every (method, path) the app routes under /api for the tenant, written as the
+    document writes paths: each entity and action filled in, the record id a parameter."""
+    compiled = app.extensions["formwork"].registry.tenant(tenant)
+    found = set()
+    for rule in app.url_map.iter_rules():
+        if not rule.rule.startswith("/api/"):
+            continue
+        for method in rule.methods & HTTP_METHODS:
+            for entity in compiled.entities.values() if "entity>" in rule.rule else [None]:
+                actions = [a for a, _ in openapi.actions(entity.spec)] if entity else []
+                for action in actions if "<action>" in rule.rule else [None]:
+                    path = rule.rule.replace("<tenant>", tenant)
+                    path = path.replace("<record_id>", "{record_id}")
+                    path = re.sub(r"<(\w+:)?entity>", entity.spec.name if entity else "", path)
+                    found.add((method, path.replace("<action>", action or "")))
+    return found
+
+
+def documented_operations(document):
+    return {
+        (method.upper(), path)
+        for path, item in document["paths"].items()
+        for method in item
+        if method != "parameters"
+    }
+
+
+@pytest.mark.parametrize("tenant", ["production", "retail", "trade"])
+def test_the_paths_are_exactly_what_the_app_routes(shipped_app, tenant):
+    client = shipped_app.test_client()
+    document = openapi.document(shipped_app.extensions["formwork"].registry.tenant(tenant))
+    assert documented_operations(document) == routed_operations(shipped_app, tenant)
+    assert not any(re.search(r"[<>]", path) for _, path in documented_operations(document))
+    # an action the document does not list is no route of the app either
+    assert f"/api/{tenant}/customer/{{record_id}}/actions/fly" not in document["paths"]
+    token = issue(shipped_app, tenant, "writer", "editor")
+    answer = client.post(f"/api/{tenant}/customer/1/actions/fly", headers=bearer(token))
+    assert answer.status_code == 404
+
+
+def issue(app, tenant, username="reader", role="viewer"):
+    compiled = app.extensions["formwork"].registry.tenant(tenant)
+    if users.authenticate(compiled, username, "correct horse battery") is None:
+        users.add_user(compiled, username, role, "correct horse battery")
+    return users.issue_token(compiled, username)
+
+
+def bearer(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+# who may read it
+
+
+@pytest.fixture
+def app(tree, tmp_path):
+    application = make_app(tree(FILES), Storage(str(tmp_path / "data")))
+    registry = application.extensions["formwork"].registry
+    users.add_user(registry.tenant("t"), "vic", "viewer", "correct horse battery")
+    users.add_user(registry.tenant("u"), "uma", "admin", "correct horse battery")
+    return application
+
+
+def test_a_token_of_the_tenant_reads_its_document(app):
+    token = issue(app, "t")
+    answer = app.test_client().get("/api/t/openapi.json", headers=bearer(token))
+    assert answer.status_code == 200 and answer.mimetype == "application/json"
+    assert set(answer.json["paths"]) >= {"/api/t/account", "/api/t/account/{record_id}"}
+    assert all(path.startswith("/api/t/") for path in answer.json["paths"])
+
+
+def test_without_credentials_the_document_is_refused(app):
+    answer = app.test_client().get("/api/t/openapi.json")
+    assert answer.status_code == 401 and answer.json["code"] == "unauthenticated"
+    bad = app.test_client().get("/api/t/openapi.json", headers=bearer("t.not-a-token"))
+    assert bad.status_code == 401
+
+
+def test_another_tenants_token_finds_no_document(app):
+    token = issue(app, "u")
+    answer = app.test_client().get("/api/t/openapi.json", headers=bearer(token))
+    assert answer.status_code == 404 and answer.json["code"] == "not_found"
+    assert app.test_client().get("/api/nope/openapi.json", headers=bearer(token)).status_code == 404
+
+
+def test_a_logged_in_browser_of_the_tenant_reads_it_and_of_another_does_not(app):
+    vic = Browser(app, "t")
+    vic.login("vic")
+    assert vic.client.get("/api/t/openapi.json").status_code == 200
+    assert vic.client.get("/api/u/openapi.json").status_code == 404
+    assert vic.client.get("/api/t/account").status_code == 401  # the records need a token
+    vic.post("/logout")
+    assert vic.client.get("/api/t/openapi.json").status_code == 401
+
+
+def test_openapi_json_is_never_taken_for_an_entity(app):
+    token = issue(app, "t", "ed", "editor")
+    client = app.test_client()
+    created = client.post("/api/t/openapi.json", json={"name": "x"}, headers=bearer(token))
+    assert created.status_code == 405  # not "no entity openapi.json", and nothing created
+    assert client.get("/api/t/account", headers=bearer(token)).json["total"] == 0
+    assert client.get("/api/t/account", headers=bearer(token)).status_code == 200
+
+
+def test_the_document_follows_a_metadata_reload(tree, tmp_path):
+    metadata = tree(FILES)
+    application = make_reloading_app(metadata, Storage(str(tmp_path / "data")))
+    token = issue(application, "t")
+    client = application.test_client()
+    before = client.get("/api/t/openapi.json", headers=bearer(token)).json
+    assert "vip" not in before["components"]["schemas"]["account.New"]["properties"]
+    edit(
+        metadata,
+        "tenants/t/entities/account.yaml",
+        "customize: account\nadd_fields:\n"
+        "  - {name: vip, sequence: 12, label: VIP, input_type: switch, group: MORE}\n",
+    )
+    after = client.get("/api/t/openapi.json", headers=bearer(token)).json
+    assert after["components"]["schemas"]["account.New"]["properties"]["vip"]["title"] == "VIP"
 
 
 # the command

@@ -72,6 +72,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 def _register(app: Flask) -> None:
     from webui import admin, api, auth, pages, uploads
 
+    app.url_map.converters["name"] = api.NameConverter
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
     app.register_blueprint(api.blueprint)
