@@ -14,7 +14,7 @@ from openapi_spec_validator.validation.exceptions import OpenAPIValidationError
 from records_metadata import FILES
 from test_admin import edit
 from test_admin import make_app as make_reloading_app
-from test_pages import Browser, make_app
+from test_pages import Browser, _Audit, make_app
 
 from engine import users
 from engine.cli import main
@@ -233,6 +233,69 @@ def test_the_document_follows_a_metadata_reload(tree, tmp_path):
     )
     after = client.get("/api/t/openapi.json", headers=bearer(token)).json
     assert after["components"]["schemas"]["account.New"]["properties"]["vip"]["title"] == "VIP"
+
+
+# the page
+
+
+def test_the_reference_page_lists_every_operation_for_a_logged_in_user(app):
+    vic = Browser(app, "t")
+    assert vic.get("/api-docs").status_code == 302  # not logged in: to the login page
+    vic.login("vic")
+    response = vic.get("/api-docs")
+    assert response.status_code == 200
+    page = response.get_data(as_text=True)
+    document = openapi.document(app.extensions["formwork"].registry.tenant("t"))
+    for method, path in documented_operations(document):
+        assert f"<code>{method}</code> <code>{path}</code>" in page
+    assert '<th scope="row">422</th>' in page and "<code>invalid</code>" in page
+    assert "<code>FieldError</code>" in page
+    assert "<code>credit_limit</code> Credit Limit" in page
+    assert 'href="/t/api-docs">API</a>' in vic.get("/").get_data(as_text=True)
+
+
+def test_the_reference_page_of_another_tenant_is_not_shown(app):
+    uma = Browser(app, "u")
+    uma.login("uma")
+    uma.tenant = "t"
+    response = uma.get("/api-docs")
+    assert response.status_code == 302 and "/t/login" in response.headers["Location"]
+
+
+def test_the_reference_page_is_accessible_and_runs_no_inline_script(app):
+    vic = Browser(app, "t")
+    vic.login("vic")
+    page = vic.get("/api-docs").get_data(as_text=True)
+    audit = _Audit()
+    audit.feed(page)
+    assert {"main", "header", "nav", "table", "caption"} <= audit.tags
+    assert audit.headings[0] == 1 and audit.headings.count(1) == 1
+    assert all(b - a <= 1 for a, b in zip(audit.headings, audit.headings[1:], strict=False))
+    assert not re.search(r"<script(?![^>]*\ssrc=)", page)  # the CSP allows no inline script
+    assert " style=" not in page and "http://" not in page and "https://" not in page
+    ids = re.findall(r'\sid="([^"]+)"', page)
+    assert len(ids) == len(set(ids))
+    for anchor in set(re.findall(r'href="#([^"]+)"', page)):
+        assert anchor in ids, anchor  # every link within the page lands
+
+
+def test_a_hostile_label_is_text_on_the_page_and_data_in_the_document(tree, tmp_path):
+    hostile = FILES["entities/account.yaml"].replace(
+        "label: Name, input_type: text", "label: \"<script>alert('x')</script>\", input_type: text"
+    )
+    application = make_app(
+        tree({**FILES, "entities/account.yaml": hostile}), Storage(str(tmp_path / "data"))
+    )
+    tenant = application.extensions["formwork"].registry.tenant("t")
+    users.add_user(tenant, "vic", "viewer", "correct horse battery")
+    vic = Browser(application, "t")
+    vic.login("vic")
+    page = vic.get("/api-docs").get_data(as_text=True)
+    assert "<script>alert" not in page
+    assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+    document = vic.client.get("/api/t/openapi.json").json
+    title = document["components"]["schemas"]["account.New"]["properties"]["name"]["title"]
+    assert title == "<script>alert('x')</script>"
 
 
 # the command

@@ -70,7 +70,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, auth, pages, uploads
+    from webui import admin, api, apidocs, auth, pages, uploads
 
     app.url_map.converters["name"] = api.NameConverter
     csrf.init_app(app)
@@ -80,6 +80,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
+    app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 
     @app.after_request
