@@ -130,8 +130,8 @@ def _int_argument(name: str, default: int) -> int:
 
 @blueprint.get("/<tenant>/openapi.json")
 def describe(tenant: str) -> Any:
-    """The OpenAPI document of the tenant's API; a literal segment, so Flask routes it here
-    before the entity route, and no entity can be named so (names have no dot)."""
+    """The OpenAPI document of the tenant's API (an entity's name has no dot, so this path
+    never reaches the entity routes, whatever the method)."""
     compiled = _tenant(tenant)
     memo = compiled.memo
     if "openapi.json" not in memo:  # the same bytes for every caller, serialised once
