@@ -237,3 +237,18 @@ def test_a_change_naming_no_field_is_refused(api):
     changed = call(api, "PATCH", "/api/t/account/1", json=back)
     assert changed.status_code == 200
     assert (changed.json["id"], changed.json["status"], changed.json["note"]) == (1, "draft", "n")
+
+
+def test_a_line_id_that_is_not_a_number_is_refused_not_500(api):
+    body = {
+        "name": "Acme",
+        "branches": [{"id": {"x": 1}, "city": "Oslo"}, {"id": 99, "city": "Bergen"}],
+    }
+    response = call(api, "POST", "/api/t/account", json=body)
+    assert response.status_code == 422
+    assert [(e["field"], e["code"]) for e in response.json["errors"]] == [
+        ("branches[0].id", "type"),
+        ("branches[1].id", "not_found"),
+    ]
+    body["branches"] = [{"city": "Oslo"}]
+    assert call(api, "POST", "/api/t/account", json=body).status_code == 201

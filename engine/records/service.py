@@ -346,6 +346,16 @@ class RecordService:
                 if not isinstance(values, dict):
                     continue  # the schema reports it
                 line_id = values.get("id")
+                if line_id is not None and not _is_id(line_id):
+                    errors.append(
+                        _error(
+                            line,
+                            f"{where}id",
+                            "type",
+                            f"{line.label}: a line's id must be the whole number it was read with.",
+                        )
+                    )
+                    continue
                 if line_id is not None and line_id not in existing:
                     errors.append(
                         _error(
@@ -547,6 +557,10 @@ def _as_id(value: Any) -> int:
     if number < 1 or number > 2**63 - 1:
         raise NotFound(f"{value!r} is not a record id")
     return number
+
+
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _without(record: dict, *keys: str) -> dict:
