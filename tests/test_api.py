@@ -125,6 +125,9 @@ def test_a_token_of_one_tenant_finds_nothing_of_another(api):
         (b"", 400),
         (b'"just a string"', 422),
         (b"[1, 2]", 422),
+        (b'{"name": "Acme", "credit_limit": NaN}', 400),  # not JSON, though Python reads it
+        (b'{"name": "Acme", "credit_limit": -Infinity}', 400),
+        (b'{"name": "Acme", "credit_limit": 12.5}', 201),
         (b'{"name": "' + b"x" * (2 * 1024 * 1024) + b'"}', 413),
     ],
 )

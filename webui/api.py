@@ -8,6 +8,7 @@ Errors are JSON with the right status, never HTML and never a traceback:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from flask import (
@@ -100,10 +101,19 @@ def _require(role: str) -> str:
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "malformed", "The body must be JSON (Content-Type: application/json).")
-    return data
+    """The request's JSON; standard JSON only, so NaN and Infinity, which no column holds
+    and no other JSON reader accepts, are a malformed body like any other."""
+    message = "The body must be JSON (Content-Type: application/json)."
+    if not request.is_json:
+        raise ApiError(400, "malformed", message)
+    try:
+        return json.loads(request.get_data(), parse_constant=_no_constant)
+    except ValueError:
+        raise ApiError(400, "malformed", message) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _int_argument(name: str, default: int) -> int:
