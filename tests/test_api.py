@@ -255,3 +255,39 @@ def test_a_line_id_that_is_not_a_number_is_refused_not_500(api):
     ]
     body["branches"] = [{"city": "Oslo"}]
     assert call(api, "POST", "/api/t/account", json=body).status_code == 201
+
+
+MEETING = """\
+entity: meeting
+label: Meeting
+plural: Meetings
+fields:
+  - {name: starts, sequence: 1, label: Starts, input_type: datetime, group: MAIN}
+"""
+
+
+def test_a_moment_no_column_can_hold_is_refused_not_500(tree, storage):
+    app = create_app(
+        {
+            "TESTING": True,
+            "FORMWORK_METADATA": str(tree({**FILES, "entities/meeting.yaml": MEETING})),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    compiled = app.extensions["formwork"].registry.tenant("t")
+    users.add_user(compiled, "ed", "editor", "correct horse battery")
+    client = app.test_client()
+    client.tokens = {"ed": users.issue_token(compiled, "ed")}
+    late = call(client, "POST", "/api/t/meeting", json={"starts": "9999-12-31T23:00:00-05:00"})
+    assert late.status_code == 422
+    assert late.json["errors"] == [
+        {
+            "field": "starts",
+            "label": "Starts",
+            "code": "range",
+            "message": "Starts is out of the range that can be stored.",
+        }
+    ]
+    fits = call(client, "POST", "/api/t/meeting", json={"starts": "9999-12-31T23:00:00+00:00"})
+    assert fits.status_code == 201 and fits.json["starts"] == "9999-12-31T23:00:00+00:00"

@@ -694,7 +694,30 @@ def _schema_errors(target: Target, record: dict, line_values: dict) -> list[Reco
             _without(values, "id", line.lines.link) if isinstance(values, dict) else values
             for values in line_values.get(line.name, [])
         ]
-    return target.entity.validator.errors(document)
+    errors = target.entity.validator.errors(document)
+    return errors + _unstorable_errors(target, document, {e.field for e in errors})
+
+
+def _unstorable_errors(target: Target, document: dict, reported: set[str]) -> list[RecordError]:
+    """Valid values no column can hold (a date and time whose UTC falls past year 9999),
+    for fields with no other problem: the schema cannot tell, the database would fail."""
+    found = []
+    rows = [("", target, document)] + [
+        (f"{line.name}[{index}].", target.child(line), values)
+        for line in target.lines()
+        for index, values in enumerate(document.get(line.name) or [])
+        if isinstance(values, dict)
+    ]
+    for prefix, owner, values in rows:
+        for field in owner.stored():
+            value = values.get(field.name)
+            name = prefix + field.name
+            if value is None or name in reported:
+                continue
+            if not fits_column(TYPES[field.input_type], field, value):
+                message = f"{field.label} is out of the range that can be stored."
+                found.append(_error(field, name, "range", message))
+    return found
 
 
 def _unknown_errors(target: Target, payload: dict) -> list[RecordError]:
