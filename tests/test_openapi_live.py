@@ -4,6 +4,7 @@ meet a server error, nor an answer (status, content type, body) the document doe
 describe. Bounded and derandomized, so a run is quick and every run is the same."""
 
 import copy
+import shutil
 
 import pytest
 import schemathesis
@@ -51,17 +52,26 @@ CONFIG = {
 }
 
 
+def one_tenant(root):
+    """The shipped metadata with the tested tenant alone: the others would only be synced
+    and loaded for nothing."""
+    shutil.copytree(SHIPPED, root, ignore=shutil.ignore_patterns("tenants"))
+    shutil.copytree(SHIPPED / "tenants" / TENANT, root / "tenants" / TENANT)
+    return root
+
+
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def live(request, tmp_path_factory):
-    """The shipped metadata with its demo records, served in-process; the document as the
-    app serves it, and the headers of an editor's token."""
+    """The tenant with its demo records, served in-process; the document as the app
+    serves it, and the headers of an editor's token."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    root = tmp_path_factory.mktemp("live")
     app = create_app(
         {
             "TESTING": True,
             "SECRET_KEY": "test",
-            "FORMWORK_METADATA": str(SHIPPED),
-            "FORMWORK_DATA": str(tmp_path_factory.mktemp("live")),
+            "FORMWORK_METADATA": str(one_tenant(root / "metadata")),
+            "FORMWORK_DATA": str(root / "data"),
             "FORMWORK_DATABASE": url,
             "FORMWORK_RELOAD_INTERVAL": 0,
         }

@@ -2,10 +2,25 @@
 
 import json
 
+import pytest
 from playwright.sync_api import Page, expect
 
+from .conftest import screenshot
 
-def test_the_api_reference_is_one_click_from_the_header_and_needs_no_other_site(page: Page, log_in):
+
+@pytest.fixture
+def tall_page(new_context, request):
+    """A page whose screenshot shows the window only: the whole reference is too tall to
+    capture within the screenshot's time limit."""
+    tab = new_context().new_page()
+    yield tab
+    screenshot(tab, request.node.name, full_page=False)
+
+
+def test_the_api_reference_is_one_click_from_the_header_and_needs_no_other_site(
+    tall_page: Page, log_in
+):
+    page = tall_page
     log_in(page, "vic")
     page.goto("/t/")
     page.get_by_role("navigation", name="Account").get_by_role("link", name="API").click()
