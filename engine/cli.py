@@ -1,5 +1,5 @@
-"""The `formwork` command: check, schema, show, metaschema, migrate, user, token, serve,
-demo; import, export and template come from engine.bulk.commands."""
+"""The `formwork` command: check, schema, openapi, show, metaschema, migrate, user, token,
+serve, demo; import, export and template come from engine.bulk.commands."""
 
 from __future__ import annotations
 
@@ -15,6 +15,7 @@ import click
 import peewee
 
 from engine import metaschema, users
+from engine.compile import openapi
 from engine.errors import EngineError, MetadataError
 from engine.registry import CompiledTenant, Registry, build_registry
 from engine.spec import EntitySpec, FieldSpec
@@ -114,6 +115,15 @@ def schema(tenant: str, entity: str, metadata_dir: str) -> None:
     """Print the compiled JSON Schema of a tenant's entity."""
     compiled = _registry(metadata_dir).tenant(tenant).entity(entity)
     click.echo(json.dumps(compiled.schema, indent=2, ensure_ascii=False))
+
+
+@main.command("openapi")
+@click.argument("tenant")
+@metadata_option
+def openapi_(tenant: str, metadata_dir: str) -> None:
+    """Print the OpenAPI 3.1 document of a tenant's JSON API (GET /api/TENANT/openapi.json)."""
+    compiled = _registry(metadata_dir).tenant(tenant)
+    click.echo(json.dumps(openapi.document(compiled), indent=2, ensure_ascii=False))
 
 
 @main.command("metaschema")

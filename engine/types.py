@@ -23,6 +23,10 @@ EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
 PHONE_PATTERN = r"^\+?\(?[0-9][0-9 ().\/-]{2,31}$"
 URL_PATTERN = r"^https?://[^\s/?#]+[^\s]*$"
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+# Whole numbers and ids are 64-bit database integers: a larger value is refused as out of
+# range rather than reaching a database that cannot hold it.
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+DECIMAL_DIGITS = 20
 
 
 class FieldLike(Protocol):
@@ -85,13 +89,23 @@ def _text_schema(type_pattern: str | None = None) -> Callable[[FieldLike], dict]
 def _number_schema(json_type: str) -> Callable[[FieldLike], dict]:
     def schema(field: FieldLike) -> dict:
         fragment: dict = {"type": json_type}
-        if field.min is not None:
-            fragment["minimum"] = field.min
-        if field.max is not None:
-            fragment["maximum"] = field.max
+        low, high = _limits(json_type, field)
+        if field.min is not None or low is not None:
+            fragment["minimum"] = field.min if field.min is not None else low
+        if field.max is not None or high is not None:
+            fragment["maximum"] = field.max if field.max is not None else high
         return fragment
 
     return schema
+
+
+def _limits(json_type: str, field: FieldLike | None) -> tuple[Any, Any]:
+    """What the column can hold, where the field declares no narrower range."""
+    if json_type == "integer":
+        return INT64_MIN, INT64_MAX
+    # a decimal column keeps DECIMAL_DIGITS digits, `precision` of them after the point
+    largest = 10 ** (DECIMAL_DIGITS - ((field.precision if field else None) or 0)) - 1
+    return -largest, largest
 
 
 def _options(field: FieldLike) -> list:
@@ -107,7 +121,7 @@ def _char(default: int) -> Callable[[FieldLike], peewee.Field]:
 
 def _decimal_column(field: FieldLike) -> peewee.Field:
     return peewee.DecimalField(
-        max_digits=20, decimal_places=field.precision, null=True, auto_round=True
+        max_digits=DECIMAL_DIGITS, decimal_places=field.precision, null=True, auto_round=True
     )
 
 
@@ -370,7 +384,7 @@ _ROWS = [
         "lookup",
         "deferredSelect",
         expects="the id of an existing record",
-        schema=lambda field: {"type": "integer", "minimum": 1},
+        schema=lambda field: {"type": "integer", "minimum": 1, "maximum": INT64_MAX},
         keys=frozenset({"lookup"}),
         column=lambda field: peewee.BigIntegerField(null=True, index=True),
         parse=_integer,
@@ -408,6 +422,33 @@ _ALIASES: dict[str, str] = {
 
 # Every spelling an author may write, for the metadata schema and suggestions.
 SPELLINGS: tuple[str, ...] = tuple(_ALIASES)
+
+
+def column_range(row: InputType, field: FieldLike | None) -> tuple[Any, Any]:
+    """The smallest and largest number a numeric row's column holds (ids for a lookup)."""
+    return _limits("number" if row.store is _store_decimal else "integer", field)
+
+
+def fits_column(row: InputType, field: FieldLike | None, value: Any) -> bool:
+    """Whether the row's column can hold the value, so that a query may compare the column
+    with it: a value of the wrong kind, or a number out of the column's range, is an error
+    in the database rather than a row that does not match. `field` is None for a system
+    column."""
+    if isinstance(value, list | dict) and row.store is not _store_json:
+        return False
+    if row.numeric or row.name == "lookup":
+        if isinstance(value, bool) or not isinstance(value, int | float | decimal.Decimal):
+            return False
+        if not decimal.Decimal(value).is_finite():
+            return False
+        low, high = column_range(row, field)
+        if not low <= value <= high:
+            return False
+    try:
+        row.store(value)
+    except (ValueError, TypeError, OverflowError, decimal.InvalidOperation):
+        return False
+    return True
 
 
 def canonical(spelling: str) -> str | None:

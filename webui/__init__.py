@@ -71,9 +71,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, auth, pages, uploads
+    from webui import admin, api, apidocs, auth, pages, uploads
     from webui.transfer import exports_blueprint, imports_blueprint
 
+    app.url_map.converters["name"] = api.NameConverter
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
     app.register_blueprint(api.blueprint)
@@ -83,6 +84,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(imports_blueprint)
     app.register_blueprint(exports_blueprint)
+    app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 
     @app.after_request

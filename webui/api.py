@@ -8,20 +8,42 @@ Errors are JSON with the right status, never HTML and never a traceback:
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
-from flask import Blueprint, Flask, g, jsonify, render_template, request
+from flask import (
+    Blueprint,
+    Flask,
+    Response,
+    current_app,
+    g,
+    jsonify,
+    render_template,
+    request,
+    session,
+)
 from werkzeug.exceptions import HTTPException
+from werkzeug.routing import BaseConverter
 
 from engine import users
+from engine.compile import openapi
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
+from engine.registry import CompiledTenant
+from webui.auth import current_user
 from webui.services import record_service
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
-ENTITY = "/<tenant>/<entity>"
-RECORD = "/<tenant>/<entity>/<record_id>"
+# an entity is named by an identifier, so a path such as openapi.json never names one
+ENTITY = "/<tenant>/<name:entity>"
+RECORD = "/<tenant>/<name:entity>/<record_id>"
 _READ, _WRITE = "viewer", "editor"
+
+
+class NameConverter(BaseConverter):
+    """A metadata identifier (engine.metaschema.IDENTIFIER) in a URL."""
+
+    regex = r"[a-z][a-z0-9_]*"
 
 
 class ApiError(Exception):
@@ -34,23 +56,42 @@ class ApiError(Exception):
 
 @blueprint.before_request
 def authenticate() -> None:
-    """Every call needs a token of the URL's tenant; another tenant's URL is not found."""
+    """Every call needs a token of the URL's tenant; another tenant's URL is not found.
+
+    The API's description may also be read in a logged-in browser of the tenant, so its
+    page and a person's own tools can fetch it without a token."""
     tenant = (request.view_args or {}).get("tenant")
     header = request.headers.get("Authorization", "")
     scheme, _, token = header.partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
+        if request.endpoint == "api.describe" and _session_reads(tenant):
+            return
         raise ApiError(401, "unauthenticated", "Send 'Authorization: Bearer TOKEN'.")
     token = token.strip()
     if tenant is None or users.token_tenant(token) != tenant:
         raise ApiError(404, "not_found", "Not found.")
-    try:
-        compiled = record_service().registry.tenant(tenant)
-    except UnknownName:
-        raise ApiError(404, "not_found", "Not found.") from None
-    user = users.user_for_token(compiled, token)
+    user = users.user_for_token(_tenant(tenant), token)
     if user is None:
         raise ApiError(401, "unauthenticated", "The token is not valid; ask for a new one.")
     g.user = user
+
+
+def _tenant(name: str) -> CompiledTenant:
+    try:
+        return record_service().registry.tenant(name)
+    except UnknownName:
+        raise ApiError(404, "not_found", "Not found.") from None
+
+
+def _session_reads(tenant: str | None) -> bool:
+    """Whether the browser's session may read the tenant's description: False without a
+    login, so the caller answers 401; 404 for a login of another tenant, as for a token."""
+    if not session.get("user"):
+        return False
+    if tenant is None or current_user(tenant) is None:
+        raise ApiError(404, "not_found", "Not found.")
+    _tenant(tenant)
+    return True
 
 
 def _require(role: str) -> str:
@@ -60,10 +101,19 @@ def _require(role: str) -> str:
 
 
 def _body() -> Any:
-    data = request.get_json(silent=True)
-    if data is None:
-        raise ApiError(400, "malformed", "The body must be JSON (Content-Type: application/json).")
-    return data
+    """The request's JSON; standard JSON only, so NaN and Infinity, which no column holds
+    and no other JSON reader accepts, are a malformed body like any other."""
+    message = "The body must be JSON (Content-Type: application/json)."
+    if not request.is_json:
+        raise ApiError(400, "malformed", message)
+    try:
+        return json.loads(request.get_data(), parse_constant=_no_constant)
+    except ValueError:
+        raise ApiError(400, "malformed", message) from None
+
+
+def _no_constant(name: str) -> Any:
+    raise ValueError(f"{name} is not JSON")
 
 
 def _int_argument(name: str, default: int) -> int:
@@ -86,6 +136,17 @@ def _int_argument(name: str, default: int) -> int:
                 }
             ],
         ) from None
+
+
+@blueprint.get("/<tenant>/openapi.json")
+def describe(tenant: str) -> Any:
+    """The OpenAPI document of the tenant's API (an entity's name has no dot, so this path
+    never reaches the entity routes, whatever the method)."""
+    compiled = _tenant(tenant)
+    memo = compiled.memo
+    if "openapi.json" not in memo:  # the same bytes for every caller, serialised once
+        memo["openapi.json"] = current_app.json.dumps(openapi.document(compiled))
+    return Response(memo["openapi.json"], mimetype="application/json")
 
 
 @blueprint.get(ENTITY)

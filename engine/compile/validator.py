@@ -264,13 +264,18 @@ def _message(code: str, label: str, field: FieldSpec | None) -> str:
         "required": f"{label} is required.",
         "max_length": f"{label} must be at most {field.max_length} characters.",
         "min_length": f"{label} must be at least {field.min_length} characters.",
-        "min": f"{label} must be at least {_number(field.min)}.",
-        "max": f"{label} must be at most {_number(field.max)}.",
+        "min": f"{label} must be at least {_number(_bound(field, 'minimum'))}.",
+        "max": f"{label} must be at most {_number(_bound(field, 'maximum'))}.",
         "pattern": f"{label} does not have the expected form.",
         "duplicate": f"{label} lists the same option twice.",
         "min_rows": f"{label} needs at least {field.lines.min_rows if field.lines else 0} lines.",
         "max_rows": f"{label} allows at most {field.lines.max_rows if field.lines else 0} lines.",
     }.get(code, f"{label} is not valid.")
+
+
+def _bound(field: FieldSpec, keyword: str) -> float | None:
+    """The limit the schema holds: the field's own, or else what its column can hold."""
+    return TYPES[field.input_type].schema(field).get(keyword)
 
 
 def _number(value: float | None) -> str:

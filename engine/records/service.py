@@ -21,7 +21,7 @@ from engine.records import audit
 from engine.records.numbering import next_number
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES
+from engine.types import INT64_MAX, TYPES, fits_column
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
@@ -262,6 +262,7 @@ class RecordService:
         errors += self._prepare_lines(target, record, line_values, current_lines)
         errors += _schema_errors(target, record, line_values)
         errors += _rule_errors(target, record, before, current)
+        errors += _unknown_errors(target, payload)
         if errors:
             raise RecordInvalid(_in_form_order(target, errors))
         changes = audit.changes_between(before, record)
@@ -309,8 +310,8 @@ class RecordService:
         errors = []
         for field in target.stored():
             value = record.get(field.name)
-            if not field.lookup or not isinstance(value, int) or isinstance(value, bool):
-                continue
+            if not field.lookup or not fits_column(TYPES[field.input_type], field, value):
+                continue  # no value, or one the schema refuses
             linked = self.target(target.tenant.spec.name, field.lookup.entity)
             row = linked.model.select().where(linked.model.id == value).first()
             if row is None or getattr(row, "deleted", False):
@@ -345,6 +346,16 @@ class RecordService:
                 if not isinstance(values, dict):
                     continue  # the schema reports it
                 line_id = values.get("id")
+                if line_id is not None and not _is_id(line_id):
+                    errors.append(
+                        _error(
+                            line,
+                            f"{where}id",
+                            "type",
+                            f"{line.label}: a line's id must be the whole number it was read with.",
+                        )
+                    )
+                    continue
                 if line_id is not None and line_id not in existing:
                     errors.append(
                         _error(
@@ -548,6 +559,10 @@ def _as_id(value: Any) -> int:
     return number
 
 
+def _is_id(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
 def _without(record: dict, *keys: str) -> dict:
     return {k: v for k, v in record.items() if k not in keys}
 
@@ -679,7 +694,41 @@ def _schema_errors(target: Target, record: dict, line_values: dict) -> list[Reco
             _without(values, "id", line.lines.link) if isinstance(values, dict) else values
             for values in line_values.get(line.name, [])
         ]
-    return target.entity.validator.errors(document)
+    errors = target.entity.validator.errors(document)
+    return errors + _unstorable_errors(target, document, {e.field for e in errors})
+
+
+def _unstorable_errors(target: Target, document: dict, reported: set[str]) -> list[RecordError]:
+    """Valid values no column can hold (a date and time whose UTC falls past year 9999),
+    for fields with no other problem: the schema cannot tell, the database would fail."""
+    found = []
+    rows = [("", target, document)] + [
+        (f"{line.name}[{index}].", target.child(line), values)
+        for line in target.lines()
+        for index, values in enumerate(document.get(line.name) or [])
+        if isinstance(values, dict)
+    ]
+    for prefix, owner, values in rows:
+        for field in owner.stored():
+            value = values.get(field.name)
+            name = prefix + field.name
+            if value is None or name in reported:
+                continue
+            if not fits_column(TYPES[field.input_type], field, value):
+                message = f"{field.label} is out of the range that can be stored."
+                found.append(_error(field, name, "range", message))
+    return found
+
+
+def _unknown_errors(target: Target, payload: dict) -> list[RecordError]:
+    """A change naming no field of the entity is refused, as a new record's would be: a
+    misspelt name must not pass for a change that was saved."""
+    known = {f.name for f in target.stored()} | {f.name for f in target.lines()}
+    return [
+        RecordError(name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}.")
+        for name in payload
+        if name not in known and not _is_system(target, name)
+    ]
 
 
 def _in_form_order(target: Target, errors: list[RecordError]) -> list[RecordError]:
@@ -739,6 +788,8 @@ def _unique_errors(
         value = record.get(field.name)
         if not field.unique or value is None or (before and before.get(field.name) == value):
             continue
+        if not fits_column(TYPES[field.input_type], field, value):
+            continue  # the schema refuses it; a query could not even compare it
         stored = TYPES[field.input_type].store(value)
         if target.model.select().where(target.column(field.name) == stored).exists():
             errors.append(
@@ -831,7 +882,11 @@ def _copied(target: Target, source: dict) -> dict:
 def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
     errors: list[RecordError] = []
     query = target.live()
-    if q:
+    if q and "\x00" in q:
+        errors.append(
+            RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
+        )
+    elif q:
         pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         searchable = [f for f in target.stored() if f.searchable]
         if searchable:
@@ -851,7 +906,7 @@ def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[
             continue
         try:
             value = _filter_value(columns[name], name, text)
-        except (ValueError, decimal.InvalidOperation):
+        except (ValueError, OverflowError, decimal.InvalidOperation):
             field = columns[name]
             errors.append(
                 _error(
@@ -867,17 +922,28 @@ def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[
     return query, errors
 
 
+_SYSTEM_FILTERS = {
+    "id": "integer",
+    "rev_number": "integer",
+    "active": "switch",
+    "deleted": "switch",
+    "creation_date": "datetime",
+    "last_update_date": "datetime",
+}
+
+
 def _filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
-    if field is None:
-        system = {
-            "id": "integer",
-            "rev_number": "integer",
-            "active": "switch",
-            "deleted": "switch",
-        }.get(name, "text")
-        return TYPES[system].parse(text)
-    row = TYPES[field.input_type]
-    return row.store(row.parse(text)) if field.input_type != "multiselect" else text
+    """A filter's text as the column's value; ValueError for what the column cannot hold,
+    which the database would answer with an error rather than with no records."""
+    if "\x00" in text:
+        raise ValueError("a NUL character")
+    if field is not None and field.input_type == "multiselect":
+        return text
+    row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
+    value = row.parse(text)
+    if not fits_column(row, field, value):
+        raise ValueError(f"{text!r} is out of range")
+    return row.store(value)
 
 
 def _ordering(target: Target, sort: str | None) -> tuple[list, list]:
@@ -906,9 +972,11 @@ def _page_errors(limit: Any, offset: Any) -> list[RecordError]:
                 "limit", "Limit", "range", f"limit must be a whole number from 1 to {MAX_LIMIT}."
             )
         )
-    if not isinstance(offset, int) or offset < 0:
+    if not isinstance(offset, int) or not 0 <= offset <= INT64_MAX:
         errors.append(
-            RecordError("offset", "Offset", "range", "offset must be a whole number, 0 or more.")
+            RecordError(
+                "offset", "Offset", "range", f"offset must be a whole number from 0 to {INT64_MAX}."
+            )
         )
     return errors
 

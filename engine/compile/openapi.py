@@ -1,0 +1,659 @@
+"""Compile a tenant into the OpenAPI 3.1 document of its JSON API.
+
+The document is plain data built from the compiled tenant alone: the record schemas
+come from the compiled validators, the paths are those webui/api.py routes, with the
+tenant written into them, and the error answers are the shapes that module sends.
+A tenant's document therefore differs from another's exactly where their metadata
+differs. `document()` builds it once per compiled tenant; a reload compiles new
+tenants, so a cached document never outlives the metadata it describes.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from engine.records.service import DEFAULT_LIMIT, MAX_LIMIT
+from engine.spec import EntitySpec, FieldSpec
+from engine.types import INT64_MAX, TYPES, column_range
+
+if TYPE_CHECKING:
+    from engine.registry import CompiledEntity, CompiledTenant
+
+OPENAPI_VERSION = "3.1.0"
+API_PREFIX = "/api"
+SESSION_COOKIE = "session"  # Flask's session cookie, which the web pages log in with
+MAX_ID = INT64_MAX  # ids are 64-bit database integers
+RESERVED_QUERY = ("q", "sort", "limit", "offset")
+
+_REF = "#/components/schemas/"
+_SYSTEM_SCHEMAS: dict[str, dict] = {
+    "id": {"type": "integer", "minimum": 1, "description": "The record's id."},
+    "status": {"type": "string", "description": "The record's status."},
+    "active": {"type": "boolean", "description": "False once deactivated."},
+    "deleted": {"type": "boolean", "description": "Deleted records are never answered."},
+    "rev_number": {
+        "type": "integer",
+        "minimum": 1,
+        "description": "The revision: send it back with a change (or as If-Match).",
+    },
+    "created_by": {"type": ["string", "null"], "description": "Who created the record."},
+    "creation_date": {"type": ["string", "null"], "format": "date-time"},
+    "last_updated_by": {"type": ["string", "null"], "description": "Who changed it last."},
+    "last_update_date": {"type": ["string", "null"], "format": "date-time"},
+}
+# how a filter's text is read for a system column (stored fields use their input type)
+_SYSTEM_FILTERS = {
+    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "rev_number": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    "active": {"type": "boolean"},
+    "deleted": {"type": "boolean"},
+    "creation_date": {"type": "string", "format": "date-time"},
+    "last_update_date": {"type": "string", "format": "date-time"},
+}
+
+
+def document(tenant: CompiledTenant) -> dict[str, Any]:
+    """The tenant's OpenAPI document, built on first use and kept with the compiled tenant.
+
+    The result is shared: treat it as read-only."""
+    memo = tenant.memo
+    if "openapi" not in memo:
+        memo["openapi"] = build_document(tenant)
+    return memo["openapi"]
+
+
+def build_document(tenant: CompiledTenant) -> dict[str, Any]:
+    """The OpenAPI 3.1 document of a tenant's JSON API: every path, schema and error."""
+    name = tenant.spec.name
+    schemas = dict(_shared_schemas())
+    paths = {f"{API_PREFIX}/{name}/openapi.json": {"get": _describe_operation()}}
+    tags = []
+    for entity in sorted(tenant.entities.values(), key=lambda e: e.spec.name):
+        schemas.update(entity_schemas(tenant, entity))
+        paths.update(entity_paths(name, entity.spec))
+        tags.append({"name": entity.spec.name, "description": entity.spec.plural})
+    body = {
+        "paths": paths,
+        "components": {
+            "schemas": schemas,
+            "responses": _error_responses(),
+            "securitySchemes": _security_schemes(),
+        },
+    }
+    digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
+    return {
+        "openapi": OPENAPI_VERSION,
+        "info": {
+            "title": f"{tenant.spec.label}: records API",
+            "version": digest,  # changes whenever the described metadata changes
+            "description": _INTRODUCTION,
+        },
+        "security": [{"bearer": []}],
+        "tags": tags,
+        **body,
+    }
+
+
+_INTRODUCTION = (
+    "Every call carries `Authorization: Bearer TOKEN` (`formwork token issue TENANT USER`); "
+    "a token belongs to one tenant, and any URL of another tenant answers 404. Viewers "
+    "read; editors and admins write. Errors are JSON objects with `status`, `code` and "
+    "`message`; a 422 lists every problem of the request at once in `errors`."
+)
+
+
+# schemas
+
+
+def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, dict]:
+    """The components of one entity: the record as read, in a list, created and changed,
+    and each of its lines as sent and as read."""
+    spec = entity.spec
+    name = spec.name
+    validator = copy.deepcopy(entity.schema)
+    line_defs = validator.pop("$defs", {})
+    for key in ("$schema", "$id"):
+        validator.pop(key, None)
+    schemas: dict[str, dict] = {}
+    for line in _lines(spec):
+        child = tenant.entities[line.lines.entity].spec
+        line_input = copy.deepcopy(line_defs[child.name])
+        _drop_required(line_input, _filled_by_server(child, inherited_from=line))
+        line_input["properties"] = {
+            "id": {
+                "type": "integer",
+                "minimum": 1,
+                "maximum": MAX_ID,
+                "description": "An existing line's id, to change that line; without it, "
+                "a new line. Lines left out of a change are removed.",
+            },
+            **line_input["properties"],
+        }
+        _annotate(child, line_input["properties"])
+        schemas[f"{name}.{line.name}.Line"] = line_input
+        schemas[f"{name}.{line.name}.Row"] = _read_schema(child, link=line.lines.link)
+    new = _with_line_refs(validator, name)
+    _drop_required(new, _filled_by_server(spec))
+    _annotate(spec, new["properties"])
+    schemas[f"{name}.New"] = new
+    schemas[f"{name}.Changes"] = _changes_schema(new)
+    schemas[name] = _read_schema(spec, lines=True)
+    schemas[f"{name}.Item"] = _read_schema(spec)
+    schemas[f"{name}.Page"] = {
+        "type": "object",
+        "title": f"A page of {spec.plural}",
+        "properties": {
+            "items": {"type": "array", "items": {"$ref": f"{_REF}{name}.Item"}},
+            "total": {"type": "integer", "minimum": 0, "description": "How many match."},
+        },
+        "required": ["items", "total"],
+        "additionalProperties": False,
+    }
+    return schemas
+
+
+def _lines(entity: EntitySpec) -> list[FieldSpec]:
+    return [f for f in entity.fields if f.lines is not None]
+
+
+def _with_line_refs(schema: dict, entity: str) -> dict:
+    """The validator's schema with each line's items pointing at its component."""
+    for name, fragment in schema["properties"].items():
+        items = fragment.get("items", {})
+        if isinstance(items, dict) and items.get("$ref", "").startswith("#/$defs/"):
+            fragment["items"] = {"$ref": f"{_REF}{entity}.{name}.Line"}
+    return schema
+
+
+def _filled_by_server(entity: EntitySpec, inherited_from: FieldSpec | None = None) -> set[str]:
+    """Fields a new record may leave out because the service fills them: the number,
+    declared defaults, and what a line inherits from its parent."""
+    filled = {f.name for f in entity.fields if f.default is not None}
+    if entity.numbering:
+        filled.add(entity.numbering.field)
+    if inherited_from is not None:
+        link = entity.field(inherited_from.lines.link)
+        filled.update(link.lookup.fetch if link.lookup else ())
+    return filled
+
+
+def _drop_required(schema: dict, names: set[str]) -> None:
+    required = [n for n in schema.get("required", []) if n not in names]
+    if required:
+        schema["required"] = required
+    else:
+        schema.pop("required", None)
+
+
+def _annotate(entity: EntitySpec, properties: dict[str, dict]) -> None:
+    """Say in the schema what JSON Schema cannot: hidden fields, rules as written."""
+    for field in entity.fields:
+        fragment = properties.get(field.name)
+        if fragment is None:
+            continue
+        if field.hidden:
+            fragment["x-formwork-hidden"] = True
+        if field.lookup:
+            fragment["x-formwork-lookup"] = field.lookup.entity
+        if field.visible_if:
+            fragment["x-formwork-visible-if"] = field.visible_if.text
+        if field.required_if:
+            fragment["x-formwork-required-if"] = field.required_if.text
+        if field.precision is not None and TYPES[field.input_type].numeric:
+            fragment["x-formwork-precision"] = field.precision
+
+
+def _changes_schema(new: dict) -> dict:
+    """A PATCH body: any of the fields, none required, and the revision that was read."""
+    properties = {
+        "rev_number": {
+            "type": "integer",
+            "description": "The revision you read; or send it as If-Match.",
+        },
+        **copy.deepcopy(new["properties"]),
+    }
+    return {
+        "type": "object",
+        "title": f"Changes to a {new.get('title', 'record')}",
+        "properties": properties,
+        "additionalProperties": False,
+    }
+
+
+def _read_schema(entity: EntitySpec, lines: bool = False, link: str | None = None) -> dict:
+    """A record as the API answers it: system columns, then every stored field (values
+    kept from older metadata included, so only their JSON type is promised), then lines."""
+    properties = {name: dict(_SYSTEM_SCHEMAS[name]) for name in entity.system_columns}
+    if entity.statuses:
+        states = ", ".join(entity.statuses.states)
+        properties["status"]["description"] = f"The record's status: {states}."
+    for field in entity.fields:
+        if field.stored and field.name != link:
+            properties[field.name] = read_fragment(field)
+    if lines:
+        for line in _lines(entity):
+            properties[line.name] = {
+                "type": "array",
+                "title": line.label,
+                "items": {"$ref": f"{_REF}{entity.name}.{line.name}.Row"},
+            }
+    _annotate(entity, properties)
+    return {
+        "type": "object",
+        "title": entity.label,
+        "properties": properties,
+        "required": list(properties),
+        "additionalProperties": False,
+    }
+
+
+def read_fragment(field: FieldSpec) -> dict:
+    """The JSON Schema of a stored field's value as read back: its type, or null."""
+    written = TYPES[field.input_type].schema(field)
+    fragment: dict[str, Any] = {"title": field.label}
+    if "enum" in written:
+        fragment["type"] = _json_types(written["enum"])
+    else:
+        fragment["type"] = written["type"]
+    if "format" in written:
+        fragment["format"] = written["format"]
+    if "items" in written:
+        fragment["items"] = {"type": _json_types(written["items"].get("enum", []))}
+    if field.help:
+        fragment["description"] = field.help
+    fragment["type"] = _nullable(fragment["type"])
+    return fragment
+
+
+def _json_types(values: list) -> list[str] | str:
+    kinds = sorted({"integer" if isinstance(v, int) else "string" for v in values}) or ["string"]
+    return kinds[0] if len(kinds) == 1 else kinds
+
+
+def _nullable(kind: str | list[str]) -> list[str]:
+    kinds = [kind] if isinstance(kind, str) else list(kind)
+    return [*kinds, "null"] if "null" not in kinds else kinds
+
+
+def _shared_schemas() -> dict[str, dict]:
+    """The answers every entity shares: errors and history."""
+    text = {"type": "string"}
+    field_error = {
+        "type": "object",
+        "title": "A problem of one field",
+        "properties": {
+            "field": {**text, "description": "The field, as `name` or `line[row].name`."},
+            "label": {**text, "description": "The field's label."},
+            "code": {**text, "description": "What is wrong: required, type, max_length, …"},
+            "message": {**text, "description": "A sentence for the person who typed it."},
+        },
+        "required": ["field", "label", "code", "message"],
+        "additionalProperties": False,
+    }
+    reference = {
+        "type": "object",
+        "properties": {
+            "entity": text,
+            "label": text,
+            "field": text,
+            "count": {"type": "integer", "minimum": 1},
+            "ids": {"type": "array", "items": {"type": "integer"}, "maxItems": 10},
+        },
+        "required": ["entity", "label", "field", "count", "ids"],
+        "additionalProperties": False,
+    }
+    return {
+        "Error": _error_schema("An error", {}),
+        "ValidationError": _error_schema(
+            "Every problem of a request",
+            {"errors": {"type": "array", "items": {"$ref": f"{_REF}FieldError"}}},
+            required=("errors",),
+        ),
+        "FieldError": field_error,
+        "ConflictError": _error_schema(
+            "A conflict with the record as stored",
+            {
+                "changed_by": {"type": ["string", "null"], "description": "Who changed it."},
+                "changed_at": {"type": ["string", "null"], "format": "date-time"},
+                "rev_number": {"type": "integer", "description": "The stored revision."},
+                "references": {
+                    "type": "array",
+                    "items": reference,
+                    "description": "The records that refer to it.",
+                },
+            },
+        ),
+        "History": {
+            "type": "object",
+            "title": "A record's history, oldest first",
+            "properties": {"items": {"type": "array", "items": _history_entry()}},
+            "required": ["items"],
+            "additionalProperties": False,
+        },
+    }
+
+
+def _error_schema(title: str, extra: dict, required: tuple[str, ...] = ()) -> dict:
+    return {
+        "type": "object",
+        "title": title,
+        "properties": {
+            "status": {"type": "integer", "description": "The HTTP status, again."},
+            "code": {"type": "string", "description": "A word a program can test."},
+            "message": {"type": "string", "description": "A sentence for a person."},
+            **extra,
+        },
+        "required": ["status", "code", "message", *required],
+        "additionalProperties": False,
+    }
+
+
+def _history_entry() -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "action": {"type": "string", "description": "create, update, copy, an action, …"},
+            "user": {"type": "string"},
+            "at": {"type": "string", "format": "date-time"},
+            "changes": {
+                "type": "object",
+                "description": "Per field, [old value, new value].",
+                "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+            },
+        },
+        "required": ["action", "user", "at", "changes"],
+        "additionalProperties": False,
+    }
+
+
+# the errors, as webui/api.py answers them
+
+_ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
+    # status: (what it means, schema, the codes it carries)
+    "400": ("The body is not JSON, or If-Match holds no revision.", "Error",
+            ("malformed", "refused", "bad_request")),
+    "401": ("No token, or a token that is not valid.", "Error", ("unauthenticated",)),
+    "403": ("The user's role may not do this.", "Error", ("forbidden",)),
+    "404": ("No such record, entity or action for this token.", "Error", ("not_found",)),
+    "409": ("The record changed since it was read, or its state refuses this.",
+            "ConflictError",
+            ("stale", "conflict", "invalid_transition", "delete_refused", "referenced")),
+    "413": ("The body is over 1 MiB.", "Error", ("request_entity_too_large",)),
+    "422": ("The request has problems; `errors` lists every one.", "ValidationError",
+            ("invalid",)),
+}  # fmt: skip
+
+
+def _error_responses() -> dict[str, dict]:
+    responses = {}
+    for status, (description, schema, codes) in _ERRORS.items():
+        narrowed = {
+            "allOf": [
+                {"$ref": f"{_REF}{schema}"},
+                {
+                    "properties": {
+                        "status": {"const": int(status)},
+                        "code": {"enum": list(codes)},
+                    }
+                },
+            ]
+        }
+        responses[status] = {
+            "description": description,
+            "content": {"application/json": {"schema": narrowed}},
+        }
+    return responses
+
+
+def _security_schemes() -> dict[str, dict]:
+    return {
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token of one tenant's user: `formwork token issue TENANT USER`.",
+        },
+        "session": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": SESSION_COOKIE,
+            "description": "The web pages' login; it may read this document only.",
+        },
+    }
+
+
+# paths
+
+
+def entity_paths(tenant: str, entity: EntitySpec) -> dict[str, dict]:
+    """Every path webui/api.py serves for one entity, with its operations."""
+    base = f"{API_PREFIX}/{tenant}/{entity.name}"
+    record = f"{base}/{{record_id}}"
+    paths = {
+        base: {"get": _list_operation(entity), "post": _create_operation(entity)},
+        record: {
+            "parameters": [_record_id()],
+            "get": _operation(entity, "read", f"Read a {entity.label}", entity.name, 200),
+            "patch": _update_operation(entity),
+            "delete": _delete_operation(entity),
+        },
+        f"{record}/history": {
+            "parameters": [_record_id()],
+            "get": _operation(
+                entity, "history", f"The history of a {entity.label}", "History", 200
+            ),
+        },
+    }
+    for action, label in actions(entity):
+        operation = _action_operation(entity, action, label)
+        paths[f"{record}/actions/{action}"] = {"parameters": [_record_id()], "post": operation}
+    return paths
+
+
+def actions(entity: EntitySpec) -> Iterator[tuple[str, str]]:
+    """The actions the records service runs on the entity's records, with their labels."""
+    found = {"copy": "Copy"}
+    if entity.delete == "never":
+        found.update(activate="Activate", deactivate="Deactivate")
+    for name, action in entity.statuses.actions.items() if entity.statuses else ():
+        found.setdefault(name, action.label)
+    yield from found.items()
+
+
+def _operation(
+    entity: EntitySpec,
+    verb: str,
+    summary: str,
+    answer: str | None,
+    status: int,
+    errors: tuple[str, ...] = ("401", "404"),
+) -> dict:
+    responses: dict[str, dict] = {}
+    if answer is None:
+        responses[str(status)] = {"description": "Done; no body."}
+    else:
+        responses[str(status)] = {
+            "description": summary,
+            "content": {"application/json": {"schema": {"$ref": f"{_REF}{answer}"}}},
+        }
+    for code in errors:
+        responses[code] = {"$ref": f"#/components/responses/{code}"}
+    return {
+        "tags": [entity.name],
+        "operationId": f"{entity.name}.{verb}",
+        "summary": summary,
+        "responses": responses,
+    }
+
+
+def _record_id() -> dict:
+    return {
+        "name": "record_id",
+        "in": "path",
+        "required": True,
+        "description": "The record's id.",
+        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
+    }
+
+
+def _list_operation(entity: EntitySpec) -> dict:
+    operation = _operation(
+        entity, "list", f"List {entity.plural}", f"{entity.name}.Page", 200, ("401", "404", "422")
+    )
+    operation["description"] = (
+        "`q` searches the searchable fields; every other parameter keeps the records "
+        "whose field equals it. A parameter that is not a field, or a value its field "
+        "cannot hold, answers 422."
+    )
+    operation["parameters"] = list(_list_parameters(entity))
+    return operation
+
+
+def _list_parameters(entity: EntitySpec) -> Iterator[dict]:
+    searchable = [f.label for f in entity.fields if f.searchable and f.stored]
+    yield _query("q", {"type": "string"}, f"Search {', '.join(searchable) or 'nothing'}.")
+    columns = [*entity.system_columns, *(f.name for f in entity.fields if f.stored)]
+    yield _query(
+        "sort",
+        {"type": "string", "enum": [f"{sign}{c}" for c in columns for sign in ("", "-")]},
+        "The column to sort by; a leading - sorts descending. Ties go by id.",
+    )
+    yield _query(
+        "limit",
+        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
+        "",
+    )
+    yield _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}, "")
+    for name in entity.system_columns:
+        if name in _SYSTEM_FILTERS and name not in RESERVED_QUERY:
+            yield _query(name, _SYSTEM_FILTERS[name], "Keep the records with this value.")
+        elif name not in RESERVED_QUERY:
+            yield _query(name, _status_filter(entity, name), "Keep the records with this value.")
+    for field in entity.fields:
+        if field.stored and field.name not in RESERVED_QUERY:
+            yield _query(field.name, filter_schema(field), f"Keep the records whose {field.label} "
+                         "is this.")  # fmt: skip
+
+
+def _status_filter(entity: EntitySpec, name: str) -> dict:
+    if name == "status" and entity.statuses:
+        return {"type": "string", "enum": list(entity.statuses.states)}
+    return {"type": "string"}
+
+
+def filter_schema(field: FieldSpec) -> dict:
+    """What a list filter on the field accepts: a value of the field's type, as text."""
+    written = TYPES[field.input_type].schema(field)
+    if field.input_type == "multiselect" or ("type" not in written and "enum" not in written):
+        return {"type": "string"}
+    if "enum" in written:
+        return {"enum": [str(v) for v in written["enum"]]}
+    kept = {k: written[k] for k in ("type", "format") if k in written}
+    if kept["type"] in ("integer", "number"):
+        kept["minimum"], kept["maximum"] = column_range(TYPES[field.input_type], field)
+    return kept
+
+
+def _query(name: str, schema: dict, description: str) -> dict:
+    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
+    if description:
+        parameter["description"] = description
+    return parameter
+
+
+def _body(schema: str) -> dict:
+    return {
+        "required": True,
+        "content": {"application/json": {"schema": {"$ref": f"{_REF}{schema}"}}},
+    }
+
+
+def _create_operation(entity: EntitySpec) -> dict:
+    operation = _operation(
+        entity,
+        "create",
+        f"Create a {entity.label}",
+        entity.name,
+        201,
+        ("400", "401", "403", "404", "413", "422"),
+    )
+    operation["requestBody"] = _body(f"{entity.name}.New")
+    return operation
+
+
+def _update_operation(entity: EntitySpec) -> dict:
+    operation = _operation(
+        entity,
+        "update",
+        f"Change a {entity.label}",
+        entity.name,
+        200,
+        ("400", "401", "403", "404", "409", "413", "422"),
+    )
+    operation["description"] = (
+        "Changes the fields sent, nothing else. A changed line list replaces the lines: "
+        "send a line's `id` to keep it. Needs the revision you read, as `rev_number` or "
+        "If-Match; a stale one answers 409 naming who changed the record."
+    )
+    operation["parameters"] = [
+        {
+            "name": "If-Match",
+            "in": "header",
+            "required": False,
+            "description": "The revision you read, when the body has no rev_number.",
+            "schema": {"type": "string"},
+        }
+    ]
+    operation["requestBody"] = _body(f"{entity.name}.Changes")
+    return operation
+
+
+def _delete_operation(entity: EntitySpec) -> dict:
+    operation = _operation(
+        entity, "delete", f"Delete a {entity.label}", None, 204, ("401", "403", "404", "409")
+    )
+    operation["description"] = {
+        "never": f"{entity.plural} are never deleted: this answers 409; deactivate instead.",
+        "soft": "The record is marked deleted and kept; it is never answered again.",
+        "when_unreferenced": "Refused with 409, listing them, while other records refer to it.",
+    }.get(entity.delete, "")
+    return operation
+
+
+def _action_operation(entity: EntitySpec, action: str, label: str) -> dict:
+    if action == "copy":
+        return _operation(
+            entity,
+            "action.copy",
+            f"Copy a {entity.label} to a new one",
+            entity.name,
+            201,
+            ("401", "403", "404", "422"),
+        )
+    return _operation(
+        entity,
+        f"action.{action}",
+        f"{label} a {entity.label}",
+        entity.name,
+        200,
+        ("401", "403", "404", "409"),
+    )
+
+
+def _describe_operation() -> dict:
+    return {
+        "operationId": "openapi",
+        "summary": "This document",
+        "security": [{"bearer": []}, {"session": []}],
+        "responses": {
+            "200": {
+                "description": "The OpenAPI document of this tenant's API.",
+                "content": {"application/json": {"schema": {"type": "object"}}},
+            },
+            "401": {"$ref": "#/components/responses/401"},
+            "404": {"$ref": "#/components/responses/404"},
+        },
+    }
