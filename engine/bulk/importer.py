@@ -28,6 +28,7 @@ from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
 from engine.records import service as records
 from engine.records.numbering import next_numbers
 from engine.records.service import RecordService, Target
+from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
 from engine.types import TYPES
 
@@ -117,7 +118,8 @@ def import_records(
     options = options or ImportOptions()
     target = service.target(tenant, entity)
     run = _Run(service, target, options, progress or (lambda done: None))
-    return run.go(table, lines or {})
+    with without_cycle_collection():
+        return run.go(table, lines or {})
 
 
 def check_columns(

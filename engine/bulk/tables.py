@@ -19,6 +19,7 @@ from typing import Any
 import charset_normalizer
 
 from engine.errors import EngineError
+from engine.registry import without_cycle_collection
 
 FORMATS = ("csv", "xlsx")
 DELIMITERS = ",;\t|"
@@ -99,6 +100,11 @@ def read_csv(
     text = text.removeprefix("\ufeff")
     dialect = _dialect(text[:_SAMPLE], delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
+    with without_cycle_collection():
+        return _read_rows(reader, name, encoding, dialect.delimiter)
+
+
+def _read_rows(reader: Any, name: str, encoding: str, delimiter: str) -> Table:
     try:
         headers = next(reader, None)
         if headers is None:
@@ -106,7 +112,7 @@ def read_csv(
         rows = [(reader.line_num, cells) for cells in reader if any(cells)]
     except csv.Error as error:
         raise FileUnreadable(f"{name}: line {reader.line_num}: {error}") from None
-    return Table(name, [h.strip() for h in headers], rows, encoding, dialect.delimiter)
+    return Table(name, [h.strip() for h in headers], rows, encoding, delimiter)
 
 
 def detect_encoding(data: bytes) -> str:
