@@ -22,7 +22,7 @@ from engine.bulk.cells import CONVERSION_ERRORS, column_converter, converter, is
 from engine.bulk.columns import ColumnMap, map_columns
 from engine.bulk.lookups import LookupIndex, key_fields
 from engine.bulk.tables import Table, normalized, unsafe_cell
-from engine.bulk.writer import RowWriter, reserve_ids
+from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
 from engine.records import service as records
@@ -118,7 +118,7 @@ def import_records(
     options = options or ImportOptions()
     target = service.target(tenant, entity)
     run = _Run(service, target, options, progress or (lambda done: None))
-    with without_cycle_collection():
+    with without_cycle_collection(), roomy_cache(target):
         return run.go(table, lines or {})
 
 
