@@ -17,7 +17,7 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit
+from engine.records import audit, page_sql
 from engine.records.numbering import next_number
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import EntitySpec, FieldSpec
@@ -148,22 +148,42 @@ class RecordService:
     ) -> dict[str, Any]:
         """A page of records: `items` (without lines) and the `total` that match. With
         `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all."""
+        a page that shows a few columns need not read and convert them all; and the SQL
+        of such a query is built once, then run again with other LIMIT and OFFSET."""
         target = self.target(tenant, entity)
-        query, errors = _search(target, q, filters or {})
+        filters = filters or {}
+        if columns is not None:
+            columns = tuple(columns)
+            key = (q, tuple(filters.items()), sort, columns)
+            kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
+            if kept is not None and not _page_errors(limit, offset):
+                return page_sql.run(target.tenant.database, kept, limit, offset)
+        query, errors = _search(target, q, filters)
         order, sort_errors = _ordering(target, sort)
         errors += sort_errors + _page_errors(limit, offset)
         chosen = None if columns is None else _chosen_loaders(target, columns, errors)
         if errors:
             raise RecordInvalid(errors)
-        # COUNT over the same FROM and WHERE, not over the whole select in a subquery
-        total = query.select(peewee.fn.COUNT(target.model.id)).scalar()
+        # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
+        # COUNT(*), which SQLite answers from the table's pages without reading each row
+        count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
         rows = query.order_by(*order).limit(limit).offset(offset)
         if chosen is None:
+            total = count.scalar()
             return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
         model = target.model
-        rows = rows.select(model.id, *(getattr(model, attribute) for _, attribute, _ in chosen))
-        return {"items": [_chosen_values(r, chosen) for r in rows.tuples()], "total": total}
+        fields = [getattr(model, attribute) for _, attribute, _ in chosen]
+        rows = rows.select(model.id, *fields).tuples()
+        loaded = tuple(
+            (name, field.python_value, load)
+            for (name, _, load), field in zip(chosen, fields, strict=True)
+        )
+        memo, database = target.entity.memo, target.tenant.database
+        page = page_sql.keep(memo, database, key, count, rows, limit, offset, loaded)
+        if page is not None:
+            return page_sql.run(database, page, limit, offset)
+        total = count.scalar()
+        return {"items": [_chosen_values(r, chosen) for r in rows], "total": total}
 
     # writing
 
