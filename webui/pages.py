@@ -23,8 +23,9 @@ from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.service import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
+from webui import list_view
 from webui.auth import login_required
-from webui.display import display, lookup_choices
+from webui.display import display
 from webui.form_fields import fields_html
 from webui.forms import Submission, parse_form
 from webui.services import record_service
@@ -59,54 +60,11 @@ def home(tenant: str) -> Any:
 # lists
 
 
-def _list_columns(target: Target) -> list[FieldSpec]:
-    memo = target.entity.memo
-    if "list_columns" not in memo:
-        memo["list_columns"] = _choose_list_columns(target)
-    return memo["list_columns"]
-
-
-def _choose_list_columns(target: Target) -> list[FieldSpec]:
-    shown = [f for f in target.spec.fields if f.stored and not f.hidden]
-    chosen = [f for f in shown if f.in_list]
-    if not chosen:
-        title = [f for f in shown if f.name == target.spec.title_field]
-        chosen = title + [f for f in shown if f not in title][:4]
-    return chosen
-
-
-def _filters(target: Target) -> list[dict]:
-    """The list's filters: status, then selects, switches and lookups (to a small table),
-    each as a list of (value, text) choices."""
-    filters = []
-    if target.spec.statuses:
-        states = target.spec.statuses.states.values()
-        filters.append(
-            {"name": "status", "label": "Status", "options": [(s.name, s.label) for s in states]}
-        )
-    for spec in target.spec.fields:
-        options = _filter_options(target, spec) if spec.stored and not spec.hidden else None
-        if options is not None and len(filters) < 7:
-            filters.append({"name": spec.name, "label": spec.label, "options": options})
-    return filters
-
-
-def _filter_options(target: Target, spec: FieldSpec) -> list[tuple[str, str]] | None:
-    if spec.input_type == "select":
-        return [(str(o.value), o.label) for o in spec.options]
-    if spec.input_type == "switch":
-        return [("true", "Yes"), ("false", "No")]
-    if spec.lookup and spec.in_list:
-        choices = lookup_choices(target, spec)
-        return None if choices is None else [(str(k), str(title)) for k, title in choices]
-    return None
-
-
 def _query_arguments(
     target: Target, filter_list: list[dict] | None = None
 ) -> tuple[str, dict[str, str], str | None]:
     q = request.args.get("q", "").strip()
-    names = {f["name"] for f in filter_list or _filters(target)}
+    names = {f["name"] for f in filter_list or list_view.filters(target)}
     filters = {k: v for k, v in request.args.items() if k in names and v}
     return q, filters, request.args.get("sort") or None
 
@@ -115,43 +73,31 @@ def _query_arguments(
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
-    filter_list = _filters(target)
+    filter_list = list_view.filters(target)
     q, filters, sort = _query_arguments(target, filter_list)
     offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-    columns = _list_columns(target)
-    shown = [c.name for c in columns]  # read only what the table shows
+    shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
     try:
         page = _search(target, q, filters, sort, PAGE_SIZE, offset, shown)
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
         page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
-    # the record's link sits on its title, where people look for the record's name
-    link_at = next((i for i, c in enumerate(columns) if c.name == target.spec.title_field), 0)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = url_for("pages.list_page", tenant=tenant, entity=entity)
-    rows = [
-        {
-            "id": r["id"],
-            "url": f"{list_url}{r['id']}",
-            "cells": [display(target, c, r.get(c.name)) for c in columns],
-        }
-        for r in page["items"]
-    ]
     return render_template(
         "pages/list.html",
         tenant=tenant,
         entity=target.spec,
-        columns=columns,
-        rows=rows,
+        columns=list_view.columns(target),
+        rows_html=list_view.rows_html(target, page["items"], list_url),
         total=page["total"],
         offset=offset,
         page_size=PAGE_SIZE,
         q=q,
-        filters=filter_list,
-        chosen=filters,
+        filters_html=list_view.filters_html(target, filter_list, filters),
         sort=sort or "",
         can_write=_can_write(),
-        link_at=link_at,
+        links=list_view.links(target, tenant, entity, offset, PAGE_SIZE),
     )
 
 

@@ -1,14 +1,13 @@
-"""Form fields drawn once per compiled entity, with their value left open.
+"""HTML drawn once by a macro with its values left open, then filled in per request.
 
-The macros of widgets.html stay the one definition of every widget. For each field,
-`prerendered` calls the `field_block` macro with probe values and cuts its output
-where the value went, so a request only escapes the value into its place instead of
-running the macros. When the probes disagree with the cut (a widget that uses its value
-in some other way), the field is left to its macro on every request, as before.
+The macros stay the one definition of the HTML. A macro's output for probe values is
+cut where the values went, and checked against the macro's own output for other
+values, hostile ones included; a request then only escapes its values into place, as
+Jinja's autoescape would. When a check fails (a macro that uses a value in some other
+way), the caller draws with the macro on every request, as before.
 
-Only a field shown for editing without an error is drawn this way. The caller keeps the
-result in the compiled entity's memo: a metadata reload builds new entities, and with
-them new pieces.
+What is cut here is kept by the callers in the compiled entity's memo: a metadata
+reload builds new entities, and with them new pieces.
 """
 
 from __future__ import annotations
@@ -19,8 +18,9 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
-Draw = Callable[[Any], Markup | None]  # a value → the field's HTML; None: use the macro
-Macro = Callable[[Any], Markup]  # a value → the field_block macro's HTML for it
+Draw = Callable[[Any], Markup | None]  # a value → the HTML; None: use the macro
+Macro = Callable[[Any], Markup]  # a value → the macro's HTML for it
+Fill = Callable[..., Markup]  # texts → the HTML with them in place
 
 # How a widget's macro uses its value when not as escaped text in one place: by its
 # truth (a checkbox) or compared, as text, with the option values (a select). None: the
@@ -45,51 +45,43 @@ def prerendered(widget: str, option_values: list[str], macro: Macro) -> Draw | N
     if use == "truth":
         return _by_truth(macro)
     if use == "option":
-        return _by_option(option_values, macro)
+        return by_option(option_values, macro)
     return None
 
 
-def _probe() -> str:
-    """A value no metadata can hold by chance: it marks where the macro put the value."""
-    return f"probe{secrets.token_hex(8)}"
-
-
-def _around_text(macro: Macro) -> Draw | None:
-    probe = _probe()
-    before, found, after = str(macro(probe)).partition(probe)
-    if not found or probe in after:
+def text_slots(macro: Fill, count: int) -> Fill | None:
+    """How to draw `macro` for any `count` texts: its HTML cut around probe texts."""
+    marks = markers(count)
+    pieces = cut(str(macro(*marks)), marks)
+    if pieces is None:
         return None
-    for value in ("", _probe(), _HOSTILE):
-        if str(macro(value)) != "".join((before, escape(value), after)):
-            return None
 
-    def draw(value: Any) -> Markup | None:
-        if not isinstance(value, str):
-            return None
-        # str.join, not +: str + Markup would escape the HTML around the value
-        return Markup("".join((before, escape(value), after)))
+    def fill(*texts: str) -> Markup:
+        parts = [pieces[0]]
+        for text, piece in zip(texts, pieces[1:], strict=True):
+            parts += (escape(text), piece)
+        # str.join, not +: str + Markup would escape the HTML around the values
+        return Markup("".join(parts))
 
-    return draw
-
-
-def _by_truth(macro: Macro) -> Draw | None:
-    on, off = macro(True), macro(False)
-    if any(macro(value) != on for value in ("on", _probe())):
+    checks = ([""] * count, [f"{_HOSTILE}{i}" for i in range(count)], markers(count))
+    if any(str(macro(*texts)) != fill(*texts) for texts in checks):
         return None
-    if any(macro(value) != off for value in ("", None)):
-        return None
-    return lambda value: on if value else off
+    return fill
 
 
-def _by_option(option_values: list[str], macro: Macro) -> Draw | None:
-    other = macro(_probe())  # a value that is no option: none is selected
-    if any(macro(value) != other for value in (_probe(), _HOSTILE)):
+def by_option(option_values: list[str], macro: Macro) -> Draw | None:
+    """How to draw `macro` for a value it only compares, as text, with `option_values`:
+    its HTML for each option, and for any other value (None included)."""
+    other = macro(_probe())  # a value that is no option: none is chosen
+    if any(macro(value) != other for value in (_probe(), _HOSTILE, None)):
         return None
     if "" not in option_values and macro("") != other:
         return None
     chosen = {value: macro(value) for value in option_values}
 
     def draw(value: Any) -> Markup | None:
+        if value is None:
+            return other
         if not isinstance(value, str):
             return None
         return chosen.get(value, other)
@@ -114,3 +106,24 @@ def cut(html: str, marks: list[str]) -> list[str] | None:
         pieces.append(before)
     pieces.append(rest)
     return pieces
+
+
+def _probe() -> str:
+    """A value no metadata can hold by chance: it marks where the macro put the value."""
+    return f"probe{secrets.token_hex(8)}"
+
+
+def _around_text(macro: Macro) -> Draw | None:
+    fill = text_slots(macro, 1)
+    if fill is None:
+        return None
+    return lambda value: fill(value) if isinstance(value, str) else None
+
+
+def _by_truth(macro: Macro) -> Draw | None:
+    on, off = macro(True), macro(False)
+    if any(macro(value) != on for value in ("on", _probe())):
+        return None
+    if any(macro(value) != off for value in ("", None)):
+        return None
+    return lambda value: on if value else off

@@ -1,0 +1,199 @@
+"""The repeating parts of a list page: its filters, its links and its rows.
+
+The filters and the rows are drawn by the macros of pages/list_parts.html, from pieces
+cut once per compiled entity (webui.prerender), so a request only escapes its values
+into place; a filter whose choices come with the data (a lookup) is drawn by its macro
+every time. The links of a query (sort by each column, export, previous and next page)
+are built once per compiled entity and query. All of it lives in the compiled entity's
+memo, so a metadata reload starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request, url_for
+from markupsafe import Markup
+
+from engine.records.service import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+from webui import prerender
+from webui.display import display, lookup_choices, option_labels
+
+MAX_LINK_SETS = 256  # queries per entity whose links are kept; afresh when full
+
+
+def filters(target: Target) -> list[dict]:
+    """The list's filters: status, then selects, switches and lookups (to a small table),
+    each as a list of (value, text) choices."""
+    found: list[dict] = []
+    for spec in _filter_specs(target):
+        if len(found) == 7:
+            break
+        options = _lookup_options(target, spec["lookup"]) if spec["lookup"] else spec["options"]
+        if options is not None:
+            found.append({"name": spec["name"], "label": spec["label"], "options": options})
+    return found
+
+
+def _filter_specs(target: Target) -> list[dict]:
+    """The filters that can be, once per compiled entity; a lookup's choices come later."""
+    memo, key = target.entity.memo, ("list", "filter_specs")
+    if key not in memo:
+        specs = []
+        if target.spec.statuses:
+            states = target.spec.statuses.states.values()
+            options = [(s.name, s.label) for s in states]
+            specs.append({"name": "status", "label": "Status", "options": options})
+        for field in target.spec.fields:
+            if field.stored and not field.hidden:
+                specs += _filter_spec(field)
+        memo[key] = [{"lookup": None, **spec} for spec in specs]
+    return memo[key]
+
+
+def _filter_spec(field: FieldSpec) -> list[dict]:
+    spec = {"name": field.name, "label": field.label}
+    if field.input_type == "select":
+        return [{**spec, "options": [(str(o.value), o.label) for o in field.options]}]
+    if field.input_type == "switch":
+        return [{**spec, "options": [("true", "Yes"), ("false", "No")]}]
+    if field.lookup and field.in_list:
+        return [{**spec, "lookup": field, "options": None}]
+    return []
+
+
+def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:
+    choices = lookup_choices(target, field)
+    return None if choices is None else [(str(k), str(title)) for k, title in choices]
+
+
+def filters_html(target: Target, found: list[dict], chosen: dict[str, str]) -> Markup:
+    """The filters' labelled selects, each with its chosen value selected."""
+    macro = _macros().filter_select
+    drawn = []
+    for spec in found:
+        draw = _filter_draw(target, spec, macro) if spec["name"] in _static(target) else None
+        value = chosen.get(spec["name"])
+        html = draw(value) if draw else None
+        drawn.append(html if html is not None else macro(spec, value))
+    return Markup("".join(f"\n  {html}\n  " for html in drawn))
+
+
+def _static(target: Target) -> frozenset[str]:
+    """The filters whose choices never change while the entity is compiled."""
+    memo, key = target.entity.memo, ("list", "static_filters")
+    if key not in memo:
+        memo[key] = frozenset(s["name"] for s in _filter_specs(target) if not s["lookup"])
+    return memo[key]
+
+
+def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | None:
+    memo, key = target.entity.memo, ("list", "filter_draw", spec["name"])
+    if key not in memo:
+        values = [value for value, _ in spec["options"]]
+        memo[key] = prerender.by_option(values, lambda value: macro(spec, value))
+    return memo[key]
+
+
+def links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
+    """The hrefs of the page: new record, export, sort by each column, previous, next."""
+    key = (request.host_url, tenant, entity, tuple(request.args.items(multi=True)))
+    table = target.entity.memo.setdefault(("list", "links"), {})
+    if key not in table:
+        if len(table) >= MAX_LINK_SETS:
+            table.clear()
+        table[key] = _links(target, tenant, entity, offset, page_size)
+    return table[key]
+
+
+def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
+    args, sort = request.args, request.args.get("sort") or ""
+    here = {"tenant": tenant, "entity": entity}
+    return {
+        "new": url_for("pages.new", **here),
+        "export": url_for("pages.export_csv", **here, **args),
+        "sort": [
+            url_for(
+                "pages.list_page",
+                **here,
+                **dict(args, sort=("-" if sort == c.name else "") + c.name, offset=0),
+            )
+            for c in columns(target)
+        ],
+        "previous": url_for(
+            "pages.list_page", **here, **dict(args, offset=max(offset - page_size, 0))
+        ),
+        "next": url_for("pages.list_page", **here, **dict(args, offset=offset + page_size)),
+    }
+
+
+def columns(target: Target) -> list[FieldSpec]:
+    """The fields the list shows: those marked in_list, else the title and four more."""
+    memo, key = target.entity.memo, ("list", "columns")
+    if key not in memo:
+        shown = [f for f in target.spec.fields if f.stored and not f.hidden]
+        chosen = [f for f in shown if f.in_list]
+        if not chosen:
+            title = [f for f in shown if f.name == target.spec.title_field]
+            chosen = title + [f for f in shown if f not in title][:4]
+        memo[key] = chosen
+    return memo[key]
+
+
+def rows_html(target: Target, items: list[dict], list_url: str) -> Markup:
+    """The table's rows, the record's link on its title, where people look for its name."""
+    shown = columns(target)
+    link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
+    texts = [_cell_text(target, c) for c in shown]
+    fill = _row_fill(target, len(shown), link_at)
+    drawn = []
+    for item in items:
+        cells = [text(item.get(c.name)) for c, text in zip(shown, texts, strict=True)]
+        if cells:
+            cells[link_at] = cells[link_at] or f"#{item['id']}"
+        url = f"{list_url}{item['id']}"
+        drawn.append(fill(url, *cells) if fill else _macros().record_row(url, cells, link_at))
+    return Markup("".join(f"\n    {html}\n    " for html in drawn))
+
+
+def _row_fill(target: Target, count: int, link_at: int) -> prerender.Fill | None:
+    memo, key = target.entity.memo, ("list", "row_fill")
+    if key not in memo:
+        macro = _macros().record_row
+        memo[key] = prerender.text_slots(
+            lambda url, *cells: macro(url, list(cells), link_at), 1 + count
+        )
+    return memo[key]
+
+
+def _cell_text(target: Target, field: FieldSpec) -> Callable[[Any], str]:
+    """How a column shows a value, chosen once per compiled entity; as display() does."""
+    memo, key = target.entity.memo, ("list", "cell_text", field.name)
+    if key not in memo:
+        memo[key] = _choose_cell_text(target, field)
+    return memo[key]
+
+
+def _choose_cell_text(target: Target, field: FieldSpec) -> Callable[[Any], str]:
+    show = TYPES[field.input_type].show
+    if field.lookup:
+        return lambda value: display(target, field, value)  # the linked title, read now
+    if not field.options:
+        return show
+    labels = option_labels(target, field)
+
+    def by_label(value: Any) -> str:
+        if value is None:
+            return show(value)
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+
+    return by_label
+
+
+def _macros() -> Any:
+    return current_app.jinja_env.get_template("pages/list_parts.html").module
