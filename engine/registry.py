@@ -44,6 +44,8 @@ class CompiledTenant:
     database: peewee.DatabaseProxy  # bound to the tenant's database by the storage layer
     entities: Mapping[str, CompiledEntity]
     system: SystemTables
+    # as CompiledEntity.memo, for what is derived from the tenant's own tables
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entity(self, name: str) -> CompiledEntity:
         if name not in self.entities:

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from engine.records import statements
 from engine.registry import CompiledTenant
 
 
@@ -28,14 +29,15 @@ def record_audit(
     tenant: CompiledTenant, entity: str, record_id: int, action: str, user: str, changes: dict
 ) -> None:
     """Write one audit entry; call inside the write's transaction."""
-    tenant.system.audit.create(
-        entity=entity,
-        record_id=record_id,
-        action=action,
-        username=user,
-        at=now(),
-        changes=json.dumps(changes, ensure_ascii=False, default=str),
-    )
+    values = {
+        "entity": entity,
+        "record_id": record_id,
+        "action": action,
+        "username": user,
+        "at": now(),
+        "changes": json.dumps(changes, ensure_ascii=False, default=str),
+    }
+    statements.insert(tenant.memo, tenant.system.audit, values)
 
 
 def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:

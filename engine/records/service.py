@@ -17,7 +17,7 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit, page_sql
+from engine.records import audit, page_sql, statements
 from engine.records.numbering import next_number
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import EntitySpec, FieldSpec
@@ -257,7 +257,9 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         values = {**_stored_values(target, record), **stamp}
-        record_id = _write(target, "", lambda: target.model.insert(**values).execute())
+        record_id = _write(
+            target, "", lambda: statements.insert(target.entity.memo, target.model, values)
+        )
         self._write_lines(target, record_id, line_values, {}, user)
         audit.record_audit(
             target.tenant,
@@ -421,7 +423,9 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         stored = {**_stored_values(child, values), **stamp}
-        line_id = _write(child, where, lambda: child.model.insert(**stored).execute())
+        line_id = _write(
+            child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
+        )
         audit.record_audit(
             child.tenant,
             child.spec.name,
@@ -760,7 +764,7 @@ def _unique_errors(
         if not field.unique or value is None or (before and before.get(field.name) == value):
             continue
         stored = TYPES[field.input_type].store(value)
-        if target.model.select().where(target.column(field.name) == stored).exists():
+        if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
             errors.append(
                 _error(
                     field,

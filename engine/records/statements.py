@@ -1,0 +1,91 @@
+"""The SQL of the records service's most frequent statements, built by Peewee once.
+
+An INSERT of the same columns, or a look for one value in one column, has the same SQL
+text every time; only its parameters change. Peewee builds the text on the first use,
+and this module's parameters for that use must equal Peewee's own, or the text is not
+kept (Peewee then builds every time, as before). The texts live in the memo given (the
+compiled entity's), per database dialect, so a metadata reload starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import peewee
+
+MAX_KEPT = 256  # statements per entity and dialect; the table starts afresh when full
+
+
+@dataclass(frozen=True)
+class _Insert:
+    sql: str
+    # per column, in Peewee's order: the model attribute, its db_value, and its default
+    columns: tuple[tuple[str, Callable[[Any], Any], Any], ...]
+    returning: bool  # the new id comes back as a row (PostgreSQL), not as lastrowid
+
+    def params(self, values: Mapping[str, Any]) -> tuple:
+        return tuple(
+            db_value(values.get(name, default)) for name, db_value, default in self.columns
+        )
+
+
+def insert(memo: dict, model: type[peewee.Model], values: Mapping[str, Any]) -> Any:
+    """INSERT one row of `values` (by model attribute) as `model.insert(**values)` does;
+    the new row's id."""
+    database = model._meta.database
+    table = _table(memo, database)
+    key = ("insert", model, frozenset(values))
+    if key not in table:
+        table[key] = _plan_insert(model, values)
+    plan = table[key]
+    if plan is None:
+        return model.insert(**values).execute()
+    cursor = database.execute_sql(plan.sql, plan.params(values))
+    return cursor.fetchone()[0] if plan.returning else cursor.lastrowid
+
+
+def _plan_insert(model: type[peewee.Model], values: Mapping[str, Any]) -> _Insert | None:
+    meta = model._meta
+    if any(callable(default) for default in meta.defaults.values()):
+        return None  # a default made anew for each row cannot be kept
+    returning = bool(meta.database.returning_clause)
+    query = model.insert(**values)
+    if returning:  # what Peewee adds when it runs the INSERT
+        query = query.returning(meta.primary_key)
+    sql, params = query.sql()
+    defaults = {field.name: default for field, default in meta.defaults.items()}
+    columns = tuple(
+        (field.name, field.db_value, defaults.get(field.name))
+        for field in meta.sorted_fields
+        if field.name in values or field.name in defaults
+    )
+    plan = _Insert(sql, columns, returning)
+    return plan if list(plan.params(values)) == params else None
+
+
+def exists(memo: dict, model: type[peewee.Model], column: peewee.Field, value: Any) -> bool:
+    """Whether a row has `value` in `column`, as `model.select().where(column ==
+    value).exists()` answers."""
+    if value is None:  # IS NULL, another statement
+        return model.select().where(column == value).exists()
+    database = model._meta.database
+    table = _table(memo, database)
+    key = ("exists", model, column.name)
+    params = (column.db_value(value), 1)
+    if key not in table:
+        query = model.select(peewee.SQL("1")).where(column == value).limit(1)
+        sql, peewee_params = query.sql()
+        table[key] = sql if list(params) == peewee_params else None
+    sql = table[key]
+    if sql is None:
+        return model.select().where(column == value).exists()
+    return database.execute_sql(sql, params).fetchone() is not None
+
+
+def _table(memo: dict, database: peewee.DatabaseProxy) -> dict:
+    table = memo.setdefault(("statements", type(database.obj)), {})
+    if len(table) >= MAX_KEPT:
+        table.clear()
+    return table
