@@ -938,10 +938,11 @@ def _page_errors(limit: Any, offset: Any) -> list[RecordError]:
 
 
 def _write(target: Target, prefix: str, statement: Any) -> Any:
-    """Run an INSERT or UPDATE; a unique violation that slipped past the checks is a field error."""
+    """Run an INSERT or UPDATE in the caller's transaction; a unique violation that slipped
+    past the checks is a field error. The error leaves that transaction, which then rolls
+    back whole: no savepoint around the statement is needed."""
     try:
-        with target.tenant.database.atomic():
-            return statement()
+        return statement()
     except peewee.IntegrityError as error:
         raise RecordInvalid([_integrity_error(target, prefix, str(error))]) from None
 
