@@ -19,7 +19,7 @@ from markupsafe import Markup
 from engine.records.service import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
-from webui import prerender
+from webui import prerender, urls
 from webui.display import display, lookup_choices, option_labels
 
 MAX_LINK_SETS = 256  # queries per entity whose links are kept; afresh when full
@@ -100,7 +100,7 @@ def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | Non
 
 def links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
     """The hrefs of the page: new record, export, sort by each column, previous, next."""
-    key = (request.host_url, tenant, entity, tuple(request.args.items(multi=True)))
+    key = (urls.origin(), tenant, entity, tuple(request.args.items(multi=True)))
     table = target.entity.memo.setdefault(("list", "links"), {})
     if key not in table:
         if len(table) >= MAX_LINK_SETS:
