@@ -146,3 +146,12 @@ def test_the_prerendered_form_follows_a_metadata_reload(tree, storage):
     edit(metadata, "entities/account.yaml", relabelled.replace("min: 0", "min: 5"))
     credit = re.search(r'<input [^>]*id="field-credit_limit"[^>]*>', ann.get("/account/new").text)
     assert 'min="5"' in credit.group(0)
+
+
+def test_escaped_text_is_what_autoescape_writes():
+    from markupsafe import Markup, escape
+
+    samples = ["", "plain", HOSTILE, "&amp;&<>\"'", "ünïcødé ✓ <", Markup("<b>kept</b>"), 42, None]
+    samples += [chr(code) for code in range(128)]
+    for value in samples:
+        assert prerender.escaped(value) == str(escape(value))

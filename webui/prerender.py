@@ -56,10 +56,13 @@ def text_slots(macro: Fill, count: int) -> Fill | None:
     if pieces is None:
         return None
 
+    first, rest = pieces[0], pieces[1:]
+
     def fill(*texts: str) -> Markup:
-        parts = [pieces[0]]
-        for text, piece in zip(texts, pieces[1:], strict=True):
-            parts += (escape(text), piece)
+        parts = [first]
+        for text, piece in zip(texts, rest, strict=True):
+            parts.append(escaped(text))
+            parts.append(piece)
         # str.join, not +: str + Markup would escape the HTML around the values
         return Markup("".join(parts))
 
@@ -87,6 +90,20 @@ def by_option(option_values: list[str], macro: Macro) -> Draw | None:
         return chosen.get(value, other)
 
     return draw
+
+
+def escaped(value: Any) -> str:
+    """A value as Jinja's autoescape writes it: markupsafe's escape, whose text this is
+    for a plain str without building a Markup object for each value."""
+    if value.__class__ is not str:
+        return str(escape(value))
+    return (
+        value.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
 
 
 def markers(count: int) -> list[str]:
