@@ -61,6 +61,27 @@ class Target:
             ],
         )
 
+    def stored_where(self, flag: str) -> list[FieldSpec]:
+        """The stored fields whose `flag` (read_only, unique, lookup…) is set, in order:
+        what each rule checks, picked once per compiled entity."""
+        return self._memo(f"stored {flag}", lambda: [f for f in self.stored() if getattr(f, flag)])
+
+    def decimals(self) -> list[FieldSpec]:
+        """The stored fields kept as decimals, whose places are checked."""
+        store = TYPES["decimal"].store
+        return self._memo(
+            "decimals", lambda: [f for f in self.stored() if TYPES[f.input_type].store is store]
+        )
+
+    def storers(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
+        """(field name, model attribute, store function) of each stored field."""
+        return self._memo(
+            "storers",
+            lambda: [
+                (f.name, attribute_name(f.name), TYPES[f.input_type].store) for f in self.stored()
+            ],
+        )
+
     def _memo(self, name: str, build: Callable[[], Any]) -> Any:
         memo = self.entity.memo
         key = ("records", name)
@@ -329,9 +350,9 @@ class RecordService:
         """Lookups must name records of the tenant; their fetched values are filled in when
         empty, and follow the lookup when it changes to another record."""
         errors = []
-        for field in target.stored():
+        for field in target.stored_where("lookup"):
             value = record.get(field.name)
-            if not field.lookup or not isinstance(value, int) or isinstance(value, bool):
+            if not isinstance(value, int) or isinstance(value, bool):
                 continue
             linked = self.target(target.tenant.spec.name, field.lookup.entity)
             row = linked.model.select().where(linked.model.id == value).first()
@@ -630,11 +651,10 @@ def _fetchable(target: Target, row: peewee.Model) -> dict[str, Any]:
 
 def _stored_values(target: Target, record: dict) -> dict[str, Any]:
     values = {}
-    for field in target.stored():
-        if field.name in record:
-            value = record[field.name]
-            stored = None if value is None else TYPES[field.input_type].store(value)
-            values[attribute_name(field.name)] = stored
+    for name, attribute, store in target.storers():
+        if name in record:
+            value = record[name]
+            values[attribute] = None if value is None else store(value)
     return values
 
 
@@ -719,8 +739,8 @@ def _read_only_errors(
     target: Target, payload: dict, before: dict | None, prefix: str
 ) -> list[RecordError]:
     errors = []
-    for field in target.stored():
-        if field.read_only and field.name in payload:
+    for field in target.stored_where("read_only"):
+        if field.name in payload:
             old = before.get(field.name) if before else None
             if payload[field.name] != old:
                 errors.append(
@@ -736,9 +756,9 @@ def _read_only_errors(
 
 def _precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
     errors = []
-    for field in target.stored():
+    for field in target.decimals():
         value = record.get(field.name)
-        if TYPES[field.input_type].store is not TYPES["decimal"].store or value is None:
+        if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue  # the schema reports the type
@@ -759,9 +779,9 @@ def _unique_errors(
     target: Target, record: dict, before: dict | None, prefix: str
 ) -> list[RecordError]:
     errors = []
-    for field in target.stored():
+    for field in target.stored_where("unique"):
         value = record.get(field.name)
-        if not field.unique or value is None or (before and before.get(field.name) == value):
+        if value is None or (before and before.get(field.name) == value):
             continue
         stored = TYPES[field.input_type].store(value)
         if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
