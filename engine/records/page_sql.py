@@ -9,13 +9,18 @@ built from: a metadata reload, which builds new entities, starts afresh.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+import re
+from collections.abc import Callable, Hashable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import peewee
 
+from engine.types import TYPES
+
 MAX_KEPT = 256  # queries per entity; the table starts afresh when full
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_NOTHING, _TEXT, _DATE = 0, 1, 2  # what of a column's text its reader keeps as it is
 
 Convert = Callable[[Any], Any]
 
@@ -28,8 +33,9 @@ class PageSql:
     count_params: tuple
     rows_sql: str
     rows_params: tuple
-    # per column after the id: the field's name, Peewee's python_value, then the type's load
-    columns: tuple[tuple[str, Convert, Convert], ...]
+    names: tuple[str, ...]  # "id", then each column's field
+    # per column after the id: what of the database's text it keeps as it is, and its reader
+    readers: tuple[tuple[int, Convert], ...]
     id_value: Convert
 
 
@@ -46,10 +52,11 @@ def keep(
     rows: peewee.ModelSelect,
     limit: int,
     offset: int,
-    columns: tuple[tuple[str, Convert, Convert], ...],
+    columns: tuple[tuple[str, peewee.Field, Convert], ...],
 ) -> PageSql | None:
-    """Keep the SQL of `count` and of `rows` (built with `limit` and `offset`) for `key`;
-    None when LIMIT and OFFSET are not its last parameters, as this dialect writes them."""
+    """Keep the SQL of `count` and of `rows` (built with `limit` and `offset`) for `key`,
+    with each column's name, field and load function; None when LIMIT and OFFSET are not
+    its last parameters, as this dialect writes them."""
     rows_sql, rows_params = rows.sql()
     placeholder = database.obj.param
     if not rows_sql.endswith(f" LIMIT {placeholder} OFFSET {placeholder}"):
@@ -62,7 +69,8 @@ def keep(
         tuple(count_params),
         rows_sql,
         tuple(rows_params[:-2]),
-        columns,
+        ("id", *(name for name, _, _ in columns)),
+        tuple(reader(field, load) for _, field, load in columns),
         rows.model.id.python_value,
     )
     table = memo.setdefault(("page_sql", type(database.obj)), {})
@@ -76,10 +84,47 @@ def run(database: peewee.DatabaseProxy, page: PageSql, limit: int, offset: int) 
     """`items` ({"id", and each column's value}) and `total`, as Peewee would read them."""
     total = database.execute_sql(page.count_sql, page.count_params).fetchone()[0]
     cursor = database.execute_sql(page.rows_sql, (*page.rows_params, limit, offset))
-    items = []
-    for row in cursor.fetchall():
-        record = {"id": page.id_value(row[0])}
-        for (name, python_value, load), value in zip(page.columns, row[1:], strict=True):
-            record[name] = load(python_value(value))
-        items.append(record)
-    return {"items": items, "total": total}
+    rows = cursor.fetchall()
+    if not rows:
+        return {"items": [], "total": total}
+    columns = list(zip(*rows, strict=True))  # column by column: one pass of one reader each
+    values = [list(map(page.id_value, columns[0]))]
+    for (keeps, read), raws in zip(page.readers, columns[1:], strict=True):
+        values.append(_read_all(keeps, read, raws))
+    names = page.names
+    return {
+        "items": [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)],
+        "total": total,
+    }
+
+
+def reader(field: peewee.Field, load: Convert) -> tuple[int, Convert]:
+    """How a column's values, as the database gives them, become the record's values: the
+    type's load of Peewee's python_value (the reader), and what of the database's text
+    both are known to give back unchanged, which is then taken as it is."""
+    python_value = field.python_value
+    return _keeps(field, load), lambda raw: load(python_value(raw))
+
+
+def read_column(field: peewee.Field, load: Convert, raws: Sequence[Any]) -> list[Any]:
+    """A column's values as the record holds them."""
+    return _read_all(*reader(field, load), raws)
+
+
+def _read_all(keeps: int, read: Convert, raws: Sequence[Any]) -> list[Any]:
+    if keeps == _TEXT:
+        return [raw if raw.__class__ is str else read(raw) for raw in raws]
+    if keeps == _DATE:
+        match = _ISO_DATE.fullmatch
+        return [raw if raw.__class__ is str and match(raw) else read(raw) for raw in raws]
+    return list(map(read, raws))
+
+
+def _keeps(field: peewee.Field, load: Convert) -> int:
+    if isinstance(field, peewee.CharField | peewee.TextField) and load is TYPES["text"].load:
+        return _TEXT  # Peewee hands a text column's str through, and text loads as it is
+    if isinstance(field, peewee.DateField) and load is TYPES["date"].load:
+        # a YYYY-MM-DD text comes back the same: a date's isoformat, or untouched when it
+        # is no date (Peewee then returns the text as it is)
+        return _DATE
+    return _NOTHING

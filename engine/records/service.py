@@ -196,8 +196,7 @@ class RecordService:
         fields = [getattr(model, attribute) for _, attribute, _ in chosen]
         rows = rows.select(model.id, *fields).tuples()
         loaded = tuple(
-            (name, field.python_value, load)
-            for (name, _, load), field in zip(chosen, fields, strict=True)
+            (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
         )
         memo, database = target.entity.memo, target.tenant.database
         page = page_sql.keep(memo, database, key, count, rows, limit, offset, loaded)
