@@ -108,7 +108,9 @@ def _frame(target: Target, macros: Any) -> list[str] | None:
             {**group, "fields": [{"html": Markup(next(fields))} for _ in group["fields"]]}
             for group in groups
         ]
-        memo[key] = prerender.cut(str(macros.groups(probe)), markers)
+        found = prerender.cut(str(macros.groups(probe)), markers)
+        in_order = found is not None and found[1] == list(range(len(markers)))
+        memo[key] = found[0] if in_order else None
     return memo[key]
 
 

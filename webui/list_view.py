@@ -146,21 +146,40 @@ def columns(target: Target) -> list[FieldSpec]:
 def rows_html(target: Target, items: list[dict], list_url: str) -> Markup:
     """The table's rows, the record's link on its title, where people look for its name."""
     shown = columns(target)
+    if not shown:
+        return _rows_by_macro(items, [[] for _ in items], list_url, 0)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
-    texts = [_cell_text(target, c) for c in shown]
-    fill = _row_fill(target, len(shown), link_at)
-    drawn = []
-    for item in items:
-        cells = [text(item.get(c.name)) for c, text in zip(shown, texts, strict=True)]
-        if cells:
-            cells[link_at] = cells[link_at] or f"#{item['id']}"
-        url = f"{list_url}{item['id']}"
-        drawn.append(fill(url, *cells) if fill else _macros().record_row(url, cells, link_at))
+    # column by column, every cell's text, then all of them escaped in one pass
+    texts = [_cell_texts(target, c, [item.get(c.name) for item in items]) for c in shown]
+    cells = [list(row) for row in zip(*texts, strict=True)]
+    for row, item in zip(cells, items, strict=True):
+        row[link_at] = row[link_at] or f"#{item['id']}"
+    slots = _row_slots(target, len(shown), link_at)
+    if slots is None:
+        return _rows_by_macro(items, cells, list_url, link_at)
+    width = len(shown)
+    flat = prerender.escaped_all([text for row in cells for text in row])
+    url_html = prerender.escaped(list_url)
+    rows = [
+        (f"{url_html}{item['id']}", *flat[i * width : (i + 1) * width])
+        for i, item in enumerate(items)
+    ]
+    return slots.fill_many(rows, "\n    ", "\n    ")
+
+
+def _rows_by_macro(
+    items: list[dict], cells: list[list[str]], list_url: str, link_at: int
+) -> Markup:
+    macro = _macros().record_row
+    drawn = [
+        macro(f"{list_url}{item['id']}", row, link_at)
+        for item, row in zip(items, cells, strict=True)
+    ]
     return Markup("".join(f"\n    {html}\n    " for html in drawn))
 
 
-def _row_fill(target: Target, count: int, link_at: int) -> prerender.Fill | None:
-    memo, key = target.entity.memo, ("list", "row_fill")
+def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:
+    memo, key = target.entity.memo, ("list", "row_slots")
     if key not in memo:
         macro = _macros().record_row
         memo[key] = prerender.text_slots(
@@ -169,21 +188,24 @@ def _row_fill(target: Target, count: int, link_at: int) -> prerender.Fill | None
     return memo[key]
 
 
-def _cell_text(target: Target, field: FieldSpec) -> Callable[[Any], str]:
-    """How a column shows a value, chosen once per compiled entity; as display() does."""
-    memo, key = target.entity.memo, ("list", "cell_text", field.name)
+def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str]:
+    """A column's values as display() shows them; the way chosen once per compiled entity."""
+    memo, key = target.entity.memo, ("list", "cell_texts", field.name)
     if key not in memo:
-        memo[key] = _choose_cell_text(target, field)
-    return memo[key]
+        memo[key] = _choose_cell_texts(target, field)
+    return memo[key](values)
 
 
-def _choose_cell_text(target: Target, field: FieldSpec) -> Callable[[Any], str]:
+def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
+    if field.lookup:  # the linked record's title, read now
+        return lambda values: [display(target, field, value) for value in values]
     show = TYPES[field.input_type].show
-    if field.lookup:
-        return lambda value: display(target, field, value)  # the linked title, read now
     if not field.options:
-        return show
+        if show is TYPES["text"].show:  # which shows text as it is
+            return lambda values: [v if v.__class__ is str else show(v) for v in values]
+        return lambda values: list(map(show, values))
     labels = option_labels(target, field)
+    texts = {value: str(label) for value, label in labels.items()}
 
     def by_label(value: Any) -> str:
         if value is None:
@@ -192,7 +214,10 @@ def _choose_cell_text(target: Target, field: FieldSpec) -> Callable[[Any], str]:
             return ", ".join(str(labels.get(v, v)) for v in value)
         return str(labels.get(value, value))
 
-    return by_label
+    # a str or int value that is an option: its label, found without a call
+    return lambda values: [
+        texts[v] if v.__class__ in (str, int) and v in texts else by_label(v) for v in values
+    ]
 
 
 def _macros() -> Any:

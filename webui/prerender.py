@@ -13,7 +13,8 @@ reload builds new entities, and with them new pieces.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -49,27 +50,60 @@ def prerendered(widget: str, option_values: list[str], macro: Macro) -> Draw | N
     return None
 
 
-def text_slots(macro: Fill, count: int) -> Fill | None:
+@dataclass(frozen=True)
+class Slots:
+    """A macro's HTML cut around the texts it was given."""
+
+    pieces: tuple[str, ...]
+    order: tuple[int, ...]  # which text goes between each piece and the next
+    # str.format templates of the HTML drawn `n` times in a row, by n
+    _repeated: dict[tuple, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def fill(self, *texts: Any) -> Markup:
+        """The HTML with `texts` escaped into place, as the macro would write it."""
+        return self.fill_escaped(*map(escaped, texts))
+
+    def fill_escaped(self, *texts: str) -> Markup:
+        """The HTML with `texts`, escaped already, in place."""
+        return self.fill_many([texts])
+
+    def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
+        """The HTML once for each row of texts (escaped already), each between `before`
+        and `after`: one str.format call for them all."""
+        key = (len(rows), before, after)
+        if key not in self._repeated:
+            self._repeated[key] = "".join(
+                _braced(before) + self._template(i * len(self.order)) + _braced(after)
+                for i in range(len(rows))
+            )
+        # a str template, not a Markup one: Markup.format would escape the texts again
+        return Markup(self._repeated[key].format(*[text for row in rows for text in row]))
+
+    def _template(self, offset: int) -> str:
+        """The HTML as a str.format template, the texts' places numbered from `offset`."""
+        parts = [_braced(self.pieces[0])]
+        for index, piece in zip(self.order, self.pieces[1:], strict=True):
+            parts.append(f"{{{offset + index}}}")
+            parts.append(_braced(piece))
+        return "".join(parts)
+
+
+def _braced(text: str) -> str:
+    """Text as a str.format template writes it."""
+    return text.replace("{", "{{").replace("}", "}}")
+
+
+def text_slots(macro: Fill, count: int) -> Slots | None:
     """How to draw `macro` for any `count` texts: its HTML cut around probe texts."""
     marks = markers(count)
-    pieces = cut(str(macro(*marks)), marks)
-    if pieces is None:
+    found = cut(str(macro(*marks)), marks)
+    if found is None:
         return None
-
-    first, rest = pieces[0], pieces[1:]
-
-    def fill(*texts: str) -> Markup:
-        parts = [first]
-        for text, piece in zip(texts, rest, strict=True):
-            parts.append(escaped(text))
-            parts.append(piece)
-        # str.join, not +: str + Markup would escape the HTML around the values
-        return Markup("".join(parts))
-
+    slots = Slots(tuple(found[0]), tuple(found[1]))
     checks = ([""] * count, [f"{_HOSTILE}{i}" for i in range(count)], markers(count))
-    if any(str(macro(*texts)) != fill(*texts) for texts in checks):
+    if any(str(macro(*texts)) != slots.fill(*texts) for texts in checks):
         return None
-    return fill
+    return slots
 
 
 def by_option(option_values: list[str], macro: Macro) -> Draw | None:
@@ -106,23 +140,39 @@ def escaped(value: Any) -> str:
     )
 
 
+def escaped_all(texts: list[str]) -> list[str]:
+    """Each of `texts` (plain str) escaped as escaped() does, in one pass over them all:
+    joined by a character escaping leaves alone, escaped, split again."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text holding the joiner itself
+        return [escaped(text) for text in texts]
+    return escaped(joined).split("\x00") if texts else []
+
+
 def markers(count: int) -> list[str]:
     """`count` distinct probe texts, none the beginning of another."""
     token = _probe()
     return [f"{token}-{index}-" for index in range(count)]
 
 
-def cut(html: str, marks: list[str]) -> list[str] | None:
-    """The HTML around each mark, which must come once each and in order; else None."""
-    pieces = []
-    rest = html
-    for mark in marks:
-        before, found, rest = rest.partition(mark)
-        if not found or mark in rest:
+def cut(html: str, marks: list[str]) -> tuple[list[str], list[int]] | None:
+    """The HTML around the marks, each of which must come exactly once: the pieces in
+    order, and the index of the mark that came between each piece and the next."""
+    places = []
+    for index, mark in enumerate(marks):
+        at = html.find(mark)
+        if at < 0 or html.find(mark, at + 1) >= 0:
             return None
-        pieces.append(before)
-    pieces.append(rest)
-    return pieces
+        places.append((at, index))
+    places.sort()
+    pieces, start = [], 0
+    for at, index in places:
+        if at < start:
+            return None  # marks overlapping: not a value each
+        pieces.append(html[start:at])
+        start = at + len(marks[index])
+    pieces.append(html[start:])
+    return pieces, [index for _, index in places]
 
 
 def _probe() -> str:
@@ -131,10 +181,10 @@ def _probe() -> str:
 
 
 def _around_text(macro: Macro) -> Draw | None:
-    fill = text_slots(macro, 1)
-    if fill is None:
+    slots = text_slots(macro, 1)
+    if slots is None:
         return None
-    return lambda value: fill(value) if isinstance(value, str) else None
+    return lambda value: slots.fill(value) if isinstance(value, str) else None
 
 
 def _by_truth(macro: Macro) -> Draw | None:
