@@ -1,18 +1,20 @@
 """Flask's signed-cookie sessions, each cookie's signature checked once per process.
 
 A browser sends the same cookie with every request until the session changes. Its
-signature is verified the first time this process sees it; after that, the verified
-payload is taken from a bounded table keyed by the whole cookie, so only a cookie that
-passed the check can ever be found there. The age limit is checked on every request,
-as before, and the payload is decoded anew each time, so no request shares the
-session's objects with another. The table is a memo of a pure function: sessions
-still live in the cookies alone, and any worker can serve any request.
+signature is verified and its data decoded the first time this process sees it; after
+that, the data is taken from a bounded table keyed by the whole cookie, so only a
+cookie that passed the check can ever be found there. The age limit is checked on
+every request, as before, and each request gets its own copy of the data, so no
+request shares the session's objects with another. The table is a memo of a pure
+function: sessions still live in the cookies alone, and any worker can serve any
+request.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import datetime
+from typing import Any
 
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
@@ -27,7 +29,7 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
     def __init__(self) -> None:
         self._keys: tuple | None = None
         self._serializer: URLSafeTimedSerializer | None = None
-        self._verified: dict[str, tuple[bytes, int]] = {}  # cookie → (payload, signed at)
+        self._verified: dict[str, tuple[Any, int]] = {}  # cookie → (its data, signed at)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer, built again only when the secret keys change."""
@@ -53,24 +55,34 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
         age = int(time.time()) - signed_at
         if not 0 <= age <= int(app.permanent_session_lifetime.total_seconds()):
             return self.session_class()
-        try:
-            return self.session_class(serializer.load_payload(payload))
-        except BadSignature:
-            return self.session_class()
+        return self.session_class(_copied(payload))
 
-    def _verify(self, serializer: URLSafeTimedSerializer, cookie: str) -> tuple[bytes, int] | None:
-        """The cookie's payload and signing time if a current key signed it, else None."""
+    def _verify(self, serializer: URLSafeTimedSerializer, cookie: str) -> tuple[Any, int] | None:
+        """The cookie's data and signing time if a current key signed it, else None."""
         for signer in serializer.iter_unsigners():
             try:
                 payload, signed = signer.unsign(cookie, return_timestamp=True)
             except BadSignature:
                 continue
+            data = serializer.load_payload(payload)  # what fails here fails as in Flask
             if len(self._verified) >= MAX_REMEMBERED:
                 self._verified = {}
-            self._verified[cookie] = payload, _seconds(signed)
+            self._verified[cookie] = data, _seconds(signed)
             return self._verified[cookie]
         return None
 
 
 def _seconds(moment: datetime) -> int:
     return int(moment.timestamp())
+
+
+def _copied(data: Any) -> Any:
+    """A fresh copy of decoded session data, whose only containers that can change are
+    dicts and lists (tuples may hold them): a request may change its session freely."""
+    if isinstance(data, dict):
+        return {key: _copied(value) for key, value in data.items()}
+    if isinstance(data, list):
+        return [_copied(value) for value in data]
+    if isinstance(data, tuple):
+        return tuple(_copied(value) for value in data)
+    return data
