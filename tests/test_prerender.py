@@ -155,3 +155,22 @@ def test_escaped_text_is_what_autoescape_writes():
     samples += [chr(code) for code in range(128)]
     for value in samples:
         assert prerender.escaped(value) == str(escape(value))
+
+
+def test_texts_escaped_in_one_pass_are_each_escaped():
+    from markupsafe import escape
+
+    texts = ["", "a", HOSTILE, "x\x00y", "\x00", "ünï <&>"]
+    assert prerender.escaped_all(texts) == [str(escape(t)) for t in texts]
+    assert prerender.escaped_all(texts[:3]) == [str(escape(t)) for t in texts[:3]]
+    assert prerender.escaped_all([]) == []
+
+
+def test_slots_fill_many_rows_in_their_own_order():
+    from markupsafe import Markup
+
+    slots = prerender.text_slots(lambda a, b: Markup("<i>{}</i><b>{{{}}}</b>").format(b, a), 2)
+    assert slots is not None and slots.order == (1, 0)
+    assert slots.fill("1", "<2>") == "<i>&lt;2&gt;</i><b>{1}</b>"
+    rows = [("a", "b"), ("{0}", "}")]
+    assert slots.fill_many(rows, "[", "]") == "[<i>b</i><b>{a}</b>][<i>}</i><b>{{0}}</b>]"
