@@ -2,6 +2,9 @@
 
 import datetime as dt
 
+import peewee
+import pytest
+
 from engine.records import statements
 
 
@@ -43,3 +46,39 @@ def test_a_kept_look_for_a_value_finds_what_peewee_finds(service):
         expected = model.select().where(column == value).exists()
         assert statements.exists(memo, model, column, value) == expected
     assert statements.exists(memo, model, column, "N-1")
+
+
+FIELDS = [
+    peewee.CharField(null=True),
+    peewee.TextField(null=True),
+    peewee.IntegerField(null=True),
+    peewee.BigIntegerField(null=True),
+    peewee.BooleanField(null=True),
+    peewee.DateField(null=True),
+    peewee.DateTimeField(null=True),
+    peewee.TimeField(null=True),
+    peewee.DecimalField(null=True, max_digits=12, decimal_places=2),
+]
+VALUES = [
+    None,
+    "",
+    "text",
+    "2024-01-05",
+    "12",
+    0,
+    7,
+    2**70,
+    True,
+    False,
+    1.5,
+    dt.date(2024, 1, 5),
+    dt.datetime(2024, 1, 5, 1, 2, 3),
+    dt.time(1, 2, 3),
+]
+
+
+@pytest.mark.parametrize("field", FIELDS, ids=lambda f: type(f).__name__)
+def test_a_value_kept_as_it_is_is_what_db_value_gives(field):
+    for value in VALUES:
+        if value.__class__ in statements.unchanged_by(field):
+            assert field.db_value(value) == value and type(field.db_value(value)) is type(value)

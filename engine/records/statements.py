@@ -9,6 +9,7 @@ compiled entity's), per database dialect, so a metadata reload starts afresh.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -21,14 +22,38 @@ MAX_KEPT = 256  # statements per entity and dialect; the table starts afresh whe
 @dataclass(frozen=True)
 class _Insert:
     sql: str
-    # per column, in Peewee's order: the model attribute, its db_value, and its default
-    columns: tuple[tuple[str, Callable[[Any], Any], Any], ...]
+    # per column, in Peewee's order: the model attribute, its db_value, its default, and
+    # the classes of value that db_value gives back unchanged
+    columns: tuple[tuple[str, Callable[[Any], Any], Any, frozenset[type]], ...]
     returning: bool  # the new id comes back as a row (PostgreSQL), not as lastrowid
 
     def params(self, values: Mapping[str, Any]) -> tuple:
-        return tuple(
-            db_value(values.get(name, default)) for name, db_value, default in self.columns
-        )
+        found = []
+        for name, db_value, default, unchanged in self.columns:
+            value = values.get(name, default)
+            found.append(value if value.__class__ in unchanged else db_value(value))
+        return tuple(found)
+
+
+def unchanged_by(field: peewee.Field) -> frozenset[type]:
+    """The classes of value a field's db_value is known to give back as they are (or, for
+    an int, equal): None where Peewee's own db_value passes it, and what its adapt keeps."""
+    kind = type(field)
+    if kind.db_value is not peewee.Field.db_value:
+        return frozenset()
+    kept = {cls for adapt, cls in _KEPT_BY_ADAPT if kind.adapt is adapt}
+    return frozenset({type(None), *kept})
+
+
+# an adapt of Peewee's, and the class of value it returns as it is (an int: equal)
+_KEPT_BY_ADAPT = (
+    (peewee.CharField.adapt, str),
+    (peewee.IntegerField.adapt, int),
+    (peewee.BooleanField.adapt, bool),
+    (peewee.DateField.adapt, dt.date),
+    (peewee.DateTimeField.adapt, dt.datetime),
+    (peewee.TimeField.adapt, dt.time),
+)
 
 
 def insert(memo: dict, model: type[peewee.Model], values: Mapping[str, Any]) -> Any:
@@ -57,7 +82,7 @@ def _plan_insert(model: type[peewee.Model], values: Mapping[str, Any]) -> _Inser
     sql, params = query.sql()
     defaults = {field.name: default for field, default in meta.defaults.items()}
     columns = tuple(
-        (field.name, field.db_value, defaults.get(field.name))
+        (field.name, field.db_value, defaults.get(field.name), unchanged_by(field))
         for field in meta.sorted_fields
         if field.name in values or field.name in defaults
     )
