@@ -36,20 +36,17 @@ def fields_html(
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
     drawn = []
-    for spec, entry in _layout_fields(target):
+    for (spec, entry), draw in zip(_layout_fields(target), _draws(target, macros), strict=True):
         if spec.lines:
-            drawn.append(
-                macros.lines(_lines_entry(target, spec, entry, values, submission, errors))
-            )
+            item = _lines_entry(target, spec, entry, values, submission, errors)
+            drawn.append(macros.lines(item))
             continue
-        stored = values.get(spec.system or spec.name)
-        editable_here = spec.name in writable and spec.name not in locked
-        error = errors.get(spec.name)
-        value = typed[spec.name] if spec.name in typed else as_text(spec, stored)
-        html = None
-        if editable_here and not error:
-            draw = _prerendered(target, spec, entry, macros)
-            html = draw(value) if draw else None
+        name = spec.name
+        stored = values.get(spec.system or name)
+        editable_here = name in writable and name not in locked
+        error = errors.get(name)
+        value = typed[name] if name in typed else as_text(spec, stored)
+        html = draw(value) if draw is not None and editable_here and not error else None
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored)
             html = macros.field_block(item)
@@ -136,14 +133,15 @@ def _field_item(
     }
 
 
-def _prerendered(
-    target: Target, spec: FieldSpec, entry: dict, macros: Any
-) -> prerender.Draw | None:
-    """The field's HTML for any value while editable and without an error, cut from its
+def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
+    """Each field's HTML for any value while editable and without an error, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
-    memo, key = target.entity.memo, ("form", "prerendered", spec.name)
+    memo, key = target.entity.memo, ("form", "draws")
     if key not in memo:
-        memo[key] = _build_prerendered(target, spec, entry, macros)
+        memo[key] = [
+            None if spec.lines else _build_prerendered(target, spec, entry, macros)
+            for spec, entry in _layout_fields(target)
+        ]
     return memo[key]
 
 

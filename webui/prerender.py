@@ -65,19 +65,23 @@ class Slots:
 
     def fill_escaped(self, *texts: str) -> Markup:
         """The HTML with `texts`, escaped already, in place."""
-        return self.fill_many([texts])
+        return Markup(self._repeated_template(1, "", "").format(*texts))
 
     def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
         """The HTML once for each row of texts (escaped already), each between `before`
         and `after`: one str.format call for them all."""
-        key = (len(rows), before, after)
+        template = self._repeated_template(len(rows), before, after)
+        # a str template, not a Markup one: Markup.format would escape the texts again
+        return Markup(template.format(*[text for row in rows for text in row]))
+
+    def _repeated_template(self, count: int, before: str, after: str) -> str:
+        key = (count, before, after)
         if key not in self._repeated:
             self._repeated[key] = "".join(
                 _braced(before) + self._template(i * len(self.order)) + _braced(after)
-                for i in range(len(rows))
+                for i in range(count)
             )
-        # a str template, not a Markup one: Markup.format would escape the texts again
-        return Markup(self._repeated[key].format(*[text for row in rows for text in row]))
+        return self._repeated[key]
 
     def _template(self, offset: int) -> str:
         """The HTML as a str.format template, the texts' places numbered from `offset`."""
@@ -184,7 +188,14 @@ def _around_text(macro: Macro) -> Draw | None:
     slots = text_slots(macro, 1)
     if slots is None:
         return None
-    return lambda value: slots.fill(value) if isinstance(value, str) else None
+    before, after = slots.pieces
+
+    def draw(value: Any) -> Markup | None:
+        if value.__class__ is not str:
+            return None
+        return Markup(before + escaped(value) + after)  # all str: nothing escaped twice
+
+    return draw
 
 
 def _by_truth(macro: Macro) -> Draw | None:
