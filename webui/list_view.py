@@ -1,11 +1,12 @@
-"""The repeating parts of a list page: its filters, its links and its rows.
+"""The parts of a list page: its head (search form, filters, tools), links and rows.
 
-The filters and the rows are drawn by the macros of pages/list_parts.html, from pieces
-cut once per compiled entity (webui.prerender), so a request only escapes its values
-into place; a filter whose choices come with the data (a lookup) is drawn by its macro
-every time. The links of a query (sort by each column, export, previous and next page)
-are built once per compiled entity and query. All of it lives in the compiled entity's
-memo, so a metadata reload starts afresh.
+All are drawn by the macros of pages/list_parts.html. What follows from the query
+alone (the head, the table's head, the links) is drawn once per compiled entity and
+query; the filters' selects and the rows come from pieces cut once per compiled entity
+(webui.prerender), so a request only escapes its values into place. A filter whose
+choices come with the data (a lookup) is drawn by its macro every time, and so is a
+head holding one. All of it lives in the compiled entity's memo, so a metadata reload
+starts afresh.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from engine.types import TYPES
 from webui import prerender, urls
 from webui.display import display, lookup_choices, option_labels
 
-MAX_LINK_SETS = 256  # queries per entity whose links are kept; afresh when full
+MAX_QUERIES = 256  # queries per entity whose parts are kept; afresh when full
 
 
 def filters(target: Target) -> list[dict]:
@@ -98,15 +99,29 @@ def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | Non
     return memo[key]
 
 
-def links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
-    """The hrefs of the page: new record, export, sort by each column, previous, next."""
-    key = (urls.origin(), tenant, entity, tuple(request.args.items(multi=True)))
-    table = target.entity.memo.setdefault(("list", "links"), {})
-    if key not in table:
-        if len(table) >= MAX_LINK_SETS:
+def page_parts(
+    target: Target, query: dict[str, Any], found: list[dict], can_write: bool, page_size: int
+) -> dict[str, Any]:
+    """What of the page follows from the query alone (and whether the user may write): its
+    links, its head (title, search form, tools) and its table's head. Built once per
+    compiled entity and query, unless a filter's choices come with the data."""
+    key = (urls.origin(), tuple(request.args.items(multi=True)), can_write)
+    table = target.entity.memo.setdefault(("list", "parts"), {})
+    if key in table:
+        return table[key]
+    links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
+    macros, sort = _macros(), query["sort"]
+    filters = filters_html(target, found, query["chosen"])
+    parts = {
+        "links": links,
+        "head_html": macros.page_head(target.spec, query["q"], filters, sort, can_write, links),
+        "thead_html": macros.table_head(columns(target), sort, links),
+    }
+    if all(spec["name"] in _static(target) for spec in found):
+        if len(table) >= MAX_QUERIES:
             table.clear()
-        table[key] = _links(target, tenant, entity, offset, page_size)
-    return table[key]
+        table[key] = parts
+    return parts
 
 
 def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:

@@ -84,20 +84,18 @@ def list_page(tenant: str, entity: str) -> Any:
         page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = url_for("pages.list_page", tenant=tenant, entity=entity)
+    query = {"tenant": tenant, "entity": entity, "q": q, "chosen": filters, "sort": sort or ""}
+    query["offset"] = offset
+    parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
     return render_template(
         "pages/list.html",
         tenant=tenant,
         entity=target.spec,
-        columns=list_view.columns(target),
         rows_html=list_view.rows_html(target, page["items"], list_url),
         total=page["total"],
         offset=offset,
         page_size=PAGE_SIZE,
-        q=q,
-        filters_html=list_view.filters_html(target, filter_list, filters),
-        sort=sort or "",
-        can_write=_can_write(),
-        links=list_view.links(target, tenant, entity, offset, PAGE_SIZE),
+        **parts,
     )
 
 
