@@ -3,6 +3,7 @@
 import re
 
 import pytest
+from markupsafe import escape
 from records_metadata import FILES
 from test_admin import edit
 from test_admin import make_app as make_reloading_app
@@ -102,3 +103,24 @@ def test_the_list_follows_a_metadata_reload(tree, storage):
     page = ann.get("/account/").get_data(as_text=True)
     assert ">Kind<" not in page and "Sort &lt;of&gt;" in page
     assert '<option value="trust" >trust</option>' in page
+
+
+def test_a_lists_head_follows_each_query_and_user(app):
+    users.add_user(app.extensions["formwork"].registry.tenant("t"), "vic", "viewer", "c h b 12")
+    ann, vic = logged_in(app), Browser(app, "t")
+    vic.login("vic", "c h b 12")
+    for q in ("first", '"><b>second'):
+        page = ann.get(f"/branch/?q={q}&sort=-city").get_data(as_text=True)
+        assert f'value="{escape(q)}"' in page and 'name="sort" value="-city"' in page
+    assert "New Branch" in ann.get("/branch/").get_data(as_text=True)
+    assert "New Branch" not in vic.get("/branch/").get_data(as_text=True)
+    assert 'href="/t/branch/?sort=city&amp;offset=0">City ▼' in ann.get("/branch/?sort=-city").text
+
+
+def test_a_lookup_filter_offers_the_records_of_now(app):
+    ann = logged_in(app)
+    service = app.extensions["formwork"]
+    service.create("t", "region", {"code": "NORTH"}, "ann")
+    assert ">NORTH</option>" in ann.get("/account/").get_data(as_text=True)
+    service.create("t", "region", {"code": "SOUTH"}, "ann")
+    assert ">SOUTH</option>" in ann.get("/account/").get_data(as_text=True)
