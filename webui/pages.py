@@ -63,10 +63,23 @@ def home(tenant: str) -> Any:
 def _query_arguments(
     target: Target, filter_list: list[dict] | None = None
 ) -> tuple[str, dict[str, str], str | None]:
-    q = request.args.get("q", "").strip()
+    # each name's first value, as MultiDict.get gives it, without a KeyError for each
+    # name the query leaves out
+    args = request.args.to_dict()
+    q = args.get("q", "").strip()
     names = {f["name"] for f in filter_list or list_view.filters(target)}
     filters = {k: v for k, v in request.args.items() if k in names and v}
-    return q, filters, request.args.get("sort") or None
+    return q, filters, args.get("sort") or None
+
+
+def _offset() -> int:
+    """The offset asked for: a whole number from 0, as request.args.get(type=int) reads it."""
+    text = request.args.to_dict().get("offset")
+    try:
+        offset = int(text) if text is not None else 0
+    except ValueError:
+        offset = 0
+    return max(offset or 0, 0)
 
 
 @blueprint.get("/<tenant>/<entity>/")
@@ -75,7 +88,7 @@ def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
     filter_list = list_view.filters(target)
     q, filters, sort = _query_arguments(target, filter_list)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
+    offset = _offset()
     shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
     try:
         page = _search(target, q, filters, sort, PAGE_SIZE, offset, shown)

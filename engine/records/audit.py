@@ -17,6 +17,8 @@ def now() -> dt.datetime:
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
     """Per field whose value differs: [old, new]."""
+    if not before:  # a new record: every value it has is a change
+        return {name: [None, value] for name, value in after.items() if value is not None}
     names = dict.fromkeys([*before, *after])
     return {
         name: [before.get(name), after.get(name)]

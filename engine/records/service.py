@@ -658,7 +658,7 @@ def _stored_values(target: Target, record: dict) -> dict[str, Any]:
 
 
 def _jsonable(target: Target, record: dict) -> dict[str, Any]:
-    return {f.name: record.get(f.name) for f in target.stored() if record.get(f.name) is not None}
+    return {f.name: value for f in target.stored() if (value := record.get(f.name)) is not None}
 
 
 def _clean_payload(target: Target, data: Any) -> dict:
@@ -716,7 +716,8 @@ def _with_defaults(target: Target, payload: dict) -> dict:
 
 def _schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
     """The compiled validator over the record as it will be stored, lines included."""
-    document = {k: v for k, v in record.items() if not _is_system(target, k)}
+    system = target.spec.system_columns
+    document = {k: v for k, v in record.items() if k not in system}
     for line in target.lines():
         document[line.name] = [
             _without(values, "id", line.lines.link) if isinstance(values, dict) else values
@@ -728,10 +729,6 @@ def _schema_errors(target: Target, record: dict, line_values: dict) -> list[Reco
 def _in_form_order(target: Target, errors: list[RecordError]) -> list[RecordError]:
     unique = list(dict.fromkeys(errors))
     return sorted(unique, key=target.entity.validator.form_order)
-
-
-def _is_system(target: Target, key: str) -> bool:
-    return key in target.spec.system_columns
 
 
 def _read_only_errors(
