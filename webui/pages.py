@@ -23,7 +23,7 @@ from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.service import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
-from webui import list_view
+from webui import list_view, urls
 from webui.auth import login_required
 from webui.display import display
 from webui.form_fields import fields_html
@@ -96,7 +96,7 @@ def list_page(tenant: str, entity: str) -> Any:
         flash(" ".join(e.message for e in error.errors), "error")
         page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
-    list_url = url_for("pages.list_page", tenant=tenant, entity=entity)
+    list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
     query = {"tenant": tenant, "entity": entity, "q": q, "chosen": filters, "sort": sort or ""}
     query["offset"] = offset
     parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)

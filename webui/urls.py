@@ -12,7 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, current_app, request
 
 MAX_REMEMBERED = 4096  # URLs per process; the table starts afresh when full
 
@@ -29,9 +29,18 @@ def origin() -> tuple:
     )
 
 
+EXTENSION = "formwork_urls"
+
+
 def init_app(app: Flask) -> None:
     """Templates call url_for() as before; it builds each URL once per origin."""
-    app.jinja_env.globals["url_for"] = remembering(app)
+    app.extensions[EXTENSION] = app.jinja_env.globals["url_for"] = remembering(app)
+
+
+def url_for(endpoint: str, **values: Any) -> str:
+    """The current app's url_for, remembering what it built: for the URLs every request
+    of a page asks for alike."""
+    return current_app.extensions[EXTENSION](endpoint, **values)
 
 
 def remembering(app: Flask) -> Callable[..., str]:
