@@ -174,3 +174,4 @@ def test_slots_fill_many_rows_in_their_own_order():
     assert slots.fill("1", "<2>") == "<i>&lt;2&gt;</i><b>{1}</b>"
     rows = [("a", "b"), ("{0}", "}")]
     assert slots.fill_many(rows, "[", "]") == "[<i>b</i><b>{a}</b>][<i>}</i><b>{{0}}</b>]"
+    assert slots.fill_many([], "[", "]") == ""

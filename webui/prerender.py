@@ -56,8 +56,9 @@ class Slots:
 
     pieces: tuple[str, ...]
     order: tuple[int, ...]  # which text goes between each piece and the next
-    # str.format templates of the HTML drawn `n` times in a row, by n
-    _repeated: dict[tuple, str] = field(default_factory=dict, compare=False, repr=False)
+    # the HTML drawn n times in a row, as a list of pieces with a None in each text's
+    # place, by (n, before, after)
+    _repeated: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
 
     def fill(self, *texts: Any) -> Markup:
         """The HTML with `texts` escaped into place, as the macro would write it."""
@@ -65,36 +66,31 @@ class Slots:
 
     def fill_escaped(self, *texts: str) -> Markup:
         """The HTML with `texts`, escaped already, in place."""
-        return Markup(self._repeated_template(1, "", "").format(*texts))
+        return self.fill_many([texts])
 
     def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
         """The HTML once for each row of texts (escaped already), each between `before`
-        and `after`: one str.format call for them all."""
-        template = self._repeated_template(len(rows), before, after)
-        # a str template, not a Markup one: Markup.format would escape the texts again
-        return Markup(template.format(*[text for row in rows for text in row]))
+        and `after`, joined in one go."""
+        parts = self._repeated_parts(len(rows), before, after).copy()
+        order = self.order
+        if order == tuple(range(len(order))):
+            parts[1::2] = [text for row in rows for text in row]
+        else:
+            parts[1::2] = [row[index] for row in rows for index in order]
+        # str.join, not +: str + Markup would escape the HTML around the texts
+        return Markup("".join(parts))
 
-    def _repeated_template(self, count: int, before: str, after: str) -> str:
+    def _repeated_parts(self, count: int, before: str, after: str) -> list:
         key = (count, before, after)
         if key not in self._repeated:
-            self._repeated[key] = "".join(
-                _braced(before) + self._template(i * len(self.order)) + _braced(after)
-                for i in range(count)
-            )
+            parts: list = [before + self.pieces[0]] if count else [""]
+            for row in range(count):
+                for piece in self.pieces[1:]:
+                    parts += (None, piece)
+                # one piece from the end of a row to the start of the next, texts alternating
+                parts[-1] += after + (before + self.pieces[0] if row < count - 1 else "")
+            self._repeated[key] = parts
         return self._repeated[key]
-
-    def _template(self, offset: int) -> str:
-        """The HTML as a str.format template, the texts' places numbered from `offset`."""
-        parts = [_braced(self.pieces[0])]
-        for index, piece in zip(self.order, self.pieces[1:], strict=True):
-            parts.append(f"{{{offset + index}}}")
-            parts.append(_braced(piece))
-        return "".join(parts)
-
-
-def _braced(text: str) -> str:
-    """Text as a str.format template writes it."""
-    return text.replace("{", "{{").replace("}", "}}")
 
 
 def text_slots(macro: Fill, count: int) -> Slots | None:
