@@ -31,11 +31,12 @@ def csrf_token() -> str:
     """The signed CSRF token for this page, as Flask-WTF's generate_csrf makes it."""
     if FIELD in g:  # signed already for this request
         return generate_csrf()
-    signed: dict[str, tuple[str, float]] = current_app.extensions[EXTENSION]
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    signed: dict[str, tuple[str, float]] = app.extensions[EXTENSION]
     now = time.monotonic()
     raw = session.get(FIELD)
     known = signed.get(raw) if isinstance(raw, str) else None
-    if known is not None and now - known[1] < _reuse_seconds():
+    if known is not None and now - known[1] < _reuse_seconds(app):
         setattr(g, FIELD, known[0])  # where generate_csrf looks for this request's token
         return known[0]
     token = generate_csrf()  # which makes the session's raw token if it has none
@@ -45,6 +46,6 @@ def csrf_token() -> str:
     return token
 
 
-def _reuse_seconds() -> float:
-    limit = current_app.config.get("WTF_CSRF_TIME_LIMIT")
+def _reuse_seconds(app: Flask) -> float:
+    limit = app.config.get("WTF_CSRF_TIME_LIMIT")
     return REUSE_SECONDS if not limit else min(REUSE_SECONDS, limit / 10)
