@@ -107,8 +107,9 @@ def page_parts(
     compiled entity and query, unless a filter's choices come with the data."""
     key = (urls.origin(), tuple(request.args.items(multi=True)), can_write)
     table = target.entity.memo.setdefault(("list", "parts"), {})
-    if key in table:
-        return table[key]
+    kept = table.get(key)  # read once: another thread may start the table afresh
+    if kept is not None:
+        return kept
     links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
     macros, sort = _macros(), query["sort"]
     filters = filters_html(target, found, query["chosen"])

@@ -17,6 +17,7 @@ from typing import Any
 import peewee
 
 MAX_KEPT = 256  # statements per entity and dialect; the table starts afresh when full
+_UNPLANNED = object()  # not looked at yet (None: looked at, and left to Peewee)
 
 
 @dataclass(frozen=True)
@@ -62,9 +63,9 @@ def insert(memo: dict, model: type[peewee.Model], values: Mapping[str, Any]) -> 
     database = model._meta.database
     table = _table(memo, database)
     key = ("insert", model, frozenset(values))
-    if key not in table:
-        table[key] = _plan_insert(model, values)
-    plan = table[key]
+    plan = table.get(key, _UNPLANNED)
+    if plan is _UNPLANNED:
+        plan = table[key] = _plan_insert(model, values)
     if plan is None:
         return model.insert(**values).execute()
     cursor = database.execute_sql(plan.sql, plan.params(values))
@@ -99,11 +100,11 @@ def exists(memo: dict, model: type[peewee.Model], column: peewee.Field, value: A
     table = _table(memo, database)
     key = ("exists", model, column.name)
     params = (column.db_value(value), 1)
-    if key not in table:
+    sql = table.get(key, _UNPLANNED)
+    if sql is _UNPLANNED:
         query = model.select(peewee.SQL("1")).where(column == value).limit(1)
-        sql, peewee_params = query.sql()
-        table[key] = sql if list(params) == peewee_params else None
-    sql = table[key]
+        text, peewee_params = query.sql()
+        sql = table[key] = text if list(params) == peewee_params else None
     if sql is None:
         return model.select().where(column == value).exists()
     return database.execute_sql(sql, params).fetchone() is not None
