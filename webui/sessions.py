@@ -67,8 +67,8 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
             data = serializer.load_payload(payload)  # what fails here fails as in Flask
             if len(self._verified) >= MAX_REMEMBERED:
                 self._verified = {}
-            self._verified[cookie] = data, _seconds(signed)
-            return self._verified[cookie]
+            verified = self._verified[cookie] = data, _seconds(signed)
+            return verified
         return None
 
 
