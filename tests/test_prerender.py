@@ -175,3 +175,18 @@ def test_slots_fill_many_rows_in_their_own_order():
     rows = [("a", "b"), ("{0}", "}")]
     assert slots.fill_many(rows, "[", "]") == "[<i>b</i><b>{a}</b>][<i>}</i><b>{{0}}</b>]"
     assert slots.fill_many([], "[", "]") == ""
+
+
+def test_changed_widget_macros_draw_anew(tree, storage):
+    from jinja2 import ChoiceLoader, DictLoader
+
+    app = make_app(tree(FILES), storage)
+    users.add_user(app.extensions["formwork"].registry.tenant("t"), "ann", "editor", "c h b 12")
+    ann = Browser(app, "t")
+    ann.login("ann", "c h b 12")
+    assert 'type="date" id="field-opened"' in ann.get("/account/new").get_data(as_text=True)
+    source = app.jinja_loader.get_source(app.jinja_env, "widgets.html")[0]
+    changed = source.replace('<input type="date"', '<input type="date" data-changed')
+    app.jinja_env.loader = ChoiceLoader([DictLoader({"widgets.html": changed}), app.jinja_loader])
+    app.jinja_env.cache.clear()  # as a template reload does
+    assert 'type="date" data-changed id="field-opened"' in ann.get("/account/new").text

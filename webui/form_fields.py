@@ -95,7 +95,7 @@ def _in_frame(target: Target, drawn: list[Markup], macros: Any) -> Markup:
 
 def _frame(target: Target, macros: Any) -> list[str] | None:
     """The groups macro's HTML between the fields, once per compiled entity."""
-    memo, key = target.entity.memo, ("form", "frame")
+    memo, key = target.entity.memo, ("form", "frame", macros)  # new macros: new pieces
     if key not in memo:
         groups = target.entity.layout["groups"]
         sizes = [len(group["fields"]) for group in groups]
@@ -136,7 +136,7 @@ def _field_item(
 def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
     """Each field's HTML for any value while editable and without an error, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
-    memo, key = target.entity.memo, ("form", "draws")
+    memo, key = target.entity.memo, ("form", "draws", macros)
     if key not in memo:
         memo[key] = [
             None if spec.lines else _build_prerendered(target, spec, entry, macros)

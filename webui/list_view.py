@@ -92,7 +92,7 @@ def _static(target: Target) -> frozenset[str]:
 
 
 def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | None:
-    memo, key = target.entity.memo, ("list", "filter_draw", spec["name"])
+    memo, key = target.entity.memo, ("list", "filter_draw", spec["name"], macro)
     if key not in memo:
         values = [value for value, _ in spec["options"]]
         memo[key] = prerender.by_option(values, lambda value: macro(spec, value))
@@ -106,12 +106,13 @@ def page_parts(
     links, its head (title, search form, tools) and its table's head. Built once per
     compiled entity and query, unless a filter's choices come with the data."""
     key = (urls.origin(), tuple(request.args.items(multi=True)), can_write)
-    table = target.entity.memo.setdefault(("list", "parts"), {})
+    macros = _macros()
+    table = target.entity.memo.setdefault(("list", "parts", macros), {})
     kept = table.get(key)  # read once: another thread may start the table afresh
     if kept is not None:
         return kept
     links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
-    macros, sort = _macros(), query["sort"]
+    sort = query["sort"]
     filters = filters_html(target, found, query["chosen"])
     parts = {
         "links": links,
@@ -195,9 +196,9 @@ def _rows_by_macro(
 
 
 def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:
-    memo, key = target.entity.memo, ("list", "row_slots")
+    macro = _macros().record_row
+    memo, key = target.entity.memo, ("list", "row_slots", macro)  # new macros: new pieces
     if key not in memo:
-        macro = _macros().record_row
         memo[key] = prerender.text_slots(
             lambda url, *cells: macro(url, list(cells), link_at), 1 + count
         )

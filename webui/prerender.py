@@ -146,7 +146,7 @@ def escaped_all(texts: list[str]) -> list[str]:
     joined = "\x00".join(texts)
     if joined.count("\x00") != len(texts) - 1:  # a text holding the joiner itself
         return [escaped(text) for text in texts]
-    return escaped(joined).split("\x00") if texts else []
+    return escaped(joined).split("\x00")
 
 
 def markers(count: int) -> list[str]:
