@@ -32,6 +32,7 @@ exits 1 only when a correctness check fails: a wrong status, a missing record).
 
     .venv/bin/python bench/web_pages.py [--quick] [--seconds S] [--rounds N]
                                         [--driver auto|wrk|python] [--profile]
+                                        [--profile-only]
 """
 
 from __future__ import annotations
@@ -51,9 +52,9 @@ import sys
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import urlencode
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -680,9 +681,11 @@ def check_endpoints(endpoints: list[Endpoint], cookie: str) -> list[str]:
 # profiling, in this process: the work of one worker without gunicorn around it
 
 
-def profile(metadata: Path, data: Path, requests: int) -> None:
-    import cProfile
-    import pstats
+def profile(metadata: Path, data: Path, templates: Path, requests: int) -> None:
+    """Each endpoint's CPU per request in this process, split by phase (web_profile.py)."""
+    import itertools
+
+    import web_profile
 
     from webui import create_app
 
@@ -693,69 +696,29 @@ def profile(metadata: Path, data: Path, requests: int) -> None:
     page = client.get(f"/{TENANT}/login").get_data(as_text=True)
     form = {"username": USERNAME, "password": PASSWORD, "csrf_token": _token(page)}
     assert client.post(f"/{TENANT}/login", data=form).status_code == 302
-    for name, path in (
-        ("form page", f"/{TENANT}/{ENTITY}/new"),
-        ("list page", f"/{TENANT}/{ENTITY}/"),
-    ):
-        for _ in range(50):  # warm: templates compiled, caches filled
-            client.get(path)
-        cpu = time.process_time()
-        for _ in range(requests):
-            client.get(path)
-        plain = (time.process_time() - cpu) / requests
-        profiler = cProfile.Profile()
-        profiler.enable()
-        for _ in range(requests):
-            client.get(path)
-        profiler.disable()
-        stats = pstats.Stats(profiler).stats  # (file, line, name) → (cc, nc, tt, ct, callers)
-        total = sum(tt for _, _, tt, _, _ in stats.values())
-        print(
-            f"\nprofile: {name}, {requests} GETs in this process (Flask test client): "
-            f"{1000 * plain:.2f} ms CPU per request without the profiler; shares of the "
-            "profiled time"
-        )
-        rows = sorted(stats.items(), key=lambda item: -item[1][2])[:14]
-        print(f"  {'self':>6} {'total':>6} {'calls/req':>9}  function (by own time)")
-        for key, (_, calls, tt, ct, _) in rows:
-            where = _where(key, app.jinja_env)
-            print(f"  {tt / total:6.1%} {ct / total:6.1%} {calls / requests:9.1f}  {where}")
-        ours = [(key, value) for key, value in stats.items() if _ours(key)]
-        rows = sorted(ours, key=lambda item: -item[1][3])[:16]
-        print(
-            f"  {'self':>6} {'total':>6} {'calls/req':>9}  engine, webui and its macros (by total)"
-        )
-        for key, (_, calls, tt, ct, _) in rows:
-            where = _where(key, app.jinja_env)
-            print(f"  {tt / total:6.1%} {ct / total:6.1%} {calls / requests:9.1f}  {where}")
+    token = _token(client.get(f"/{TENANT}/{ENTITY}/new").get_data(as_text=True))
+    cookie = f"session={client.get_cookie('session').value}"
+    os.environ["BENCH_REFERENCE_TEMPLATES"] = str(templates)
+    body, numbers = form_body(token), itertools.count()
 
+    def get(path: str, who: str = cookie) -> Callable[[], dict]:
+        return lambda: web_profile.environ("GET", path, who)
 
-def _ours(key: tuple) -> bool:
-    path, _, function = key
-    if "/templates/" in path:
-        return function == "macro"  # root and blocks are generators: no call counts
-    if path.endswith(("flask/templating.py", "flask/app.py")):
-        return function in ("render_template", "url_for")
-    if path.endswith("peewee.py"):  # building SQL text, and running it in the database
-        return function in ("count", "sql", "execute_sql")
-    return re.search(r"/(engine|webui)/", path) is not None
+    def submit() -> dict:
+        unique = body.replace(SEQ, f"profile{next(numbers)}").encode()
+        return web_profile.environ("POST", f"/{TENANT}/{ENTITY}/new", cookie, unique)
 
-
-def _where(key: tuple, jinja: Any = None) -> str:
-    """file:line of a function; a template macro by its name and the template's line."""
-    path, line, function = key
-    if jinja is not None and "/templates/" in path:
-        name = path.split("/templates/", 1)[1]
-        template = jinja.get_template(name)
-        line = template.get_corresponding_lineno(line)
-        source = Path(template.filename).read_text(encoding="utf-8").splitlines()[line - 1]
-        found = re.search(r"\{%-? *macro (\w+)", source)
-        if function == "macro" and found:
-            return f"macro {found.group(1)} ({name}:{line})"
-        return f"{function} ({name}:{line})"
-    path = re.sub(r".*/(site-packages|lib/python3\.[0-9]+)/", "", path)
-    path = re.sub(rf"^{re.escape(str(ROOT))}/", "", path)
-    return f"{function} ({path}:{line})" if line else function
+    web_profile.profile(
+        [
+            web_profile.Endpoint(
+                "hand-written Flask page", reference_app(), get("/customer/new", ""), "200"
+            ),
+            web_profile.Endpoint("form page", app, get(f"/{TENANT}/{ENTITY}/new"), "200"),
+            web_profile.Endpoint("list page", app, get(f"/{TENANT}/{ENTITY}/"), "200"),
+            web_profile.Endpoint("form submit (POST, 302)", app, submit, "302"),
+        ],
+        requests,
+    )
 
 
 # the run
@@ -768,7 +731,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--rounds", type=int, help="interleaved rounds, best kept (default 3)")
     parser.add_argument("--driver", choices=("auto", "wrk", "python"), default="auto")
     parser.add_argument(
-        "--profile", action="store_true", help="then cProfile the form and list pages"
+        "--profile",
+        action="store_true",
+        help="then each endpoint's CPU per request in this process, split by phase",
+    )
+    parser.add_argument(
+        "--profile-only", action="store_true", help="no servers and no load: only --profile"
     )
     args = parser.parse_args(argv)
     seconds = args.seconds or (3.0 if args.quick else 8.0)
@@ -798,6 +766,9 @@ def main(argv: list[str] | None = None) -> None:
             "FORMWORK_SECRET_KEY": SECRET_KEY,
             "BENCH_REFERENCE_TEMPLATES": str(templates),
         }
+        if args.profile_only:
+            profile(metadata, data, templates, 500)
+            return
         servers = []
         try:
             formwork = start_server("formwork", "webui:create_app()", environment, tmp, ROOT)
@@ -813,7 +784,7 @@ def main(argv: list[str] | None = None) -> None:
             for server in servers:
                 server.stop()
         if args.profile:
-            profile(metadata, data, 300)
+            profile(metadata, data, templates, 500)
     if failures:
         print("\ncorrectness checks FAILED:")
         for failure in failures:

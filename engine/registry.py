@@ -44,8 +44,8 @@ class CompiledTenant:
     database: peewee.DatabaseProxy  # bound to the tenant's database by the storage layer
     entities: Mapping[str, CompiledEntity]
     system: SystemTables
-    # What callers derive from the whole tenant (its API description), kept as long as the
-    # tenant is: a reload compiles a new one. Filled lazily, keyed by whoever fills it.
+    # What callers derive from the whole tenant (its API description, the SQL of its own
+    # tables), kept as long as the tenant is: a reload compiles a new one.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entity(self, name: str) -> CompiledEntity:

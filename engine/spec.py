@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 from engine.errors import Source
@@ -141,9 +142,9 @@ class EntitySpec:
     def field(self, name: str) -> FieldSpec:
         return next(f for f in self.fields if f.name == name)
 
-    @property
+    @cached_property
     def system_columns(self) -> tuple[str, ...]:
-        """The engine's own columns of this entity, in table order."""
+        """The engine's own columns of this entity, in table order (worked out once)."""
         columns = ["id"]
         if self.statuses:
             columns.append("status")

@@ -10,13 +10,15 @@ import secrets
 from pathlib import Path
 from typing import Any
 
-from flask import Flask, Response
+from flask import Flask
 from flask_wtf.csrf import CSRFProtect
 
 from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
+from webui.headers import SecurityHeaders
+from webui.sessions import VerifiedCookieSessions
 
 DEFAULTS: dict[str, Any] = {
     "FORMWORK_METADATA": "metadata",
@@ -28,15 +30,6 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
     "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
-}
-SECURITY_HEADERS = {
-    "Content-Security-Policy": (
-        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-        "object-src 'none'; base-uri 'none'; frame-ancestors 'none'; form-action 'self'"
-    ),
-    "X-Content-Type-Options": "nosniff",
-    "X-Frame-Options": "DENY",
-    "Referrer-Policy": "same-origin",
 }
 csrf = CSRFProtect()
 
@@ -71,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, apidocs, auth, pages, uploads
+    from webui import admin, api, apidocs, auth, csrf_tokens, pages, uploads, urls
     from webui.transfer import exports_blueprint, imports_blueprint
 
     app.url_map.converters["name"] = api.NameConverter
@@ -87,11 +80,10 @@ def _register(app: Flask) -> None:
     app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 
-    @app.after_request
-    def secure_headers(response: Response) -> Response:
-        for name, value in SECURITY_HEADERS.items():
-            response.headers.setdefault(name, value)
-        return response
+    csrf_tokens.init_app(app)
+    urls.init_app(app)
+    app.session_interface = VerifiedCookieSessions()
+    app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
 
 def _stored_secret(data_dir: Path) -> str:

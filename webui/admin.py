@@ -9,6 +9,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, url_for
 from flask.blueprints import BlueprintSetupState
+from markupsafe import Markup
 
 from engine.errors import NotFound, Source
 from engine.records.service import Target
@@ -17,10 +18,10 @@ from engine.resolve import ENTITY_KEYS
 from engine.spec import EntitySpec, FieldSpec, Lines, Lookup, Numbering, Option, Rule, Statuses
 from webui import reload
 from webui.auth import login_required
-from webui.forms import Submission
 
 # the form-building helpers of the new-record page, so a preview is that very form
-from webui.pages import form_groups
+from webui.form_fields import fields_html
+from webui.forms import Submission
 from webui.services import record_service
 
 blueprint = Blueprint("admin", __name__)
@@ -226,13 +227,13 @@ def preview(tenant: str, entity: str) -> Any:
         tenant=tenant,
         title=f"Preview: New {target.spec.label}",
         entity=target.spec,
-        groups=_preview_groups(target),
+        fields=_preview_fields(target),
         loaded_at=_when(watcher.loaded_at),
         trouble=_trouble(watcher, tenant),
     )
 
 
-def _preview_groups(target: Target) -> list[dict]:
-    """The groups of the new-record form, filled with the defaults, as that page builds them."""
+def _preview_fields(target: Target) -> Markup:
+    """The groups of the new-record form, filled with the defaults, as that page draws them."""
     defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
-    return form_groups(target, defaults, None, Submission())
+    return fields_html(target, defaults, None, Submission())

@@ -50,29 +50,42 @@ def parse_form(
     """Read a submitted form into a payload, collecting every value that does not parse.
     An uploaded file is kept by `save_file`, and its reference becomes the value."""
     submission = Submission()
+    submitted = _Submitted(form)
     for spec in editable(entity, creating):
         if spec.input_type in ("file", "image"):
             _take_upload(spec, files or MultiDict(), save_file, submission)
             continue
-        _parse_field(spec, form, spec.name, spec.name, submission.payload, submission)
+        _parse_field(spec, submitted, spec.name, spec.name, submission.payload, submission)
     for line in (f for f in entity.fields if f.lines and not f.hidden):
-        rows = _parse_lines(line, children[line.name], form, submission)
+        rows = _parse_lines(line, children[line.name], submitted, submission)
         submission.payload[line.name] = rows
     return submission
 
 
+class _Submitted:
+    """A submitted form read as plain dicts: each name's first value, and the names the
+    form says it showed; a name's every value is asked of the form itself."""
+
+    def __init__(self, form: MultiDict) -> None:
+        self.form = form
+        self.first: dict[str, Any] = form.to_dict()
+        self.shown = frozenset(form.getlist(SHOWN))
+
+
 def _parse_field(
-    spec: FieldSpec, form: MultiDict, key: str, where: str, into: dict, submission: Submission
+    spec: FieldSpec, submitted: _Submitted, key: str, where: str, into: dict, submission: Submission
 ) -> None:
-    boolean_like = spec.input_type in ("switch", "multiselect")
-    if key not in form and not (boolean_like and key in form.getlist(SHOWN)):
+    first = submitted.first
+    input_type = spec.input_type
+    boolean_like = input_type in ("switch", "multiselect")
+    if key not in first and not (boolean_like and key in submitted.shown):
         return  # not on the submitted form: leave the stored value alone
-    if spec.input_type == "multiselect":
-        raw: Any = form.getlist(key)
-    elif spec.input_type == "switch":
-        raw = "on" if form.get(key) else ""
+    if input_type == "multiselect":
+        raw: Any = submitted.form.getlist(key)
+    elif input_type == "switch":
+        raw = "on" if first.get(key) else ""
     else:
-        raw = form.get(key, "")
+        raw = first.get(key, "")
     submission.typed[key] = raw
     if spec.input_type == "switch":
         into[spec.name] = bool(raw)
@@ -111,12 +124,12 @@ def _plain(value: Any) -> Any:
 
 
 def _parse_lines(
-    line: FieldSpec, child: EntitySpec, form: MultiDict, submission: Submission
+    line: FieldSpec, child: EntitySpec, submitted: _Submitted, submission: Submission
 ) -> list[dict]:
     """The submitted rows that hold something, in order. What was typed is kept under the
     row's place among them, the place errors name (`branches[1].city`), so a form shown
     again puts each value and each error on the same row."""
-    prefix = f"{line.name}-"
+    prefix, form = f"{line.name}-", submitted.first
     indexes = sorted({int(k.split("-")[1]) for k in form if _is_line_key(k, prefix)})
     rows = []
     fields = [f for f in editable(child, creating=True) if f.name != line.lines.link]
@@ -129,7 +142,7 @@ def _parse_lines(
         place = len(rows)
         for spec in fields:
             where = f"{line.name}[{place}].{spec.name}"
-            _parse_field(spec, form, keys[spec.name], where, row, submission)
+            _parse_field(spec, submitted, keys[spec.name], where, row, submission)
             if keys[spec.name] in submission.typed:
                 submission.typed[f"{prefix}{place}-{spec.name}"] = submission.typed.pop(
                     keys[spec.name]

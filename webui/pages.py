@@ -10,7 +10,6 @@ from flask import (
     Blueprint,
     Response,
     abort,
-    current_app,
     flash,
     g,
     redirect,
@@ -18,18 +17,17 @@ from flask import (
     request,
     url_for,
 )
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
 
 from engine import conditions, users
-from engine.compile.layout import field_entry
-from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.service import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
+from webui import list_view, urls
 from webui.auth import login_required
-from webui.forms import Submission, as_text, editable, parse_form
+from webui.display import display
+from webui.form_fields import fields_html
+from webui.forms import Submission, parse_form
 from webui.services import record_service
 from webui.uploads import save_upload
 
@@ -62,99 +60,55 @@ def home(tenant: str) -> Any:
 # lists
 
 
-def _list_columns(target: Target) -> list[FieldSpec]:
-    memo = target.entity.memo
-    if "list_columns" not in memo:
-        memo["list_columns"] = _choose_list_columns(target)
-    return memo["list_columns"]
-
-
-def _choose_list_columns(target: Target) -> list[FieldSpec]:
-    shown = [f for f in target.spec.fields if f.stored and not f.hidden]
-    chosen = [f for f in shown if f.in_list]
-    if not chosen:
-        title = [f for f in shown if f.name == target.spec.title_field]
-        chosen = title + [f for f in shown if f not in title][:4]
-    return chosen
-
-
-def _filters(target: Target) -> list[dict]:
-    """The list's filters: status, then selects, switches and lookups (to a small table),
-    each as a list of (value, text) choices."""
-    filters = []
-    if target.spec.statuses:
-        states = target.spec.statuses.states.values()
-        filters.append(
-            {"name": "status", "label": "Status", "options": [(s.name, s.label) for s in states]}
-        )
-    for spec in target.spec.fields:
-        options = _filter_options(target, spec) if spec.stored and not spec.hidden else None
-        if options is not None and len(filters) < 7:
-            filters.append({"name": spec.name, "label": spec.label, "options": options})
-    return filters
-
-
-def _filter_options(target: Target, spec: FieldSpec) -> list[tuple[str, str]] | None:
-    if spec.input_type == "select":
-        return [(str(o.value), o.label) for o in spec.options]
-    if spec.input_type == "switch":
-        return [("true", "Yes"), ("false", "No")]
-    if spec.lookup and spec.in_list:
-        choices = _lookup_choices(target, spec)
-        return None if choices is None else [(str(k), str(title)) for k, title in choices]
-    return None
-
-
 def _query_arguments(
     target: Target, filter_list: list[dict] | None = None
 ) -> tuple[str, dict[str, str], str | None]:
-    q = request.args.get("q", "").strip()
-    names = {f["name"] for f in filter_list or _filters(target)}
+    # each name's first value, as MultiDict.get gives it, without a KeyError for each
+    # name the query leaves out
+    args = request.args.to_dict()
+    q = args.get("q", "").strip()
+    names = {f["name"] for f in filter_list or list_view.filters(target)}
     filters = {k: v for k, v in request.args.items() if k in names and v}
-    return q, filters, request.args.get("sort") or None
+    return q, filters, args.get("sort") or None
+
+
+def _offset() -> int:
+    """The offset asked for: a whole number from 0, as request.args.get(type=int) reads it."""
+    text = request.args.to_dict().get("offset")
+    try:
+        offset = int(text) if text is not None else 0
+    except ValueError:
+        offset = 0
+    return max(offset or 0, 0)
 
 
 @blueprint.get("/<tenant>/<entity>/")
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
-    filter_list = _filters(target)
+    filter_list = list_view.filters(target)
     q, filters, sort = _query_arguments(target, filter_list)
-    offset = max(request.args.get("offset", 0, type=int) or 0, 0)
-    columns = _list_columns(target)
-    shown = [c.name for c in columns]  # read only what the table shows
+    offset = _offset()
+    shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
     try:
         page = _search(target, q, filters, sort, PAGE_SIZE, offset, shown)
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
         page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
-    # the record's link sits on its title, where people look for the record's name
-    link_at = next((i for i, c in enumerate(columns) if c.name == target.spec.title_field), 0)
     # a record's page is the list's URL and its id: one url_for for all the rows
-    list_url = url_for("pages.list_page", tenant=tenant, entity=entity)
-    rows = [
-        {
-            "id": r["id"],
-            "url": f"{list_url}{r['id']}",
-            "cells": [_display(target, c, r.get(c.name)) for c in columns],
-        }
-        for r in page["items"]
-    ]
+    list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
+    query = {"tenant": tenant, "entity": entity, "q": q, "chosen": filters, "sort": sort or ""}
+    query["offset"] = offset
+    parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
     return render_template(
         "pages/list.html",
         tenant=tenant,
         entity=target.spec,
-        columns=columns,
-        rows=rows,
+        rows_html=list_view.rows_html(target, page["items"], list_url),
         total=page["total"],
         offset=offset,
         page_size=PAGE_SIZE,
-        q=q,
-        filters=filter_list,
-        chosen=filters,
-        sort=sort or "",
-        can_write=_can_write(),
-        link_at=link_at,
+        **parts,
     )
 
 
@@ -217,33 +171,6 @@ def _csv_cell(text: str) -> str:
 # records
 
 
-def _display(target: Target, field: FieldSpec, value: Any) -> str:
-    if field.lookup and isinstance(value, int):
-        return _lookup_title(target.tenant.spec.name, field, value)
-    if field.options and value is not None:
-        labels = _option_labels(target, field)
-        if isinstance(value, list):
-            return ", ".join(str(labels.get(v, v)) for v in value)
-        return str(labels.get(value, value))
-    return TYPES[field.input_type].show(value)
-
-
-def _option_labels(target: Target, field: FieldSpec) -> dict[Any, str]:
-    memo, key = target.entity.memo, ("option_labels", field.name)
-    if key not in memo:
-        memo[key] = {o.value: o.label for o in field.options}
-    return memo[key]
-
-
-def _lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
-    try:
-        linked = record_service().read(tenant, field.lookup.entity, value)
-    except NotFound:
-        return f"#{value} (missing)"
-    shown = linked.get(field.lookup.show)
-    return f"{shown}" if shown not in (None, "") else f"#{value}"
-
-
 def _groups(target: Target, record: dict) -> list[dict]:
     groups = []
     for group in target.entity.layout["groups"]:
@@ -256,7 +183,7 @@ def _groups(target: Target, record: dict) -> list[dict]:
             if spec.visible_if and not conditions.evaluate(spec.visible_if.tree, record):
                 continue  # hidden by its condition, as on the form
             value = record.get(spec.system or spec.name)
-            fields.append({"spec": spec, "text": _display(target, spec, value)})
+            fields.append({"spec": spec, "text": display(target, spec, value)})
         groups.append({"label": group["label"], "layout": group["layout"], "fields": fields})
     return groups
 
@@ -267,7 +194,7 @@ def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
         f for f in child.spec.fields if f.stored and not f.hidden and f.name != line.lines.link
     ]
     rows = [
-        [_display(child, c, row.get(c.name)) for c in columns] for row in record.get(line.name, [])
+        [display(child, c, row.get(c.name)) for c in columns] for row in record.get(line.name, [])
     ]
     return {"columns": columns, "rows": rows}
 
@@ -335,7 +262,7 @@ def _change(target: Target, name: str, old: Any, new: Any) -> tuple[str, str, st
     fields = {f.name: f for f in target.spec.fields if f.stored}
     if name in fields:
         spec = fields[name]
-        return spec.label, _display(target, spec, old), _display(target, spec, new)
+        return spec.label, display(target, spec, old), display(target, spec, new)
     states = target.spec.statuses.states if target.spec.statuses else {}
     label = name.replace("_", " ").capitalize()
     return label, _state_or_text(states, old), _state_or_text(states, new)
@@ -473,224 +400,13 @@ def _form(
         "pages/form.html",
         tenant=target.tenant.spec.name,
         entity=target.spec,
-        groups=form_groups(target, values, record, submission),
+        fields=fields_html(target, values, record, submission),
         record=record,
         title=title,
         errors=submission.errors,
         stale=stale,
         rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
     ), status
-
-
-def form_groups(
-    target: Target, values: dict, record: dict | None, submission: Submission
-) -> list[dict]:
-    """The form's groups in order, each field ready for its widget macro: the value to
-    show (what was typed, else what is stored), its error, and whether it may be edited."""
-    writable = {f.name for f in editable(target.spec, creating=record is None)}
-    locked = _locked_fields(target, record)
-    errors = _errors_by_field(submission.errors)
-    fields = _fields_by_name(target)
-    groups = []
-    for group in target.entity.layout["groups"]:
-        entries = []
-        for entry in group["fields"]:
-            spec = fields[entry["name"]]
-            if spec.lines:
-                entries.append(_lines_entry(target, spec, entry, values, submission, errors))
-                continue
-            stored = values.get(spec.system or spec.name)
-            editable_here = spec.name in writable and spec.name not in locked
-            error = errors.get(spec.name)
-            view = _widget_entry(target, spec, entry)
-            entries.append(
-                {
-                    "entry": view,
-                    "spec": spec,
-                    "value": submission.typed.get(spec.name, as_text(spec, stored)),
-                    "error": error,
-                    "described": _described(view, spec.name, error),
-                    "editable": editable_here,
-                    "display": "" if editable_here else _display(target, spec, stored),
-                }
-            )
-        groups.append({**group, "fields": entries})
-    return groups
-
-
-def _fields_by_name(target: Target) -> dict[str, FieldSpec]:
-    memo = target.entity.memo
-    if "fields_by_name" not in memo:
-        memo["fields_by_name"] = {f.name: f for f in target.spec.fields}
-    return memo["fields_by_name"]
-
-
-def _described(view: dict, key: str, error: str | None) -> str:
-    """The ids of what describes the input, for aria-describedby: its help, its error."""
-    help_id = view["help_id"]
-    if not error:
-        return help_id
-    return f"{help_id} error-{key}" if help_id else f"error-{key}"
-
-
-LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
-
-
-def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
-    """The layout entry with its static HTML, plus a lookup's choices when its target table
-    is small (those change with the data, so they are read on every request)."""
-    view = _static_view(target, spec, entry, source)
-    if not spec.lookup:
-        return view
-    tenant = target.tenant.spec.name
-    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
-    # without choices, a number input that searches: its attributes name where
-    searching = {"data-lookup": url, "data-fetch": view["fetch_json"] or None}
-    return {
-        **view,
-        "choices": _lookup_choices(target, spec),
-        "lookup_url": url,
-        "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
-    }
-
-
-def _lookup_choices(target: Target, spec: FieldSpec) -> list[tuple[int, Any]] | None:
-    """A lookup's targets as (id, title), when there are few enough for a select."""
-    tenant = target.tenant.spec.name
-    page = record_service().list(tenant, spec.lookup.entity, limit=LOOKUP_CHOICES)
-    if page["total"] > LOOKUP_CHOICES:
-        return None
-    show = spec.lookup.show
-    return [
-        (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
-        for r in page["items"]
-    ]
-
-
-def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> dict:
-    """The entry plus the HTML of it that never changes while the entity is compiled,
-    escaped once here rather than on every request. `source` tells a layout entry from
-    the plain entry a line's cell uses: a numbering field's two differ."""
-    key = ("static_view", source, spec.name)
-    memo = target.entity.memo
-    if key not in memo:
-        memo[key] = _build_static_view(entry)
-    return memo[key]
-
-
-def _build_static_view(entry: dict) -> dict:
-    name = entry["name"]
-    required = (
-        Markup(' <span class="required" aria-hidden="true">*</span>') if entry["required"] else ""
-    )
-    help_text = entry["help"]
-    fetch = entry.get("lookup", {}).get("fetch")  # what a chosen lookup fills in
-    return {
-        **entry,
-        "dom_id": f"field-{name}",
-        "attrs_html": attributes_html(entry["attrs"]),
-        "rules_html": _rules_html(entry),
-        "label_tag_html": Markup('<label for="field-{}">{}</label>').format(
-            name, escape(entry["label"]) + required
-        ),
-        "help_id": f"help-{name}" if help_text else "",
-        "help_html": (
-            Markup('<p class="help" id="help-{}">{}</p>').format(name, help_text)
-            if help_text
-            else ""
-        ),
-        "option_tags": [
-            (str(o["value"]), Markup('<option value="{}"').format(o["value"]), o["label"])
-            for o in entry.get("options", ())
-        ],
-        "fetch_json": _json_attribute(fetch) if fetch else "",
-    }
-
-
-def attributes_html(attrs: dict[str, Any]) -> Markup:
-    """HTML attributes as the input tag takes them: a true flag by its name alone, a value
-    escaped, None left out."""
-    parts = []
-    for key, value in attrs.items():
-        if value is True:
-            parts.append(Markup(" {}").format(key))
-        elif value is not None:
-            parts.append(Markup(' {}="{}"').format(key, value))
-    return Markup("").join(parts)
-
-
-def _rules_html(entry: dict) -> Markup:
-    """The conditions the browser evaluates, as data attributes of the field's block."""
-    parts = []
-    for key, attribute in (("visible_if", "data-visible-if"), ("required_if", "data-required-if")):
-        if entry.get(key):
-            parts.append(Markup(' {}="{}"').format(attribute, _json_attribute(entry[key])))
-    return Markup("").join(parts)
-
-
-def _json_attribute(value: Any) -> str:
-    """JSON for an attribute value, as the templates' `tojson|forceescape` writes it."""
-    return str(htmlsafe_json_dumps(value, dumps=current_app.json.dumps))
-
-
-def _locked_fields(target: Target, record: dict | None) -> set[str]:
-    statuses = target.spec.statuses
-    if record is None or statuses is None:
-        return set()
-    state = statuses.states.get(record.get("status"))
-    if state is None:
-        return set()
-    if state.locked == "all":
-        return {f.name for f in target.spec.fields}
-    return set(state.locked)
-
-
-def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
-    by_field: dict[str, str] = {}
-    for error in errors:
-        by_field.setdefault(error.field, error.message)
-    return by_field
-
-
-def _lines_entry(
-    target: Target,
-    line: FieldSpec,
-    entry: dict,
-    values: dict,
-    submission: Submission,
-    errors: dict,
-) -> dict:
-    child = target.child(line)
-    columns = [f for f in editable(child.spec, creating=True) if f.name != line.lines.link]
-    rows = []
-    typed_rows = submission.typed.get(f"{line.name}-rows")
-    if typed_rows is not None:
-        sources = [(i, None) for i in typed_rows]
-    else:
-        sources = list(enumerate(values.get(line.name, []) or []))
-    blank = max((index for index, _ in sources), default=-1) + 1  # one empty row to fill
-    for position, (index, stored) in enumerate([*sources, (blank, None)]):
-        cells = []
-        for spec in columns:
-            key = f"{line.name}-{index}-{spec.name}"
-            value = submission.typed.get(key, as_text(spec, (stored or {}).get(spec.name)))
-            cells.append(
-                {
-                    "spec": spec,
-                    "key": key,
-                    "value": value,
-                    "entry": _widget_entry(child, spec, field_entry(spec), "line"),
-                    "error": errors.get(f"{line.name}[{position}].{spec.name}"),
-                }
-            )
-        row_id = (stored or {}).get("id") or (submission.typed.get(f"{line.name}-{index}-id"))
-        rows.append({"index": index, "id": row_id, "cells": cells})
-    return {
-        "entry": entry,
-        "spec": line,
-        "lines": {"columns": columns, "rows": rows},
-        "error": errors.get(line.name),
-    }
 
 
 @blueprint.get("/<tenant>/<entity>/lookup")

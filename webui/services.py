@@ -10,6 +10,7 @@ from engine.records.service import RecordService
 def record_service() -> RecordService:
     """The records service of this request: every call in one request sees one registry,
     even if a metadata reload swaps in a new one meanwhile."""
-    if "records" not in g:
-        g.records = RecordService(current_app.extensions["formwork"].registry)
-    return g.records
+    service = g.get("records")
+    if service is None:
+        service = g.records = RecordService(current_app.extensions["formwork"].registry)
+    return service

@@ -6,6 +6,7 @@ import datetime as dt
 import json
 from typing import Any
 
+from engine.records import statements
 from engine.registry import CompiledTenant
 
 
@@ -16,6 +17,8 @@ def now() -> dt.datetime:
 
 def changes_between(before: dict[str, Any], after: dict[str, Any]) -> dict[str, list]:
     """Per field whose value differs: [old, new]."""
+    if not before:  # a new record: every value it has is a change
+        return {name: [None, value] for name, value in after.items() if value is not None}
     names = dict.fromkeys([*before, *after])
     return {
         name: [before.get(name), after.get(name)]
@@ -28,14 +31,15 @@ def record_audit(
     tenant: CompiledTenant, entity: str, record_id: int, action: str, user: str, changes: dict
 ) -> None:
     """Write one audit entry; call inside the write's transaction."""
-    tenant.system.audit.create(
-        entity=entity,
-        record_id=record_id,
-        action=action,
-        username=user,
-        at=now(),
-        changes=json.dumps(changes, ensure_ascii=False, default=str),
-    )
+    values = {
+        "entity": entity,
+        "record_id": record_id,
+        "action": action,
+        "username": user,
+        "at": now(),
+        "changes": json.dumps(changes, ensure_ascii=False, default=str),
+    }
+    statements.insert(tenant.memo, tenant.system.audit, values)
 
 
 def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:

@@ -17,7 +17,7 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit
+from engine.records import audit, page_sql, statements
 from engine.records.numbering import next_number
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import EntitySpec, FieldSpec
@@ -58,6 +58,27 @@ class Target:
             "loaders",
             lambda: [
                 (f.name, attribute_name(f.name), TYPES[f.input_type].load) for f in self.stored()
+            ],
+        )
+
+    def stored_where(self, flag: str) -> list[FieldSpec]:
+        """The stored fields whose `flag` (read_only, unique, lookup…) is set, in order:
+        what each rule checks, picked once per compiled entity."""
+        return self._memo(f"stored {flag}", lambda: [f for f in self.stored() if getattr(f, flag)])
+
+    def decimals(self) -> list[FieldSpec]:
+        """The stored fields kept as decimals, whose places are checked."""
+        store = TYPES["decimal"].store
+        return self._memo(
+            "decimals", lambda: [f for f in self.stored() if TYPES[f.input_type].store is store]
+        )
+
+    def storers(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
+        """(field name, model attribute, store function) of each stored field."""
+        return self._memo(
+            "storers",
+            lambda: [
+                (f.name, attribute_name(f.name), TYPES[f.input_type].store) for f in self.stored()
             ],
         )
 
@@ -148,22 +169,41 @@ class RecordService:
     ) -> dict[str, Any]:
         """A page of records: `items` (without lines) and the `total` that match. With
         `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all."""
+        a page that shows a few columns need not read and convert them all; and the SQL
+        of such a query is built once, then run again with other LIMIT and OFFSET."""
         target = self.target(tenant, entity)
-        query, errors = _search(target, q, filters or {})
+        filters = filters or {}
+        if columns is not None:
+            columns = tuple(columns)
+            key = (q, tuple(filters.items()), sort, columns)
+            kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
+            if kept is not None and not _page_errors(limit, offset):
+                return page_sql.run(target.tenant.database, kept, limit, offset)
+        query, errors = _search(target, q, filters)
         order, sort_errors = _ordering(target, sort)
         errors += sort_errors + _page_errors(limit, offset)
         chosen = None if columns is None else _chosen_loaders(target, columns, errors)
         if errors:
             raise RecordInvalid(errors)
-        # COUNT over the same FROM and WHERE, not over the whole select in a subquery
-        total = query.select(peewee.fn.COUNT(target.model.id)).scalar()
+        # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
+        # COUNT(*), which SQLite answers from the table's pages without reading each row
+        count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
         rows = query.order_by(*order).limit(limit).offset(offset)
         if chosen is None:
+            total = count.scalar()
             return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
         model = target.model
-        rows = rows.select(model.id, *(getattr(model, attribute) for _, attribute, _ in chosen))
-        return {"items": [_chosen_values(r, chosen) for r in rows.tuples()], "total": total}
+        fields = [getattr(model, attribute) for _, attribute, _ in chosen]
+        rows = rows.select(model.id, *fields).tuples()
+        loaded = tuple(
+            (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
+        )
+        memo, database = target.entity.memo, target.tenant.database
+        page = page_sql.keep(memo, database, key, count, rows, limit, offset, loaded)
+        if page is not None:
+            return page_sql.run(database, page, limit, offset)
+        total = count.scalar()
+        return {"items": [_chosen_values(r, chosen) for r in rows], "total": total}
 
     # writing
 
@@ -237,7 +277,9 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         values = {**_stored_values(target, record), **stamp}
-        record_id = _write(target, "", lambda: target.model.insert(**values).execute())
+        record_id = _write(
+            target, "", lambda: statements.insert(target.entity.memo, target.model, values)
+        )
         self._write_lines(target, record_id, line_values, {}, user)
         audit.record_audit(
             target.tenant,
@@ -308,7 +350,7 @@ class RecordService:
         """Lookups must name records of the tenant; their fetched values are filled in when
         empty, and follow the lookup when it changes to another record."""
         errors = []
-        for field in target.stored():
+        for field in target.stored_where("lookup"):
             value = record.get(field.name)
             if not field.lookup or not fits_column(TYPES[field.input_type], field, value):
                 continue  # no value, or one the schema refuses
@@ -412,7 +454,9 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         stored = {**_stored_values(child, values), **stamp}
-        line_id = _write(child, where, lambda: child.model.insert(**stored).execute())
+        line_id = _write(
+            child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
+        )
         audit.record_audit(
             child.tenant,
             child.spec.name,
@@ -621,16 +665,15 @@ def _fetchable(target: Target, row: peewee.Model) -> dict[str, Any]:
 
 def _stored_values(target: Target, record: dict) -> dict[str, Any]:
     values = {}
-    for field in target.stored():
-        if field.name in record:
-            value = record[field.name]
-            stored = None if value is None else TYPES[field.input_type].store(value)
-            values[attribute_name(field.name)] = stored
+    for name, attribute, store in target.storers():
+        if name in record:
+            value = record[name]
+            values[attribute] = None if value is None else store(value)
     return values
 
 
 def _jsonable(target: Target, record: dict) -> dict[str, Any]:
-    return {f.name: record.get(f.name) for f in target.stored() if record.get(f.name) is not None}
+    return {f.name: value for f in target.stored() if (value := record.get(f.name)) is not None}
 
 
 def _clean_payload(target: Target, data: Any) -> dict:
@@ -688,7 +731,8 @@ def _with_defaults(target: Target, payload: dict) -> dict:
 
 def _schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
     """The compiled validator over the record as it will be stored, lines included."""
-    document = {k: v for k, v in record.items() if not _is_system(target, k)}
+    system = target.spec.system_columns
+    document = {k: v for k, v in record.items() if k not in system}
     for line in target.lines():
         document[line.name] = [
             _without(values, "id", line.lines.link) if isinstance(values, dict) else values
@@ -727,7 +771,7 @@ def _unknown_errors(target: Target, payload: dict) -> list[RecordError]:
     return [
         RecordError(name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}.")
         for name in payload
-        if name not in known and not _is_system(target, name)
+        if name not in known and name not in target.spec.system_columns
     ]
 
 
@@ -736,16 +780,12 @@ def _in_form_order(target: Target, errors: list[RecordError]) -> list[RecordErro
     return sorted(unique, key=target.entity.validator.form_order)
 
 
-def _is_system(target: Target, key: str) -> bool:
-    return key in target.spec.system_columns
-
-
 def _read_only_errors(
     target: Target, payload: dict, before: dict | None, prefix: str
 ) -> list[RecordError]:
     errors = []
-    for field in target.stored():
-        if field.read_only and field.name in payload:
+    for field in target.stored_where("read_only"):
+        if field.name in payload:
             old = before.get(field.name) if before else None
             if payload[field.name] != old:
                 errors.append(
@@ -761,9 +801,9 @@ def _read_only_errors(
 
 def _precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
     errors = []
-    for field in target.stored():
+    for field in target.decimals():
         value = record.get(field.name)
-        if TYPES[field.input_type].store is not TYPES["decimal"].store or value is None:
+        if value is None:
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue  # the schema reports the type
@@ -784,14 +824,14 @@ def _unique_errors(
     target: Target, record: dict, before: dict | None, prefix: str
 ) -> list[RecordError]:
     errors = []
-    for field in target.stored():
+    for field in target.stored_where("unique"):
         value = record.get(field.name)
-        if not field.unique or value is None or (before and before.get(field.name) == value):
+        if value is None or (before and before.get(field.name) == value):
             continue
         if not fits_column(TYPES[field.input_type], field, value):
             continue  # the schema refuses it; a query could not even compare it
         stored = TYPES[field.input_type].store(value)
-        if target.model.select().where(target.column(field.name) == stored).exists():
+        if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
             errors.append(
                 _error(
                     field,
@@ -982,10 +1022,11 @@ def _page_errors(limit: Any, offset: Any) -> list[RecordError]:
 
 
 def _write(target: Target, prefix: str, statement: Any) -> Any:
-    """Run an INSERT or UPDATE; a unique violation that slipped past the checks is a field error."""
+    """Run an INSERT or UPDATE in the caller's transaction; a unique violation that slipped
+    past the checks is a field error. The error leaves that transaction, which then rolls
+    back whole: no savepoint around the statement is needed."""
     try:
-        with target.tenant.database.atomic():
-            return statement()
+        return statement()
     except peewee.IntegrityError as error:
         raise RecordInvalid([_integrity_error(target, prefix, str(error))]) from None
 

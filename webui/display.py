@@ -1,0 +1,56 @@
+"""Record values as people read them: option labels, the titles of linked records."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.errors import NotFound
+from engine.records.service import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+from webui.services import record_service
+
+LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
+
+
+def display(target: Target, field: FieldSpec, value: Any) -> str:
+    """A value as a page shows it: an option by its label, a lookup by the linked title."""
+    if field.lookup and isinstance(value, int):
+        return lookup_title(target.tenant.spec.name, field, value)
+    if field.options and value is not None:
+        labels = option_labels(target, field)
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+    return TYPES[field.input_type].show(value)
+
+
+def option_labels(target: Target, field: FieldSpec) -> dict[Any, str]:
+    """Option value → label, once per compiled entity."""
+    memo, key = target.entity.memo, ("option_labels", field.name)
+    if key not in memo:
+        memo[key] = {o.value: o.label for o in field.options}
+    return memo[key]
+
+
+def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
+    """The linked record's shown field, or its id when it has none."""
+    try:
+        linked = record_service().read(tenant, field.lookup.entity, value)
+    except NotFound:
+        return f"#{value} (missing)"
+    shown = linked.get(field.lookup.show)
+    return f"{shown}" if shown not in (None, "") else f"#{value}"
+
+
+def lookup_choices(target: Target, spec: FieldSpec) -> list[tuple[int, Any]] | None:
+    """A lookup's targets as (id, title), when there are few enough for a select."""
+    tenant = target.tenant.spec.name
+    page = record_service().list(tenant, spec.lookup.entity, limit=LOOKUP_CHOICES)
+    if page["total"] > LOOKUP_CHOICES:
+        return None
+    show = spec.lookup.show
+    return [
+        (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
+        for r in page["items"]
+    ]

@@ -1,0 +1,315 @@
+"""A record's form as HTML: its groups, and each field drawn by its widget macro.
+
+Most fields are drawn from pieces cut once per compiled entity from their own macro's
+output (`webui.prerender`), and the groups around them from the `groups` macro's: a
+request then only escapes each value into its place. A field with an error, a field
+shown read-only, a lookup and a line table are drawn by their macros on every request.
+The pieces live in the compiled entity's memo, so a metadata reload, which builds new
+entities, draws with new pieces.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import current_app, url_for
+from jinja2.utils import htmlsafe_json_dumps
+from markupsafe import Markup, escape
+
+from engine.compile.layout import field_entry
+from engine.compile.validator import RecordError
+from engine.records.service import Target
+from engine.spec import FieldSpec
+from webui import prerender
+from webui.display import display, lookup_choices
+from webui.forms import Submission, as_text, editable
+
+
+def fields_html(
+    target: Target, values: dict, record: dict | None, submission: Submission
+) -> Markup:
+    """The form's groups in order with their fields, each showing what was typed, else
+    what is stored, its error, and an input only where it may be edited."""
+    macros = _macros()
+    writable = _writable(target, creating=record is None)
+    locked = _locked_fields(target, record)
+    errors = _errors_by_field(submission.errors)
+    typed = submission.typed
+    drawn = []
+    for (spec, entry), draw in zip(_layout_fields(target), _draws(target, macros), strict=True):
+        if spec.lines:
+            item = _lines_entry(target, spec, entry, values, submission, errors)
+            drawn.append(macros.lines(item))
+            continue
+        name = spec.name
+        stored = values.get(spec.system or name)
+        editable_here = name in writable and name not in locked
+        error = errors.get(name)
+        value = typed[name] if name in typed else as_text(spec, stored)
+        html = draw(value) if draw is not None and editable_here and not error else None
+        if html is None:
+            item = _field_item(target, spec, entry, value, error, editable_here, stored)
+            html = macros.field_block(item)
+        drawn.append(html)
+    return _in_frame(target, drawn, macros)
+
+
+def _macros() -> Any:
+    """The widgets template as a module: its macros, callable from Python."""
+    return current_app.jinja_env.get_template("widgets.html").module
+
+
+def _layout_fields(target: Target) -> list[tuple[FieldSpec, dict]]:
+    """Every field of the form in order, with its layout entry."""
+    memo, key = target.entity.memo, ("form", "layout_fields")
+    if key not in memo:
+        fields = {f.name: f for f in target.spec.fields}
+        groups = target.entity.layout["groups"]
+        memo[key] = [(fields[e["name"]], e) for group in groups for e in group["fields"]]
+    return memo[key]
+
+
+def _writable(target: Target, creating: bool) -> frozenset[str]:
+    memo, key = target.entity.memo, ("form", "writable", creating)
+    if key not in memo:
+        memo[key] = frozenset(f.name for f in editable(target.spec, creating))
+    return memo[key]
+
+
+def _in_frame(target: Target, drawn: list[Markup], macros: Any) -> Markup:
+    """The drawn fields inside their groups, as the groups macro draws them."""
+    frame = _frame(target, macros)
+    if frame is None:  # the macro could not be cut: it draws the groups every time
+        fields = iter(drawn)
+        return macros.groups(
+            [
+                {**group, "fields": [{"html": next(fields)} for _ in group["fields"]]}
+                for group in target.entity.layout["groups"]
+            ]
+        )
+    parts = [frame[0]]
+    for html, piece in zip(drawn, frame[1:], strict=True):
+        parts += (html, piece)
+    return Markup("".join(parts))
+
+
+def _frame(target: Target, macros: Any) -> list[str] | None:
+    """The groups macro's HTML between the fields, once per compiled entity."""
+    memo, key = target.entity.memo, ("form", "frame", macros)  # new macros: new pieces
+    if key not in memo:
+        groups = target.entity.layout["groups"]
+        sizes = [len(group["fields"]) for group in groups]
+        markers = prerender.markers(sum(sizes))
+        fields = iter(markers)
+        probe = [
+            {**group, "fields": [{"html": Markup(next(fields))} for _ in group["fields"]]}
+            for group in groups
+        ]
+        found = prerender.cut(str(macros.groups(probe)), markers)
+        in_order = found is not None and found[1] == list(range(len(markers)))
+        memo[key] = found[0] if in_order else None
+    return memo[key]
+
+
+def _field_item(
+    target: Target,
+    spec: FieldSpec,
+    entry: dict,
+    value: Any,
+    error: str | None,
+    editable_here: bool,
+    stored: Any,
+) -> dict:
+    """What the field_block macro draws a field from."""
+    view = _widget_entry(target, spec, entry)
+    return {
+        "entry": view,
+        "spec": spec,
+        "value": value,
+        "error": error,
+        "described": _described(view, spec.name, error),
+        "editable": editable_here,
+        "display": "" if editable_here else display(target, spec, stored),
+    }
+
+
+def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
+    """Each field's HTML for any value while editable and without an error, cut from its
+    macro once per compiled entity (None: its macro draws it on every request)."""
+    memo, key = target.entity.memo, ("form", "draws", macros)
+    if key not in memo:
+        memo[key] = [
+            None if spec.lines else _build_prerendered(target, spec, entry, macros)
+            for spec, entry in _layout_fields(target)
+        ]
+    return memo[key]
+
+
+def _build_prerendered(
+    target: Target, spec: FieldSpec, entry: dict, macros: Any
+) -> prerender.Draw | None:
+    if prerender.VALUE_USE.get(entry["widget"], "text") is None:
+        return None  # known beforehand: no need to read a lookup's choices
+    view = _widget_entry(target, spec, entry)
+    options = [value for value, _, _ in view["option_tags"]]
+
+    def macro(value: Any) -> Markup:
+        return macros.field_block(_field_item(target, spec, entry, value, None, True, None))
+
+    return prerender.prerendered(entry["widget"], options, macro)
+
+
+def _described(view: dict, key: str, error: str | None) -> str:
+    """The ids of what describes the input, for aria-describedby: its help, its error."""
+    help_id = view["help_id"]
+    if not error:
+        return help_id
+    return f"{help_id} error-{key}" if help_id else f"error-{key}"
+
+
+def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
+    """The layout entry with its static HTML, plus a lookup's choices when its target table
+    is small (those change with the data, so they are read on every request)."""
+    view = _static_view(target, spec, entry, source)
+    if not spec.lookup:
+        return view
+    tenant = target.tenant.spec.name
+    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
+    # without choices, a number input that searches: its attributes name where
+    searching = {"data-lookup": url, "data-fetch": view["fetch_json"] or None}
+    return {
+        **view,
+        "choices": lookup_choices(target, spec),
+        "lookup_url": url,
+        "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
+    }
+
+
+def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> dict:
+    """The entry plus the HTML of it that never changes while the entity is compiled,
+    escaped once here rather than on every request. `source` tells a layout entry from
+    the plain entry a line's cell uses: a numbering field's two differ."""
+    key = ("static_view", source, spec.name)
+    memo = target.entity.memo
+    if key not in memo:
+        memo[key] = _build_static_view(entry)
+    return memo[key]
+
+
+def _build_static_view(entry: dict) -> dict:
+    name = entry["name"]
+    required = (
+        Markup(' <span class="required" aria-hidden="true">*</span>') if entry["required"] else ""
+    )
+    help_text = entry["help"]
+    fetch = entry.get("lookup", {}).get("fetch")  # what a chosen lookup fills in
+    return {
+        **entry,
+        "dom_id": f"field-{name}",
+        "attrs_html": attributes_html(entry["attrs"]),
+        "rules_html": _rules_html(entry),
+        "label_tag_html": Markup('<label for="field-{}">{}</label>').format(
+            name, escape(entry["label"]) + required
+        ),
+        "help_id": f"help-{name}" if help_text else "",
+        "help_html": (
+            Markup('<p class="help" id="help-{}">{}</p>').format(name, help_text)
+            if help_text
+            else ""
+        ),
+        "option_tags": [
+            (str(o["value"]), Markup('<option value="{}"').format(o["value"]), o["label"])
+            for o in entry.get("options", ())
+        ],
+        "fetch_json": _json_attribute(fetch) if fetch else "",
+    }
+
+
+def attributes_html(attrs: dict[str, Any]) -> Markup:
+    """HTML attributes as the input tag takes them: a true flag by its name alone, a value
+    escaped, None left out."""
+    parts = []
+    for key, value in attrs.items():
+        if value is True:
+            parts.append(Markup(" {}").format(key))
+        elif value is not None:
+            parts.append(Markup(' {}="{}"').format(key, value))
+    return Markup("").join(parts)
+
+
+def _rules_html(entry: dict) -> Markup:
+    """The conditions the browser evaluates, as data attributes of the field's block."""
+    parts = []
+    for key, attribute in (("visible_if", "data-visible-if"), ("required_if", "data-required-if")):
+        if entry.get(key):
+            parts.append(Markup(' {}="{}"').format(attribute, _json_attribute(entry[key])))
+    return Markup("").join(parts)
+
+
+def _json_attribute(value: Any) -> str:
+    """JSON for an attribute value, as the templates' `tojson|forceescape` writes it."""
+    return str(htmlsafe_json_dumps(value, dumps=current_app.json.dumps))
+
+
+def _locked_fields(target: Target, record: dict | None) -> set[str]:
+    """The fields the record's status locks."""
+    statuses = target.spec.statuses
+    if record is None or statuses is None:
+        return set()
+    state = statuses.states.get(record.get("status"))
+    if state is None:
+        return set()
+    if state.locked == "all":
+        return {f.name for f in target.spec.fields}
+    return set(state.locked)
+
+
+def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
+    """The first error of each field: the one shown under it."""
+    by_field: dict[str, str] = {}
+    for error in errors:
+        by_field.setdefault(error.field, error.message)
+    return by_field
+
+
+def _lines_entry(
+    target: Target,
+    line: FieldSpec,
+    entry: dict,
+    values: dict,
+    submission: Submission,
+    errors: dict,
+) -> dict:
+    """What the lines macro draws a line table from: the rows typed or stored, and one
+    empty row to fill."""
+    child = target.child(line)
+    columns = [f for f in editable(child.spec, creating=True) if f.name != line.lines.link]
+    rows = []
+    typed_rows = submission.typed.get(f"{line.name}-rows")
+    if typed_rows is not None:
+        sources = [(i, None) for i in typed_rows]
+    else:
+        sources = list(enumerate(values.get(line.name, []) or []))
+    blank = max((index for index, _ in sources), default=-1) + 1  # one empty row to fill
+    for position, (index, stored) in enumerate([*sources, (blank, None)]):
+        cells = []
+        for spec in columns:
+            key = f"{line.name}-{index}-{spec.name}"
+            value = submission.typed.get(key, as_text(spec, (stored or {}).get(spec.name)))
+            cells.append(
+                {
+                    "spec": spec,
+                    "key": key,
+                    "value": value,
+                    "entry": _widget_entry(child, spec, field_entry(spec), "line"),
+                    "error": errors.get(f"{line.name}[{position}].{spec.name}"),
+                }
+            )
+        row_id = (stored or {}).get("id") or (submission.typed.get(f"{line.name}-{index}-id"))
+        rows.append({"index": index, "id": row_id, "cells": cells})
+    return {
+        "entry": entry,
+        "spec": line,
+        "lines": {"columns": columns, "rows": rows},
+        "error": errors.get(line.name),
+    }

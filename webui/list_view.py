@@ -1,0 +1,245 @@
+"""The parts of a list page: its head (search form, filters, tools), links and rows.
+
+All are drawn by the macros of pages/list_parts.html. What follows from the query
+alone (the head, the table's head, the links) is drawn once per compiled entity and
+query; the filters' selects and the rows come from pieces cut once per compiled entity
+(webui.prerender), so a request only escapes its values into place. A filter whose
+choices come with the data (a lookup) is drawn by its macro every time, and so is a
+head holding one. All of it lives in the compiled entity's memo, so a metadata reload
+starts afresh.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request, url_for
+from markupsafe import Markup
+
+from engine.records.service import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+from webui import prerender, urls
+from webui.display import display, lookup_choices, option_labels
+
+MAX_QUERIES = 256  # queries per entity whose parts are kept; afresh when full
+
+
+def filters(target: Target) -> list[dict]:
+    """The list's filters: status, then selects, switches and lookups (to a small table),
+    each as a list of (value, text) choices."""
+    found: list[dict] = []
+    for spec in _filter_specs(target):
+        if len(found) == 7:
+            break
+        options = _lookup_options(target, spec["lookup"]) if spec["lookup"] else spec["options"]
+        if options is not None:
+            found.append({"name": spec["name"], "label": spec["label"], "options": options})
+    return found
+
+
+def _filter_specs(target: Target) -> list[dict]:
+    """The filters that can be, once per compiled entity; a lookup's choices come later."""
+    memo, key = target.entity.memo, ("list", "filter_specs")
+    if key not in memo:
+        specs = []
+        if target.spec.statuses:
+            states = target.spec.statuses.states.values()
+            options = [(s.name, s.label) for s in states]
+            specs.append({"name": "status", "label": "Status", "options": options})
+        for field in target.spec.fields:
+            if field.stored and not field.hidden:
+                specs += _filter_spec(field)
+        memo[key] = [{"lookup": None, **spec} for spec in specs]
+    return memo[key]
+
+
+def _filter_spec(field: FieldSpec) -> list[dict]:
+    spec = {"name": field.name, "label": field.label}
+    if field.input_type == "select":
+        return [{**spec, "options": [(str(o.value), o.label) for o in field.options]}]
+    if field.input_type == "switch":
+        return [{**spec, "options": [("true", "Yes"), ("false", "No")]}]
+    if field.lookup and field.in_list:
+        return [{**spec, "lookup": field, "options": None}]
+    return []
+
+
+def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:
+    choices = lookup_choices(target, field)
+    return None if choices is None else [(str(k), str(title)) for k, title in choices]
+
+
+def filters_html(target: Target, found: list[dict], chosen: dict[str, str]) -> Markup:
+    """The filters' labelled selects, each with its chosen value selected."""
+    macro = _macros().filter_select
+    drawn = []
+    for spec in found:
+        draw = _filter_draw(target, spec, macro) if spec["name"] in _static(target) else None
+        value = chosen.get(spec["name"])
+        html = draw(value) if draw else None
+        drawn.append(html if html is not None else macro(spec, value))
+    return Markup("".join(f"\n  {html}\n  " for html in drawn))
+
+
+def _static(target: Target) -> frozenset[str]:
+    """The filters whose choices never change while the entity is compiled."""
+    memo, key = target.entity.memo, ("list", "static_filters")
+    if key not in memo:
+        memo[key] = frozenset(s["name"] for s in _filter_specs(target) if not s["lookup"])
+    return memo[key]
+
+
+def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | None:
+    memo, key = target.entity.memo, ("list", "filter_draw", spec["name"], macro)
+    if key not in memo:
+        values = [value for value, _ in spec["options"]]
+        memo[key] = prerender.by_option(values, lambda value: macro(spec, value))
+    return memo[key]
+
+
+def page_parts(
+    target: Target, query: dict[str, Any], found: list[dict], can_write: bool, page_size: int
+) -> dict[str, Any]:
+    """What of the page follows from the query alone (and whether the user may write): its
+    links, its head (title, search form, tools) and its table's head. Built once per
+    compiled entity and query, unless a filter's choices come with the data."""
+    key = (urls.origin(), tuple(request.args.items(multi=True)), can_write)
+    macros = _macros()
+    table = target.entity.memo.setdefault(("list", "parts", macros), {})
+    kept = table.get(key)  # read once: another thread may start the table afresh
+    if kept is not None:
+        return kept
+    links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
+    sort = query["sort"]
+    filters = filters_html(target, found, query["chosen"])
+    parts = {
+        "links": links,
+        "head_html": macros.page_head(target.spec, query["q"], filters, sort, can_write, links),
+        "thead_html": macros.table_head(columns(target), sort, links),
+    }
+    if all(spec["name"] in _static(target) for spec in found):
+        if len(table) >= MAX_QUERIES:
+            table.clear()
+        table[key] = parts
+    return parts
+
+
+def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
+    args, sort = request.args, request.args.get("sort") or ""
+    here = {"tenant": tenant, "entity": entity}
+    return {
+        "new": url_for("pages.new", **here),
+        "import": url_for("imports.upload", **here),
+        "export": url_for("pages.export_csv", **here, **args),
+        "xlsx": url_for("exports.xlsx", **here, **args),
+        "json": url_for("exports.json", **here, **args),
+        "template": url_for("exports.template", **here),
+        "sort": [
+            url_for(
+                "pages.list_page",
+                **here,
+                **dict(args, sort=("-" if sort == c.name else "") + c.name, offset=0),
+            )
+            for c in columns(target)
+        ],
+        "previous": url_for(
+            "pages.list_page", **here, **dict(args, offset=max(offset - page_size, 0))
+        ),
+        "next": url_for("pages.list_page", **here, **dict(args, offset=offset + page_size)),
+    }
+
+
+def columns(target: Target) -> list[FieldSpec]:
+    """The fields the list shows: those marked in_list, else the title and four more."""
+    memo, key = target.entity.memo, ("list", "columns")
+    if key not in memo:
+        shown = [f for f in target.spec.fields if f.stored and not f.hidden]
+        chosen = [f for f in shown if f.in_list]
+        if not chosen:
+            title = [f for f in shown if f.name == target.spec.title_field]
+            chosen = title + [f for f in shown if f not in title][:4]
+        memo[key] = chosen
+    return memo[key]
+
+
+def rows_html(target: Target, items: list[dict], list_url: str) -> Markup:
+    """The table's rows, the record's link on its title, where people look for its name."""
+    shown = columns(target)
+    if not shown:
+        return _rows_by_macro(items, [[] for _ in items], list_url, 0)
+    link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
+    # column by column, every cell's text, then all of them escaped in one pass
+    texts = [_cell_texts(target, c, [item.get(c.name) for item in items]) for c in shown]
+    cells = [list(row) for row in zip(*texts, strict=True)]
+    for row, item in zip(cells, items, strict=True):
+        row[link_at] = row[link_at] or f"#{item['id']}"
+    slots = _row_slots(target, len(shown), link_at)
+    if slots is None:
+        return _rows_by_macro(items, cells, list_url, link_at)
+    width = len(shown)
+    flat = prerender.escaped_all([text for row in cells for text in row])
+    url_html = prerender.escaped(list_url)
+    rows = [
+        (f"{url_html}{item['id']}", *flat[i * width : (i + 1) * width])
+        for i, item in enumerate(items)
+    ]
+    return slots.fill_many(rows, "\n    ", "\n    ")
+
+
+def _rows_by_macro(
+    items: list[dict], cells: list[list[str]], list_url: str, link_at: int
+) -> Markup:
+    macro = _macros().record_row
+    drawn = [
+        macro(f"{list_url}{item['id']}", row, link_at)
+        for item, row in zip(items, cells, strict=True)
+    ]
+    return Markup("".join(f"\n    {html}\n    " for html in drawn))
+
+
+def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:
+    macro = _macros().record_row
+    memo, key = target.entity.memo, ("list", "row_slots", macro)  # new macros: new pieces
+    if key not in memo:
+        memo[key] = prerender.text_slots(
+            lambda url, *cells: macro(url, list(cells), link_at), 1 + count
+        )
+    return memo[key]
+
+
+def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str]:
+    """A column's values as display() shows them; the way chosen once per compiled entity."""
+    memo, key = target.entity.memo, ("list", "cell_texts", field.name)
+    if key not in memo:
+        memo[key] = _choose_cell_texts(target, field)
+    return memo[key](values)
+
+
+def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
+    if field.lookup:  # the linked record's title, read now
+        return lambda values: [display(target, field, value) for value in values]
+    show = TYPES[field.input_type].show
+    if not field.options:
+        if show is TYPES["text"].show:  # which shows text as it is
+            return lambda values: [v if v.__class__ is str else show(v) for v in values]
+        return lambda values: list(map(show, values))
+    labels = option_labels(target, field)
+    texts = {value: str(label) for value, label in labels.items()}
+
+    def by_label(value: Any) -> str:
+        if value is None:
+            return show(value)
+        if isinstance(value, list):
+            return ", ".join(str(labels.get(v, v)) for v in value)
+        return str(labels.get(value, value))
+
+    # a str or int value that is an option: its label, found without a call
+    return lambda values: [
+        texts[v] if v.__class__ in (str, int) and v in texts else by_label(v) for v in values
+    ]
+
+
+def _macros() -> Any:
+    return current_app.jinja_env.get_template("pages/list_parts.html").module

@@ -1,0 +1,203 @@
+"""HTML drawn once by a macro with its values left open, then filled in per request.
+
+The macros stay the one definition of the HTML. A macro's output for probe values is
+cut where the values went, and checked against the macro's own output for other
+values, hostile ones included; a request then only escapes its values into place, as
+Jinja's autoescape would. When a check fails (a macro that uses a value in some other
+way), the caller draws with the macro on every request, as before.
+
+What is cut here is kept by the callers in the compiled entity's memo: a metadata
+reload builds new entities, and with them new pieces.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from markupsafe import Markup, escape
+
+Draw = Callable[[Any], Markup | None]  # a value → the HTML; None: use the macro
+Macro = Callable[[Any], Markup]  # a value → the macro's HTML for it
+Fill = Callable[..., Markup]  # texts → the HTML with them in place
+
+# How a widget's macro uses its value when not as escaped text in one place: by its
+# truth (a checkbox) or compared, as text, with the option values (a select). None: the
+# HTML depends on more than the value (a lookup's choices come with the data), or the
+# value is not text (a multiselect's list, a file's link).
+VALUE_USE: dict[str, str | None] = {
+    "switch": "truth",
+    "select": "option",
+    "multiselect": None,
+    "lookup": None,
+    "file": None,
+    "image": None,
+}
+_HOSTILE = "<b title='x'>&amp; \"quoted\"</b>"  # a value that escaping must change
+
+
+def prerendered(widget: str, option_values: list[str], macro: Macro) -> Draw | None:
+    """How to draw a field of `widget` from its value alone, or None when it cannot be."""
+    use = VALUE_USE.get(widget, "text")
+    if use == "text":
+        return _around_text(macro)
+    if use == "truth":
+        return _by_truth(macro)
+    if use == "option":
+        return by_option(option_values, macro)
+    return None
+
+
+@dataclass(frozen=True)
+class Slots:
+    """A macro's HTML cut around the texts it was given."""
+
+    pieces: tuple[str, ...]
+    order: tuple[int, ...]  # which text goes between each piece and the next
+    # the HTML drawn n times in a row, as a list of pieces with a None in each text's
+    # place, by (n, before, after)
+    _repeated: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
+
+    def fill(self, *texts: Any) -> Markup:
+        """The HTML with `texts` escaped into place, as the macro would write it."""
+        return self.fill_escaped(*map(escaped, texts))
+
+    def fill_escaped(self, *texts: str) -> Markup:
+        """The HTML with `texts`, escaped already, in place."""
+        return self.fill_many([texts])
+
+    def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
+        """The HTML once for each row of texts (escaped already), each between `before`
+        and `after`, joined in one go."""
+        parts = self._repeated_parts(len(rows), before, after).copy()
+        order = self.order
+        if order == tuple(range(len(order))):
+            parts[1::2] = [text for row in rows for text in row]
+        else:
+            parts[1::2] = [row[index] for row in rows for index in order]
+        # str.join, not +: str + Markup would escape the HTML around the texts
+        return Markup("".join(parts))
+
+    def _repeated_parts(self, count: int, before: str, after: str) -> list:
+        key = (count, before, after)
+        if key not in self._repeated:
+            parts: list = [before + self.pieces[0]] if count else [""]
+            for row in range(count):
+                for piece in self.pieces[1:]:
+                    parts += (None, piece)
+                # one piece from the end of a row to the start of the next, texts alternating
+                parts[-1] += after + (before + self.pieces[0] if row < count - 1 else "")
+            self._repeated[key] = parts
+        return self._repeated[key]
+
+
+def text_slots(macro: Fill, count: int) -> Slots | None:
+    """How to draw `macro` for any `count` texts: its HTML cut around probe texts."""
+    marks = markers(count)
+    found = cut(str(macro(*marks)), marks)
+    if found is None:
+        return None
+    slots = Slots(tuple(found[0]), tuple(found[1]))
+    checks = ([""] * count, [f"{_HOSTILE}{i}" for i in range(count)], markers(count))
+    if any(str(macro(*texts)) != slots.fill(*texts) for texts in checks):
+        return None
+    return slots
+
+
+def by_option(option_values: list[str], macro: Macro) -> Draw | None:
+    """How to draw `macro` for a value it only compares, as text, with `option_values`:
+    its HTML for each option, and for any other value (None included)."""
+    other = macro(_probe())  # a value that is no option: none is chosen
+    if any(macro(value) != other for value in (_probe(), _HOSTILE, None)):
+        return None
+    if "" not in option_values and macro("") != other:
+        return None
+    chosen = {value: macro(value) for value in option_values}
+
+    def draw(value: Any) -> Markup | None:
+        if value is None:
+            return other
+        if not isinstance(value, str):
+            return None
+        return chosen.get(value, other)
+
+    return draw
+
+
+def escaped(value: Any) -> str:
+    """A value as Jinja's autoescape writes it: markupsafe's escape, whose text this is
+    for a plain str without building a Markup object for each value."""
+    if value.__class__ is not str:
+        return str(escape(value))
+    return (
+        value.replace("&", "&amp;")
+        .replace(">", "&gt;")
+        .replace("<", "&lt;")
+        .replace("'", "&#39;")
+        .replace('"', "&#34;")
+    )
+
+
+def escaped_all(texts: list[str]) -> list[str]:
+    """Each of `texts` (plain str) escaped as escaped() does, in one pass over them all:
+    joined by a character escaping leaves alone, escaped, split again."""
+    joined = "\x00".join(texts)
+    if joined.count("\x00") != len(texts) - 1:  # a text holding the joiner itself
+        return [escaped(text) for text in texts]
+    return escaped(joined).split("\x00")
+
+
+def markers(count: int) -> list[str]:
+    """`count` distinct probe texts, none the beginning of another."""
+    token = _probe()
+    return [f"{token}-{index}-" for index in range(count)]
+
+
+def cut(html: str, marks: list[str]) -> tuple[list[str], list[int]] | None:
+    """The HTML around the marks, each of which must come exactly once: the pieces in
+    order, and the index of the mark that came between each piece and the next."""
+    places = []
+    for index, mark in enumerate(marks):
+        at = html.find(mark)
+        if at < 0 or html.find(mark, at + 1) >= 0:
+            return None
+        places.append((at, index))
+    places.sort()
+    pieces, start = [], 0
+    for at, index in places:
+        if at < start:
+            return None  # marks overlapping: not a value each
+        pieces.append(html[start:at])
+        start = at + len(marks[index])
+    pieces.append(html[start:])
+    return pieces, [index for _, index in places]
+
+
+def _probe() -> str:
+    """A value no metadata can hold by chance: it marks where the macro put the value."""
+    return f"probe{secrets.token_hex(8)}"
+
+
+def _around_text(macro: Macro) -> Draw | None:
+    slots = text_slots(macro, 1)
+    if slots is None:
+        return None
+    before, after = slots.pieces
+
+    def draw(value: Any) -> Markup | None:
+        if value.__class__ is not str:
+            return None
+        return Markup(before + escaped(value) + after)  # all str: nothing escaped twice
+
+    return draw
+
+
+def _by_truth(macro: Macro) -> Draw | None:
+    on, off = macro(True), macro(False)
+    if any(macro(value) != on for value in ("on", _probe())):
+        return None
+    if any(macro(value) != off for value in ("", None)):
+        return None
+    return lambda value: on if value else off
