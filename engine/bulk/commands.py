@@ -186,19 +186,18 @@ def export_command(
         raise click.UsageError("XLSX is binary: pass --output FILE")
     if lines and fmt == "csv" and output is None:
         raise click.UsageError("lines in CSV go to files of their own: pass --output FILE")
-    wanted = dict(_pair(text) for text in filters)
+    selection = exporter.Selection(query, dict(_pair(text) for text in filters), sort)
     with _service(deployment, tenant) as service:
-        total = service.list(tenant, entity, q=query, filters=wanted, limit=1)["total"]
+        total = service.list(tenant, entity, q=query, filters=selection.filters, limit=1)["total"]
         with click.progressbar(length=total, label="Exporting", file=sys.stderr) as bar:
             if fmt == "json":
                 data = exporter.export_json(
-                    service, tenant, entity, q=query, filters=wanted, sort=sort, lines=lines,
-                    progress=bar.update,
-                )  # fmt: skip
+                    service, tenant, entity, selection, lines=lines, progress=bar.update
+                )
             else:
                 sheets = exporter.export_sheets(
-                    service, tenant, entity, q=query, filters=wanted, sort=sort, names=names,
-                    lines=lines, progress=bar.update,
+                    service, tenant, entity, selection, names=names, lines=lines,
+                    progress=bar.update,
                 )  # fmt: skip
                 data = exporter.write_sheets(sheets, fmt, output)
     _emit(data, output)

@@ -8,9 +8,11 @@ file refuse rows whose record changed since the export.
 
 from __future__ import annotations
 
+import dataclasses
 import io
 import json
 from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -69,14 +71,22 @@ class _KeyNames:
         }
 
 
+@dataclass(frozen=True)
+class Selection:
+    """Which records an export holds, and in what order: as the list page and the API
+    select them (`q` over the searchable fields, filters by field, a sort)."""
+
+    q: str | None = None
+    filters: Mapping[str, str] = dataclasses.field(default_factory=dict)
+    sort: str | None = None
+
+
 def export_sheets(
     service: RecordService,
     tenant: str,
     entity: str,
+    selection: Selection = Selection(),
     *,
-    q: str | None = None,
-    filters: Mapping[str, str] | None = None,
-    sort: str | None = None,
     names: bool = False,
     lines: bool = False,
     progress: Progress | None = None,
@@ -91,7 +101,7 @@ def export_sheets(
         [],
     )
     ids = []
-    for record in _records(service, tenant, entity, q, filters, sort, progress):
+    for record in _records(service, tenant, entity, selection, progress):
         main.rows.append(
             [_cell(f, record.get(f.name), keys) for f in fields] + [record["rev_number"]]
         )
@@ -112,16 +122,20 @@ def _records(
     service: RecordService,
     tenant: str,
     entity: str,
-    q: str | None,
-    filters: Mapping[str, str] | None,
-    sort: str | None,
+    selection: Selection,
     progress: Progress | None,
 ) -> Iterator[dict[str, Any]]:
     """Every matching record, a page at a time (ordered by id, then by `sort`)."""
     offset = 0
     while True:
         page = service.list(
-            tenant, entity, q=q, filters=filters, sort=sort, limit=MAX_LIMIT, offset=offset
+            tenant,
+            entity,
+            q=selection.q,
+            filters=selection.filters,
+            sort=selection.sort,
+            limit=MAX_LIMIT,
+            offset=offset,
         )
         yield from page["items"]
         if progress:
@@ -148,9 +162,7 @@ def _line_sheet(
     sheet = Sheet(line.label, [header(parent_key, names), *(header(f, names) for f in fields)], [])
     wanted = set(parent_ids)
     parent_names = _parent_names(target, parent_key)
-    for record in _records(
-        service, target.tenant.spec.name, child.spec.name, None, None, None, None
-    ):
+    for record in _records(service, target.tenant.spec.name, child.spec.name, Selection(), None):
         if record.get(link.name) in wanted:
             sheet.rows.append(
                 [parent_names.get(record[link.name], "")]
@@ -203,15 +215,13 @@ def export_json(
     service: RecordService,
     tenant: str,
     entity: str,
+    selection: Selection = Selection(),
     *,
-    q: str | None = None,
-    filters: Mapping[str, str] | None = None,
-    sort: str | None = None,
     lines: bool = False,
     progress: Progress | None = None,
 ) -> bytes:
     """The matching records as the API answers them: a JSON array, lines included if asked."""
-    records = list(_records(service, tenant, entity, q, filters, sort, progress))
+    records = list(_records(service, tenant, entity, selection, progress))
     if lines:
         records = [service.read(tenant, entity, record["id"]) for record in records]
     return json.dumps(records, ensure_ascii=False, indent=2).encode()

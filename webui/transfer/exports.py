@@ -26,10 +26,8 @@ XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 @login_required()
 def xlsx(tenant: str, entity: str) -> Any:
     """What the list shows (search, filters, sort) as a workbook, a sheet per lines field."""
-    target = _target(tenant, entity)
-    q, filters, sort = _query_arguments(target)
     sheets = exporter.export_sheets(
-        record_service(), tenant, entity, q=q or None, filters=filters, sort=sort, lines=True
+        record_service(), tenant, entity, _shown(tenant, entity), lines=True
     )
     return _download(exporter.write_sheets(sheets, "xlsx", None), f"{entity}.xlsx", XLSX_TYPE)
 
@@ -38,10 +36,8 @@ def xlsx(tenant: str, entity: str) -> Any:
 @login_required()
 def json(tenant: str, entity: str) -> Any:
     """What the list shows as the API answers it, each record with its lines."""
-    target = _target(tenant, entity)
-    q, filters, sort = _query_arguments(target)
     data = exporter.export_json(
-        record_service(), tenant, entity, q=q or None, filters=filters, sort=sort, lines=True
+        record_service(), tenant, entity, _shown(tenant, entity), lines=True
     )
     return _download(data, f"{entity}.json", "application/json")
 
@@ -52,6 +48,12 @@ def template(tenant: str, entity: str) -> Any:
     """An empty workbook to fill: the columns an import reads, with notes and drop-downs."""
     sheets = exporter.template_sheets(_target(tenant, entity))
     return _download(xlsx_bytes(sheets), f"{entity}-template.xlsx", XLSX_TYPE)
+
+
+def _shown(tenant: str, entity: str) -> exporter.Selection:
+    """The records the list page's URL shows: its search, filters and sort."""
+    q, filters, sort = _query_arguments(_target(tenant, entity))
+    return exporter.Selection(q or None, filters, sort)
 
 
 def _download(data: bytes, name: str, mimetype: str) -> Any:
