@@ -86,7 +86,7 @@ def import_command(
     options = ImportOptions(key, dry_run, rejects is not None, skip_unknown_columns, user)
     if table.encoding:
         click.echo(f"Reading {file.name}: {table.encoding}, delimiter {table.delimiter!r}.")
-    with _service(deployment, tenant) as service, _bar(table, lines) as advance:
+    with _service(deployment, tenant) as service, _bar(table) as advance:
         result = import_records(service, tenant, entity, table, lines, options, advance)
     _report(result, file, rejects, dry_run)
 
@@ -120,7 +120,7 @@ def _line_tables(
 
 
 @contextmanager
-def _bar(table: Table, lines: dict[str, Table]) -> Iterator[Any]:
+def _bar(table: Table) -> Iterator[Any]:
     """A progress bar on the terminal (stderr): each row counts once checked and once
     written."""
     with click.progressbar(length=2 * len(table.rows), label="Importing", file=sys.stderr) as bar:

@@ -351,7 +351,11 @@ class _Run:
         self.progress(len(new) - len(valid))  # set aside
         self._insert(valid)
         for entry in entries:
-            if entry.record_id is not None and not entry.failed:
+            if entry.record_id is None:
+                continue
+            if entry.failed:
+                self.progress(2)  # checked and set aside
+            else:
                 self._update(entry)
 
     def _number(self, target: Target, rows: list[Row]) -> None:

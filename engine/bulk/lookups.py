@@ -7,7 +7,6 @@ its id. An index per linked entity, read once per import, turns those names into
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 from engine.bulk.tables import normalized
@@ -72,6 +71,3 @@ class LookupIndex:
 
 def _key(value: Any) -> str:
     return normalized(str(value)) if isinstance(value, str) else str(value)
-
-
-LoadRows = Callable[[EntitySpec, list[str]], list[tuple]]
