@@ -63,7 +63,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, auth, csrf_tokens, pages, uploads, urls
+    from webui import admin, api, auth, chrome, csrf_tokens, pages, uploads, urls
 
     csrf.init_app(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
@@ -76,6 +76,7 @@ def _register(app: Flask) -> None:
 
     csrf_tokens.init_app(app)
     urls.init_app(app)
+    chrome.init_app(app)
     app.session_interface = VerifiedCookieSessions()
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
 
