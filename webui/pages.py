@@ -100,8 +100,14 @@ def list_page(tenant: str, entity: str) -> Any:
         page = service.list_table(tenant, entity, limit=PAGE_SIZE, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
-    query = {"tenant": tenant, "entity": entity, "q": q, "chosen": filters, "sort": sort or ""}
-    query["offset"] = offset
+    query = {
+        "tenant": tenant,
+        "entity": entity,
+        "q": q,
+        "chosen": filters,
+        "sort": sort or "",
+        "offset": offset,
+    }
     parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
     return render_template(
         "pages/list.html",
