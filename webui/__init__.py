@@ -64,7 +64,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, apidocs, auth, csrf_tokens, pages, uploads, urls
+    from webui import admin, api, apidocs, auth, chrome, csrf_tokens, pages, uploads, urls
     from webui.transfer import exports_blueprint, imports_blueprint
 
     app.url_map.converters["name"] = api.NameConverter
@@ -82,6 +82,7 @@ def _register(app: Flask) -> None:
 
     csrf_tokens.init_app(app)
     urls.init_app(app)
+    chrome.init_app(app)
     app.session_interface = VerifiedCookieSessions()
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
 

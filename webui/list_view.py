@@ -164,37 +164,36 @@ def columns(target: Target) -> list[FieldSpec]:
     return memo[key]
 
 
-def rows_html(target: Target, items: list[dict], list_url: str) -> Markup:
-    """The table's rows, the record's link on its title, where people look for its name."""
-    shown = columns(target)
+def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
+    """The table's rows of a page of RecordService.list_table, the record's link on its
+    title, where people look for the record's name."""
+    shown, ids = columns(target), page["ids"]
     if not shown:
-        return _rows_by_macro(items, [[] for _ in items], list_url, 0)
+        return _rows_by_macro(ids, [[] for _ in ids], list_url, 0)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
     # column by column, every cell's text, then all of them escaped in one pass
-    texts = [_cell_texts(target, c, [item.get(c.name) for item in items]) for c in shown]
+    texts = [_cell_texts(target, c, page["values"][c.name]) for c in shown]
     cells = [list(row) for row in zip(*texts, strict=True)]
-    for row, item in zip(cells, items, strict=True):
-        row[link_at] = row[link_at] or f"#{item['id']}"
+    for row, record_id in zip(cells, ids, strict=True):
+        row[link_at] = row[link_at] or f"#{record_id}"
     slots = _row_slots(target, len(shown), link_at)
     if slots is None:
-        return _rows_by_macro(items, cells, list_url, link_at)
+        return _rows_by_macro(ids, cells, list_url, link_at)
     width = len(shown)
     flat = prerender.escaped_all([text for row in cells for text in row])
     url_html = prerender.escaped(list_url)
     rows = [
-        (f"{url_html}{item['id']}", *flat[i * width : (i + 1) * width])
-        for i, item in enumerate(items)
+        (f"{url_html}{record_id}", *flat[i * width : (i + 1) * width])
+        for i, record_id in enumerate(ids)
     ]
     return slots.fill_many(rows, "\n    ", "\n    ")
 
 
-def _rows_by_macro(
-    items: list[dict], cells: list[list[str]], list_url: str, link_at: int
-) -> Markup:
+def _rows_by_macro(ids: list[int], cells: list[list[str]], list_url: str, link_at: int) -> Markup:
     macro = _macros().record_row
     drawn = [
-        macro(f"{list_url}{item['id']}", row, link_at)
-        for item, row in zip(items, cells, strict=True)
+        macro(f"{list_url}{record_id}", row, link_at)
+        for record_id, row in zip(ids, cells, strict=True)
     ]
     return Markup("".join(f"\n    {html}\n    " for html in drawn))
 

@@ -90,21 +90,30 @@ def list_page(tenant: str, entity: str) -> Any:
     q, filters, sort = _query_arguments(target, filter_list)
     offset = _offset()
     shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
+    service = record_service()
     try:
-        page = _search(target, q, filters, sort, PAGE_SIZE, offset, shown)
+        page = service.list_table(
+            tenant, entity, q or None, filters, sort, PAGE_SIZE, offset, shown
+        )
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = record_service().list(tenant, entity, limit=PAGE_SIZE, columns=shown)
+        page = service.list_table(tenant, entity, limit=PAGE_SIZE, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
-    query = {"tenant": tenant, "entity": entity, "q": q, "chosen": filters, "sort": sort or ""}
-    query["offset"] = offset
+    query = {
+        "tenant": tenant,
+        "entity": entity,
+        "q": q,
+        "chosen": filters,
+        "sort": sort or "",
+        "offset": offset,
+    }
     parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
     return render_template(
         "pages/list.html",
         tenant=tenant,
         entity=target.spec,
-        rows_html=list_view.rows_html(target, page["items"], list_url),
+        rows_html=list_view.rows_html(target, page, list_url),
         total=page["total"],
         offset=offset,
         page_size=PAGE_SIZE,
@@ -150,7 +159,7 @@ def _search(
     offset: int,
     columns: list[str],
 ) -> dict[str, Any]:
-    """A page of the list's query, as the list page and its CSV export both read it."""
+    """A page of the list's query, as the CSV export reads it."""
     return record_service().list(
         target.tenant.spec.name,
         target.spec.name,

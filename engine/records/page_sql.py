@@ -33,7 +33,7 @@ class PageSql:
     count_params: tuple
     rows_sql: str
     rows_params: tuple
-    names: tuple[str, ...]  # "id", then each column's field
+    names: tuple[str, ...]  # each column's field, after the id
     # per column after the id: what of the database's text it keeps as it is, and its reader
     readers: tuple[tuple[int, Convert], ...]
     id_value: Convert
@@ -69,7 +69,7 @@ def keep(
         tuple(count_params),
         rows_sql,
         tuple(rows_params[:-2]),
-        ("id", *(name for name, _, _ in columns)),
+        tuple(name for name, _, _ in columns),
         tuple(reader(field, load) for _, field, load in columns),
         rows.model.id.python_value,
     )
@@ -81,21 +81,18 @@ def keep(
 
 
 def run(database: peewee.DatabaseProxy, page: PageSql, limit: int, offset: int) -> dict[str, Any]:
-    """`items` ({"id", and each column's value}) and `total`, as Peewee would read them."""
+    """The `total`, the `ids` and each column's `values`, as Peewee would read them."""
     total = database.execute_sql(page.count_sql, page.count_params).fetchone()[0]
     cursor = database.execute_sql(page.rows_sql, (*page.rows_params, limit, offset))
     rows = cursor.fetchall()
     if not rows:
-        return {"items": [], "total": total}
+        return {"total": total, "ids": [], "values": {name: [] for name in page.names}}
     columns = list(zip(*rows, strict=True))  # column by column: one pass of one reader each
-    values = [list(map(page.id_value, columns[0]))]
-    for (keeps, read), raws in zip(page.readers, columns[1:], strict=True):
-        values.append(_read_all(keeps, read, raws))
-    names = page.names
-    return {
-        "items": [dict(zip(names, row, strict=True)) for row in zip(*values, strict=True)],
-        "total": total,
+    values = {
+        name: _read_all(keeps, read, raws)
+        for name, (keeps, read), raws in zip(page.names, page.readers, columns[1:], strict=True)
     }
+    return {"total": total, "ids": list(map(page.id_value, columns[0])), "values": values}
 
 
 def reader(field: peewee.Field, load: Convert) -> tuple[int, Convert]:

@@ -169,31 +169,58 @@ class RecordService:
     ) -> dict[str, Any]:
         """A page of records: `items` (without lines) and the `total` that match. With
         `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all; and the SQL
-        of such a query is built once, then run again with other LIMIT and OFFSET."""
-        target = self.target(tenant, entity)
-        filters = filters or {}
+        a page that shows a few columns need not read and convert them all."""
         if columns is not None:
-            columns = tuple(columns)
-            key = (q, tuple(filters.items()), sort, columns)
-            kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
-            if kept is not None and not _page_errors(limit, offset):
-                return page_sql.run(target.tenant.database, kept, limit, offset)
-        query, errors = _search(target, q, filters)
+            table = self.list_table(tenant, entity, q, filters, sort, limit, offset, columns)
+            names = ("id", *table["values"])
+            rows = zip(table["ids"], *table["values"].values(), strict=True)
+            return {
+                "items": [dict(zip(names, row, strict=True)) for row in rows],
+                "total": table["total"],
+            }
+        target = self.target(tenant, entity)
+        query, errors = _search(target, q, filters or {})
         order, sort_errors = _ordering(target, sort)
         errors += sort_errors + _page_errors(limit, offset)
-        chosen = None if columns is None else _chosen_loaders(target, columns, errors)
         if errors:
             raise RecordInvalid(errors)
         # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
         # COUNT(*), which SQLite answers from the table's pages without reading each row
-        count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
+        total = query.select(peewee.fn.COUNT(peewee.SQL("*"))).scalar()
         rows = query.order_by(*order).limit(limit).offset(offset)
-        if chosen is None:
-            total = count.scalar()
-            return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+
+    def list_table(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        sort: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        offset: int = 0,
+        columns: Iterable[str] = (),
+    ) -> dict[str, Any]:
+        """A page of records as a table: the `total` that match, their `ids`, and the
+        `values` of each of `columns` (stored field names), column by column. The SQL
+        of each such query is built once, then run again with other LIMIT and OFFSET."""
+        target = self.target(tenant, entity)
+        filters = filters or {}
+        columns = tuple(columns)
+        key = (q, tuple(filters.items()), sort, columns)
+        kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
+        if kept is not None and not _page_errors(limit, offset):
+            return page_sql.run(target.tenant.database, kept, limit, offset)
+        query, errors = _search(target, q, filters)
+        order, sort_errors = _ordering(target, sort)
+        errors += sort_errors + _page_errors(limit, offset)
+        chosen = _chosen_loaders(target, columns, errors)
+        if errors:
+            raise RecordInvalid(errors)
+        count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
         model = target.model
         fields = [getattr(model, attribute) for _, attribute, _ in chosen]
+        rows = query.order_by(*order).limit(limit).offset(offset)
         rows = rows.select(model.id, *fields).tuples()
         loaded = tuple(
             (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
@@ -203,7 +230,15 @@ class RecordService:
         if page is not None:
             return page_sql.run(database, page, limit, offset)
         total = count.scalar()
-        return {"items": [_chosen_values(r, chosen) for r in rows], "total": total}
+        found = list(rows)
+        return {
+            "total": total,
+            "ids": [row[0] for row in found],
+            "values": {
+                name: [load(row[place]) for row in found]
+                for place, (name, _, load) in enumerate(chosen, start=1)
+            },
+        }
 
     # writing
 
@@ -638,14 +673,6 @@ def _chosen_loaders(
                 )
             )
     return chosen
-
-
-def _chosen_values(row: tuple, chosen: list) -> dict[str, Any]:
-    """A row of (id, *the chosen columns) as a record."""
-    record = {"id": row[0]}
-    for (name, _, load), value in zip(chosen, row[1:], strict=True):
-        record[name] = load(value)
-    return record
 
 
 def _fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
