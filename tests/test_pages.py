@@ -343,3 +343,20 @@ def test_a_label_holding_html_renders_as_text(tree, storage):
     page = browser.get("/account/new").get_data(as_text=True)
     assert "<script>alert" not in page
     assert "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+
+
+def test_a_save_leads_to_the_record_saying_saved_without_rewriting_the_session(ann):
+    created = ann.post("/account/new", {"name": "Acme"})
+    assert created.status_code == 302 and created.headers["Location"] == "/t/account/1?notice=saved"
+    assert "Set-Cookie" not in created.headers  # the notice is in the address, not the cookie
+    shown = ann.client.get(created.headers["Location"])
+    assert '<p class="flash info" role="status" data-notice>Account saved.</p>' in shown.get_data(
+        as_text=True
+    )
+    assert "Set-Cookie" not in shown.headers
+    edited = ann.post("/account/1/edit", {"name": "Acme Ltd", "rev_number": "1"})
+    assert edited.headers["Location"] == "/t/account/1?notice=saved"
+    # the page read again, or with a notice it does not know, says nothing of a save
+    assert "saved." not in ann.get("/account/1").get_data(as_text=True)
+    hostile = ann.get("/account/1?notice=%3Cscript%3Ealert(1)%3C/script%3E").get_data(as_text=True)
+    assert "saved." not in hostile and "<script>alert(1)" not in hostile

@@ -217,8 +217,10 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
     except NotFound:
         abort(404)
     history = record_service().history(tenant, entity, record_id)
+    saved = request.args.get("notice") == "saved"
     return render_template(
         "pages/record.html",
+        notice=f"{target.spec.label} saved." if saved else None,
         tenant=tenant,
         entity=target.spec,
         record=record,
@@ -335,10 +337,7 @@ def new(tenant: str, entity: str) -> Any:
             record = record_service().create(
                 tenant, entity, submission.payload, user, read_back=False
             )
-            flash(f"{target.spec.label} saved.", "info")
-            return redirect(
-                url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
-            )
+            return _saved(tenant, entity, record["id"])
         except RecordInvalid as error:
             submission.errors += error.errors
     return _form(target, {}, None, submission, 422)
@@ -361,15 +360,19 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
         try:
             payload = {**submission.payload, "rev_number": revision}
             record_service().update(tenant, entity, record_id, payload, g.user["username"])
-            flash(f"{target.spec.label} saved.", "info")
-            return redirect(
-                url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
-            )
+            return _saved(tenant, entity, record_id)
         except RecordInvalid as error:
             submission.errors += error.errors
         except Conflict as error:
             stale = error.details
     return _form(target, record, record, submission, 409 if stale else 422, stale=stale)
+
+
+def _saved(tenant: str, entity: str, record_id: int) -> Any:
+    """To the saved record, whose page says so: the notice rides in the address, not in a
+    flashed message, so neither this answer nor the next page rewrites the session cookie."""
+    page = url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
+    return redirect(f"{page}?notice=saved")
 
 
 def _submission(target: Target, creating: bool, record_id: int | None = None) -> Submission:

@@ -13,6 +13,7 @@ import peewee
 from playhouse.db_url import parse as parse_url
 
 from engine.errors import EngineError
+from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
 _SQLITE_PRAGMAS = {
     "journal_mode": "wal",  # readers never wait for the writer
@@ -64,7 +65,7 @@ class Storage:
         path = self.data_dir / f"{tenant}.sqlite3"
         # IMMEDIATE: a write transaction takes the write lock at its start, so two
         # writers queue instead of deadlocking on a lock upgrade
-        return peewee.SqliteDatabase(
+        return QueuedSqliteDatabase(
             str(path), pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=30
         )
 

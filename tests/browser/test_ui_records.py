@@ -62,6 +62,7 @@ def test_creating_an_account_with_lines_a_lookup_and_a_conditional_field(page, s
     page.get_by_role("button", name="Save").click()
 
     expect(page.get_by_role("status")).to_have_text("Account saved.")
+    expect(page).to_have_url(re.compile(r"/account/\d+$"))  # a reload would not say it again
     expect(page.get_by_role("heading", name="Account Fjord Traders")).to_be_visible()
     expect(page.get_by_text("Status: Draft")).to_be_visible()
     expect(shown(page, "Number")).to_have_text(re.compile(r"^3897-\d{4}$"))

@@ -291,4 +291,14 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll('input[type="number"][data-lookup]').forEach(enhanceLookup);
   const summary = document.querySelector(".summary");
   if (summary) enhanceSummary(summary);
+  forgetNotice();
 });
+
+// "Saved." comes in the address (?notice=saved); once shown, the address drops it, so a
+// reload or a bookmark of the page does not say it again.
+function forgetNotice() {
+  const url = new URL(window.location.href);
+  if (!document.querySelector("[data-notice]") || !url.searchParams.has("notice")) return;
+  url.searchParams.delete("notice");
+  window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
+}

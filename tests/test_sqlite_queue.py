@@ -1,0 +1,92 @@
+"""SQLite writers queue on a file lock: taken by each write transaction, always given back."""
+
+import fcntl
+import sqlite3
+import threading
+
+import peewee
+import pytest
+
+from engine.storage.sqlite_queue import QueuedSqliteDatabase
+
+
+@pytest.fixture
+def database(tmp_path):
+    path = tmp_path / "t.sqlite3"
+    database = QueuedSqliteDatabase(
+        str(path), pragmas={"journal_mode": "wal"}, lock_type="IMMEDIATE", timeout=0.2
+    )
+    database.execute_sql("CREATE TABLE item (id INTEGER PRIMARY KEY, name TEXT NOT NULL)")
+    yield database
+    database.close()
+
+
+def queue_is_free(database) -> bool:
+    """Whether another writer could take the queue now (an open file of its own)."""
+    with open(database._queue_path, "ab") as other:
+        try:
+            fcntl.flock(other, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return False
+        fcntl.flock(other, fcntl.LOCK_UN)
+        return True
+
+
+def test_a_write_transaction_holds_the_queue_until_it_commits(database):
+    with database.atomic():
+        database.execute_sql("INSERT INTO item (name) VALUES ('a')")
+        assert not queue_is_free(database)
+    assert queue_is_free(database)
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)
+
+
+def test_a_failed_transaction_gives_the_queue_back_and_writes_nothing(database):
+    with pytest.raises(peewee.IntegrityError), database.atomic():
+        database.execute_sql("INSERT INTO item (name) VALUES ('a')")
+        database.execute_sql("INSERT INTO item (name) VALUES (NULL)")
+    assert queue_is_free(database)
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (0,)
+
+
+def test_a_begin_refused_by_sqlite_gives_the_queue_back(database, tmp_path):
+    # a writer that does not queue (another program) holds SQLite's own lock
+    outsider = sqlite3.connect(tmp_path / "t.sqlite3", isolation_level=None)
+    outsider.execute("BEGIN IMMEDIATE")
+    with pytest.raises(peewee.OperationalError, match="locked"), database.atomic():
+        pass
+    assert queue_is_free(database)
+    outsider.execute("ROLLBACK")
+    with database.atomic():  # and the next write goes through
+        database.execute_sql("INSERT INTO item (name) VALUES ('b')")
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)
+
+
+def test_reads_and_nested_blocks_take_no_queue_of_their_own(database):
+    database.execute_sql("SELECT count(*) FROM item")  # outside a transaction: no queue
+    assert queue_is_free(database)
+    with database.atomic(), database.atomic():  # the inner one is a savepoint
+        database.execute_sql("INSERT INTO item (name) VALUES ('a')")
+    assert queue_is_free(database)
+
+
+def test_threads_of_one_process_queue_too(database):
+    failures = []
+
+    def write(worker: int) -> None:
+        try:
+            for index in range(50):
+                with database.atomic():
+                    database.execute_sql(
+                        "INSERT INTO item (name) VALUES (?)", (f"{worker}-{index}",)
+                    )
+        except Exception as error:  # reported below, with the thread's failure
+            failures.append(error)
+
+    threads = [threading.Thread(target=write, args=(worker,)) for worker in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    # SQLite's busy timeout is 0.2 s here: without the queue, some of them would give up
+    assert failures == []
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (200,)
