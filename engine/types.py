@@ -42,6 +42,10 @@ class FieldLike(Protocol):
     precision: int | None  # effective: the type's default when not declared
 
 
+def _as_it_is(value: Any) -> Any:
+    return value
+
+
 @dataclass(frozen=True)
 class InputType:
     """One input type: everything the engine needs to know about it."""
@@ -59,8 +63,8 @@ class InputType:
     default_precision: int | None = None
     numeric: bool = False
     # between a validated JSON value and what the column holds
-    store: Callable[[Any], Any] = lambda value: value
-    load: Callable[[Any], Any] = lambda value: value
+    store: Callable[[Any], Any] = _as_it_is
+    load: Callable[[Any], Any] = _as_it_is
 
 
 TEXT_KEYS = frozenset({"min_length", "max_length", "pattern"})
@@ -449,6 +453,12 @@ def fits_column(row: InputType, field: FieldLike | None, value: Any) -> bool:
     except (ValueError, TypeError, OverflowError, decimal.InvalidOperation):
         return False
     return True
+
+
+def always_fits(row: InputType) -> bool:
+    """Whether the row's column holds every value its schema lets through (text kept as it
+    is, in no range), so that fits_column need not be asked of a valid value."""
+    return row.store is _as_it_is and not row.numeric and row.name != "lookup"
 
 
 def canonical(spelling: str) -> str | None:

@@ -253,6 +253,15 @@ def test_every_write_is_audited_with_old_and_new_values(service):
     assert history[2]["changes"] == {"status": ["draft", "confirmed"]}
 
 
+def test_the_audit_keeps_every_value_as_it_was_written(service):
+    record = new(
+        service, name='Ølsen & Søn ✓ "quoted"', credit_limit=1000.5, opened="2024-02-29", tax_id="T"
+    )
+    changes = service.history("t", "account", record["id"])[0]["changes"]
+    assert changes["name"] == [None, 'Ølsen & Søn ✓ "quoted"']
+    assert changes["credit_limit"] == [None, 1000.5] and changes["opened"] == [None, "2024-02-29"]
+
+
 def test_list_searches_filters_sorts_and_pages(service):
     for name, kind in [("Alpha", "company"), ("beta", "person"), ("Gamma", "company")]:
         new(service, name=name, kind=kind, nickname="n")

@@ -17,6 +17,7 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
+from webui.form_data import QuickFormRequest
 from webui.headers import SecurityHeaders
 from webui.sessions import VerifiedCookieSessions
 
@@ -37,6 +38,7 @@ csrf = CSRFProtect()
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask app: defaults, then FORMWORK_* environment variables, then `config`."""
     app = Flask(__name__)
+    app.request_class = QuickFormRequest
     app.json.sort_keys = False  # records keep their fields in form order
     app.config.update(DEFAULTS)
     settings = (

@@ -6,6 +6,8 @@ import datetime as dt
 import json
 from typing import Any
 
+import orjson
+
 from engine.records import statements
 from engine.registry import CompiledTenant
 
@@ -37,9 +39,16 @@ def record_audit(
         "action": action,
         "username": user,
         "at": now(),
-        "changes": json.dumps(changes, ensure_ascii=False, default=str),
+        "changes": changes_json(changes),
     }
     statements.insert(tenant.memo, tenant.system.audit, values)
+
+
+def changes_json(changes: dict[str, list]) -> str:
+    """The JSON text an audit entry keeps: the values json.dumps(changes, default=str)
+    writes (a value JSON has no form for, such as a timestamp, as its str()), compactly."""
+    # orjson: many times the standard library's speed, on every write's path
+    return orjson.dumps(changes, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
 def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:

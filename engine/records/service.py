@@ -21,7 +21,7 @@ from engine.records import audit, page_sql, statements
 from engine.records.numbering import next_number
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import INT64_MAX, TYPES, fits_column
+from engine.types import INT64_MAX, TYPES, InputType, always_fits, fits_column
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
@@ -79,6 +79,15 @@ class Target:
             "storers",
             lambda: [
                 (f.name, attribute_name(f.name), TYPES[f.input_type].store) for f in self.stored()
+            ],
+        )
+
+    def bounded(self) -> list[tuple[FieldSpec, InputType]]:
+        """The stored fields, with their rows, whose columns may refuse a valid value."""
+        return self._memo(
+            "bounded",
+            lambda: [
+                (f, row) for f in self.stored() if not always_fits(row := TYPES[f.input_type])
             ],
         )
 
@@ -780,12 +789,12 @@ def _unstorable_errors(target: Target, document: dict, reported: set[str]) -> li
         if isinstance(values, dict)
     ]
     for prefix, owner, values in rows:
-        for field in owner.stored():
+        for field, row in owner.bounded():
             value = values.get(field.name)
             name = prefix + field.name
             if value is None or name in reported:
                 continue
-            if not fits_column(TYPES[field.input_type], field, value):
+            if not fits_column(row, field, value):
                 message = f"{field.label} is out of the range that can be stored."
                 found.append(_error(field, name, "range", message))
     return found
