@@ -51,3 +51,41 @@ def test_a_new_login_gets_a_new_token(app):
     assert after != before
     stale = ann.client.post("/t/account/new", data={"name": "X", "csrf_token": before})
     assert stale.status_code == 400
+
+
+def test_a_token_checked_once_still_belongs_to_its_session_alone(app):
+    ann, bob = Browser(app, "t"), Browser(app, "t")
+    ann.login("ann")
+    bob.login("bob")
+    token = token_of(ann)
+    for name in ("A", "B"):  # the second submit is checked against the remembered token
+        saved = ann.client.post("/t/account/new", data={"name": name, "csrf_token": token})
+        assert saved.status_code == 302
+    assert token_of(bob) != token  # bob's session has a token of its own
+    forged = bob.client.post("/t/account/new", data={"name": "X", "csrf_token": token})
+    assert forged.status_code == 400
+    tampered = token[:-2] + ("AA" if not token.endswith("AA") else "BB")
+    refused = ann.client.post("/t/account/new", data={"name": "X", "csrf_token": tampered})
+    assert refused.status_code == 400
+    assert app.extensions["formwork"].list("t", "account")["total"] == 2
+
+
+def test_over_https_every_submit_must_come_from_the_site(app):
+    ann = Browser(app, "t")
+    secure = {"base_url": "https://localhost"}
+    page = ann.client.get("/t/login", **secure).get_data(as_text=True)
+    login = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    form = {"username": "ann", "password": "correct horse battery", "csrf_token": login}
+    site = {"Referer": "https://localhost/t/login"}
+    assert ann.client.post("/t/login", data=form, headers=site, **secure).status_code == 302
+    page = ann.client.get("/t/account/new", **secure).get_data(as_text=True)
+    token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
+    data = {"name": "Acme", "csrf_token": token}
+    assert ann.client.post("/t/account/new", data=data, headers=site, **secure).status_code == 302
+    # the same token again, now known good: the referrer is still required, and checked
+    assert ann.client.post("/t/account/new", data=data, **secure).status_code == 400
+    elsewhere = {"Referer": "https://evil.example/form"}
+    assert (
+        ann.client.post("/t/account/new", data=data, headers=elsewhere, **secure).status_code == 400
+    )
+    assert ann.client.post("/t/account/new", data=data, headers=site, **secure).status_code == 302

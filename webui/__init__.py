@@ -11,12 +11,12 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
-from flask_wtf.csrf import CSRFProtect
 
 from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
+from webui.csrf_tokens import RememberingCSRFProtect
 from webui.form_data import QuickFormRequest
 from webui.headers import SecurityHeaders
 from webui.sessions import VerifiedCookieSessions
@@ -32,7 +32,7 @@ DEFAULTS: dict[str, Any] = {
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
     "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
 }
-csrf = CSRFProtect()
+csrf = RememberingCSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

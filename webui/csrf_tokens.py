@@ -1,17 +1,23 @@
-"""The CSRF token a page carries, signed once per session and process.
+"""The CSRF token a page carries, signed once per session and process, and checked so.
 
 Flask-WTF signs the session's raw token anew on every request that shows a form (and
 every page shows the logout form). With no time limit on tokens, a signed token stays
 valid for as long as its session, so this process reuses the one it signed for a raw
-token for a few minutes. The check of a submitted token is Flask-WTF's, unchanged.
+token for a few minutes.
+
+A submitted token is checked by Flask-WTF the first time this process sees it; once
+its signature has proved good, the raw token it carries is remembered, and later
+submits of it are compared with their session's raw token without verifying the
+signature again. Only a token that passed Flask-WTF's check can be found there.
 """
 
 from __future__ import annotations
 
+import hmac
 import time
 
-from flask import Flask, current_app, g, session
-from flask_wtf.csrf import generate_csrf
+from flask import Flask, current_app, g, request, session
+from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 
 FIELD = "csrf_token"  # Flask-WTF's default field and session key, which the app keeps
 REUSE_SECONDS = 300  # with a time limit, a tenth of it, so a page stays usable
@@ -49,3 +55,41 @@ def csrf_token() -> str:
 def _reuse_seconds(app: Flask) -> float:
     limit = app.config.get("WTF_CSRF_TIME_LIMIT")
     return REUSE_SECONDS if not limit else min(REUSE_SECONDS, limit / 10)
+
+
+class RememberingCSRFProtect(CSRFProtect):
+    """CSRFProtect whose check of a signed token it has verified before skips the
+    signature and compares the raw token with the session's, as Flask-WTF does."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._verified: dict[tuple[str, str], str] = {}  # (secret, signed token) → raw
+
+    def protect(self, apply_exemptions: bool = False) -> None:
+        """Flask-WTF's check of this request, with the signature checked once a token."""
+        config = current_app.config
+        if config["WTF_CSRF_TIME_LIMIT"] or request.method not in config["WTF_CSRF_METHODS"]:
+            super().protect(apply_exemptions)  # tokens that expire, or nothing to check
+            return
+        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+            return
+        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        signed = self._get_csrf_token()
+        raw = session.get(config["WTF_CSRF_FIELD_NAME"])
+        known = self._verified.get((secret, signed)) if isinstance(signed, str) else None
+        if known is None or not isinstance(raw, str) or not hmac.compare_digest(raw, known):
+            super().protect()  # the full check, and its refusal
+            self._remember(secret, signed, raw)
+            return
+        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
+            if not request.referrer:
+                self._error_response("The referrer header is missing.")
+            if not same_origin(request.referrer, f"https://{request.host}/"):
+                self._error_response("The referrer does not match the host.")
+        g.csrf_valid = True
+
+    def _remember(self, secret: str, signed: str, raw: str) -> None:
+        """What the full check just let through: `signed` carries `raw`."""
+        if len(self._verified) >= MAX_REMEMBERED:
+            self._verified.clear()
+        self._verified[secret, signed] = raw
