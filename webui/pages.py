@@ -371,8 +371,9 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
 def _saved(tenant: str, entity: str, record_id: int) -> Any:
     """To the saved record, whose page says so: the notice rides in the address, not in a
     flashed message, so neither this answer nor the next page rewrites the session cookie."""
-    page = url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
-    return redirect(f"{page}?notice=saved")
+    # a record's page is the list's URL and its id, as on the list page
+    page = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
+    return redirect(f"{page}{record_id}?notice=saved")
 
 
 def _submission(target: Target, creating: bool, record_id: int | None = None) -> Submission:
