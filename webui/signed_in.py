@@ -27,6 +27,7 @@ from webui.services import record_service
 EXTENSION = "formwork_signed_in"
 MAX_REMEMBERED = 4096  # users per process; the table starts afresh when full
 clock = time.monotonic  # the remembered looks' clock; tests move it
+_UNCHECKED = object()
 
 
 def init_app(app: Flask) -> None:
@@ -41,9 +42,10 @@ def login_session(tenant: str, user: Any) -> dict[str, str]:
 def current_user(tenant: str | None = None) -> dict[str, str] | None:
     """The signed-in user, {tenant, username, role} as the user table has them now; only
     a user of `tenant` when it is given. A session whose login has ended is cleared."""
-    if "formwork_user" not in g:  # looked up once per request
-        g.formwork_user = _checked(session.get("user"))
-    user = g.formwork_user
+    request_globals = g._get_current_object()  # through the proxy once: the page is hot
+    user = getattr(request_globals, "formwork_user", _UNCHECKED)
+    if user is _UNCHECKED:  # looked up once per request
+        user = request_globals.formwork_user = _checked(session.get("user"))
     if user is None or (tenant is not None and user["tenant"] != tenant):
         return None
     return user
