@@ -292,6 +292,66 @@ def user_add(deployment: Deployment, tenant: str, username: str, role: str) -> N
         click.echo(f"Password (shown only this once): {password}")
 
 
+@user.command("password")
+@click.argument("tenant")
+@click.argument("username")
+@data_options
+def user_password(deployment: Deployment, tenant: str, username: str) -> None:
+    """Give a user a new password, ending their sessions; from stdin, or generated."""
+    piped = _piped_password()
+    password = piped or users.generate_password()
+    with _synced_tenant(deployment, tenant) as compiled:
+        users.set_password(compiled, username, password)
+    click.echo(f"New password for user '{username}' of tenant '{tenant}'; their sessions ended.")
+    if not piped:
+        click.echo(f"Password (shown only this once): {password}")
+
+
+@user.command("role")
+@click.argument("tenant")
+@click.argument("username")
+@click.argument("role")
+@data_options
+def user_role(deployment: Deployment, tenant: str, username: str, role: str) -> None:
+    """Give a user another role; their sessions and tokens have it within seconds."""
+    with _synced_tenant(deployment, tenant) as compiled:
+        users.set_role(compiled, username, role)
+    click.echo(f"User '{username}' of tenant '{tenant}' is now {role}.")
+
+
+@user.command("deactivate")
+@click.argument("tenant")
+@click.argument("username")
+@data_options
+def user_deactivate(deployment: Deployment, tenant: str, username: str) -> None:
+    """Keep a user out, ending their sessions and refusing their tokens; nothing is deleted."""
+    with _synced_tenant(deployment, tenant) as compiled:
+        users.set_active(compiled, username, False)
+    click.echo(f"User '{username}' of tenant '{tenant}' is deactivated; their sessions ended.")
+
+
+@user.command("activate")
+@click.argument("tenant")
+@click.argument("username")
+@data_options
+def user_activate(deployment: Deployment, tenant: str, username: str) -> None:
+    """Let a deactivated user log in again."""
+    with _synced_tenant(deployment, tenant) as compiled:
+        users.set_active(compiled, username, True)
+    click.echo(f"User '{username}' of tenant '{tenant}' is active.")
+
+
+@user.command("remove")
+@click.argument("tenant")
+@click.argument("username")
+@data_options
+def user_remove(deployment: Deployment, tenant: str, username: str) -> None:
+    """Delete a user and their tokens, ending their sessions; the audit keeps their name."""
+    with _synced_tenant(deployment, tenant) as compiled:
+        users.remove_user(compiled, username)
+    click.echo(f"Removed user '{username}' from tenant '{tenant}'.")
+
+
 @main.group()
 def token() -> None:
     """Manage the API tokens of a tenant's users."""

@@ -13,8 +13,9 @@ files, and every record goes through the records service, validated like any oth
 Loading is idempotent. A tenant whose data is there already (it has records of the
 file's first entity) is skipped; a tenant's records are written in one transaction, so
 a record the metadata refuses leaves nothing of that tenant behind; the users `admin`,
-`editor` and `viewer` are added last, and only where missing, so their passwords are
-shown once.
+`editor` and `viewer` are added last in that transaction, and only where missing, so
+their passwords are shown once. Each tenant is loaded under its lock
+(`hold_tenant_lock`), so two loads at once add its records and its users once.
 """
 
 from __future__ import annotations
@@ -100,7 +101,7 @@ class _Loaded:
 def load_demo(
     service: RecordService, registry: Registry, data_dir: str | Path | None = None
 ) -> DemoReport:
-    """Create the demo users and records of every tenant that has a data file.
+    """Create the demo users of every tenant, and the records of each that has a data file.
 
     Every file is read and checked before anything is written; DemoDataError lists
     every problem of the files, or names the tenant, the record and each error of the
@@ -108,19 +109,17 @@ def load_demo(
     """
     directory = Path(data_dir) if data_dir is not None else DATA_DIR
     files = _read_files(registry, directory)
-    loaded = {}
-    for name, tenant in registry.tenants.items():
-        data = files.get(name)
-        if data is None:
-            loaded[name] = _Loaded({}, {}, {}, f"no demo data ({directory / name}.yaml)")
-            continue
-        with tenant.database.atomic():
-            hold_tenant_lock(tenant.database, name)  # two loads at once: one waits, then skips
-            loaded[name] = _load_tenant(service, name, data)
     tenants = []
     for name, tenant in registry.tenants.items():
-        added = tuple(_ensure_user(tenant, username, role) for username, role in DEMO_USERS)
-        result = loaded[name]
+        data = files.get(name)
+        # two loads at once: one waits for the other's commit, then finds all there
+        with tenant.database.atomic():
+            hold_tenant_lock(tenant.database, name)
+            if data is None:
+                result = _Loaded({}, {}, {}, f"no demo data ({directory / name}.yaml)")
+            else:
+                result = _load_tenant(service, name, data)
+            added = tuple(_ensure_user(tenant, username, role) for username, role in DEMO_USERS)
         tenants.append(
             TenantDemo(
                 name,
@@ -269,15 +268,14 @@ def _create(
 
 
 def _ensure_user(tenant: CompiledTenant, username: str, role: str) -> DemoUser:
+    """Add the user if missing; called under the tenant's lock, so no other load adds it
+    between the look and the insert."""
     try:
         existing = users.get_user(tenant, username)
     except users.UnknownUser:
         password = users.generate_password()
-        try:
-            users.add_user(tenant, username, role, password)
-            return DemoUser(username, role, password)
-        except users.UserError:  # another load added it meanwhile: it exists now
-            existing = users.get_user(tenant, username)
+        users.add_user(tenant, username, role, password)
+        return DemoUser(username, role, password)
     return DemoUser(existing.username, existing.role, None)
 
 

@@ -4,6 +4,10 @@ Users live in each tenant's own database (`formwork_user`, `formwork_token`), so
 user or a token of one tenant means nothing to another. Passwords are stored as
 argon2 hashes; tokens as the sha256 of the token, so a copy of the database opens
 no account.
+
+Each user has a session stamp, a random word every session cookie of the user carries.
+A new password or a deactivation draws a new stamp, which ends every session of the
+user; the web UI compares the two on each request (`standing`).
 """
 
 from __future__ import annotations
@@ -12,6 +16,7 @@ import functools
 import hashlib
 import secrets
 import unicodedata
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import peewee
@@ -38,6 +43,14 @@ class UnknownUser(UnknownName):
     """No user of that name in the tenant."""
 
 
+@dataclass(frozen=True)
+class Standing:
+    """What an active user may do now: their role, and the stamp their sessions carry."""
+
+    role: str
+    session_stamp: str
+
+
 def allows(role: str, needed: str) -> bool:
     """Whether a user holding `role` may do what `needed` may do; unknown roles may nothing."""
     _check_role(needed)
@@ -58,7 +71,11 @@ def add_user(tenant: CompiledTenant, username: str, role: str, password: str) ->
     try:
         with tenant.database.atomic():
             return user_model.create(
-                username=username, password_hash=password_hash, role=role, created=_now()
+                username=username,
+                password_hash=password_hash,
+                role=role,
+                created=_now(),
+                session_stamp=_new_stamp(),
             )
     except peewee.IntegrityError:
         raise UserError(
@@ -67,17 +84,53 @@ def add_user(tenant: CompiledTenant, username: str, role: str, password: str) ->
 
 
 def set_password(tenant: CompiledTenant, username: str, password: str) -> None:
-    """Replace a user's password; UnknownUser if there is no such user."""
+    """Replace a user's password and end their sessions; UnknownUser if there is no such user."""
     user = get_user(tenant, username)
     user.password_hash = _hash(password)
-    user.save(only=[type(user).password_hash])
+    user.session_stamp = _new_stamp()
+    user.save(only=[type(user).password_hash, type(user).session_stamp])
 
 
 def set_active(tenant: CompiledTenant, username: str, active: bool) -> None:
-    """Let a user in again, or keep them out (with every token) without deleting anything."""
+    """Let a user in again, or keep them out (ending their sessions, with every token)
+    without deleting anything."""
     user = get_user(tenant, username)
     user.active = active
-    user.save(only=[type(user).active])
+    if not active:  # let in again, they log in anew
+        user.session_stamp = _new_stamp()
+    user.save(only=[type(user).active, type(user).session_stamp])
+
+
+def set_role(tenant: CompiledTenant, username: str, role: str) -> None:
+    """Give a user another role, which their sessions and tokens have from the next request."""
+    _check_role(role)
+    user = get_user(tenant, username)
+    user.role = role
+    user.save(only=[type(user).role])
+
+
+def remove_user(tenant: CompiledTenant, username: str) -> None:
+    """Delete a user with their tokens; their sessions end. The audit keeps their name."""
+    user = get_user(tenant, username)
+    with tenant.database.atomic():
+        tokens = _models(tenant).token
+        tokens.delete().where(tokens.user == user.id).execute()
+        user.delete_instance()
+
+
+def standing(tenant: CompiledTenant, username: object) -> Standing | None:
+    """The role and session stamp of an active user; None for an inactive or unknown one.
+    One SELECT by the unique username."""
+    if not _is_username(username):
+        return None
+    user_model = _models(tenant).user
+    row = (
+        user_model.select(user_model.role, user_model.session_stamp)
+        .where(user_model.username == _normalize(username), user_model.active)
+        .tuples()
+        .first()
+    )
+    return Standing(*row) if row and row[1] else None
 
 
 def get_user(tenant: CompiledTenant, username: str) -> peewee.Model:
@@ -104,6 +157,9 @@ def authenticate(tenant: CompiledTenant, username: str, password: str) -> peewee
     if _HASHER.check_needs_rehash(stored):  # the hasher's parameters were raised since
         user.password_hash = _HASHER.hash(password)
         user.save(only=[type(user).password_hash])
+    if not user.session_stamp:  # a user stored before session stamps existed
+        user.session_stamp = _new_stamp()
+        user.save(only=[type(user).session_stamp])
     return user
 
 
@@ -209,6 +265,10 @@ def _verify(stored: str, password: object) -> bool:
 def _dummy_hash(hasher: PasswordHasher) -> str:
     # made by the hasher in use, so verifying it costs what verifying a real hash costs
     return hasher.hash(secrets.token_urlsafe(16))
+
+
+def _new_stamp() -> str:
+    return secrets.token_urlsafe(12)
 
 
 def _token_hash(token: str) -> str:

@@ -15,6 +15,7 @@ fields:
   - {name: price, sequence: 2, label: Price, input_type: currency, group: MAIN}
 """
 OTHER_TENANT = "tenant: u\nlabel: U\nsettings: {license: '1234'}\n"
+PASSWORD = "correct horse\n"  # as a script pipes it in
 
 
 @pytest.fixture
@@ -116,6 +117,36 @@ def test_user_add_without_a_password_generates_one_and_prints_it_once(formwork, 
     assert users.authenticate(bound_tenant(metadata, storage), "bob", password) is not None
 
 
+def test_user_password_replaces_the_password_and_ends_the_sessions(formwork, metadata, storage):
+    assert formwork("user", "add", "t", "alice", "--role", "editor", input=PASSWORD).exit_code == 0
+    assert formwork("user", "add", "t", "bob", "--role", "editor", input=PASSWORD).exit_code == 0
+    tenant = bound_tenant(metadata, storage)
+    alice, bob = (users.standing(tenant, n).session_stamp for n in ("alice", "bob"))
+    result = formwork("user", "password", "t", "alice", input="another password\n")
+    assert result.exit_code == 0, result.output
+    assert result.stdout == "New password for user 'alice' of tenant 't'; their sessions ended.\n"
+    assert users.authenticate(tenant, "alice", PASSWORD.strip()) is None
+    assert users.authenticate(tenant, "alice", "another password") is not None
+    assert users.standing(tenant, "alice").session_stamp != alice
+    assert users.standing(tenant, "bob").session_stamp == bob
+
+
+def test_user_role_deactivate_activate_and_remove(formwork, metadata, storage):
+    assert formwork("user", "add", "t", "alice", "--role", "admin", input=PASSWORD).exit_code == 0
+    tenant = bound_tenant(metadata, storage)
+    assert formwork("user", "role", "t", "alice", "viewer").stdout == (
+        "User 'alice' of tenant 't' is now viewer.\n"
+    )
+    assert users.standing(tenant, "alice").role == "viewer"
+    assert formwork("user", "deactivate", "t", "alice").exit_code == 0
+    assert users.standing(tenant, "alice") is None
+    assert formwork("user", "activate", "t", "alice").exit_code == 0
+    assert users.authenticate(tenant, "alice", PASSWORD.strip()).role == "viewer"
+    result = formwork("user", "remove", "t", "alice")
+    assert result.stdout == "Removed user 'alice' from tenant 't'.\n"
+    assert users.authenticate(tenant, "alice", PASSWORD.strip()) is None
+
+
 def test_token_issue_prints_only_the_token(formwork, metadata, storage):
     assert formwork("user", "add", "t", "alice", "--role", "admin").exit_code == 0
     result = formwork("token", "issue", "t", "alice")
@@ -139,6 +170,18 @@ def test_token_issue_prints_only_the_token(formwork, metadata, storage):
         ),
         (
             ["token", "issue", "t", "zed"],
+            None,
+            2,
+            "tenant 't' has no user 'zed'; add it with: formwork user add t zed --role viewer",
+        ),
+        (
+            ["user", "role", "t", "alice", "admn"],
+            None,
+            1,
+            "'admn' is not a role (did you mean 'admin'?); use one of viewer, editor, admin",
+        ),
+        (
+            ["user", "deactivate", "t", "zed"],
             None,
             2,
             "tenant 't' has no user 'zed'; add it with: formwork user add t zed --role viewer",

@@ -3,6 +3,7 @@ import unicodedata
 
 import pytest
 from argon2 import PasswordHasher
+from playhouse.migrate import SchemaMigrator, migrate
 
 from engine import users
 from engine.registry import build_registry
@@ -87,6 +88,60 @@ def test_an_inactive_user_cannot_log_in(tenant):
     users.add_user(tenant, "alice", "viewer", PASSWORD)
     users.set_active(tenant, "alice", False)
     assert users.authenticate(tenant, "alice", PASSWORD) is None
+
+
+def test_standing_is_the_role_and_stamp_of_an_active_user_only(tenant):
+    users.add_user(tenant, "alice", "editor", PASSWORD)
+    users.add_user(tenant, "bob", "viewer", PASSWORD)
+    users.set_active(tenant, "bob", False)
+    alice = users.standing(tenant, "alice")
+    assert alice.role == "editor" and len(alice.session_stamp) >= 16
+    assert users.standing(tenant, "bob") is None
+    assert users.standing(tenant, "nobody") is None
+    assert users.standing(tenant, "nul\x00") is None
+
+
+def test_a_new_password_or_a_deactivation_draws_a_new_stamp_a_new_role_does_not(tenant):
+    users.add_user(tenant, "alice", "editor", PASSWORD)
+    first = users.standing(tenant, "alice").session_stamp
+    users.set_role(tenant, "alice", "viewer")
+    assert users.standing(tenant, "alice") == users.Standing("viewer", first)
+    users.set_password(tenant, "alice", "another password")
+    second = users.standing(tenant, "alice").session_stamp
+    assert second != first
+    users.set_active(tenant, "alice", False)
+    users.set_active(tenant, "alice", True)
+    assert users.standing(tenant, "alice").session_stamp not in (first, second)
+
+
+def test_a_bad_role_is_refused_and_the_old_one_kept(tenant):
+    users.add_user(tenant, "alice", "editor", PASSWORD)
+    with pytest.raises(users.UserError, match="'admn' is not a role"):
+        users.set_role(tenant, "alice", "admn")
+    assert users.standing(tenant, "alice").role == "editor"
+
+
+def test_a_removed_user_and_their_tokens_are_gone_the_others_stay(tenant):
+    users.add_user(tenant, "alice", "editor", PASSWORD)
+    users.add_user(tenant, "bob", "editor", PASSWORD)
+    alices, bobs = users.issue_token(tenant, "alice"), users.issue_token(tenant, "bob")
+    users.remove_user(tenant, "alice")
+    assert users.authenticate(tenant, "alice", PASSWORD) is None
+    assert users.user_for_token(tenant, alices) is None
+    assert users.user_for_token(tenant, bobs).username == "bob"
+    with pytest.raises(users.UnknownUser):
+        users.remove_user(tenant, "alice")
+
+
+def test_a_user_stored_before_session_stamps_gets_one_at_login(registry, tenant, storage):
+    users.add_user(tenant, "alice", "editor", PASSWORD)
+    migrator = SchemaMigrator.from_database(storage.database("t"))
+    migrate(migrator.drop_column("formwork_user", "session_stamp"))  # a database from before
+    (plan, _) = sync_registry(registry, storage)
+    assert "add column formwork_user.session_stamp: engine column" in [str(s) for s in plan.steps]
+    assert users.standing(tenant, "alice") is None  # no stamp: no session is valid yet
+    assert users.authenticate(tenant, "alice", PASSWORD) is not None
+    assert users.standing(tenant, "alice").role == "editor"
 
 
 def test_a_duplicate_username_is_a_clear_error(tenant):

@@ -31,6 +31,8 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
     "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
+    # seconds a process trusts a signed-in user's role and active flag it looked up; 0: none
+    "FORMWORK_USER_RECHECK_SECONDS": 2,
 }
 csrf = RememberingCSRFProtect()
 
@@ -66,7 +68,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, apidocs, auth, chrome, csrf_tokens, pages, uploads, urls
+    from webui import (
+        admin,
+        api,
+        apidocs,
+        auth,
+        chrome,
+        csrf_tokens,
+        pages,
+        signed_in,
+        uploads,
+        urls,
+    )
     from webui.transfer import exports_blueprint, imports_blueprint
 
     app.url_map.converters["name"] = api.NameConverter
@@ -82,6 +95,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 
+    signed_in.init_app(app)
     csrf_tokens.init_app(app)
     urls.init_app(app)
     chrome.init_app(app)

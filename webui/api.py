@@ -20,7 +20,6 @@ from flask import (
     jsonify,
     render_template,
     request,
-    session,
 )
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import BaseConverter
@@ -29,8 +28,8 @@ from engine import users
 from engine.compile import openapi
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
 from engine.registry import CompiledTenant
-from webui.auth import current_user
 from webui.services import record_service
+from webui.signed_in import current_user
 
 blueprint = Blueprint("api", __name__, url_prefix="/api")
 
@@ -85,10 +84,12 @@ def _tenant(name: str) -> CompiledTenant:
 
 def _session_reads(tenant: str | None) -> bool:
     """Whether the browser's session may read the tenant's description: False without a
-    login, so the caller answers 401; 404 for a login of another tenant, as for a token."""
-    if not session.get("user"):
+    login, or with one that has ended, so the caller answers 401; 404 for a login of
+    another tenant, as for a token."""
+    user = current_user()
+    if user is None:
         return False
-    if tenant is None or current_user(tenant) is None:
+    if tenant is None or user["tenant"] != tenant:
         raise ApiError(404, "not_found", "Not found.")
     _tenant(tenant)
     return True

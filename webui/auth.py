@@ -11,18 +11,18 @@ from flask import Blueprint, abort, flash, g, redirect, render_template, request
 from engine import users
 from engine.errors import UnknownName
 from webui.services import record_service
+from webui.signed_in import current_user, login_ended, login_session
 
 blueprint = Blueprint("auth", __name__)
-
-
-def current_user(tenant: str) -> dict | None:
-    """The session's user if it belongs to this tenant."""
-    user = session.get("user")
-    return user if user and user.get("tenant") == tenant else None
+LOGIN_ENDED = (
+    "Your session has ended: your account was deactivated or removed, or its password "
+    "was changed. Log in again."
+)
 
 
 def login_required(role: str = "viewer") -> Callable:
-    """A page for logged-in users of the URL's tenant with at least `role`."""
+    """A page for logged-in users of the URL's tenant with at least `role`, as the user
+    table has it now (webui.signed_in)."""
 
     def decorate(view: Callable) -> Callable:
         @functools.wraps(view)
@@ -30,6 +30,8 @@ def login_required(role: str = "viewer") -> Callable:
             _known_tenant(tenant)
             user = current_user(tenant)
             if user is None:
+                if login_ended():
+                    flash(LOGIN_ENDED, "error")
                 return redirect(url_for("auth.login", tenant=tenant, next=request.full_path))
             if not users.allows(user["role"], role):
                 abort(403)
@@ -57,7 +59,7 @@ def login(tenant: str) -> Any:
         found = users.authenticate(compiled, username, request.form.get("password", ""))
         if found is not None:
             session.clear()
-            session["user"] = {"tenant": tenant, "username": found.username, "role": found.role}
+            session["user"] = login_session(tenant, found)
             return redirect(_safe_next(tenant))
         flash("The user name or the password is not right.", "error")
         return render_template(

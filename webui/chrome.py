@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app, session
+from flask import Flask, current_app
 from markupsafe import Markup
 
 from webui import urls
 from webui.csrf_tokens import csrf_token
+from webui.signed_in import current_user
 
 MAX_REMEMBERED = 4096  # drawn parts per process; the table starts afresh when full
 EXTENSION = "formwork_chrome"
@@ -36,7 +37,7 @@ def page_header(tenant: Any) -> Markup:
     """The page's header: the home link, and for a user of the tenant, their name and
     the log-out form."""
     tenant = tenant or None  # an undefined tenant draws as none
-    user = session.get("user")
+    user = current_user()
     token = csrf_token() if user and tenant else None
     shown = (user["username"], user["role"], user.get("tenant")) if user else None
     key = ("header", urls.origin(), tenant, shown, token)

@@ -7,6 +7,9 @@ schema alone, so no query of one tenant can name another tenant's tables.
 from __future__ import annotations
 
 import re
+import sqlite3
+import time
+from contextlib import closing
 from pathlib import Path
 
 import peewee
@@ -15,9 +18,9 @@ from playhouse.db_url import parse as parse_url
 from engine.errors import EngineError
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
+BUSY_SECONDS = 30  # how long a writer queues for SQLite's lock before failing
 _SQLITE_PRAGMAS = {
-    "journal_mode": "wal",  # readers never wait for the writer
-    "busy_timeout": 30_000,  # writers queue for the lock instead of failing
+    "busy_timeout": BUSY_SECONDS * 1000,  # writers queue for the lock instead of failing
     "synchronous": "normal",
     "foreign_keys": 1,
 }
@@ -63,10 +66,11 @@ class Storage:
     def _sqlite(self, tenant: str) -> peewee.Database:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / f"{tenant}.sqlite3"
+        _switch_to_wal(path)
         # IMMEDIATE: a write transaction takes the write lock at its start, so two
         # writers queue instead of deadlocking on a lock upgrade
         return QueuedSqliteDatabase(
-            str(path), pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=30
+            str(path), pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_SECONDS
         )
 
     def _postgresql(self, tenant: str) -> peewee.Database:
@@ -79,3 +83,23 @@ class Storage:
         for database in self._databases.values():
             if not database.is_closed():
                 database.close()
+
+
+def _switch_to_wal(path: Path) -> None:
+    """Put an SQLite file in WAL mode (readers never wait for the writer), which the file
+    keeps, so no later connection has to switch it.
+
+    Two processes switching a new file at once can each hold the lock the other needs;
+    SQLite then fails one of them at once, without waiting out the busy timeout, so that
+    one tries again until the other has switched the file.
+    """
+    deadline = time.monotonic() + BUSY_SECONDS
+    while True:
+        try:
+            with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection:
+                connection.execute("PRAGMA journal_mode = wal")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise StorageError(f"cannot open the SQLite file {path}: {error}") from error
+            time.sleep(0.01)

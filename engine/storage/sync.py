@@ -78,6 +78,8 @@ class _Planner:
         for model in self.tenant.system.all():
             if model._meta.table_name not in tables:
                 self.steps.append(Step("create table", model._meta.table_name, "engine table"))
+            else:
+                self._plan_engine_columns(model)
         recorded = self._recorded_types(tables)
         for entity in self.tenant.entities.values():
             if entity.spec.name in tables:
@@ -86,6 +88,14 @@ class _Planner:
                 count = len(entity.model._meta.sorted_fields)
                 self.steps.append(Step("create table", entity.spec.name, f"{count} columns"))
         return Plan(self.tenant.spec.name, tuple(self.steps), tuple(self.refusals))
+
+    def _plan_engine_columns(self, model: type[peewee.Model]) -> None:
+        """Columns a newer version added to an engine table, with their defaults."""
+        table = model._meta.table_name
+        existing = {c.name for c in self.database.get_columns(table, schema=self.schema)}
+        for column in model._meta.sorted_fields:
+            if column.column_name not in existing:
+                self.steps.append(Step("add column", table, "engine column", column.column_name))
 
     def _schema_exists(self) -> bool:
         cursor = self.database.execute_sql(
@@ -242,7 +252,7 @@ def _apply_step(
     tenant: CompiledTenant, database: peewee.Database, migrator: SchemaMigrator, step: Step
 ) -> None:
     if step.action == "add column":
-        model = tenant.entities[step.table].model
+        model = _model_of(tenant, step.table)
         column = model._meta.columns[step.column]
         migrator.add_column(step.table, step.column, column).run()
     elif step.action == "rename column":
@@ -254,6 +264,11 @@ def _apply_step(
         columns = step.detail.split(", ")
         unique = step.action == "add unique index"
         migrator.add_index(step.table, columns, unique=unique).run()
+
+
+def _model_of(tenant: CompiledTenant, table: str) -> type[peewee.Model]:
+    engine_tables = {model._meta.table_name: model for model in tenant.system.all()}
+    return engine_tables.get(table) or tenant.entities[table].model
 
 
 def _record_types(tenant: CompiledTenant) -> None:

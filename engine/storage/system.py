@@ -59,6 +59,9 @@ def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
         role = peewee.CharField(max_length=16)
         active = peewee.BooleanField(default=True)
         created = peewee.DateTimeField()
+        # carried by each session cookie; a new one ends every session of the user. Null
+        # for users stored before it existed, who get one at their next login.
+        session_stamp = peewee.CharField(max_length=32, null=True)
 
         class Meta:
             table_name = "formwork_user"

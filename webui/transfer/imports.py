@@ -28,9 +28,10 @@ from engine.bulk.tables import FileUnreadable, Table
 from engine.errors import NotFound
 from engine.records.service import Target
 from engine.spec import FieldSpec
-from webui.auth import current_user, login_required
+from webui.auth import login_required
 from webui.pages import _target
 from webui.services import record_service
+from webui.signed_in import current_user
 from webui.transfer import staging
 from webui.transfer.preview import TableView, table_view, web_words
 from webui.transfer.running import StreamedRun, import_work

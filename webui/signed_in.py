@@ -1,0 +1,101 @@
+"""The signed-in user of a request, as the user table has it now.
+
+A session cookie names the user's tenant, username and session stamp, never what the
+user may do. Each request looks the user up (engine.users.standing): their role,
+whether they are active, and whether the cookie's stamp is still theirs, so a user
+who is deactivated, removed, given a new password or a lower role loses the old rights
+without waiting for the cookie to expire.
+
+The form page is hot, so each process remembers a user it found for
+FORMWORK_USER_RECHECK_SECONDS (2 by default; 0 looks on every request): an admin's
+change reaches every worker within that bound. Only a look that lets the session in is
+remembered; one that would end it is made afresh, so a login made a moment ago in
+another process is not refused for a stamp this one remembers from before.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import Flask, current_app, g, session
+
+from engine import users
+from engine.errors import UnknownName
+from webui.services import record_service
+
+EXTENSION = "formwork_signed_in"
+MAX_REMEMBERED = 4096  # users per process; the table starts afresh when full
+clock = time.monotonic  # the remembered looks' clock; tests move it
+_UNCHECKED = object()
+
+
+def init_app(app: Flask) -> None:
+    app.extensions[EXTENSION] = {}  # (tenant, username) → (looked at, users.Standing)
+
+
+def login_session(tenant: str, user: Any) -> dict[str, str]:
+    """What a session cookie keeps of a user who just logged in."""
+    return {"tenant": tenant, "username": user.username, "stamp": user.session_stamp}
+
+
+def current_user(tenant: str | None = None) -> dict[str, str] | None:
+    """The signed-in user, {tenant, username, role} as the user table has them now; only
+    a user of `tenant` when it is given. A session whose login has ended is cleared."""
+    request_globals = g._get_current_object()  # through the proxy once: the page is hot
+    user = getattr(request_globals, "formwork_user", _UNCHECKED)
+    if user is _UNCHECKED:  # looked up once per request
+        user = request_globals.formwork_user = _checked(session.get("user"))
+    if user is None or (tenant is not None and user["tenant"] != tenant):
+        return None
+    return user
+
+
+def login_ended() -> bool:
+    """Whether this request's session named a user whose login has ended since."""
+    current_user()
+    return g.get("formwork_login_ended", False)
+
+
+def _checked(login: Any) -> dict[str, str] | None:
+    if not isinstance(login, dict):
+        return None
+    tenant, username = login.get("tenant"), login.get("username")
+    standing = _standing(tenant, username, login.get("stamp"))
+    if standing is None:
+        session.clear()
+        g.formwork_login_ended = True
+        return None
+    return {"tenant": tenant, "username": username, "role": standing.role}
+
+
+def _standing(tenant: Any, username: Any, stamp: Any) -> users.Standing | None:
+    """The user's standing if the session's stamp is theirs, else None."""
+    if not (isinstance(tenant, str) and isinstance(username, str) and isinstance(stamp, str)):
+        return None  # a cookie from before session stamps, or not one of ours
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    remembered: dict = app.extensions[EXTENSION]
+    key, now = (tenant, username), clock()
+    known = remembered.get(key)
+    if (
+        known is not None
+        and now - known[0] < app.config["FORMWORK_USER_RECHECK_SECONDS"]
+        and known[1].session_stamp == stamp
+    ):
+        return known[1]
+    found = _look_up(tenant, username)
+    if found is None:
+        remembered.pop(key, None)
+        return None
+    if len(remembered) >= MAX_REMEMBERED:
+        remembered.clear()
+    remembered[key] = now, found
+    return found if found.session_stamp == stamp else None
+
+
+def _look_up(tenant: str, username: str) -> users.Standing | None:
+    try:
+        compiled = record_service().registry.tenant(tenant)
+    except UnknownName:  # a tenant removed from the metadata since
+        return None
+    return users.standing(compiled, username)
