@@ -369,7 +369,7 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
 
 
 def _saved(tenant: str, entity: str, record_id: int) -> Any:
-    """To the saved record, whose page says so: the notice rides in the address, not in a
+    """To the saved record, whose page says so: the notice rides in the URL, not in a
     flashed message, so neither this answer nor the next page rewrites the session cookie."""
     # a record's page is the list's URL and its id, as on the list page
     page = urls.url_for("pages.list_page", tenant=tenant, entity=entity)

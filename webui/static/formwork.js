@@ -294,10 +294,10 @@ document.addEventListener("DOMContentLoaded", () => {
   forgetNotice();
 });
 
-// "Saved." comes in the address (?notice=saved); once shown, the address drops it, so a
+// "Saved." comes in the URL (?notice=saved); once shown, the URL drops it, so a
 // reload or a bookmark of the page does not say it again.
 function forgetNotice() {
-  const url = new URL(window.location.href);
+  const url = new URL(document.URL);
   if (!document.querySelector("[data-notice]") || !url.searchParams.has("notice")) return;
   url.searchParams.delete("notice");
   window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
