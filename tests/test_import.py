@@ -81,6 +81,13 @@ def test_an_imported_record_reads_back_as_one_saved_through_the_service(service)
         for k, v in service.read(T, ACCOUNT, saved["id"]).items()
         if k not in ignore | {"branches"}
     }
+    # the history page shows the same creation, though an import's entry is stored compactly
+    (made,) = service.history(T, ACCOUNT, saved["id"])
+    (loaded,) = service.history(T, ACCOUNT, imported["id"])
+    assert {k: v for k, v in loaded["changes"].items() if k not in ignore} == {
+        k: v for k, v in made["changes"].items() if k not in ignore
+    }
+    assert loaded["changes"]["number"] == [None, "S-2"] and loaded["action"] == "create"
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(service):
