@@ -14,6 +14,8 @@ errors. A dry run does everything and rolls back.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -85,8 +87,8 @@ class Entry:
 
     @property
     def failed(self) -> bool:
-        if self.row.errors:
-            return True
+        if self.row.errors or not self.lines:
+            return bool(self.row.errors)
         return any(r.errors for rows in self.lines.values() for r in rows)
 
 
@@ -280,7 +282,9 @@ class _Run:
             return rows
         columns = list(zip(*(row.cells for row in rows), strict=True))
         names = [name for _, name in plain] + [field.name for _, field, *_ in typed]
-        converted = [_texts(columns[index], rows, table.headers[index]) for index, _ in plain]
+        converted = [
+            _texts(columns[index], rows, table.headers[index], table.guarded) for index, _ in plain
+        ]
         converted += [
             _typed(columns[index], rows, field, convert, whole)
             for index, field, convert, whole in typed
@@ -378,19 +382,31 @@ class _Run:
                 _inherit(child, line, entry)
             _Checks(self, child).run_rows(rows)
         validator = self.target.entity.validator
-        for index, entry in enumerate(entries, start=1):
-            if index % CHUNK == 0:
-                self.progress(CHUNK)
-            document = dict(entry.row.values)
-            for line in lines:
-                link = line.lines.link
-                document[line.name] = [
-                    {k: v for k, v in r.values.items() if k != link}
-                    for r in entry.lines.get(line.name, [])
-                ]
-            for error in validator.errors(document):
-                _place_error(entry, error)
-        self.progress(len(entries) % CHUNK)
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            documents = [self._document(entry, lines) for entry in chunk]
+            # most records are valid: the fast check by C code first, the words for the rest
+            for entry, document, valid in zip(
+                chunk, documents, map(validator.is_valid, documents), strict=True
+            ):
+                if not valid:
+                    for error in validator.errors(document):
+                        _place_error(entry, error)
+            self.progress(len(chunk))
+
+    @staticmethod
+    def _document(entry: Entry, lines: list[FieldSpec]) -> dict[str, Any]:
+        """The record as the validator takes it: its values, and its lines without their link."""
+        if not lines:
+            return entry.row.values  # read, not changed, by the validator
+        document = dict(entry.row.values)
+        for line in lines:
+            link = line.lines.link
+            document[line.name] = [
+                {k: v for k, v in r.values.items() if k != link}
+                for r in entry.lines.get(line.name, [])
+            ]
+        return document
 
     def _insert(self, entries: list[Entry]) -> None:
         writer = RowWriter(self.target, self.options.user)
@@ -449,13 +465,15 @@ class _Run:
         self.result.updated += 1
 
 
-def _texts(cells: Sequence[Any], rows: list[Row], header: str) -> list[str | None]:
+def _texts(cells: Sequence[Any], rows: list[Row], header: str, guarded: bool) -> list[str | None]:
     """A text column of a CSV: each cell trimmed, empty as None; a cell with an export's
     formula guard or a NUL takes the long way."""
     try:
         texts = [cell.strip() or None for cell in cells]
     except AttributeError:  # a short row's padding
         texts = [cell.strip() or None if cell else None for cell in cells]
+    if not guarded:
+        return texts
     joined = "\x1f".join(filter(None, texts))
     if "'" not in joined and "\x00" not in joined:
         return texts
@@ -508,19 +526,21 @@ class _Checks:
 
     def run_rows(self, rows: list[Row]) -> None:
         target = self.target
-        defaults = [(f.name, f.default) for f in target.stored() if f.default is not None]
-        for row in rows:
-            values = row.values
-            for name, default in defaults:  # an empty cell takes the field's default
-                if values.get(name) is None:
-                    values[name] = default
+        for field in target.stored():  # an empty cell takes the field's default
+            if field.default is not None and None in _column(rows, field.name):
+                for row in rows:
+                    if row.values.get(field.name) is None:
+                        row.values[field.name] = field.default
         self._fetch(rows)
-        decimals = [f.name for f in target.stored() if TYPES[f.input_type].default_precision]
-        for row in rows:
-            fractions = {n: row.values[n] for n in decimals if type(row.values.get(n)) is float}
-            if fractions:  # only a fraction can have too many decimal places
-                for error in records._precision_errors(target, fractions, ""):
-                    row.errors.append(error.message)
+        for field in target.decimals():  # only a fraction can have too many decimal places
+            column = _column(rows, field.name)
+            if float not in set(map(type, column)):
+                continue
+            for row, value in zip(rows, column, strict=True):
+                if type(value) is float:
+                    fraction = {field.name: value}
+                    for error in records._precision_errors(target, fraction, ""):
+                        row.errors.append(error.message)
         self._unique(rows)
 
     def _fetch(self, rows: list[Row]) -> None:
@@ -549,24 +569,31 @@ class _Checks:
             if not field.unique:
                 continue
             store = TYPES[field.input_type].store
-            seen: dict[Any, Row] = {}
-            for row in rows:
-                value = row.values.get(field.name)
-                if value is None:
-                    continue
-                stored = store(value)
-                if stored in seen:
-                    row.errors.append(
-                        f"{field.label} {value!r} is also on row {seen[stored].number}"
-                    )
-                else:
-                    seen[stored] = row
+            column = _column(rows, field.name)
+            kept = [(v, r) for v, r in zip(column, rows, strict=True) if v is not None]
+            stored = [value for value, _ in kept]
+            if store is not TYPES["text"].store:  # not the values as they are
+                stored = list(map(store, stored))
+            seen = dict(zip(stored, (row for _, row in kept), strict=True))
+            if len(seen) < len(stored):  # some value is on two rows: say which
+                seen = self._repeated(field, kept, stored)
             for taken in _present(target, field, list(seen)):
                 row = seen[taken]
                 row.errors.append(
                     f"{field.label} {row.values[field.name]!r} is already used by another "
                     f"{target.spec.label}"
                 )
+
+    @staticmethod
+    def _repeated(field: FieldSpec, kept: list[tuple], stored: list) -> dict[Any, Row]:
+        """Each stored value's first row; a later row with it gets an error."""
+        seen: dict[Any, Row] = {}
+        for (value, row), key in zip(kept, stored, strict=True):
+            if key in seen:
+                row.errors.append(f"{field.label} {value!r} is also on row {seen[key].number}")
+            else:
+                seen[key] = row
+        return seen
 
 
 def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
@@ -578,6 +605,14 @@ def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
         return [v for (v,) in target.model.select(column).tuples() if v in wanted]
     query = target.model.select(column)
     return [v for chunk in _chunks(values, 500) for (v,) in query.where(column.in_(chunk)).tuples()]
+
+
+def _column(rows: list[Row], name: str) -> list[Any]:
+    """Every row's value of a field (None where it has none), gathered by C code."""
+    return list(map(dict.get, map(_VALUES, rows), itertools.repeat(name)))
+
+
+_VALUES = operator.attrgetter("values")
 
 
 def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
