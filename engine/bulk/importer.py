@@ -22,6 +22,7 @@ from typing import Any
 
 from engine.bulk.cells import CONVERSION_ERRORS, column_converter, converter, is_text, problem
 from engine.bulk.columns import ColumnMap, map_columns
+from engine.bulk.linking import FileLinks, Pending
 from engine.bulk.lookups import LookupIndex, key_fields
 from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
@@ -80,6 +81,7 @@ class Entry:
     row: Row
     lines: dict[str, list[Row]] = dataclasses.field(default_factory=dict)
     record_id: int | None = None  # set when the key names an existing record
+    new_id: int | None = None  # reserved before the checks when rows may name rows above
 
     @property
     def rows(self) -> list[Row]:
@@ -149,6 +151,7 @@ class _Run:
         self.progress = progress
         self.result = ImportResult()
         self._indexes: dict[str, LookupIndex] = {}
+        self._links: FileLinks | None = None  # lookups naming rows of the file itself
 
     def go(self, table: Table, lines: dict[str, Table]) -> ImportResult:
         key = self._key_field(lines)
@@ -236,9 +239,12 @@ class _Run:
 
     # reading rows
 
-    def _converters(self, mapping: ColumnMap, table: Table) -> tuple[list, list]:
+    def _converters(
+        self, mapping: ColumnMap, table: Table, main: bool = False
+    ) -> tuple[list, list]:
         """(index, name) of the columns whose trimmed text is the value (CSV text fields),
-        and (index, field, converter) of the others."""
+        and (index, field, converter, whole-column converter) of the others. In the `main`
+        table, a lookup to the imported entity is left pending (see engine.bulk.linking)."""
         comma = table.delimiter not in (None, ",")
         text_cells = table.delimiter is not None
         plain, typed = [], []
@@ -249,6 +255,10 @@ class _Run:
                 continue
             convert = converter(field, self._index(field), comma)
             whole = column_converter(field) if text_cells else None
+            if main and field.lookup and field.lookup.entity == self.target.spec.name:
+                self._links = self._links or FileLinks(self._index(field))
+                self._links.add(field, convert)
+                convert, whole = Pending, None
             typed.append((column.index, field, convert, whole))
         return plain, typed
 
@@ -263,10 +273,10 @@ class _Run:
             self._indexes[name] = LookupIndex(linked.spec, rows)
         return self._indexes[name]
 
-    def _convert(self, table: Table, mapping: ColumnMap) -> list[Row]:
+    def _convert(self, table: Table, mapping: ColumnMap, main: bool = False) -> list[Row]:
         """The table's rows with their values, converted a column at a time: one pass of a
         converter over a column costs far less than a pass over each row's cells."""
-        plain, typed = self._converters(mapping, table)
+        plain, typed = self._converters(mapping, table, main)
         width = len(table.headers)
         rows = []
         for number, cells in table.rows:
@@ -294,7 +304,7 @@ class _Run:
         return rows
 
     def _read(self, table: Table, mapping: ColumnMap, key: FieldSpec | None) -> list[Entry]:
-        entries = [Entry(row) for row in self._convert(table, mapping)]
+        entries = [Entry(row) for row in self._convert(table, mapping, main=True)]
         if key is not None:
             _refuse_repeated_keys(entries, key)
         if mapping.revision is not None:
@@ -345,12 +355,18 @@ class _Run:
     def _write(self, entries: list[Entry], mapping: ColumnMap, line_maps: dict) -> None:
         new = [e for e in entries if e.record_id is None]
         self._number(self.target, [e.row for e in new])
+        if self._links is not None:  # rows name records that rows above them create
+            for entry, new_id in zip(new, reserve_ids(self.target, len(new)), strict=True):
+                entry.new_id = new_id
+            self._links.resolve([(e.row, e.new_id) for e in entries])
         _Checks(self, self.target).run(new)
         for line in self.target.lines():
             child = self.target.child(line)
             rows = [r for e in new for r in e.lines.get(line.name, [])]
             self._number(child, rows)
         self._validate(new)
+        if self._links is not None and self.options.keep_valid:
+            self._links.reject_dependents(entries)
         valid = [e for e in new if not e.failed]
         self.progress(len(new) - len(valid))  # set aside
         self._insert(valid)
@@ -410,7 +426,10 @@ class _Run:
 
     def _insert(self, entries: list[Entry]) -> None:
         writer = RowWriter(self.target, self.options.user)
-        ids = reserve_ids(self.target, len(entries))
+        if self._links is not None:  # reserved before the checks
+            ids = [e.new_id for e in entries]
+        else:
+            ids = reserve_ids(self.target, len(entries))
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
             writer.write(ids[start : start + CHUNK], [e.row.values for e in chunk])
@@ -554,8 +573,11 @@ class _Checks:
             for chunk in _chunks(list(wanted), 500):
                 for record in linked.live().where(linked.model.id.in_(chunk)):
                     fetched[record.id] = records._fetchable(linked, record)
-            for row in rows:
-                source = fetched.get(row.values.get(field.name))
+            own = self.target is self.owner.target and linked.spec.name == self.target.spec.name
+            links = self.owner._links if own else None
+            for row in rows:  # in file order: a row above has fetched its own values
+                value = row.values.get(field.name)
+                source = fetched.get(value) or (links.source(value) if links else None)
                 if source is None:
                     continue
                 for mine, theirs in field.lookup.fetch.items():
