@@ -102,48 +102,22 @@ def read_csv(
         raise FileUnreadable(f"{name}: cannot be read as {encoding}: {error}") from None
     text = text.removeprefix("\ufeff")
     dialect = _dialect(text[:_SAMPLE], delimiter)
-    with without_cycle_collection():
-        return _read_rows(text, dialect, name, encoding)
-
-
-def _read_rows(text: str, dialect: Any, name: str, encoding: str) -> Table:
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
-    try:
-        headers = next(reader, None)
-        if headers is None:
-            raise FileUnreadable(f"{name}: the file is empty; the first row must hold the headers")
-        first = reader.line_num
-        records = list(reader)
-        rows = _numbered(records, first, reader.line_num)
-        if rows is None:  # line breaks the count missed: read again, a record at a time
-            reader = csv.reader(io.StringIO(text, newline=""), dialect)
-            next(reader)
-            rows = [(reader.line_num, cells) for cells in reader if any(cells)]
-    except csv.Error as error:
-        raise FileUnreadable(f"{name}: line {reader.line_num}: {error}") from None
-    table = Table(name, [h.strip() for h in headers], rows, encoding, dialect.delimiter)
+    with without_cycle_collection():
+        table = _read_rows(reader, name, encoding, dialect.delimiter)
     table.guarded = "'" in text or "\x00" in text
     return table
 
 
-def _numbered(
-    records: list[list[str]], first: int, last: int
-) -> list[tuple[int, list[str]]] | None:
-    """The records that are not blank, each with the number of its last line in the file,
-    the header ending on line `first` and the last record on line `last`; None if the
-    line breaks within cells do not add up to that."""
-    if last == first + len(records) and all(map(any, records)):
-        return list(zip(range(first + 1, last + 1), records, strict=True))  # one line each
-    rows, line = [], first
-    for cells in records:
-        line += 1 + sum(map(_line_breaks, cells))
-        if any(cells):
-            rows.append((line, cells))
-    return rows if line == last else None
-
-
-def _line_breaks(cell: str) -> int:
-    return cell.count("\n") + cell.count("\r") - cell.count("\r\n")
+def _read_rows(reader: Any, name: str, encoding: str, delimiter: str) -> Table:
+    try:
+        headers = next(reader, None)
+        if headers is None:
+            raise FileUnreadable(f"{name}: the file is empty; the first row must hold the headers")
+        rows = [(reader.line_num, cells) for cells in reader if any(cells)]
+    except csv.Error as error:
+        raise FileUnreadable(f"{name}: line {reader.line_num}: {error}") from None
+    return Table(name, [h.strip() for h in headers], rows, encoding, delimiter)
 
 
 def detect_encoding(data: bytes) -> str:
