@@ -81,6 +81,13 @@ def test_an_imported_record_reads_back_as_one_saved_through_the_service(service)
         for k, v in service.read(T, ACCOUNT, saved["id"]).items()
         if k not in ignore | {"branches"}
     }
+    # the history page shows the same creation, though an import's entry is stored compactly
+    (made,) = service.history(T, ACCOUNT, saved["id"])
+    (loaded,) = service.history(T, ACCOUNT, imported["id"])
+    assert {k: v for k, v in loaded["changes"].items() if k not in ignore} == {
+        k: v for k, v in made["changes"].items() if k not in ignore
+    }
+    assert loaded["changes"]["number"] == [None, "S-2"] and loaded["action"] == "create"
 
 
 def test_every_bad_row_is_reported_and_nothing_is_written(service):
@@ -363,3 +370,91 @@ def test_an_id_column_is_skipped_with_a_notice(service):
     result = import_records(service, T, ACCOUNT, table("id,Name\n7,A\n"))
     assert [a["id"] for a in accounts(service)] == [1]  # the system's id, not the file's
     assert result.notices == ["accounts.csv: column 'id' is filled in by the system: skipped"]
+
+
+TEAM = """\
+entity: team
+label: Team
+plural: Teams
+title_field: name
+numbering: {field: code, pattern: "T-{seq:03d}"}
+fields:
+  - {name: code, sequence: 1, label: Code, input_type: text, group: MAIN, unique: true}
+  - {name: name, sequence: 2, label: Name, input_type: text, group: MAIN, required: true}
+  - {name: parent, sequence: 3, label: Parent Team, input_type: lookup, group: MAIN,
+     lookup: {entity: team, fetch: {region: region}}}
+  - {name: region, sequence: 4, label: Region, input_type: text, group: MAIN}
+"""
+
+
+@pytest.fixture
+def teams(tree, storage):
+    """A records service whose `team` entity names its parent team by a lookup to itself."""
+    from records_metadata import FILES
+
+    from engine.records.service import RecordService
+    from engine.registry import build_registry
+    from engine.storage.sync import sync_registry
+
+    registry = build_registry(str(tree({**FILES, "entities/team.yaml": TEAM})))
+    sync_registry(registry, storage)
+    return RecordService(registry)
+
+
+def team_rows(service):
+    rows = service.list(T, "team", sort="id", limit=50)["items"]
+    names = {row["id"]: row["name"] for row in rows}
+    return {row["name"]: (row["code"], names.get(row["parent"]), row["region"]) for row in rows}
+
+
+def test_a_row_may_name_a_record_that_a_row_above_it_creates(teams):
+    teams.create(T, "team", {"name": "Head office", "region": "West"}, "me")
+    text = """
+        Code,Name,Parent Team,Region
+        S-1,Sales,Head office,North
+        S-2,Sales East,Sales,
+        ,Sales East A,S-2,
+        S-4,Support,T-001,
+    """
+    checked = import_records(teams, T, "team", table(text), options=ImportOptions(dry_run=True))
+    assert (checked.created, checked.rejected, checked.committed) == (4, [], False)
+    assert list(team_rows(teams)) == ["Head office"]
+
+    result = import_records(teams, T, "team", table(text))
+    assert (result.created, result.rejected, result.committed) == (4, [], True)
+    assert team_rows(teams) == {
+        "Head office": ("T-001", None, "West"),
+        "Sales": ("S-1", "Head office", "North"),
+        "Sales East": ("S-2", "Sales", "North"),  # by title; the region fetched from row 2
+        "Sales East A": ("T-002", "Sales East", "North"),  # by code, through two rows
+        "Support": ("S-4", "Head office", "West"),  # by the number of a record of the database
+    }
+
+
+def test_a_row_naming_a_rejected_row_or_one_below_it_is_rejected(teams):
+    text = """
+        Code,Name,Parent Team
+        S-1,,
+        S-2,Child,S-1
+        S-3,Grandchild,Child
+        S-4,Early,S-5
+        S-5,Late,
+    """
+    result = import_records(teams, T, "team", table(text), options=ImportOptions(keep_valid=True))
+    assert (result.created, result.committed) == (1, True)
+    assert team_rows(teams) == {"Late": ("S-5", None, None)}
+    assert errors_by_row(result) == {
+        ("accounts.csv", 2): ["Name is required."],
+        ("accounts.csv", 3): ["Parent Team: row 2, which it names, is rejected."],
+        ("accounts.csv", 4): ["Parent Team: row 3, which it names, is rejected."],
+        ("accounts.csv", 5): [
+            "Parent Team: the Team 'S-5' is created by row 6, below this one; "
+            "a row can name only those above it."
+        ],
+    }
+    assert result.rejected[1].cells == ["S-2", "Child", "S-1"]  # as read, to fix and send again
+
+    # all or nothing: only the rows that are wrong themselves are listed
+    again = import_records(teams, T, "team", table(text.replace("S-", "R-")))
+    assert not again.committed and list(team_rows(teams)) == ["Late"]
+    assert sorted(number for _, number in errors_by_row(again)) == [2, 5]

@@ -14,12 +14,15 @@ errors. A dry run does everything and rolls back.
 from __future__ import annotations
 
 import dataclasses
+import itertools
+import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from engine.bulk.cells import CONVERSION_ERRORS, column_converter, converter, is_text, problem
 from engine.bulk.columns import ColumnMap, map_columns
+from engine.bulk.linking import FileLinks, Pending
 from engine.bulk.lookups import LookupIndex, key_fields
 from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
@@ -78,6 +81,7 @@ class Entry:
     row: Row
     lines: dict[str, list[Row]] = dataclasses.field(default_factory=dict)
     record_id: int | None = None  # set when the key names an existing record
+    new_id: int | None = None  # reserved before the checks when rows may name rows above
 
     @property
     def rows(self) -> list[Row]:
@@ -85,8 +89,8 @@ class Entry:
 
     @property
     def failed(self) -> bool:
-        if self.row.errors:
-            return True
+        if self.row.errors or not self.lines:
+            return bool(self.row.errors)
         return any(r.errors for rows in self.lines.values() for r in rows)
 
 
@@ -147,6 +151,7 @@ class _Run:
         self.progress = progress
         self.result = ImportResult()
         self._indexes: dict[str, LookupIndex] = {}
+        self._links: FileLinks | None = None  # lookups naming rows of the file itself
 
     def go(self, table: Table, lines: dict[str, Table]) -> ImportResult:
         key = self._key_field(lines)
@@ -234,9 +239,12 @@ class _Run:
 
     # reading rows
 
-    def _converters(self, mapping: ColumnMap, table: Table) -> tuple[list, list]:
+    def _converters(
+        self, mapping: ColumnMap, table: Table, main: bool = False
+    ) -> tuple[list, list]:
         """(index, name) of the columns whose trimmed text is the value (CSV text fields),
-        and (index, field, converter) of the others."""
+        and (index, field, converter, whole-column converter) of the others. In the `main`
+        table, a lookup to the imported entity is left pending (see engine.bulk.linking)."""
         comma = table.delimiter not in (None, ",")
         text_cells = table.delimiter is not None
         plain, typed = [], []
@@ -247,6 +255,10 @@ class _Run:
                 continue
             convert = converter(field, self._index(field), comma)
             whole = column_converter(field) if text_cells else None
+            if main and field.lookup and field.lookup.entity == self.target.spec.name:
+                self._links = self._links or FileLinks(self._index(field))
+                self._links.add(field, convert)
+                convert, whole = Pending, None
             typed.append((column.index, field, convert, whole))
         return plain, typed
 
@@ -261,10 +273,10 @@ class _Run:
             self._indexes[name] = LookupIndex(linked.spec, rows)
         return self._indexes[name]
 
-    def _convert(self, table: Table, mapping: ColumnMap) -> list[Row]:
+    def _convert(self, table: Table, mapping: ColumnMap, main: bool = False) -> list[Row]:
         """The table's rows with their values, converted a column at a time: one pass of a
         converter over a column costs far less than a pass over each row's cells."""
-        plain, typed = self._converters(mapping, table)
+        plain, typed = self._converters(mapping, table, main)
         width = len(table.headers)
         rows = []
         for number, cells in table.rows:
@@ -280,7 +292,9 @@ class _Run:
             return rows
         columns = list(zip(*(row.cells for row in rows), strict=True))
         names = [name for _, name in plain] + [field.name for _, field, *_ in typed]
-        converted = [_texts(columns[index], rows, table.headers[index]) for index, _ in plain]
+        converted = [
+            _texts(columns[index], rows, table.headers[index], table.guarded) for index, _ in plain
+        ]
         converted += [
             _typed(columns[index], rows, field, convert, whole)
             for index, field, convert, whole in typed
@@ -290,7 +304,7 @@ class _Run:
         return rows
 
     def _read(self, table: Table, mapping: ColumnMap, key: FieldSpec | None) -> list[Entry]:
-        entries = [Entry(row) for row in self._convert(table, mapping)]
+        entries = [Entry(row) for row in self._convert(table, mapping, main=True)]
         if key is not None:
             _refuse_repeated_keys(entries, key)
         if mapping.revision is not None:
@@ -341,12 +355,18 @@ class _Run:
     def _write(self, entries: list[Entry], mapping: ColumnMap, line_maps: dict) -> None:
         new = [e for e in entries if e.record_id is None]
         self._number(self.target, [e.row for e in new])
+        if self._links is not None:  # rows name records that rows above them create
+            for entry, new_id in zip(new, reserve_ids(self.target, len(new)), strict=True):
+                entry.new_id = new_id
+            self._links.resolve([(e.row, e.new_id) for e in entries])
         _Checks(self, self.target).run(new)
         for line in self.target.lines():
             child = self.target.child(line)
             rows = [r for e in new for r in e.lines.get(line.name, [])]
             self._number(child, rows)
         self._validate(new)
+        if self._links is not None and self.options.keep_valid:
+            self._links.reject_dependents(entries)
         valid = [e for e in new if not e.failed]
         self.progress(len(new) - len(valid))  # set aside
         self._insert(valid)
@@ -378,23 +398,38 @@ class _Run:
                 _inherit(child, line, entry)
             _Checks(self, child).run_rows(rows)
         validator = self.target.entity.validator
-        for index, entry in enumerate(entries, start=1):
-            if index % CHUNK == 0:
-                self.progress(CHUNK)
-            document = dict(entry.row.values)
-            for line in lines:
-                link = line.lines.link
-                document[line.name] = [
-                    {k: v for k, v in r.values.items() if k != link}
-                    for r in entry.lines.get(line.name, [])
-                ]
-            for error in validator.errors(document):
-                _place_error(entry, error)
-        self.progress(len(entries) % CHUNK)
+        for start in range(0, len(entries), CHUNK):
+            chunk = entries[start : start + CHUNK]
+            documents = [self._document(entry, lines) for entry in chunk]
+            # most records are valid: the fast check by C code first, the words for the rest
+            for entry, document, valid in zip(
+                chunk, documents, map(validator.is_valid, documents), strict=True
+            ):
+                if not valid:
+                    for error in validator.errors(document):
+                        _place_error(entry, error)
+            self.progress(len(chunk))
+
+    @staticmethod
+    def _document(entry: Entry, lines: list[FieldSpec]) -> dict[str, Any]:
+        """The record as the validator takes it: its values, and its lines without their link."""
+        if not lines:
+            return entry.row.values  # read, not changed, by the validator
+        document = dict(entry.row.values)
+        for line in lines:
+            link = line.lines.link
+            document[line.name] = [
+                {k: v for k, v in r.values.items() if k != link}
+                for r in entry.lines.get(line.name, [])
+            ]
+        return document
 
     def _insert(self, entries: list[Entry]) -> None:
         writer = RowWriter(self.target, self.options.user)
-        ids = reserve_ids(self.target, len(entries))
+        if self._links is not None:  # reserved before the checks
+            ids = [e.new_id for e in entries]
+        else:
+            ids = reserve_ids(self.target, len(entries))
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
             writer.write(ids[start : start + CHUNK], [e.row.values for e in chunk])
@@ -449,13 +484,15 @@ class _Run:
         self.result.updated += 1
 
 
-def _texts(cells: Sequence[Any], rows: list[Row], header: str) -> list[str | None]:
+def _texts(cells: Sequence[Any], rows: list[Row], header: str, guarded: bool) -> list[str | None]:
     """A text column of a CSV: each cell trimmed, empty as None; a cell with an export's
     formula guard or a NUL takes the long way."""
     try:
         texts = [cell.strip() or None for cell in cells]
     except AttributeError:  # a short row's padding
         texts = [cell.strip() or None if cell else None for cell in cells]
+    if not guarded:
+        return texts
     joined = "\x1f".join(filter(None, texts))
     if "'" not in joined and "\x00" not in joined:
         return texts
@@ -508,19 +545,21 @@ class _Checks:
 
     def run_rows(self, rows: list[Row]) -> None:
         target = self.target
-        defaults = [(f.name, f.default) for f in target.stored() if f.default is not None]
-        for row in rows:
-            values = row.values
-            for name, default in defaults:  # an empty cell takes the field's default
-                if values.get(name) is None:
-                    values[name] = default
+        for field in target.stored():  # an empty cell takes the field's default
+            if field.default is not None and None in _column(rows, field.name):
+                for row in rows:
+                    if row.values.get(field.name) is None:
+                        row.values[field.name] = field.default
         self._fetch(rows)
-        decimals = [f.name for f in target.stored() if TYPES[f.input_type].default_precision]
-        for row in rows:
-            fractions = {n: row.values[n] for n in decimals if type(row.values.get(n)) is float}
-            if fractions:  # only a fraction can have too many decimal places
-                for error in records._precision_errors(target, fractions, ""):
-                    row.errors.append(error.message)
+        for field in target.decimals():  # only a fraction can have too many decimal places
+            column = _column(rows, field.name)
+            if float not in set(map(type, column)):
+                continue
+            for row, value in zip(rows, column, strict=True):
+                if type(value) is float:
+                    fraction = {field.name: value}
+                    for error in records._precision_errors(target, fraction, ""):
+                        row.errors.append(error.message)
         self._unique(rows)
 
     def _fetch(self, rows: list[Row]) -> None:
@@ -534,8 +573,11 @@ class _Checks:
             for chunk in _chunks(list(wanted), 500):
                 for record in linked.live().where(linked.model.id.in_(chunk)):
                     fetched[record.id] = records._fetchable(linked, record)
-            for row in rows:
-                source = fetched.get(row.values.get(field.name))
+            own = self.target is self.owner.target and linked.spec.name == self.target.spec.name
+            links = self.owner._links if own else None
+            for row in rows:  # in file order: a row above has fetched its own values
+                value = row.values.get(field.name)
+                source = fetched.get(value) or (links.source(value) if links else None)
                 if source is None:
                     continue
                 for mine, theirs in field.lookup.fetch.items():
@@ -549,24 +591,31 @@ class _Checks:
             if not field.unique:
                 continue
             store = TYPES[field.input_type].store
-            seen: dict[Any, Row] = {}
-            for row in rows:
-                value = row.values.get(field.name)
-                if value is None:
-                    continue
-                stored = store(value)
-                if stored in seen:
-                    row.errors.append(
-                        f"{field.label} {value!r} is also on row {seen[stored].number}"
-                    )
-                else:
-                    seen[stored] = row
+            column = _column(rows, field.name)
+            kept = [(v, r) for v, r in zip(column, rows, strict=True) if v is not None]
+            stored = [value for value, _ in kept]
+            if store is not TYPES["text"].store:  # not the values as they are
+                stored = list(map(store, stored))
+            seen = dict(zip(stored, (row for _, row in kept), strict=True))
+            if len(seen) < len(stored):  # some value is on two rows: say which
+                seen = self._repeated(field, kept, stored)
             for taken in _present(target, field, list(seen)):
                 row = seen[taken]
                 row.errors.append(
                     f"{field.label} {row.values[field.name]!r} is already used by another "
                     f"{target.spec.label}"
                 )
+
+    @staticmethod
+    def _repeated(field: FieldSpec, kept: list[tuple], stored: list) -> dict[Any, Row]:
+        """Each stored value's first row; a later row with it gets an error."""
+        seen: dict[Any, Row] = {}
+        for (value, row), key in zip(kept, stored, strict=True):
+            if key in seen:
+                row.errors.append(f"{field.label} {value!r} is also on row {seen[key].number}")
+            else:
+                seen[key] = row
+        return seen
 
 
 def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
@@ -578,6 +627,14 @@ def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
         return [v for (v,) in target.model.select(column).tuples() if v in wanted]
     query = target.model.select(column)
     return [v for chunk in _chunks(values, 500) for (v,) in query.where(column.in_(chunk)).tuples()]
+
+
+def _column(rows: list[Row], name: str) -> list[Any]:
+    """Every row's value of a field (None where it has none), gathered by C code."""
+    return list(map(dict.get, map(_VALUES, rows), itertools.repeat(name)))
+
+
+_VALUES = operator.attrgetter("values")
 
 
 def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:

@@ -58,6 +58,9 @@ class Table:
     encoding: str | None = None
     delimiter: str | None = None
     notes: list[str] = field(default_factory=list)
+    # whether some text cell may hold an export's formula guard (') or a NUL: a file
+    # without either has its text columns taken as they are
+    guarded: bool = True
 
 
 def file_format(path: Path, given: str | None = None) -> str:
@@ -101,7 +104,9 @@ def read_csv(
     dialect = _dialect(text[:_SAMPLE], delimiter)
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     with without_cycle_collection():
-        return _read_rows(reader, name, encoding, dialect.delimiter)
+        table = _read_rows(reader, name, encoding, dialect.delimiter)
+    table.guarded = "'" in text or "\x00" in text
+    return table
 
 
 def _read_rows(reader: Any, name: str, encoding: str, delimiter: str) -> Table:

@@ -1,9 +1,15 @@
-"""The audit log: who changed which field from what to what, and when, for every write."""
+"""The audit log: who changed which field from what to what, and when, for every write.
+
+An entry's changes are JSON: {field: [old, new]}. A 'create' written by a bulk import is
+compact instead: [layout id, value, ...], its values in the order of the names its
+layout lists (None for no value), read back by `history` as {field: [None, value]}.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from collections.abc import Sequence
 from typing import Any
 
 import orjson
@@ -51,6 +57,16 @@ def changes_json(changes: dict[str, list]) -> str:
     return orjson.dumps(changes, default=str, option=orjson.OPT_PASSTHROUGH_DATETIME).decode()
 
 
+def layout(tenant: CompiledTenant, entity: str, names: Sequence[str]) -> int:
+    """The id of the layout listing `names`, made if no entry used it before; call inside
+    the write's transaction."""
+    table = tenant.system.audit_layout
+    text = json.dumps(list(names))
+    found = table.select(table.id).where((table.entity == entity) & (table.names == text))
+    known = found.scalar()
+    return known if known is not None else table.insert(entity=entity, names=text).execute()
+
+
 def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:
     """Every audit entry of a record, oldest first."""
     audit = tenant.system.audit
@@ -64,7 +80,16 @@ def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[st
             "action": row.action,
             "user": row.username,
             "at": row.at.replace(tzinfo=dt.UTC).isoformat(),
-            "changes": json.loads(row.changes),
+            "changes": _changes(tenant, json.loads(row.changes)),
         }
         for row in rows
     ]
+
+
+def _changes(tenant: CompiledTenant, changes: dict | list) -> dict[str, list]:
+    if isinstance(changes, dict):
+        return changes
+    table = tenant.system.audit_layout
+    names = json.loads(table.select(table.names).where(table.id == changes[0]).scalar())
+    pairs = zip(names, changes[1:], strict=True)
+    return {name: [None, value] for name, value in pairs if value is not None}

@@ -11,12 +11,13 @@ import peewee
 class SystemTables:
     sequence: type[peewee.Model]
     audit: type[peewee.Model]
+    audit_layout: type[peewee.Model]
     user: type[peewee.Model]
     token: type[peewee.Model]
     column: type[peewee.Model]
 
     def all(self) -> tuple[type[peewee.Model], ...]:
-        return (self.sequence, self.audit, self.user, self.token, self.column)
+        return (self.sequence, self.audit, self.audit_layout, self.user, self.token, self.column)
 
 
 def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
@@ -51,6 +52,17 @@ def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
         class Meta:
             table_name = "formwork_audit"
             indexes = ((("entity", "record_id"), False),)
+
+    class AuditLayout(Base):
+        """The field names that compact 'create' entries give their values for, in order:
+        an import's entries then carry values only, not the names again each."""
+
+        id = peewee.BigAutoField()
+        entity = peewee.CharField(max_length=63)
+        names = peewee.TextField()  # JSON: [field, ...]
+
+        class Meta:
+            table_name = "formwork_audit_layout"
 
     class User(Base):
         id = peewee.BigAutoField()
@@ -87,4 +99,4 @@ def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
             table_name = "formwork_column"
             primary_key = peewee.CompositeKey("entity", "name")
 
-    return SystemTables(Sequence, Audit, User, Token, Column)
+    return SystemTables(Sequence, Audit, AuditLayout, User, Token, Column)
