@@ -12,7 +12,7 @@ from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
 from engine.errors import NotFound, Source
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.registry import CompiledEntity
 from engine.resolve import ENTITY_KEYS
 from engine.spec import EntitySpec, FieldSpec, Lines, Lookup, Numbering, Option, Rule, Statuses

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from engine.errors import NotFound
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
 from webui.services import record_service

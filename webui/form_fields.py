@@ -18,7 +18,7 @@ from markupsafe import Markup, escape
 
 from engine.compile.layout import field_entry
 from engine.compile.validator import RecordError
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
 from webui.display import display, lookup_choices

@@ -17,7 +17,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from markupsafe import Markup
 
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
 from webui import prerender, urls

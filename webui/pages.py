@@ -20,7 +20,7 @@ from flask import (
 
 from engine import conditions, users
 from engine.errors import Conflict, NotFound, RecordInvalid
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
 from webui import list_view, urls

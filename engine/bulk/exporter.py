@@ -20,7 +20,9 @@ from engine.bulk.cells import cell_text
 from engine.bulk.lookups import key_fields
 from engine.bulk.tables import Sheet, write_csv, xlsx_bytes
 from engine.compile.layout import form_fields
-from engine.records.service import MAX_LIMIT, RecordService, Target
+from engine.records.search import MAX_LIMIT
+from engine.records.service import RecordService
+from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import TYPES
 

@@ -28,9 +28,11 @@ from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
-from engine.records import service as records
+from engine.records.checks import precision_errors
 from engine.records.numbering import next_numbers
-from engine.records.service import RecordService, Target
+from engine.records.service import RecordService
+from engine.records.target import Target
+from engine.records.values import fetchable, fetched_from_id
 from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
 from engine.types import TYPES
@@ -445,7 +447,7 @@ class _Run:
 
     def _insert_lines(self, child: Target, line: FieldSpec, entries: list[Entry]) -> None:
         link = child.spec.field(line.lines.link)
-        from_id = records._fetched_from_id(self.target, link)
+        from_id = fetched_from_id(self.target, link)
         values = []
         for entry in entries:
             for row in entry.lines.get(line.name, []):
@@ -558,7 +560,7 @@ class _Checks:
             for row, value in zip(rows, column, strict=True):
                 if type(value) is float:
                     fraction = {field.name: value}
-                    for error in records._precision_errors(target, fraction, ""):
+                    for error in precision_errors(target, fraction, ""):
                         row.errors.append(error.message)
         self._unique(rows)
 
@@ -572,7 +574,7 @@ class _Checks:
             fetched = {}
             for chunk in _chunks(list(wanted), 500):
                 for record in linked.live().where(linked.model.id.in_(chunk)):
-                    fetched[record.id] = records._fetchable(linked, record)
+                    fetched[record.id] = fetchable(linked, record)
             own = self.target is self.owner.target and linked.spec.name == self.target.spec.name
             links = self.owner._links if own else None
             for row in rows:  # in file order: a row above has fetched its own values

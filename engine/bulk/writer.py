@@ -20,7 +20,7 @@ import peewee
 
 from engine.compile.models import attribute_name
 from engine.records import audit
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.types import TYPES
 
 CHUNK = 1_000

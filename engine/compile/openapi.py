@@ -16,7 +16,7 @@ import json
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
-from engine.records.service import DEFAULT_LIMIT, MAX_LIMIT
+from engine.records.search import DEFAULT_LIMIT, MAX_LIMIT
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import INT64_MAX, TYPES, column_range
 

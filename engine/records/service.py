@@ -7,9 +7,7 @@ reported at once, as RecordError items naming the field by its label.
 
 from __future__ import annotations
 
-import decimal
-from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee
@@ -18,99 +16,38 @@ from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
 from engine.records import audit, page_sql, statements
+from engine.records.checks import (
+    check_revision,
+    field_error,
+    in_form_order,
+    integrity_error,
+    precision_errors,
+    read_only_errors,
+    rule_errors,
+    schema_errors,
+    unique_errors,
+    unknown_errors,
+)
 from engine.records.numbering import next_number
-from engine.registry import CompiledEntity, CompiledTenant, Registry
-from engine.spec import EntitySpec, FieldSpec
-from engine.types import INT64_MAX, TYPES, InputType, always_fits, fits_column
-
-DEFAULT_LIMIT, MAX_LIMIT = 50, 500
-
-
-@dataclass(frozen=True)
-class Target:
-    """One tenant's entity: what every operation works on."""
-
-    tenant: CompiledTenant
-    entity: CompiledEntity
-
-    @property
-    def spec(self) -> EntitySpec:
-        return self.entity.spec
-
-    @property
-    def model(self) -> type[peewee.Model]:
-        return self.entity.model
-
-    def child(self, line: FieldSpec) -> Target:
-        return Target(self.tenant, self.tenant.entity(line.lines.entity))
-
-    def stored(self) -> list[FieldSpec]:
-        """The fields with a column, in order (one list per compiled entity: do not change it)."""
-        return self._memo("stored", lambda: [f for f in self.spec.fields if f.stored])
-
-    def lines(self) -> list[FieldSpec]:
-        return self._memo("lines", lambda: [f for f in self.spec.fields if f.lines])
-
-    def loaders(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
-        """(field name, model attribute, load function) of each stored field: what turns a
-        row into values, looked up once per compiled entity rather than once per row."""
-        return self._memo(
-            "loaders",
-            lambda: [
-                (f.name, attribute_name(f.name), TYPES[f.input_type].load) for f in self.stored()
-            ],
-        )
-
-    def stored_where(self, flag: str) -> list[FieldSpec]:
-        """The stored fields whose `flag` (read_only, unique, lookup…) is set, in order:
-        what each rule checks, picked once per compiled entity."""
-        return self._memo(f"stored {flag}", lambda: [f for f in self.stored() if getattr(f, flag)])
-
-    def decimals(self) -> list[FieldSpec]:
-        """The stored fields kept as decimals, whose places are checked."""
-        store = TYPES["decimal"].store
-        return self._memo(
-            "decimals", lambda: [f for f in self.stored() if TYPES[f.input_type].store is store]
-        )
-
-    def storers(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
-        """(field name, model attribute, store function) of each stored field."""
-        return self._memo(
-            "storers",
-            lambda: [
-                (f.name, attribute_name(f.name), TYPES[f.input_type].store) for f in self.stored()
-            ],
-        )
-
-    def bounded(self) -> list[tuple[FieldSpec, InputType]]:
-        """The stored fields, with their rows, whose columns may refuse a valid value."""
-        return self._memo(
-            "bounded",
-            lambda: [
-                (f, row) for f in self.stored() if not always_fits(row := TYPES[f.input_type])
-            ],
-        )
-
-    def _memo(self, name: str, build: Callable[[], Any]) -> Any:
-        memo = self.entity.memo
-        key = ("records", name)
-        if key not in memo:
-            memo[key] = build()
-        return memo[key]
-
-    def column(self, name: str) -> peewee.Field:
-        return self.model._meta.columns[name]
-
-    def live(self) -> peewee.ModelSelect:
-        """The entity's records, less those deleted softly."""
-        query = self.model.select()
-        if "deleted" in self.spec.system_columns:
-            query = query.where(self.column("deleted") == False)  # noqa: E712
-        return query
-
-
-def _error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
-    return RecordError(name, field.label if field else name, code, message)
+from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, search_query
+from engine.records.target import Target
+from engine.records.values import (
+    as_id,
+    chosen_loaders,
+    clean_payload,
+    copied,
+    fetchable,
+    fetched_from_id,
+    field_values,
+    is_id,
+    jsonable,
+    stored_values,
+    system_value,
+    with_defaults,
+    without,
+)
+from engine.registry import Registry
+from engine.types import TYPES, fits_column
 
 
 class RecordService:
@@ -135,7 +72,7 @@ class RecordService:
     def fetchable(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
         """What a lookup to this record may fetch from it, by every name it is known by."""
         target = self.target(tenant, entity)
-        return _fetchable(target, self._row(target, record_id))
+        return fetchable(target, self._row(target, record_id))
 
     def history(self, tenant: str, entity: str, record_id: int) -> list[dict[str, Any]]:
         target = self.target(tenant, entity)
@@ -143,19 +80,19 @@ class RecordService:
         return audit.history(target.tenant, entity, record_id)
 
     def _row(self, target: Target, record_id: Any) -> peewee.Model:
-        row = target.live().where(target.model.id == _as_id(record_id)).first()
+        row = target.live().where(target.model.id == as_id(record_id)).first()
         if row is None:
             raise NotFound(f"{target.spec.label} {record_id} does not exist")
         return row
 
     def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
-        record = {name: _system_value(row, name) for name in target.spec.system_columns}
-        record.update(_field_values(target, row))
+        record = {name: system_value(row, name) for name in target.spec.system_columns}
+        record.update(field_values(target, row))
         if lines:
             for line in target.lines():
                 child = target.child(line)
                 record[line.name] = [
-                    _without(self._as_dict(child, r, lines=False), line.lines.link)
+                    without(self._as_dict(child, r, lines=False), line.lines.link)
                     for r in self._line_rows(child, line.lines.link, row.id)
                 ]
         return record
@@ -188,9 +125,9 @@ class RecordService:
                 "total": table["total"],
             }
         target = self.target(tenant, entity)
-        query, errors = _search(target, q, filters or {})
-        order, sort_errors = _ordering(target, sort)
-        errors += sort_errors + _page_errors(limit, offset)
+        query, errors = search_query(target, q, filters or {})
+        order, sort_errors = ordering(target, sort)
+        errors += sort_errors + page_errors(limit, offset)
         if errors:
             raise RecordInvalid(errors)
         # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
@@ -218,12 +155,12 @@ class RecordService:
         columns = tuple(columns)
         key = (q, tuple(filters.items()), sort, columns)
         kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
-        if kept is not None and not _page_errors(limit, offset):
+        if kept is not None and not page_errors(limit, offset):
             return page_sql.run(target.tenant.database, kept, limit, offset)
-        query, errors = _search(target, q, filters)
-        order, sort_errors = _ordering(target, sort)
-        errors += sort_errors + _page_errors(limit, offset)
-        chosen = _chosen_loaders(target, columns, errors)
+        query, errors = search_query(target, q, filters)
+        order, sort_errors = ordering(target, sort)
+        errors += sort_errors + page_errors(limit, offset)
+        chosen = chosen_loaders(target, columns, errors)
         if errors:
             raise RecordInvalid(errors)
         count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
@@ -257,7 +194,7 @@ class RecordService:
         """Add a record and answer it as stored; with `read_back=False`, only its `id`
         (for a caller that only links to it, reading it again would be wasted)."""
         target = self.target(tenant, entity)
-        payload = _clean_payload(target, data)
+        payload = clean_payload(target, data)
         with target.tenant.database.atomic():
             record_id = self._insert(target, payload, user)
         if not read_back:
@@ -269,7 +206,7 @@ class RecordService:
     ) -> dict[str, Any]:
         """Change a record; `data` must carry the `rev_number` the caller read."""
         target = self.target(tenant, entity)
-        payload = _clean_payload(target, data)
+        payload = clean_payload(target, data)
         revision = payload.pop("rev_number", None)
         if not isinstance(revision, int) or isinstance(revision, bool):
             raise RecordInvalid(
@@ -284,7 +221,7 @@ class RecordService:
             )
         with target.tenant.database.atomic():
             row = self._row(target, record_id)
-            _check_revision(target, row, revision)
+            check_revision(target, row, revision)
             self._update(target, row, payload, user)
         return self.read(tenant, entity, row.id)
 
@@ -296,7 +233,7 @@ class RecordService:
         target = self.target(tenant, entity)
         try:
             with target.tenant.database.atomic() as transaction:
-                payload = _clean_payload(target, data)
+                payload = clean_payload(target, data)
                 if record_id is None:
                     self._insert(target, payload, user)
                 else:
@@ -307,20 +244,20 @@ class RecordService:
         return []
 
     def _insert(self, target: Target, payload: dict, user: str) -> int:
-        record = _with_defaults(target, payload)
+        record = with_defaults(target, payload)
         errors = self._prepare(target, record, None, payload, "")
         line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
         errors += self._prepare_lines(target, record, line_values, {})
-        errors += _schema_errors(target, record, line_values)
+        errors += schema_errors(target, record, line_values)
         if errors:
-            raise RecordInvalid(_in_form_order(target, errors))
+            raise RecordInvalid(in_form_order(target, errors))
         stamp = {
             "created_by": user,
             "creation_date": audit.now(),
             "last_updated_by": user,
             "last_update_date": audit.now(),
         }
-        values = {**_stored_values(target, record), **stamp}
+        values = {**stored_values(target, record), **stamp}
         record_id = _write(
             target, "", lambda: statements.insert(target.entity.memo, target.model, values)
         )
@@ -331,7 +268,7 @@ class RecordService:
             record_id,
             "create",
             user,
-            audit.changes_between({}, _jsonable(target, record)),
+            audit.changes_between({}, jsonable(target, record)),
         )
         return record_id
 
@@ -346,14 +283,14 @@ class RecordService:
             for line in target.lines()
         }
         errors += self._prepare_lines(target, record, line_values, current_lines)
-        errors += _schema_errors(target, record, line_values)
-        errors += _rule_errors(target, record, before, current)
-        errors += _unknown_errors(target, payload)
+        errors += schema_errors(target, record, line_values)
+        errors += rule_errors(target, record, before, current)
+        errors += unknown_errors(target, payload)
         if errors:
-            raise RecordInvalid(_in_form_order(target, errors))
+            raise RecordInvalid(in_form_order(target, errors))
         changes = audit.changes_between(before, record)
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
-        values = {**_stored_values(target, {k: record[k] for k in changes}), **stamp}
+        values = {**stored_values(target, {k: record[k] for k in changes}), **stamp}
         self._bump(target, row, values)
         sent = {name: rows for name, rows in line_values.items() if name in payload}
         self._write_lines(target, row.id, sent, current_lines, user)
@@ -372,7 +309,7 @@ class RecordService:
             ),
         )
         if count != 1:
-            _check_revision(target, self._row(target, row.id), row.rev_number)
+            check_revision(target, self._row(target, row.id), row.rev_number)
             raise Conflict(f"{target.spec.label} {row.id} changed while it was being saved")
 
     def _prepare(
@@ -382,10 +319,10 @@ class RecordService:
         numbering = target.spec.numbering
         if before is None and numbering and record.get(numbering.field) in (None, ""):
             record[numbering.field] = next_number(target.tenant, target.spec.name, numbering)
-        errors = _read_only_errors(target, payload, before, prefix)
+        errors = read_only_errors(target, payload, before, prefix)
         errors += self._lookup_errors(target, record, before, prefix)
-        errors += _precision_errors(target, record, prefix)
-        errors += _unique_errors(target, record, before, prefix)
+        errors += precision_errors(target, record, prefix)
+        errors += unique_errors(target, record, before, prefix)
         return errors
 
     def _lookup_errors(
@@ -402,7 +339,7 @@ class RecordService:
             row = linked.model.select().where(linked.model.id == value).first()
             if row is None or getattr(row, "deleted", False):
                 errors.append(
-                    _error(
+                    field_error(
                         field,
                         prefix + field.name,
                         "not_found",
@@ -410,7 +347,7 @@ class RecordService:
                     )
                 )
                 continue
-            fetched = _fetchable(linked, row)
+            fetched = fetchable(linked, row)
             changed = before is not None and before.get(field.name) != value
             for mine, theirs in field.lookup.fetch.items():
                 if changed or record.get(mine) in (None, ""):
@@ -432,9 +369,9 @@ class RecordService:
                 if not isinstance(values, dict):
                     continue  # the schema reports it
                 line_id = values.get("id")
-                if line_id is not None and not _is_id(line_id):
+                if line_id is not None and not is_id(line_id):
                     errors.append(
-                        _error(
+                        field_error(
                             line,
                             f"{where}id",
                             "type",
@@ -444,7 +381,7 @@ class RecordService:
                     continue
                 if line_id is not None and line_id not in existing:
                     errors.append(
-                        _error(
+                        field_error(
                             line,
                             f"{where}id",
                             "not_found",
@@ -452,8 +389,8 @@ class RecordService:
                         )
                     )
                     continue
-                before = _without(existing[line_id], "id") if line_id is not None else None
-                values.update(_with_defaults(child, values) if before is None else {})
+                before = without(existing[line_id], "id") if line_id is not None else None
+                values.update(with_defaults(child, values) if before is None else {})
                 for mine, theirs in inherited.items():  # a line inherits from its parent
                     if values.get(mine) in (None, ""):
                         values[mine] = parent.get(theirs)
@@ -472,7 +409,7 @@ class RecordService:
             if line.name not in line_values:
                 continue
             child = target.child(line)
-            from_id = _fetched_from_id(target, child.spec.field(line.lines.link))
+            from_id = fetched_from_id(target, child.spec.field(line.lines.link))
             kept = set()
             for index, values in enumerate(line_values[line.name]):
                 where = f"{line.name}[{index}]."
@@ -497,7 +434,7 @@ class RecordService:
             "last_updated_by": user,
             "last_update_date": audit.now(),
         }
-        stored = {**_stored_values(child, values), **stamp}
+        stored = {**stored_values(child, values), **stamp}
         line_id = _write(
             child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
         )
@@ -507,19 +444,19 @@ class RecordService:
             line_id,
             "create",
             user,
-            audit.changes_between({}, _jsonable(child, values)),
+            audit.changes_between({}, jsonable(child, values)),
         )
 
     def _update_line(
         self, child: Target, line_id: int, values: dict, user: str, where: str
     ) -> None:
         row = self._row(child, line_id)
-        before = _field_values(child, row)
+        before = field_values(child, row)
         changes = audit.changes_between(before, {**before, **values})
         if not changes:
             return
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
-        stored = {**_stored_values(child, {k: values[k] for k in changes}), **stamp}
+        stored = {**stored_values(child, {k: values[k] for k in changes}), **stamp}
         _write(
             child,
             where,
@@ -560,7 +497,7 @@ class RecordService:
                 for line_row in self._line_rows(child, line.lines.link, row.id):
                     self._remove(child, line_row, user)
             target.model.delete().where(target.model.id == row.id).execute()
-        changes = {k: [v, None] for k, v in _without(before, "id").items() if v is not None}
+        changes = {k: [v, None] for k, v in without(before, "id").items() if v is not None}
         audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
 
     def _refuse_if_referenced(self, target: Target, row: peewee.Model) -> None:
@@ -617,10 +554,10 @@ class RecordService:
         """A new record from the fields marked `copy`, with a fresh number and initial status."""
         target = self.target(tenant, entity)
         source = self.read(tenant, entity, record_id)
-        payload = _copied(target, source)
+        payload = copied(target, source)
         for line in target.lines():
             child = target.child(line)
-            payload[line.name] = [_copied(child, values) for values in source[line.name]]
+            payload[line.name] = [copied(child, values) for values in source[line.name]]
         with target.tenant.database.atomic():
             new_id = self._insert(target, payload, user)
             audit.record_audit(
@@ -632,292 +569,6 @@ class RecordService:
                 {"copied_from": [None, source["id"]]},
             )
         return self.read(tenant, entity, new_id)
-
-
-# pure helpers
-
-
-def _as_id(value: Any) -> int:
-    try:
-        number = int(value)
-    except (TypeError, ValueError):
-        raise NotFound(f"{value!r} is not a record id") from None
-    if number < 1 or number > 2**63 - 1:
-        raise NotFound(f"{value!r} is not a record id")
-    return number
-
-
-def _is_id(value: Any) -> bool:
-    return isinstance(value, int) and not isinstance(value, bool)
-
-
-def _without(record: dict, *keys: str) -> dict:
-    return {k: v for k, v in record.items() if k not in keys}
-
-
-def _system_value(row: peewee.Model, name: str) -> Any:
-    value = getattr(row, attribute_name(name))
-    if name in ("creation_date", "last_update_date"):
-        return TYPES["datetime"].load(value)
-    return value
-
-
-def _field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
-    return {name: load(getattr(row, attribute)) for name, attribute, load in target.loaders()}
-
-
-def _chosen_loaders(
-    target: Target, columns: Iterable[str], errors: list[RecordError]
-) -> list[tuple[str, str, Callable[[Any], Any]]]:
-    """The loaders of the named stored fields; an unknown name is an error."""
-    loaders = {name: loader for name, *loader in target.loaders()}
-    chosen = []
-    for name in dict.fromkeys(columns):
-        if name in loaders:
-            chosen.append((name, *loaders[name]))
-        else:
-            errors.append(
-                RecordError(
-                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
-                )
-            )
-    return chosen
-
-
-def _fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
-    """The line's fields that a link fetches from the parent's id, under any of its names."""
-    names = {"id"} | {f.name for f in parent.spec.fields if f.system == "id"}
-    return [mine for mine, theirs in link.lookup.fetch.items() if theirs in names]
-
-
-def _fetchable(target: Target, row: peewee.Model) -> dict[str, Any]:
-    """Every value a lookup may fetch from a linked record: its fields, its system columns,
-    and the system columns again under the names the metadata shows them by."""
-    values = _field_values(target, row)
-    values.update({name: _system_value(row, name) for name in target.spec.system_columns})
-    values.update({f.name: values[f.system] for f in target.spec.fields if f.system})
-    return values
-
-
-def _stored_values(target: Target, record: dict) -> dict[str, Any]:
-    values = {}
-    for name, attribute, store in target.storers():
-        if name in record:
-            value = record[name]
-            values[attribute] = None if value is None else store(value)
-    return values
-
-
-def _jsonable(target: Target, record: dict) -> dict[str, Any]:
-    return {f.name: value for f in target.stored() if (value := record.get(f.name)) is not None}
-
-
-def _clean_payload(target: Target, data: Any) -> dict:
-    """Trim text, turn empty text into no value, refuse what no database can store."""
-    if not isinstance(data, dict):
-        raise RecordInvalid(
-            [
-                RecordError(
-                    "", target.spec.label, "type", f"A {target.spec.label} must be a JSON object."
-                )
-            ]
-        )
-    errors: list[RecordError] = []
-    cleaned = {key: _clean_value(target, key, value, errors, "") for key, value in data.items()}
-    for line in target.lines():
-        rows = cleaned.get(line.name)
-        if isinstance(rows, list):
-            child = target.child(line)
-            cleaned[line.name] = [
-                {k: _clean_value(child, k, v, errors, f"{line.name}[{i}].") for k, v in r.items()}
-                if isinstance(r, dict)
-                else r
-                for i, r in enumerate(rows)
-            ]
-    if errors:
-        raise RecordInvalid(errors)
-    return cleaned
-
-
-def _clean_value(target: Target, key: str, value: Any, errors: list, prefix: str) -> Any:
-    if isinstance(value, str):
-        if "\x00" in value:
-            field = next((f for f in target.spec.fields if f.name == key), None)
-            errors.append(
-                _error(
-                    field,
-                    prefix + key,
-                    "invalid_character",
-                    f"{field.label if field else key} contains a NUL character, "
-                    "which cannot be stored.",
-                )
-            )
-        value = value.strip()
-        return value or None
-    return value
-
-
-def _with_defaults(target: Target, payload: dict) -> dict:
-    record = dict(payload)
-    for field in target.stored():
-        if field.name not in record and field.default is not None:
-            record[field.name] = field.default
-    return record
-
-
-def _schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
-    """The compiled validator over the record as it will be stored, lines included."""
-    system = target.spec.system_columns
-    document = {k: v for k, v in record.items() if k not in system}
-    for line in target.lines():
-        document[line.name] = [
-            _without(values, "id", line.lines.link) if isinstance(values, dict) else values
-            for values in line_values.get(line.name, [])
-        ]
-    errors = target.entity.validator.errors(document)
-    return errors + _unstorable_errors(target, document, {e.field for e in errors})
-
-
-def _unstorable_errors(target: Target, document: dict, reported: set[str]) -> list[RecordError]:
-    """Valid values no column can hold (a date and time whose UTC falls past year 9999),
-    for fields with no other problem: the schema cannot tell, the database would fail."""
-    found = []
-    rows = [("", target, document)] + [
-        (f"{line.name}[{index}].", target.child(line), values)
-        for line in target.lines()
-        for index, values in enumerate(document.get(line.name) or [])
-        if isinstance(values, dict)
-    ]
-    for prefix, owner, values in rows:
-        for field, row in owner.bounded():
-            value = values.get(field.name)
-            name = prefix + field.name
-            if value is None or name in reported:
-                continue
-            if not fits_column(row, field, value):
-                message = f"{field.label} is out of the range that can be stored."
-                found.append(_error(field, name, "range", message))
-    return found
-
-
-def _unknown_errors(target: Target, payload: dict) -> list[RecordError]:
-    """A change naming no field of the entity is refused, as a new record's would be: a
-    misspelt name must not pass for a change that was saved."""
-    known = {f.name for f in target.stored()} | {f.name for f in target.lines()}
-    return [
-        RecordError(name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}.")
-        for name in payload
-        if name not in known and name not in target.spec.system_columns
-    ]
-
-
-def _in_form_order(target: Target, errors: list[RecordError]) -> list[RecordError]:
-    unique = list(dict.fromkeys(errors))
-    return sorted(unique, key=target.entity.validator.form_order)
-
-
-def _read_only_errors(
-    target: Target, payload: dict, before: dict | None, prefix: str
-) -> list[RecordError]:
-    errors = []
-    for field in target.stored_where("read_only"):
-        if field.name in payload:
-            old = before.get(field.name) if before else None
-            if payload[field.name] != old:
-                errors.append(
-                    _error(
-                        field,
-                        prefix + field.name,
-                        "read_only",
-                        f"{field.label} is filled in by the system.",
-                    )
-                )
-    return errors
-
-
-def _precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
-    errors = []
-    for field in target.decimals():
-        value = record.get(field.name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue  # the schema reports the type
-        places = -decimal.Decimal(str(value)).normalize().as_tuple().exponent
-        if places > (field.precision or 0):
-            errors.append(
-                _error(
-                    field,
-                    prefix + field.name,
-                    "precision",
-                    f"{field.label} allows at most {field.precision} decimal places.",
-                )
-            )
-    return errors
-
-
-def _unique_errors(
-    target: Target, record: dict, before: dict | None, prefix: str
-) -> list[RecordError]:
-    errors = []
-    for field in target.stored_where("unique"):
-        value = record.get(field.name)
-        if value is None or (before and before.get(field.name) == value):
-            continue
-        if not fits_column(TYPES[field.input_type], field, value):
-            continue  # the schema refuses it; a query could not even compare it
-        stored = TYPES[field.input_type].store(value)
-        if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
-            errors.append(
-                _error(
-                    field,
-                    prefix + field.name,
-                    "unique",
-                    f"{field.label} {value!r} is already used by another {target.spec.label}.",
-                )
-            )
-    return errors
-
-
-def _rule_errors(target: Target, record: dict, before: dict, current: dict) -> list[RecordError]:
-    """Set-once fields, and fields locked by the record's status."""
-    errors = []
-    statuses = target.spec.statuses
-    state = statuses.states.get(current.get("status")) if statuses else None
-    locked = state.locked if state else ()
-    for field in target.stored():
-        if record.get(field.name) == before.get(field.name):
-            continue
-        if field.set_once and before.get(field.name) is not None:
-            errors.append(
-                _error(
-                    field, field.name, "set_once", f"{field.label} cannot be changed once saved."
-                )
-            )
-        elif locked == "all" or field.name in locked:
-            errors.append(
-                _error(
-                    field,
-                    field.name,
-                    "locked",
-                    f"{field.label} cannot change while the {target.spec.label} is {state.label}.",
-                )
-            )
-    return errors
-
-
-def _check_revision(target: Target, row: peewee.Model, revision: int) -> None:
-    if row.rev_number != revision:
-        when = TYPES["datetime"].load(row.last_update_date)
-        raise Conflict(
-            f"{target.spec.label} {row.id} was changed by {row.last_updated_by} at {when} "
-            f"(revision {row.rev_number}, you sent {revision}); reload it and apply your "
-            "changes again",
-            code="stale",
-            changed_by=row.last_updated_by,
-            changed_at=when,
-            rev_number=row.rev_number,
-        )
 
 
 def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str, Any]:
@@ -942,121 +593,6 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
     return "status", step.target
 
 
-def _copied(target: Target, source: dict) -> dict:
-    """The values a copy starts from: fields marked `copy`, never a number or a unique value
-    (the copy gets its own), never what the system fills in."""
-    numbering = target.spec.numbering.field if target.spec.numbering else None
-    return {
-        f.name: source[f.name]
-        for f in target.stored()
-        if f.copy
-        and not (f.unique or f.read_only or f.name == numbering)
-        and source.get(f.name) is not None
-    }
-
-
-def _search(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
-    errors: list[RecordError] = []
-    query = target.live()
-    if q and "\x00" in q:
-        errors.append(
-            RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
-        )
-    elif q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        searchable = [f for f in target.stored() if f.searchable]
-        if searchable:
-            condition = None
-            for field in searchable:
-                clause = target.column(field.name).cast("TEXT") ** pattern
-                condition = clause if condition is None else condition | clause
-            query = query.where(condition)
-    columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
-    for name, text in filters.items():
-        if name not in columns:
-            errors.append(
-                RecordError(
-                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
-                )
-            )
-            continue
-        try:
-            value = _filter_value(columns[name], name, text)
-        except (ValueError, OverflowError, decimal.InvalidOperation):
-            field = columns[name]
-            errors.append(
-                _error(
-                    field,
-                    name,
-                    "type",
-                    f"{field.label if field else name} must "
-                    f"be {TYPES[field.input_type].expects if field else 'a value'}.",
-                )
-            )
-            continue
-        query = query.where(target.column(name) == value)
-    return query, errors
-
-
-_SYSTEM_FILTERS = {
-    "id": "integer",
-    "rev_number": "integer",
-    "active": "switch",
-    "deleted": "switch",
-    "creation_date": "datetime",
-    "last_update_date": "datetime",
-}
-
-
-def _filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
-    """A filter's text as the column's value; ValueError for what the column cannot hold,
-    which the database would answer with an error rather than with no records."""
-    if "\x00" in text:
-        raise ValueError("a NUL character")
-    if field is not None and field.input_type == "multiselect":
-        return text
-    row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
-    value = row.parse(text)
-    if not fits_column(row, field, value):
-        raise ValueError(f"{text!r} is out of range")
-    return row.store(value)
-
-
-def _ordering(target: Target, sort: str | None) -> tuple[list, list]:
-    if not sort:
-        return [target.model.id], []
-    descending = sort.startswith("-")
-    name = sort.removeprefix("-")
-    if name not in target.model._meta.columns:
-        return [], [
-            RecordError(
-                "sort",
-                "Sort",
-                "unknown_field",
-                f"Cannot sort by '{name}': it is not a field of {target.spec.label}.",
-            )
-        ]
-    column = target.column(name)
-    return [column.desc() if descending else column, target.model.id], []
-
-
-def _page_errors(limit: Any, offset: Any) -> list[RecordError]:
-    errors = []
-    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
-        errors.append(
-            RecordError(
-                "limit", "Limit", "range", f"limit must be a whole number from 1 to {MAX_LIMIT}."
-            )
-        )
-    if not isinstance(offset, int) or not 0 <= offset <= INT64_MAX:
-        errors.append(
-            RecordError(
-                "offset", "Offset", "range", f"offset must be a whole number from 0 to {INT64_MAX}."
-            )
-        )
-    return errors
-
-
 def _write(target: Target, prefix: str, statement: Any) -> Any:
     """Run an INSERT or UPDATE in the caller's transaction; a unique violation that slipped
     past the checks is a field error. The error leaves that transaction, which then rolls
@@ -1064,31 +600,4 @@ def _write(target: Target, prefix: str, statement: Any) -> Any:
     try:
         return statement()
     except peewee.IntegrityError as error:
-        raise RecordInvalid([_integrity_error(target, prefix, str(error))]) from None
-
-
-def _integrity_error(target: Target, prefix: str, message: str) -> RecordError:
-    """Name the fields behind a unique violation from the database's own message."""
-    for names in target.spec.unique_together:
-        if all(name in message for name in names):
-            labels = " and ".join(target.spec.field(name).label for name in names)
-            return RecordError(
-                prefix + names[0],
-                target.spec.field(names[0]).label,
-                "unique",
-                f"Another {target.spec.label} has the same {labels}.",
-            )
-    for field in target.stored():
-        if field.unique and (f".{field.name}" in message or f"_{field.name}" in message):
-            return _error(
-                field,
-                prefix + field.name,
-                "unique",
-                f"{field.label} is already used by another {target.spec.label}.",
-            )
-    return RecordError(
-        prefix.rstrip("."),
-        target.spec.label,
-        "unique",
-        f"Another {target.spec.label} has the same values.",
-    )
+        raise RecordInvalid([integrity_error(target, prefix, str(error))]) from None

@@ -26,7 +26,7 @@ from engine import users
 from engine.bulk.importer import ImportOptions, ImportRefused, check_columns
 from engine.bulk.tables import FileUnreadable, Table
 from engine.errors import NotFound
-from engine.records.service import Target
+from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui.auth import login_required
 from webui.pages import _target

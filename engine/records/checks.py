@@ -1,0 +1,209 @@
+"""The checks of a save that the compiled schema cannot make: read-only, set-once and
+locked fields, decimal places, unique values, values no column can hold, revisions.
+Each returns every problem it finds, as RecordError items in the form's order."""
+
+from __future__ import annotations
+
+import decimal
+
+import peewee
+
+from engine.compile.validator import RecordError
+from engine.errors import Conflict
+from engine.records import statements
+from engine.records.target import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES, fits_column
+
+
+def field_error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
+    """A problem of a field (named by its label) or of a name no field has."""
+    return RecordError(name, field.label if field else name, code, message)
+
+
+def schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
+    """The compiled validator over the record as it will be stored, lines included."""
+    system = target.spec.system_columns
+    document = {k: v for k, v in record.items() if k not in system}
+    for line in target.lines():
+        left_out = ("id", line.lines.link)  # a line's own id and its link: not its values
+        document[line.name] = [
+            {k: v for k, v in row.items() if k not in left_out} if isinstance(row, dict) else row
+            for row in line_values.get(line.name, [])
+        ]
+    errors = target.entity.validator.errors(document)
+    return errors + unstorable_errors(target, document, {e.field for e in errors})
+
+
+def unstorable_errors(target: Target, document: dict, reported: set[str]) -> list[RecordError]:
+    """Valid values no column can hold (a date and time whose UTC falls past year 9999),
+    for fields with no other problem: the schema cannot tell, the database would fail."""
+    found = []
+    rows = [("", target, document)] + [
+        (f"{line.name}[{index}].", target.child(line), values)
+        for line in target.lines()
+        for index, values in enumerate(document.get(line.name) or [])
+        if isinstance(values, dict)
+    ]
+    for prefix, owner, values in rows:
+        for field, row in owner.bounded():
+            value = values.get(field.name)
+            name = prefix + field.name
+            if value is None or name in reported:
+                continue
+            if not fits_column(row, field, value):
+                message = f"{field.label} is out of the range that can be stored."
+                found.append(field_error(field, name, "range", message))
+    return found
+
+
+def unknown_errors(target: Target, payload: dict) -> list[RecordError]:
+    """A change naming no field of the entity is refused, as a new record's would be: a
+    misspelt name must not pass for a change that was saved."""
+    known = {f.name for f in target.stored()} | {f.name for f in target.lines()}
+    return [
+        RecordError(name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}.")
+        for name in payload
+        if name not in known and name not in target.spec.system_columns
+    ]
+
+
+def in_form_order(target: Target, errors: list[RecordError]) -> list[RecordError]:
+    """The errors without repeats, in the order the form shows their fields."""
+    unique = list(dict.fromkeys(errors))
+    return sorted(unique, key=target.entity.validator.form_order)
+
+
+def read_only_errors(
+    target: Target, payload: dict, before: dict | None, prefix: str
+) -> list[RecordError]:
+    """A value sent for a field the system fills in."""
+    errors = []
+    for field in target.stored_where("read_only"):
+        if field.name in payload:
+            old = before.get(field.name) if before else None
+            if payload[field.name] != old:
+                errors.append(
+                    field_error(
+                        field,
+                        prefix + field.name,
+                        "read_only",
+                        f"{field.label} is filled in by the system.",
+                    )
+                )
+    return errors
+
+
+def precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
+    """Decimal fields with more places than their precision allows."""
+    errors = []
+    for field in target.decimals():
+        value = record.get(field.name)
+        if value is None:
+            continue
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            continue  # the schema reports the type
+        places = -decimal.Decimal(str(value)).normalize().as_tuple().exponent
+        if places > (field.precision or 0):
+            errors.append(
+                field_error(
+                    field,
+                    prefix + field.name,
+                    "precision",
+                    f"{field.label} allows at most {field.precision} decimal places.",
+                )
+            )
+    return errors
+
+
+def unique_errors(
+    target: Target, record: dict, before: dict | None, prefix: str
+) -> list[RecordError]:
+    """Unique fields whose new value another record of the entity has."""
+    errors = []
+    for field in target.stored_where("unique"):
+        value = record.get(field.name)
+        if value is None or (before and before.get(field.name) == value):
+            continue
+        if not fits_column(TYPES[field.input_type], field, value):
+            continue  # the schema refuses it; a query could not even compare it
+        stored = TYPES[field.input_type].store(value)
+        if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
+            errors.append(
+                field_error(
+                    field,
+                    prefix + field.name,
+                    "unique",
+                    f"{field.label} {value!r} is already used by another {target.spec.label}.",
+                )
+            )
+    return errors
+
+
+def rule_errors(target: Target, record: dict, before: dict, current: dict) -> list[RecordError]:
+    """Set-once fields, and fields locked by the record's status."""
+    errors = []
+    statuses = target.spec.statuses
+    state = statuses.states.get(current.get("status")) if statuses else None
+    locked = state.locked if state else ()
+    for field in target.stored():
+        if record.get(field.name) == before.get(field.name):
+            continue
+        if field.set_once and before.get(field.name) is not None:
+            errors.append(
+                field_error(
+                    field, field.name, "set_once", f"{field.label} cannot be changed once saved."
+                )
+            )
+        elif locked == "all" or field.name in locked:
+            errors.append(
+                field_error(
+                    field,
+                    field.name,
+                    "locked",
+                    f"{field.label} cannot change while the {target.spec.label} is {state.label}.",
+                )
+            )
+    return errors
+
+
+def check_revision(target: Target, row: peewee.Model, revision: int) -> None:
+    """Conflict unless the row is still at the revision the caller read."""
+    if row.rev_number != revision:
+        when = TYPES["datetime"].load(row.last_update_date)
+        raise Conflict(
+            f"{target.spec.label} {row.id} was changed by {row.last_updated_by} at {when} "
+            f"(revision {row.rev_number}, you sent {revision}); reload it and apply your "
+            "changes again",
+            code="stale",
+            changed_by=row.last_updated_by,
+            changed_at=when,
+            rev_number=row.rev_number,
+        )
+
+
+def integrity_error(target: Target, prefix: str, message: str) -> RecordError:
+    """Name the fields behind a unique violation from the database's own message."""
+    for names in target.spec.unique_together:
+        if all(name in message for name in names):
+            labels = " and ".join(target.spec.field(name).label for name in names)
+            return RecordError(
+                prefix + names[0],
+                target.spec.field(names[0]).label,
+                "unique",
+                f"Another {target.spec.label} has the same {labels}.",
+            )
+    for field in target.stored():
+        if field.unique and (f".{field.name}" in message or f"_{field.name}" in message):
+            return field_error(
+                field,
+                prefix + field.name,
+                "unique",
+                f"{field.label} is already used by another {target.spec.label}.",
+            )
+    return RecordError(
+        prefix.rstrip("."),
+        target.spec.label,
+        "unique",
+        f"Another {target.spec.label} has the same values.",
+    )

@@ -1,0 +1,122 @@
+"""What a list asks for, as a query: the search, the filters, the sort and the page,
+each problem named as a RecordError."""
+
+from __future__ import annotations
+
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+from engine.compile.validator import RecordError
+from engine.records.checks import field_error
+from engine.records.target import Target
+from engine.spec import FieldSpec
+from engine.types import INT64_MAX, TYPES, fits_column
+
+DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+
+
+def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
+    """The entity's live records matching the search text and the filters, and
+    the problems of either."""
+    errors: list[RecordError] = []
+    query = target.live()
+    if q and "\x00" in q:
+        errors.append(
+            RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
+        )
+    elif q:
+        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        searchable = [f for f in target.stored() if f.searchable]
+        if searchable:
+            condition = None
+            for field in searchable:
+                clause = target.column(field.name).cast("TEXT") ** pattern
+                condition = clause if condition is None else condition | clause
+            query = query.where(condition)
+    columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
+    for name, text in filters.items():
+        if name not in columns:
+            errors.append(
+                RecordError(
+                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
+                )
+            )
+            continue
+        try:
+            value = filter_value(columns[name], name, text)
+        except (ValueError, OverflowError, decimal.InvalidOperation):
+            field = columns[name]
+            errors.append(
+                field_error(
+                    field,
+                    name,
+                    "type",
+                    f"{field.label if field else name} must "
+                    f"be {TYPES[field.input_type].expects if field else 'a value'}.",
+                )
+            )
+            continue
+        query = query.where(target.column(name) == value)
+    return query, errors
+
+
+_SYSTEM_FILTERS = {
+    "id": "integer",
+    "rev_number": "integer",
+    "active": "switch",
+    "deleted": "switch",
+    "creation_date": "datetime",
+    "last_update_date": "datetime",
+}
+
+
+def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
+    """A filter's text as the column's value; ValueError for what the column cannot hold,
+    which the database would answer with an error rather than with no records."""
+    if "\x00" in text:
+        raise ValueError("a NUL character")
+    if field is not None and field.input_type == "multiselect":
+        return text
+    row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
+    value = row.parse(text)
+    if not fits_column(row, field, value):
+        raise ValueError(f"{text!r} is out of range")
+    return row.store(value)
+
+
+def ordering(target: Target, sort: str | None) -> tuple[list, list]:
+    """The ORDER BY of a sort (`name` or `-name`, then id), and its problems."""
+    if not sort:
+        return [target.model.id], []
+    descending = sort.startswith("-")
+    name = sort.removeprefix("-")
+    if name not in target.model._meta.columns:
+        return [], [
+            RecordError(
+                "sort",
+                "Sort",
+                "unknown_field",
+                f"Cannot sort by '{name}': it is not a field of {target.spec.label}.",
+            )
+        ]
+    column = target.column(name)
+    return [column.desc() if descending else column, target.model.id], []
+
+
+def page_errors(limit: Any, offset: Any) -> list[RecordError]:
+    """Problems of a page's limit and offset."""
+    errors = []
+    if not isinstance(limit, int) or not 1 <= limit <= MAX_LIMIT:
+        errors.append(
+            RecordError(
+                "limit", "Limit", "range", f"limit must be a whole number from 1 to {MAX_LIMIT}."
+            )
+        )
+    if not isinstance(offset, int) or not 0 <= offset <= INT64_MAX:
+        errors.append(
+            RecordError(
+                "offset", "Offset", "range", f"offset must be a whole number from 0 to {INT64_MAX}."
+            )
+        )
+    return errors

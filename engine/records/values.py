@@ -1,0 +1,167 @@
+"""A record's values on their way in and out: cleaned from a request, defaults filled in,
+turned into columns and back, and the values a lookup may fetch from a linked record."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import peewee
+
+from engine.compile.models import attribute_name
+from engine.compile.validator import RecordError
+from engine.errors import NotFound, RecordInvalid
+from engine.records.checks import field_error
+from engine.records.target import Target
+from engine.spec import FieldSpec
+from engine.types import TYPES
+
+
+def as_id(value: Any) -> int:
+    """A record id from a URL or a request; NotFound for what cannot be one."""
+    try:
+        number = int(value)
+    except (TypeError, ValueError):
+        raise NotFound(f"{value!r} is not a record id") from None
+    if number < 1 or number > 2**63 - 1:
+        raise NotFound(f"{value!r} is not a record id")
+    return number
+
+
+def is_id(value: Any) -> bool:
+    """Whether a value is a whole number, as a line's id must be (a bool is not)."""
+    return isinstance(value, int) and not isinstance(value, bool)
+
+
+def without(record: dict, *keys: str) -> dict:
+    """The record less the given keys."""
+    return {k: v for k, v in record.items() if k not in keys}
+
+
+def system_value(row: peewee.Model, name: str) -> Any:
+    """A system column's value as records carry it (timestamps as ISO text in UTC)."""
+    value = getattr(row, attribute_name(name))
+    if name in ("creation_date", "last_update_date"):
+        return TYPES["datetime"].load(value)
+    return value
+
+
+def field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
+    """A row's stored fields as the record's values."""
+    return {name: load(getattr(row, attribute)) for name, attribute, load in target.loaders()}
+
+
+def chosen_loaders(
+    target: Target, columns: Iterable[str], errors: list[RecordError]
+) -> list[tuple[str, str, Callable[[Any], Any]]]:
+    """The loaders of the named stored fields; an unknown name is an error."""
+    loaders = {name: loader for name, *loader in target.loaders()}
+    chosen = []
+    for name in dict.fromkeys(columns):
+        if name in loaders:
+            chosen.append((name, *loaders[name]))
+        else:
+            errors.append(
+                RecordError(
+                    name, name, "unknown_field", f"'{name}' is not a field of {target.spec.label}."
+                )
+            )
+    return chosen
+
+
+def fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
+    """The line's fields that a link fetches from the parent's id, under any of its names."""
+    names = {"id"} | {f.name for f in parent.spec.fields if f.system == "id"}
+    return [mine for mine, theirs in link.lookup.fetch.items() if theirs in names]
+
+
+def fetchable(target: Target, row: peewee.Model) -> dict[str, Any]:
+    """Every value a lookup may fetch from a linked record: its fields, its system columns,
+    and the system columns again under the names the metadata shows them by."""
+    values = field_values(target, row)
+    values.update({name: system_value(row, name) for name in target.spec.system_columns})
+    values.update({f.name: values[f.system] for f in target.spec.fields if f.system})
+    return values
+
+
+def stored_values(target: Target, record: dict) -> dict[str, Any]:
+    """The record's values as their columns take them, by model attribute."""
+    values = {}
+    for name, attribute, store in target.storers():
+        if name in record:
+            value = record[name]
+            values[attribute] = None if value is None else store(value)
+    return values
+
+
+def jsonable(target: Target, record: dict) -> dict[str, Any]:
+    """The record's stored fields that have a value, as JSON values."""
+    return {f.name: value for f in target.stored() if (value := record.get(f.name)) is not None}
+
+
+def clean_payload(target: Target, data: Any) -> dict:
+    """Trim text, turn empty text into no value, refuse what no database can store."""
+    if not isinstance(data, dict):
+        raise RecordInvalid(
+            [
+                RecordError(
+                    "", target.spec.label, "type", f"A {target.spec.label} must be a JSON object."
+                )
+            ]
+        )
+    errors: list[RecordError] = []
+    cleaned = {key: clean_value(target, key, value, errors, "") for key, value in data.items()}
+    for line in target.lines():
+        rows = cleaned.get(line.name)
+        if isinstance(rows, list):
+            child = target.child(line)
+            cleaned[line.name] = [
+                {k: clean_value(child, k, v, errors, f"{line.name}[{i}].") for k, v in r.items()}
+                if isinstance(r, dict)
+                else r
+                for i, r in enumerate(rows)
+            ]
+    if errors:
+        raise RecordInvalid(errors)
+    return cleaned
+
+
+def clean_value(target: Target, key: str, value: Any, errors: list, prefix: str) -> Any:
+    """A value trimmed (empty text is no value); a NUL character is an error."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            field = next((f for f in target.spec.fields if f.name == key), None)
+            errors.append(
+                field_error(
+                    field,
+                    prefix + key,
+                    "invalid_character",
+                    f"{field.label if field else key} contains a NUL character, "
+                    "which cannot be stored.",
+                )
+            )
+        value = value.strip()
+        return value or None
+    return value
+
+
+def with_defaults(target: Target, payload: dict) -> dict:
+    """The payload with each stored field's default where it has no value."""
+    record = dict(payload)
+    for field in target.stored():
+        if field.name not in record and field.default is not None:
+            record[field.name] = field.default
+    return record
+
+
+def copied(target: Target, source: dict) -> dict:
+    """The values a copy starts from: fields marked `copy`, never a number or a unique value
+    (the copy gets its own), never what the system fills in."""
+    numbering = target.spec.numbering.field if target.spec.numbering else None
+    return {
+        f.name: source[f.name]
+        for f in target.stored()
+        if f.copy
+        and not (f.unique or f.read_only or f.name == numbering)
+        and source.get(f.name) is not None
+    }
