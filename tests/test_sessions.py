@@ -62,3 +62,24 @@ def test_a_session_is_decoded_afresh_for_each_request(app):
         first["user"]["username"] = "eve"  # a request that changed its copy
         second = app.session_interface.open_session(app, request)
     assert second["user"]["username"] == "ann"
+
+
+def test_a_page_that_leaves_the_session_alone_sends_no_cookie_but_says_it_varies(app):
+    ann = Browser(app, "t")
+    ann.login("ann")
+    ann.get("/account/new")  # the first form page puts a CSRF secret in the session
+    page = ann.get("/account/")
+    assert page.status_code == 200 and "Set-Cookie" not in page.headers
+    assert page.headers["Vary"] == "Cookie"  # its HTML depends on who asks
+    out = ann.client.post("/t/logout", data={"csrf_token": ann.token()})
+    assert "session=;" in out.headers["Set-Cookie"]  # an emptied session is removed
+
+
+def test_a_permanent_session_is_refreshed_on_every_request(app):
+    app.config["SESSION_REFRESH_EACH_REQUEST"] = True
+    ann = Browser(app, "t")
+    ann.login("ann")
+    with ann.client.session_transaction() as session:
+        session.permanent = True
+    page = ann.get("/account/")
+    assert "Expires=" in page.headers["Set-Cookie"]

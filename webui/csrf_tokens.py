@@ -68,8 +68,10 @@ class RememberingCSRFProtect(CSRFProtect):
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's check of this request, with the signature checked once a token."""
         config = current_app.config
-        if config["WTF_CSRF_TIME_LIMIT"] or request.method not in config["WTF_CSRF_METHODS"]:
-            super().protect(apply_exemptions)  # tokens that expire, or nothing to check
+        if request.method not in config["WTF_CSRF_METHODS"]:
+            return  # a GET: nothing to check, whether or not the view is exempt
+        if config["WTF_CSRF_TIME_LIMIT"]:
+            super().protect(apply_exemptions)  # tokens that expire: checked in full
             return
         if apply_exemptions and (not request.endpoint or self._is_exempt()):
             return

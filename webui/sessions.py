@@ -57,6 +57,15 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
             return self.session_class()
         return self.session_class(_copied(payload))
 
+    def save_session(self, app: Flask, session: Any, response: Any) -> None:
+        """Flask's save_session; a session neither changed nor to be refreshed only adds
+        `Vary: Cookie` when it was read, which Flask does after reading the cookie's
+        settings from the config, and nothing else."""
+        if session.modified or self.should_set_cookie(app, session):
+            super().save_session(app, session, response)
+        elif session.accessed:
+            response.vary.add("Cookie")
+
     def _verify(self, serializer: URLSafeTimedSerializer, cookie: str) -> tuple[Any, int] | None:
         """The cookie's data and signing time if a current key signed it, else None."""
         for signer in serializer.iter_unsigners():
