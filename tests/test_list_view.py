@@ -124,3 +124,42 @@ def test_a_lookup_filter_offers_the_records_of_now(app):
     assert ">NORTH</option>" in ann.get("/account/").get_data(as_text=True)
     service.create("t", "region", {"code": "SOUTH"}, "ann")
     assert ">SOUTH</option>" in ann.get("/account/").get_data(as_text=True)
+
+
+def test_rows_drawn_once_follow_every_change_of_their_records(app, tree, storage):
+    service = app.extensions["formwork"]
+    for code in ("NORTH", HOSTILE, "SAME", "SAME"):
+        service.create("t", "region", {"code": code}, "ann")
+    ann = logged_in(app)
+    first = page(ann, "/region/")
+    assert page(ann, "/region/") == first  # the rows kept, drawn alike
+    assert "<script>" not in first and escape(HOSTILE) in first
+    assert '<a href="/t/region/3">SAME</a>' in first and '<a href="/t/region/4">SAME</a>' in first
+    service.update("t", "region", 1, {"code": "NORTHWEST", "rev_number": 1}, "ann")
+    changed = page(ann, "/region/")
+    assert ">NORTHWEST<" in changed and ">NORTH<" not in changed
+    fresh = logged_in(make_app(tree(FILES), storage))  # nothing kept: every row drawn anew
+    assert page(fresh, "/region/") == changed
+
+
+TAGS = """\
+entity: tag
+label: Tag
+plural: Tags
+title_field: name
+fields:
+  - {name: name, sequence: 1, label: Name, input_type: text, group: MAIN, in_list: true}
+  - {name: colours, sequence: 2, label: Colours, input_type: multiselect, group: MAIN,
+     options: [red, blue], in_list: true}
+"""
+
+
+def test_rows_whose_values_cannot_be_kept_are_drawn_each_time(tree, storage):
+    app = make_app(tree({**FILES, "entities/tag.yaml": TAGS}), storage)
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
+    service.create("t", "tag", {"name": "Sky", "colours": ["blue"]}, "ann")
+    ann = logged_in(app)
+    assert "blue" in page(ann, "/tag/")
+    service.update("t", "tag", 1, {"colours": ["red", "blue"], "rev_number": 1}, "ann")
+    assert "red, blue" in page(ann, "/tag/")

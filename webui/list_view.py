@@ -24,6 +24,7 @@ from webui import prerender, urls
 from webui.display import display, lookup_choices, option_labels
 
 MAX_QUERIES = 256  # queries per entity whose parts are kept; afresh when full
+MAX_ROWS = 4096  # drawn rows per entity that are kept; afresh when full
 
 
 def filters(target: Target) -> list[dict]:
@@ -166,10 +167,41 @@ def columns(target: Target) -> list[FieldSpec]:
 
 def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     """The table's rows of a page of RecordService.list_table, the record's link on its
-    title, where people look for the record's name."""
+    title, where people look for the record's name.
+
+    A row's HTML follows from its id, its values and the list's URL alone, unless a
+    column shows a linked record's title, read anew each time: so each row drawn is
+    kept, per compiled entity, under exactly those, and a row whose values changed is a
+    row not drawn yet."""
     shown, ids = columns(target), page["ids"]
+    if any(c.lookup for c in shown):
+        return _rows_drawn(target, shown, page, list_url)
+    kept = target.entity.memo.setdefault(("list", "rows", _macros().record_row), {})
+    values = [page["values"][c.name] for c in shown]
+    keys = [(list_url, *row) for row in zip(ids, *values, strict=True)]
+    try:
+        rows = [kept.get(key) for key in keys]
+    except TypeError:  # a value that cannot be a key (a multiple select's list)
+        return _rows_drawn(target, shown, page, list_url)
+    missing = [place for place, row in enumerate(rows) if row is None]
+    if missing:
+        chosen = {"ids": [ids[p] for p in missing]}
+        chosen["values"] = {c.name: [page["values"][c.name][p] for p in missing] for c in shown}
+        drawn = _rows_drawn(target, shown, chosen, list_url, each=True)
+        if len(kept) + len(missing) > MAX_ROWS:
+            kept.clear()
+        for place, html in zip(missing, drawn, strict=True):
+            rows[place] = kept[keys[place]] = html
+    return Markup("".join(rows))
+
+
+def _rows_drawn(
+    target: Target, shown: list[FieldSpec], page: dict[str, Any], list_url: str, each: bool = False
+) -> Any:
+    """The rows drawn from their values: all in one Markup, or `each` row's on its own."""
+    ids = page["ids"]
     if not shown:
-        return _rows_by_macro(ids, [[] for _ in ids], list_url, 0)
+        return _rows_by_macro(ids, [[] for _ in ids], list_url, 0, each)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
     # column by column, every cell's text, then all of them escaped in one pass
     texts = [_cell_texts(target, c, page["values"][c.name]) for c in shown]
@@ -178,7 +210,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
         row[link_at] = row[link_at] or f"#{record_id}"
     slots = _row_slots(target, len(shown), link_at)
     if slots is None:
-        return _rows_by_macro(ids, cells, list_url, link_at)
+        return _rows_by_macro(ids, cells, list_url, link_at, each)
     width = len(shown)
     flat = prerender.escaped_all([text for row in cells for text in row])
     url_html = prerender.escaped(list_url)
@@ -186,16 +218,20 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
         (f"{url_html}{record_id}", *flat[i * width : (i + 1) * width])
         for i, record_id in enumerate(ids)
     ]
+    if each:
+        return [slots.fill_many([row], "\n    ", "\n    ") for row in rows]
     return slots.fill_many(rows, "\n    ", "\n    ")
 
 
-def _rows_by_macro(ids: list[int], cells: list[list[str]], list_url: str, link_at: int) -> Markup:
+def _rows_by_macro(
+    ids: list[int], cells: list[list[str]], list_url: str, link_at: int, each: bool = False
+) -> Any:
     macro = _macros().record_row
     drawn = [
-        macro(f"{list_url}{record_id}", row, link_at)
+        Markup(f"\n    {macro(f'{list_url}{record_id}', row, link_at)}\n    ")
         for record_id, row in zip(ids, cells, strict=True)
     ]
-    return Markup("".join(f"\n    {html}\n    " for html in drawn))
+    return drawn if each else Markup("".join(drawn))
 
 
 def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:
