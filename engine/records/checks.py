@@ -103,8 +103,7 @@ def precision_errors(target: Target, record: dict, prefix: str) -> list[RecordEr
             continue
         if isinstance(value, bool) or not isinstance(value, int | float):
             continue  # the schema reports the type
-        places = -decimal.Decimal(str(value)).normalize().as_tuple().exponent
-        if places > (field.precision or 0):
+        if decimal_places(value) > (field.precision or 0):
             errors.append(
                 field_error(
                     field,
@@ -114,6 +113,17 @@ def precision_errors(target: Target, record: dict, prefix: str) -> list[RecordEr
                 )
             )
     return errors
+
+
+def decimal_places(value: int | float) -> int:
+    """The places after the point a number needs: none for an int; for a float, those of
+    its shortest form (what JSON wrote), read off its repr unless that is in exponent form."""
+    if value.__class__ is int:
+        return 0
+    text = repr(value)
+    if "e" in text or "n" in text:  # 1e-07, inf, nan: as Decimal counts them
+        return max(-decimal.Decimal(text).normalize().as_tuple().exponent, 0)
+    return len(text.partition(".")[2].rstrip("0"))
 
 
 def unique_errors(

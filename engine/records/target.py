@@ -55,6 +55,13 @@ class Target:
         what each rule checks, picked once per compiled entity."""
         return self._memo(f"stored {flag}", lambda: [f for f in self.stored() if getattr(f, flag)])
 
+    def defaults(self) -> list[tuple[str, Any]]:
+        """(field name, default) of each stored field that has a default."""
+        return self._memo(
+            "defaults",
+            lambda: [(f.name, f.default) for f in self.stored() if f.default is not None],
+        )
+
     def decimals(self) -> list[FieldSpec]:
         """The stored fields kept as decimals, whose places are checked."""
         store = TYPES["decimal"].store

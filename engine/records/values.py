@@ -148,9 +148,9 @@ def clean_value(target: Target, key: str, value: Any, errors: list, prefix: str)
 def with_defaults(target: Target, payload: dict) -> dict:
     """The payload with each stored field's default where it has no value."""
     record = dict(payload)
-    for field in target.stored():
-        if field.name not in record and field.default is not None:
-            record[field.name] = field.default
+    for name, default in target.defaults():
+        if name not in record:
+            record[name] = default
     return record
 
 
