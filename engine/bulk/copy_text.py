@@ -19,7 +19,8 @@ _NONE = type(None)
 # a float's shortest exact repr, a Decimal's exact digits (exponent included), ISO dates
 # and times
 _AS_STR = frozenset({int, float, decimal.Decimal, dt.date, dt.time})
-_SWITCH = {True: "t", False: "f", None: NULL}
+# spelled out, as a switch's value bound as a parameter reads in a text column too
+_SWITCH = {True: "true", False: "false", None: NULL}
 
 
 def copy_text(rows: Sequence[tuple]) -> str:
