@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+import decimal
 import textwrap
 
 import pytest
+from conftest import _drop_tenant_schemas
+from records_metadata import FILES
 
 from engine.bulk.importer import ImportOptions, ImportRefused, import_records
 from engine.bulk.tables import read_csv
+from engine.bulk.writer import RowWriter, reserve_ids
+from engine.records.service import RecordService
+from engine.registry import build_registry
+from engine.storage.databases import Storage
+from engine.storage.sync import sync_registry
 
 T, ACCOUNT, BRANCH = "t", "account", "branch"
 
@@ -390,12 +398,6 @@ fields:
 @pytest.fixture
 def teams(tree, storage):
     """A records service whose `team` entity names its parent team by a lookup to itself."""
-    from records_metadata import FILES
-
-    from engine.records.service import RecordService
-    from engine.registry import build_registry
-    from engine.storage.sync import sync_registry
-
     registry = build_registry(str(tree({**FILES, "entities/team.yaml": TEAM})))
     sync_registry(registry, storage)
     return RecordService(registry)
@@ -458,3 +460,133 @@ def test_a_row_naming_a_rejected_row_or_one_below_it_is_rejected(teams):
     again = import_records(teams, T, "team", table(text.replace("S-", "R-")))
     assert not again.committed and list(team_rows(teams)) == ["Late"]
     assert sorted(number for _, number in errors_by_row(again)) == [2, 5]
+
+
+SAMPLE = """\
+entity: sample
+label: Sample
+plural: Samples
+fields:
+  - {name: title, sequence: 1, label: Title, input_type: text, group: MAIN}
+  - {name: body, sequence: 2, label: Body, input_type: textarea, group: MAIN}
+  - {name: amount, sequence: 3, label: Amount, input_type: decimal, group: MAIN, precision: 4}
+  - {name: price, sequence: 4, label: Price, input_type: currency, group: MAIN}
+  - {name: count, sequence: 5, label: Count, input_type: integer, group: MAIN}
+  - {name: day, sequence: 6, label: Day, input_type: date, group: MAIN}
+  - {name: moment, sequence: 7, label: Moment, input_type: datetime, group: MAIN}
+  - {name: at, sequence: 8, label: At, input_type: time, group: MAIN}
+  - {name: flag, sequence: 9, label: Flag, input_type: switch, group: MAIN}
+  - {name: choice, sequence: 10, label: Choice, input_type: select, group: MAIN,
+     options: ['a\\b', 'say "hi"', "tab\\there"]}
+  - {name: tags, sequence: 11, label: Tags, input_type: multiselect, group: MAIN,
+     options: ['back\\slash', 'quo"te', 'ünï']}
+  - {name: fallback, sequence: 12, label: Fallback, input_type: text, group: MAIN,
+     default: "x\\ty"}
+"""
+# every text a COPY line could mistake for its own syntax, and text around it
+HOSTILE = [
+    "tab\there",
+    "two\nlines",
+    "carriage\rreturn",
+    "back\\slash",
+    "\\N",
+    "\\.",
+    "\\",
+    "say \"hi\", then 'bye'",
+    "comma, comma,",
+    "  inner  spaces  ",
+    "Grüße 漢字 עברית 🦆",
+    "\\t not a tab",
+]
+
+
+def _cell(text: str) -> str:
+    return '"' + text.replace('"', '""') + '"'
+
+
+def hostile_csv() -> bytes:
+    head = "Title,Body,Amount,Price,Count,Day,Moment,At,Flag,Choice,Tags"
+    lines = [head]
+    for index, text in enumerate(HOSTILE):
+        lines.append(
+            ",".join([
+                _cell(text), _cell(f"{text}|{text}"), "12345678.1234", "0.1", "-9007199254740993",
+                "0001-01-01", "2024-02-29T23:59:59.999999+02:00", "23:59:59", "yes",
+                _cell('say "hi"'), _cell("back\\slash, quo\"te, ünï"),
+            ])
+        )  # fmt: skip
+        if index == 0:  # empty cells: no values, and the default where there is one
+            lines.append(",,,,,,,,no,,")
+    lines.append(",".join(["x", "", "-0.0001", "", "0", "", "", "", "no", _cell("tab\there"), ""]))
+    return ("\r\n".join(lines) + "\r\n").encode()
+
+
+def imported_samples(tree, storage):
+    """The hostile file imported on `storage`: each record as read back, and its history."""
+    registry = build_registry(str(tree({**FILES, "entities/sample.yaml": SAMPLE})))
+    sync_registry(registry, storage)
+    service = RecordService(registry)
+    result = import_records(service, T, "sample", read_csv(hostile_csv(), "hostile.csv"))
+    assert (result.created, result.committed, result.rejected) == (len(HOSTILE) + 2, True, [])
+    stamps = {"creation_date", "last_update_date"}
+    records = []
+    for item in service.list(T, "sample", sort="id", limit=50)["items"]:
+        record = service.read(T, "sample", item["id"])
+        (entry,) = service.history(T, "sample", item["id"])
+        entry.pop("at")
+        records.append(({k: v for k, v in record.items() if k not in stamps}, entry))
+    model = service.target(T, "sample").model
+    raw = list(model.select(model.amount, model.price).order_by(model.id).tuples())
+    storage.close()
+    return records, raw
+
+
+def test_hostile_text_decimals_and_empty_cells_read_back_alike_on_both_backends(
+    tree, tmp_path, postgres_url
+):
+    on_sqlite, _ = imported_samples(tree, Storage(data_dir=str(tmp_path / "lite")))
+    try:
+        on_postgres, raw = imported_samples(
+            tree, Storage(data_dir=str(tmp_path / "pg"), database_url=postgres_url)
+        )
+    finally:
+        _drop_tenant_schemas(postgres_url)
+    assert on_postgres == on_sqlite
+    records = [record for record, _ in on_postgres]
+    assert [r["title"] for r in records[:1] + records[2:-1]] == [t.strip() for t in HOSTILE]
+    assert records[0]["body"] == "tab\there|tab\there"
+    assert records[0]["tags"] == ["back\\slash", 'quo"te', "ünï"]
+    assert records[0]["moment"] == "2024-02-29T21:59:59.999999+00:00"
+    assert (records[0]["count"], records[0]["day"], records[0]["flag"]) == (
+        -9007199254740993, "0001-01-01", True
+    )  # fmt: skip
+    empty = records[1]
+    assert empty["title"] is None and empty["tags"] is None and empty["flag"] is False
+    assert empty["fallback"] == "x\ty"
+    assert raw[0] == (decimal.Decimal("12345678.1234"), decimal.Decimal("0.10"))
+    assert raw[1] == (None, None) and raw[-1][0] == decimal.Decimal("-0.0001")
+
+
+def test_empty_text_and_no_value_stay_apart_on_postgresql(tree, tmp_path, postgres_url):
+    registry = build_registry(str(tree({**FILES, "entities/sample.yaml": SAMPLE})))
+    storage = Storage(data_dir=str(tmp_path / "pg"), database_url=postgres_url)
+    try:
+        sync_registry(registry, storage)
+        target = RecordService(registry).target(T, "sample")
+        with target.tenant.database.atomic():
+            records = [{"title": "", "body": None}, {"title": None, "body": ""}]
+            RowWriter(target, "me").write(reserve_ids(target, 2), records)
+        model = target.model
+        stored = list(model.select(model.title, model.body).order_by(model.id).tuples())
+        assert stored == [("", None), (None, "")]
+    finally:
+        storage.close()
+        _drop_tenant_schemas(postgres_url)
+
+
+def test_a_nul_character_rejects_its_row_before_anything_is_written(service):
+    result = import_records(service, T, ACCOUNT, table("Name,Note\nGood,fine\nBad,a\x00b\n"))
+    assert errors_by_row(result) == {
+        ("accounts.csv", 3): ["Note holds a NUL character, which cannot be stored"]
+    }
+    assert accounts(service) == []

@@ -61,7 +61,8 @@ def _writing_started(storage, pid: int) -> bool:
             cursor = connection.cursor()
             cursor.execute(
                 "SELECT count(*) FROM pg_stat_activity"
-                " WHERE datname = current_database() AND query LIKE 'INSERT INTO %%'",
+                " WHERE datname = current_database()"
+                " AND (query LIKE 'COPY %%' OR query LIKE 'INSERT INTO %%')",
             )
             return cursor.fetchone()[0] > 0
         finally:
