@@ -67,15 +67,17 @@ class RememberingCSRFProtect(CSRFProtect):
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's check of this request, with the signature checked once a token."""
-        config = current_app.config
-        if request.method not in config["WTF_CSRF_METHODS"]:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        asked = request._get_current_object()  # type: ignore[attr-defined]
+        config = app.config
+        if asked.method not in config["WTF_CSRF_METHODS"]:
             return  # a GET: nothing to check, whether or not the view is exempt
         if config["WTF_CSRF_TIME_LIMIT"]:
             super().protect(apply_exemptions)  # tokens that expire: checked in full
             return
-        if apply_exemptions and (not request.endpoint or self._is_exempt()):
+        if apply_exemptions and (not asked.endpoint or self._is_exempt()):
             return
-        secret = config.get("WTF_CSRF_SECRET_KEY") or current_app.secret_key
+        secret = config.get("WTF_CSRF_SECRET_KEY") or app.secret_key
         signed = self._get_csrf_token()
         raw = session.get(config["WTF_CSRF_FIELD_NAME"])
         known = self._verified.get((secret, signed)) if isinstance(signed, str) else None
@@ -83,10 +85,10 @@ class RememberingCSRFProtect(CSRFProtect):
             super().protect()  # the full check, and its refusal
             self._remember(secret, signed, raw)
             return
-        if request.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
-            if not request.referrer:
+        if asked.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
+            if not asked.referrer:
                 self._error_response("The referrer header is missing.")
-            if not same_origin(request.referrer, f"https://{request.host}/"):
+            if not same_origin(asked.referrer, f"https://{asked.host}/"):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True
 
