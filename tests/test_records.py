@@ -313,3 +313,25 @@ def test_fetched_values_follow_a_changed_lookup(service):
         "t", "account", record["id"], {"region": south["id"], "rev_number": 1}, "bob"
     )
     assert changed["region_code"] == "SOUTH"
+
+
+def test_every_page_of_a_sorted_list_holds_the_records_of_its_place(service):
+    names = ["Delta", "Alpha", "Charlie", "Bravo", "Alpha", "Echo", "Bravo"] * 5
+    for index, name in enumerate(names):
+        new(service, name=name, kind="person" if index % 3 else "company", nickname=f"n{index}")
+    everything = service.list("t", "account", limit=500)["items"]
+    for sort, query in [("-name", {}), ("name", {"kind": "person"}), ("-nickname", {})]:
+        field = sort.lstrip("-")
+        chosen = [r for r in everything if all(r[k] == v for k, v in query.items())]
+        chosen.sort(key=lambda r: r["id"])  # ties in their ids' order, whatever the sort
+        chosen.sort(key=lambda r: r[field], reverse=sort.startswith("-"))
+        for columns in (None, ["name"]):  # whole records, and a table of some columns
+            seen = []
+            for offset in range(0, len(chosen) + 7, 7):
+                page = service.list(
+                    "t", "account", filters=query, sort=sort, limit=7, offset=offset,
+                    columns=columns,
+                )  # fmt: skip
+                seen += [item["id"] for item in page["items"]]
+                assert page["total"] == len(chosen)
+            assert seen == [r["id"] for r in chosen], (sort, query, columns)

@@ -2,7 +2,7 @@
 
 A list page asks the same few queries again and again (the first page, a sort, the next
 page). For each, Peewee's SQL text and parameters are the same every time except LIMIT
-and OFFSET, which come last; building them takes longer than running them. So the text
+and OFFSET, its last parameters; building them takes longer than running them. So the text
 is kept per compiled entity and database dialect, keyed by everything the query was
 built from: a metadata reload, which builds new entities, starts afresh.
 """
@@ -59,7 +59,10 @@ def keep(
     its last parameters, as this dialect writes them."""
     rows_sql, rows_params = rows.sql()
     placeholder = database.obj.param
-    if not rows_sql.endswith(f" LIMIT {placeholder} OFFSET {placeholder}"):
+    # LIMIT and OFFSET end the query, or its page's ids (search.page_query): either way
+    # theirs are the last parameters
+    page = f" LIMIT {placeholder} OFFSET {placeholder}"
+    if rows_sql.count(page) != 1 or placeholder in rows_sql.partition(page)[2]:
         return None
     if rows_params[-2:] != [limit, offset]:
         return None

@@ -29,7 +29,7 @@ from engine.records.checks import (
     unknown_errors,
 )
 from engine.records.numbering import next_number
-from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, search_query
+from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, page_query, search_query
 from engine.records.target import Target
 from engine.records.values import (
     as_id,
@@ -133,7 +133,7 @@ class RecordService:
         # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
         # COUNT(*), which SQLite answers from the table's pages without reading each row
         total = query.select(peewee.fn.COUNT(peewee.SQL("*"))).scalar()
-        rows = query.order_by(*order).limit(limit).offset(offset)
+        rows = page_query(target, query, order, limit, offset)
         return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
 
     def list_table(
@@ -166,7 +166,7 @@ class RecordService:
         count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
         model = target.model
         fields = [getattr(model, attribute) for _, attribute, _ in chosen]
-        rows = query.order_by(*order).limit(limit).offset(offset)
+        rows = page_query(target, query, order, limit, offset)
         rows = rows.select(model.id, *fields).tuples()
         loaded = tuple(
             (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
