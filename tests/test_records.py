@@ -323,8 +323,8 @@ def test_every_page_of_a_sorted_list_holds_the_records_of_its_place(service):
     for sort, query in [("-name", {}), ("name", {"kind": "person"}), ("-nickname", {})]:
         field = sort.lstrip("-")
         chosen = [r for r in everything if all(r[k] == v for k, v in query.items())]
-        chosen.sort(key=lambda r: r["id"])  # ties in their ids' order, whatever the sort
-        chosen.sort(key=lambda r: r[field], reverse=sort.startswith("-"))
+        # by the field, then the id; a descending sort is the ascending one reversed
+        chosen.sort(key=lambda r: (r[field], r["id"]), reverse=sort.startswith("-"))
         for columns in (None, ["name"]):  # whole records, and a table of some columns
             seen = []
             for offset in range(0, len(chosen) + 7, 7):

@@ -519,7 +519,7 @@ def _list_parameters(entity: EntitySpec) -> Iterator[dict]:
     yield _query(
         "sort",
         {"type": "string", "enum": [f"{sign}{c}" for c in columns for sign in ("", "-")]},
-        "The column to sort by; a leading - sorts descending. Ties go by id.",
+        "The column to sort by; a leading - sorts descending, ties by id alike.",
     )
     yield _query(
         "limit",

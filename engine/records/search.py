@@ -88,7 +88,8 @@ def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
 
 
 def ordering(target: Target, sort: str | None) -> tuple[list, list]:
-    """The ORDER BY of a sort (`name` or `-name`, then id), and its problems."""
+    """The ORDER BY of a sort (`name`, then id; `-name`, the same reversed), and its
+    problems."""
     if not sort:
         return [target.model.id], []
     descending = sort.startswith("-")
@@ -102,8 +103,10 @@ def ordering(target: Target, sort: str | None) -> tuple[list, list]:
                 f"Cannot sort by '{name}': it is not a field of {target.spec.label}.",
             )
         ]
-    column = target.column(name)
-    return [column.desc() if descending else column, target.model.id], []
+    column, record_id = target.column(name), target.model.id
+    if descending:  # the ascending order reversed, ties too: an index serves both ways
+        return [column.desc(), record_id.desc()], []
+    return [column, record_id], []
 
 
 def page_query(
