@@ -87,8 +87,11 @@ def _offset() -> int:
 def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
     filter_list = list_view.filters(target)
-    q, filters, sort = _query_arguments(target, filter_list)
-    offset = _offset()
+    if request.args:
+        q, filters, sort = _query_arguments(target, filter_list)
+        offset = _offset()
+    else:  # the list as it opens, asked most often
+        q, filters, sort, offset = "", {}, None, 0
     shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
     service = record_service()
     try:

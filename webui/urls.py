@@ -18,15 +18,22 @@ MAX_REMEMBERED = 4096  # URLs per process; the table starts afresh when full
 
 
 def origin() -> tuple:
-    """Where this request came in, as far as building a URL can tell."""
+    """Where this request came in, as far as building a URL can tell; worked out once per
+    request, which asks for it for each part of its page."""
     environ = request.environ
-    return (
-        environ.get("wsgi.url_scheme"),
-        environ.get("HTTP_HOST"),
-        environ.get("SERVER_NAME"),
-        environ.get("SERVER_PORT"),
-        environ.get("SCRIPT_NAME"),
-    )
+    found = environ.get(_ORIGIN)
+    if found is None:
+        found = environ[_ORIGIN] = (
+            environ.get("wsgi.url_scheme"),
+            environ.get("HTTP_HOST"),
+            environ.get("SERVER_NAME"),
+            environ.get("SERVER_PORT"),
+            environ.get("SCRIPT_NAME"),
+        )
+    return found
+
+
+_ORIGIN = "formwork.origin"  # the environ key of the request's origin()
 
 
 EXTENSION = "formwork_urls"
