@@ -67,8 +67,10 @@ def _writing_started(storage, pid: int) -> bool:
             return cursor.fetchone()[0] > 0
         finally:
             connection.close()
+    # the import keeps its pages in memory until it commits, then writes some 40 MB of log
+    # in a few tens of milliseconds: the first megabyte of it says the commit has begun
     wal = Path(storage.data_dir) / "t.sqlite3-wal"
-    return wal.exists() and wal.stat().st_size > 4_000_000
+    return wal.exists() and wal.stat().st_size > 1_000_000
 
 
 def test_an_import_killed_halfway_leaves_the_database_as_it_was(service, storage, tmp_path):
@@ -96,7 +98,7 @@ def test_an_import_killed_halfway_leaves_the_database_as_it_was(service, storage
     while not _writing_started(storage, process.pid):
         assert process.poll() is None, process.stderr.read().decode()
         assert time.monotonic() < deadline, "the import never started writing"
-        time.sleep(0.05)
+        time.sleep(0.05 if storage.database_url else 0.001)  # SQLite: within the commit
     os.kill(process.pid, signal.SIGKILL)
     process.wait()
     storage.close()  # this process reads again from a new connection
