@@ -63,6 +63,8 @@ def home(tenant: str) -> Any:
 def _query_arguments(
     target: Target, filter_list: list[dict] | None = None
 ) -> tuple[str, dict[str, str], str | None]:
+    if not request.args:  # the list as it opens, asked most often
+        return "", {}, None
     # each name's first value, as MultiDict.get gives it, without a KeyError for each
     # name the query leaves out
     args = request.args.to_dict()
@@ -87,11 +89,8 @@ def _offset() -> int:
 def list_page(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
     filter_list = list_view.filters(target)
-    if request.args:
-        q, filters, sort = _query_arguments(target, filter_list)
-        offset = _offset()
-    else:  # the list as it opens, asked most often
-        q, filters, sort, offset = "", {}, None, 0
+    q, filters, sort = _query_arguments(target, filter_list)
+    offset = _offset()
     shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
     service = record_service()
     try:
