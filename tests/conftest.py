@@ -106,3 +106,29 @@ def service(tree, storage):
     registry = build_registry(str(tree(FILES)))
     sync_registry(registry, storage)
     return RecordService(registry)
+
+
+@pytest.fixture
+def shipped_api(storage):
+    """A test client of the app over the shipped metadata, on each backend, with an editor
+    `clerk` in every tenant: `client.headers[tenant]` carries the clerk's token."""
+    from engine import users
+    from webui import create_app
+
+    app = create_app(
+        {
+            "TESTING": True,
+            "FORMWORK_METADATA": str(SHIPPED),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    service = app.extensions["formwork"]
+    client = app.test_client()
+    client.service = service
+    client.headers = {}
+    for tenant in service.registry.tenants:
+        compiled = service.registry.tenant(tenant)
+        users.add_user(compiled, "clerk", "editor", "correct horse battery")
+        client.headers[tenant] = {"Authorization": f"Bearer {users.issue_token(compiled, 'clerk')}"}
+    return client

@@ -43,6 +43,20 @@ def create_sample(service, tenant, entity):
     return service.create(tenant, entity, sample_payload(service, tenant, entity), "sampler")
 
 
+def with_lines(service, tenant, entity, count):
+    """A record of the entity with `count` lines in each of its lines fields."""
+    target = service.target(tenant, entity)
+    payload = sample_payload(service, tenant, entity)
+    for line in target.lines():
+        rows = []
+        for _ in range(count):
+            row = sample_payload(service, tenant, line.lines.entity)
+            row.pop(line.lines.link, None)
+            rows.append(row)
+        payload[line.name] = rows
+    return service.create(tenant, entity, payload, "sampler")
+
+
 def _matching(pattern, n):
     """A value distinct per call that matches the shipped metadata's patterns."""
     for candidate in ("".join(chr(ord("A") + (n // 26**i) % 26) for i in range(3)), f"s{n}"):

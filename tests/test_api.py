@@ -235,11 +235,23 @@ def test_a_change_naming_no_field_is_refused(api):
         }
     ]
     assert call(api, "GET", "/api/t/account/1").json["rev_number"] == 1
-    # the system columns of a record as read may be sent back: they are not changed
-    back = {"note": "n", "rev_number": 1, "id": 7, "status": "closed", "created_by": "x"}
-    changed = call(api, "PATCH", "/api/t/account/1", json=back)
+    # the system columns of a record as read may be sent back unchanged
+    read = call(api, "GET", "/api/t/account/1").json
+    changed = call(api, "PATCH", "/api/t/account/1", json={**read, "note": "n"})
     assert changed.status_code == 200
     assert (changed.json["id"], changed.json["status"], changed.json["note"]) == (1, "draft", "n")
+    # but a change to one is refused, not silently dropped
+    back = {"rev_number": 2, "id": 7, "status": "closed", "created_by": "x"}
+    refused = call(api, "PATCH", "/api/t/account/1", json=back)
+    assert refused.status_code == 422
+    assert [(e["field"], e["code"]) for e in refused.json["errors"]] == [
+        ("id", "read_only"),
+        ("status", "read_only"),
+        ("created_by", "read_only"),
+    ]
+    assert refused.json["errors"][1]["message"] == (
+        "Status is filled in by the system and cannot be changed here."
+    )
 
 
 def test_a_line_id_that_is_not_a_number_is_refused_not_500(api):

@@ -121,6 +121,30 @@ def test_every_bad_row_is_reported_and_nothing_is_written(service):
     assert service.create(T, ACCOUNT, {"name": "After"}, "me")["number"] == "3897-0001"
 
 
+def test_fields_unique_together_are_checked_in_the_file_and_against_the_records(service):
+    service.create(T, ACCOUNT, {"name": "Acme", "opened": "2024-01-02"}, "me")
+    result = import_records(
+        service,
+        T,
+        ACCOUNT,
+        table("""
+            Name,Opened
+            Acme,2024-01-02
+            Bolt,2024-01-02
+            Bolt,2024-01-02
+            Bolt,2024-01-03
+            Acme,
+        """),
+        options=ImportOptions(keep_valid=True),
+    )
+    assert errors_by_row(result) == {
+        ("accounts.csv", 2): ["another Account has the same Name and Opened"],
+        ("accounts.csv", 4): ["another Account has the same Name and Opened as on row 3"],
+    }
+    assert result.created == 3 and result.committed  # the rest, not a crash
+    assert [a["name"] for a in accounts(service)] == ["Acme", "Bolt", "Bolt", "Acme"]
+
+
 def test_keep_valid_commits_the_good_rows_and_hands_back_the_bad(service):
     text = "Name,Credit Limit\n" + "\n".join(
         f"Row {i},{'oops' if i % 20 == 0 else i}" for i in range(100)

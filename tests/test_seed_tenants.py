@@ -1,35 +1,11 @@
 """Each seed tenant, from the shipped metadata alone, runs a customer's life through the API."""
 
 import pytest
-from conftest import SHIPPED
 from sample_records import create_sample, sample_payload
 
-from engine import users
 from engine.errors import Conflict
-from webui import create_app
 
 TENANTS = ["production", "distribution", "trade", "retail", "standard"]
-
-
-@pytest.fixture
-def shipped_api(storage):
-    app = create_app(
-        {
-            "TESTING": True,
-            "FORMWORK_METADATA": str(SHIPPED),
-            "FORMWORK_DATA": str(storage.data_dir),
-            "FORMWORK_DATABASE": storage.database_url,
-        }
-    )
-    service = app.extensions["formwork"]
-    client = app.test_client()
-    client.service = service
-    client.headers = {}
-    for tenant in TENANTS:
-        compiled = service.registry.tenant(tenant)
-        users.add_user(compiled, "clerk", "editor", "correct horse battery")
-        client.headers[tenant] = {"Authorization": f"Bearer {users.issue_token(compiled, 'clerk')}"}
-    return client
 
 
 @pytest.mark.parametrize("tenant", TENANTS)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import dataclasses
 import io
 import json
+from collections import Counter
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,8 +42,13 @@ def fillable_fields(entity: EntitySpec, link: str | None = None) -> list[FieldSp
     return [f for f in form_fields(entity) if f.stored and not f.read_only and f.name != link]
 
 
-def header(field: FieldSpec, names: bool) -> str:
-    return field.name if names else field.label
+def headers(fields: list[FieldSpec], names: bool) -> list[str]:
+    """The fields' column headers: labels, or names with `names`; a label that two of the
+    fields share is replaced by each one's name, so the importer can tell them apart."""
+    if names:
+        return [f.name for f in fields]
+    seen = Counter(f.label for f in fields)
+    return [f.label if seen[f.label] == 1 else f.name for f in fields]
 
 
 class _KeyNames:
@@ -99,7 +105,7 @@ def export_sheets(
     fields = exported_fields(target.spec)
     main = Sheet(
         target.spec.plural,
-        [header(f, names) for f in fields] + ["rev_number" if names else REVISION_HEADER],
+        [*headers(fields, names), "rev_number" if names else REVISION_HEADER],
         [],
     )
     ids = []
@@ -161,7 +167,7 @@ def _line_sheet(
     link = child.spec.field(line.lines.link)
     fields = [f for f in exported_fields(child.spec) if f.name != link.name]
     parent_key = _parent_key(target)
-    sheet = Sheet(line.label, [header(parent_key, names), *(header(f, names) for f in fields)], [])
+    sheet = Sheet(line.label, headers([parent_key, *fields], names), [])
     wanted = set(parent_ids)
     parent_names = _parent_names(target, parent_key)
     for record in _records(service, target.tenant.spec.name, child.spec.name, Selection(), None):
@@ -248,7 +254,7 @@ def template_sheets(target: Target) -> list[Sheet]:
 
 
 def _template_sheet(title: str, fields: list[FieldSpec]) -> Sheet:
-    sheet = Sheet(title, [f.label for f in fields], [])
+    sheet = Sheet(title, headers(fields, names=False), [])
     for index, field in enumerate(fields):
         sheet.notes[index] = _note(field)
         if field.input_type == "select":

@@ -24,6 +24,7 @@ from engine.bulk.cells import CONVERSION_ERRORS, column_converter, converter, is
 from engine.bulk.columns import ColumnMap, map_columns
 from engine.bulk.linking import FileLinks, Pending
 from engine.bulk.lookups import LookupIndex, key_fields
+from engine.bulk.matching import match_lines
 from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
@@ -35,7 +36,7 @@ from engine.records.target import Target
 from engine.records.values import fetchable, fetched_from_id
 from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
-from engine.types import TYPES
+from engine.types import TYPES, fits_column
 
 # Called as the work advances: each row counts twice, once checked and once written (or
 # set aside), so a run is done at twice its number of rows.
@@ -398,7 +399,11 @@ class _Run:
             rows = [r for e in entries for r in e.lines.get(line.name, [])]
             for entry in entries:
                 _inherit(child, line, entry)
-            _Checks(self, child).run_rows(rows)
+            checks = _Checks(self, child, line)
+            checks.parents = {
+                id(row): id(entry) for entry in entries for row in entry.lines.get(line.name, [])
+            }
+            checks.run_rows(rows)
         validator = self.target.entity.validator
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
@@ -460,11 +465,15 @@ class _Run:
 
     def _update(self, entry: Entry) -> None:
         payload = dict(entry.row.values)
-        for name, rows in entry.lines.items():
-            payload[name] = [r.values for r in rows]
         target = self.target
         try:
             current = self.service.read(target.tenant.spec.name, target.spec.name, entry.record_id)
+            for line in target.lines():
+                if line.name in entry.lines:
+                    rows = [r.values for r in entry.lines[line.name]]
+                    child = target.child(line).spec
+                    stored = current[line.name]
+                    payload[line.name] = match_lines(child, line.lines.link, rows, stored)
             revision = entry.row.revision
             if _holds(current, payload):  # nothing to write, so nothing can be stale
                 self.result.unchanged += 1
@@ -538,9 +547,12 @@ def _typed(
 class _Checks:
     """The per-record rules of the records service, over many rows at once."""
 
-    def __init__(self, owner: _Run, target: Target) -> None:
+    def __init__(self, owner: _Run, target: Target, line: FieldSpec | None = None) -> None:
         self.owner = owner
         self.target = target
+        # lines of new records: their link is not known yet, their parent row stands for it
+        self.link = line.lines.link if line else None
+        self.parents: dict[int, int] = {}
 
     def run(self, entries: list[Entry]) -> None:
         self.run_rows([e.row for e in entries])
@@ -563,6 +575,7 @@ class _Checks:
                     for error in precision_errors(target, fraction, ""):
                         row.errors.append(error.message)
         self._unique(rows)
+        self._unique_together(rows)
 
     def _fetch(self, rows: list[Row]) -> None:
         """Fill what each lookup fetches from its record, where the row left it empty."""
@@ -608,6 +621,39 @@ class _Checks:
                     f"{target.spec.label}"
                 )
 
+    def _unique_together(self, rows: list[Row]) -> None:
+        """Fields unique together: each combination once in the file, and not already in
+        the database (as the service's save refuses it)."""
+        target = self.target
+        for names in target.spec.unique_together:
+            fields = [target.spec.field(name) for name in names]
+            stores = [TYPES[f.input_type].store for f in fields]
+            seen: dict[tuple, Row] = {}
+            new_parents = self.link in names
+            for row in rows:
+                values = tuple(
+                    self.parents[id(row)] if name == self.link else row.values.get(name)
+                    for name in names
+                )
+                if None in values or not all(
+                    name == self.link or fits_column(TYPES[f.input_type], f, v)
+                    for name, f, v in zip(names, fields, values, strict=True)
+                ):
+                    continue  # a missing value never repeats; a wrong one the validator names
+                stored = tuple(
+                    v if name == self.link else store(v)
+                    for name, store, v in zip(names, stores, values, strict=True)
+                )
+                if stored in seen:
+                    row.errors.append(
+                        f"{_together(target, fields)} as on row {seen[stored].number}"
+                    )
+                else:
+                    seen[stored] = row
+            if not new_parents:  # the lines of a new record meet no stored line
+                for taken in _present_together(target, names, list(seen)):
+                    seen[taken].errors.append(_together(target, fields))
+
     @staticmethod
     def _repeated(field: FieldSpec, kept: list[tuple], stored: list) -> dict[Any, Row]:
         """Each stored value's first row; a later row with it gets an error."""
@@ -631,6 +677,22 @@ def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
     return [v for chunk in _chunks(values, 500) for (v,) in query.where(column.in_(chunk)).tuples()]
 
 
+def _together(target: Target, fields: list[FieldSpec]) -> str:
+    labels = " and ".join(field.label for field in fields)
+    return f"another {target.spec.label} has the same {labels}"
+
+
+def _present_together(target: Target, names: tuple[str, ...], values: list[tuple]) -> list[tuple]:
+    """Which combinations of the fields' stored values some record already has."""
+    columns = [target.column(name) for name in names]
+    wanted = set(values)
+    found = []
+    for chunk in _chunks(sorted({v[0] for v in values}, key=repr), 500):
+        query = target.model.select(*columns).where(columns[0].in_(chunk)).tuples()
+        found += [tuple(row) for row in query if tuple(row) in wanted]
+    return found
+
+
 def _column(rows: list[Row], name: str) -> list[Any]:
     """Every row's value of a field (None where it has none), gathered by C code."""
     return list(map(dict.get, map(_VALUES, rows), itertools.repeat(name)))
@@ -640,7 +702,8 @@ _VALUES = operator.attrgetter("values")
 
 
 def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
-    """Whether the record already holds every value (and every line) of the payload."""
+    """Whether the record already holds every value (and every line) of the payload; its
+    lines are matched to the stored ones (see engine.bulk.matching) and hold their values."""
     for name, value in payload.items():
         old = record.get(name)
         if (
@@ -649,9 +712,10 @@ def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
             and value
             and isinstance(value[0], dict)
         ):
+            stored = {line["id"]: line for line in old}
             if len(value) != len(old) or any(
-                any(line.get(k) != v for k, v in new.items())
-                for new, line in zip(value, old)  # noqa: B905
+                "id" not in new or any(stored[new["id"]].get(k) != v for k, v in new.items())
+                for new in value
             ):
                 return False
         elif old != value:

@@ -109,6 +109,8 @@ class RowWriter:
         """Insert the records under the given ids, with a 'create' audit entry each."""
         if len(ids) != len(records):
             raise ValueError(f"{len(records)} records but {len(ids)} ids")
+        if not records:  # a file's records may have no lines at all: nothing to write
+            return
         if self._layout is None:
             self._layout = (audit.layout(self.target.tenant, self.target.spec.name, self.names),)
         values = self._tuples(records)
@@ -138,7 +140,7 @@ class RowWriter:
 
     def _stored(self, values: list[tuple]) -> list[tuple] | Iterator[tuple]:
         """The values as their columns take them (see `_to_db`)."""
-        if not self._converted:
+        if not self._converted or not values:
             return values
         columns = list(zip(*values, strict=True))
         for index, to_db in self._converted:

@@ -181,15 +181,77 @@ def check_revision(target: Target, row: peewee.Model, revision: int) -> None:
     """Conflict unless the row is still at the revision the caller read."""
     if row.rev_number != revision:
         when = TYPES["datetime"].load(row.last_update_date)
-        raise Conflict(
-            f"{target.spec.label} {row.id} was changed by {row.last_updated_by} at {when} "
-            f"(revision {row.rev_number}, you sent {revision}); reload it and apply your "
-            "changes again",
-            code="stale",
-            changed_by=row.last_updated_by,
-            changed_at=when,
-            rev_number=row.rev_number,
+        _stale(target, row.id, revision, row.rev_number, row.last_updated_by, when)
+
+
+def _stale(
+    target: Target, record_id: int, sent: int, stored: int, changed_by: str, changed_at: str
+) -> None:
+    raise Conflict(
+        f"{target.spec.label} {record_id} was changed by {changed_by} at {changed_at} "
+        f"(revision {stored}, you sent {sent}); reload it and apply your changes again",
+        code="stale",
+        changed_by=changed_by,
+        changed_at=changed_at,
+        rev_number=stored,
+    )
+
+
+def system_label(target: Target, name: str) -> str:
+    """How a system column is named to people: by the field that shows it, if any."""
+    shown = next((f for f in target.spec.fields if f.system == name), None)
+    return shown.label if shown else name.replace("_", " ").capitalize()
+
+
+def system_errors(
+    target: Target, values: dict, stored: dict | None, prefix: str
+) -> list[RecordError]:
+    """System columns sent with a record or a line: the system fills them, so a value is
+    taken back as it was answered (ignored when unchanged, and on a new record or line,
+    which has none yet) and refused when it differs. A line's `rev_number` other than the
+    stored one means the line changed since it was read: a conflict, not a field error."""
+    if stored is None:
+        return []
+    errors = []
+    for name in target.spec.system_columns:
+        if name not in values or values[name] == stored.get(name):
+            continue
+        if name == "rev_number" and prefix:
+            _stale(
+                target, stored["id"], values[name], stored[name],
+                stored["last_updated_by"], stored["last_update_date"],
+            )  # fmt: skip
+        if name == "rev_number":
+            continue  # the record's own revision is checked before anything else
+        label = system_label(target, name)
+        errors.append(
+            RecordError(
+                prefix + name,
+                label,
+                "read_only",
+                f"{label} is filled in by the system and cannot be changed here.",
+            )
         )
+    return errors
+
+
+def link_errors(
+    child: Target, line: FieldSpec, values: dict, parent_id: int | None, prefix: str
+) -> list[RecordError]:
+    """A line sent with a record belongs to that record: its link, if sent, names it."""
+    link = child.spec.field(line.lines.link)
+    value = values.get(link.name)
+    if value is None or value == parent_id:
+        return []
+    return [
+        field_error(
+            link,
+            prefix + link.name,
+            "read_only",
+            f"{link.label} of a line of {line.label} names the record the line is sent with; "
+            "it cannot name another one.",
+        )
+    ]
 
 
 def integrity_error(target: Target, prefix: str, message: str) -> RecordError:

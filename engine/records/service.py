@@ -21,10 +21,12 @@ from engine.records.checks import (
     field_error,
     in_form_order,
     integrity_error,
+    link_errors,
     precision_errors,
     read_only_errors,
     rule_errors,
     schema_errors,
+    system_errors,
     unique_errors,
     unknown_errors,
 )
@@ -47,6 +49,7 @@ from engine.records.values import (
     without,
 )
 from engine.registry import Registry
+from engine.spec import FieldSpec
 from engine.types import TYPES, fits_column
 
 
@@ -92,7 +95,7 @@ class RecordService:
             for line in target.lines():
                 child = target.child(line)
                 record[line.name] = [
-                    without(self._as_dict(child, r, lines=False), line.lines.link)
+                    self._as_dict(child, r, lines=False)
                     for r in self._line_rows(child, line.lines.link, row.id)
                 ]
         return record
@@ -244,10 +247,11 @@ class RecordService:
         return []
 
     def _insert(self, target: Target, payload: dict, user: str) -> int:
+        payload = without(payload, *target.spec.system_columns)  # a new record has none yet
         record = with_defaults(target, payload)
         errors = self._prepare(target, record, None, payload, "")
         line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
-        errors += self._prepare_lines(target, record, line_values, {})
+        errors += self._prepare_lines(target, record, None, line_values, {})
         errors += schema_errors(target, record, line_values)
         if errors:
             raise RecordInvalid(in_form_order(target, errors))
@@ -274,15 +278,17 @@ class RecordService:
 
     def _update(self, target: Target, row: peewee.Model, payload: dict, user: str) -> None:
         current = self._as_dict(target, row)
+        errors = system_errors(target, payload, current, "")
+        payload = without(payload, *target.spec.system_columns)
         before = {f.name: current[f.name] for f in target.stored()}
         record = {**before, **{k: v for k, v in payload.items() if k in before}}
-        errors = self._prepare(target, record, before, payload, "")
+        errors += self._prepare(target, record, before, payload, "")
         current_lines = {line.name: current[line.name] for line in target.lines()}
         line_values = {
             line.name: payload.get(line.name, current_lines[line.name]) or []
             for line in target.lines()
         }
-        errors += self._prepare_lines(target, record, line_values, current_lines)
+        errors += self._prepare_lines(target, record, row.id, line_values, current_lines)
         errors += schema_errors(target, record, line_values)
         errors += rule_errors(target, record, before, current)
         errors += unknown_errors(target, payload)
@@ -355,41 +361,38 @@ class RecordService:
         return errors
 
     def _prepare_lines(
-        self, target: Target, parent: dict, line_values: dict, current_lines: dict
+        self,
+        target: Target,
+        parent: dict,
+        parent_id: int | None,
+        line_values: dict,
+        current_lines: dict,
     ) -> list[RecordError]:
         """Defaults, numbers, inherited and fetched values of every line; lines are one level
-        deep, so a line's problems are named `line[index].field`."""
+        deep, so a line's problems are named `line[index].field`. A line comes as the record
+        answered it, its system columns and link included; it keeps only what it may change."""
         errors = []
         for line in target.lines():
             child = target.child(line)
             inherited = child.spec.field(line.lines.link).lookup.fetch
             existing = {r["id"]: r for r in current_lines.get(line.name, [])}
-            for index, values in enumerate(line_values.get(line.name, [])):
+            rows = line_values.get(line.name, [])
+            for index, values in enumerate(rows):
                 where = f"{line.name}[{index}]."
                 if not isinstance(values, dict):
                     continue  # the schema reports it
                 line_id = values.get("id")
-                if line_id is not None and not is_id(line_id):
-                    errors.append(
-                        field_error(
-                            line,
-                            f"{where}id",
-                            "type",
-                            f"{line.label}: a line's id must be the whole number it was read with.",
-                        )
-                    )
+                problem = _line_id_problem(line, line_id, existing, where)
+                if problem:
+                    errors.append(problem)
                     continue
-                if line_id is not None and line_id not in existing:
-                    errors.append(
-                        field_error(
-                            line,
-                            f"{where}id",
-                            "not_found",
-                            f"{line.label}: line {line_id} is not a line of this record.",
-                        )
-                    )
-                    continue
-                before = without(existing[line_id], "id") if line_id is not None else None
+                stored = existing[line_id] if line_id is not None else None
+                errors += system_errors(child, values, stored, where)
+                errors += link_errors(child, line, values, parent_id, where)
+                values = rows[index] = {
+                    k: v for k, v in values.items() if k not in child.spec.system_columns
+                } | ({"id": line_id} if line_id is not None else {})
+                before = without(stored, "id", *child.spec.system_columns) if stored else None
                 values.update(with_defaults(child, values) if before is None else {})
                 for mine, theirs in inherited.items():  # a line inherits from its parent
                     if values.get(mine) in (None, ""):
@@ -557,7 +560,8 @@ class RecordService:
         payload = copied(target, source)
         for line in target.lines():
             child = target.child(line)
-            payload[line.name] = [copied(child, values) for values in source[line.name]]
+            link = line.lines.link
+            payload[line.name] = [copied(child, values, link) for values in source[line.name]]
         with target.tenant.database.atomic():
             new_id = self._insert(target, payload, user)
             audit.record_audit(
@@ -569,6 +573,21 @@ class RecordService:
                 {"copied_from": [None, source["id"]]},
             )
         return self.read(tenant, entity, new_id)
+
+
+def _line_id_problem(
+    line: FieldSpec, line_id: Any, existing: dict, where: str
+) -> RecordError | None:
+    """What is wrong with the id a line was sent with, if anything."""
+    if line_id is None:
+        return None
+    if not is_id(line_id):
+        message = f"{line.label}: a line's id must be the whole number it was read with."
+        return field_error(line, f"{where}id", "type", message)
+    if line_id not in existing:
+        message = f"{line.label}: line {line_id} is not a line of this record."
+        return field_error(line, f"{where}id", "not_found", message)
+    return None
 
 
 def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str, Any]:

@@ -154,14 +154,17 @@ def with_defaults(target: Target, payload: dict) -> dict:
     return record
 
 
-def copied(target: Target, source: dict) -> dict:
+def copied(target: Target, source: dict, link: str | None = None) -> dict:
     """The values a copy starts from: fields marked `copy`, never a number or a unique value
-    (the copy gets its own), never what the system fills in."""
+    (the copy gets its own), never what the system fills in. A line leaves out its `link`
+    (the copy's lines belong to the copy), and every copy leaves out the values lookups
+    fetch: they are fetched again, from what the copy links to."""
     numbering = target.spec.numbering.field if target.spec.numbering else None
+    fetched = {mine for f in target.stored_where("lookup") for mine in f.lookup.fetch}
     return {
         f.name: source[f.name]
         for f in target.stored()
         if f.copy
-        and not (f.unique or f.read_only or f.name == numbering)
+        and not (f.unique or f.read_only or f.name in (numbering, link) or f.name in fetched)
         and source.get(f.name) is not None
     }
