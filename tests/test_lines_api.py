@@ -8,6 +8,7 @@ import pytest
 from conftest import SHIPPED
 from sample_records import sample_payload, with_lines
 
+from engine import users
 from engine.registry import build_registry
 
 REGISTRY = build_registry(str(SHIPPED))
@@ -116,3 +117,108 @@ def test_a_copy_relinks_its_lines_and_fetches_their_values_again(shipped_api, cu
         assert site["vv_customer_name"] == site["vv_ar_customer_id"] == copied["id"]
     original = api.get(url, headers=headers).json
     assert [s["id"] for s in original["sites"]] == [s["id"] for s in read["sites"]]
+
+
+def test_a_record_is_deleted_with_its_lines_unless_another_record_refers_to_it(
+    shipped_api, customer
+):
+    """Standard customers are deleted while unreferenced; their sites are never deleted on
+    their own, yet go with their customer, each into the audit."""
+    url, read = customer
+    api, headers = shipped_api, shipped_api.headers["standard"]
+    other = with_lines(api.service, "standard", "customer", 1)
+    # a site of another customer that shows this customer's name refers to it
+    site = other["sites"][0]
+    api.patch(
+        f"/api/standard/customer_site/{site['id']}",
+        json={"rev_number": site["rev_number"], "vv_customer_name": read["id"]},
+        headers=headers,
+    )
+    refused = api.delete(url, headers=headers)
+    assert refused.status_code == 409
+    assert refused.json["message"] == (
+        f"Customer {read['id']} cannot be deleted: 1 Customer Site (by Customer Name) refers to it"
+    )
+    assert refused.json["references"][0]["ids"] == [site["id"]]
+
+    site = api.get(f"/api/standard/customer_site/{site['id']}", headers=headers).json
+    api.patch(
+        f"/api/standard/customer_site/{site['id']}",
+        json={"rev_number": site["rev_number"], "vv_customer_name": other["id"]},
+        headers=headers,
+    )
+    assert api.delete(url, headers=headers).status_code == 204
+    assert api.get(url, headers=headers).status_code == 404
+    for line in read["sites"] + read["business_units"]:
+        entity = "customer_site" if line in read["sites"] else "customer_bu"
+        gone = api.get(f"/api/standard/{entity}/{line['id']}", headers=headers)
+        assert gone.status_code == 404
+    # the history of a deleted record stays readable
+    history = api.get(f"{url}/history", headers=headers).json["items"]
+    assert [e["action"] for e in history] == ["create", "delete"]
+    removed = history[-1]["lines"]
+    assert [(e["id"], e["action"]) for e in removed["sites"]] == [
+        (s["id"], "delete") for s in read["sites"]
+    ]
+    assert removed["sites"][0]["changes"]["customer_site_name"] == [
+        read["sites"][0]["customer_site_name"],
+        None,
+    ]
+    site_url = f"/api/standard/customer_site/{read['sites'][0]['id']}/history"
+    site_history = api.get(site_url, headers=headers).json["items"]
+    assert [e["action"] for e in site_history] == ["create", "delete"]
+
+
+def test_the_history_names_each_line_added_changed_and_removed(shipped_api, customer):
+    url, read = customer
+    api, headers = shipped_api, shipped_api.headers["standard"]
+    kept, dropped = read["business_units"]
+    read["business_units"] = [{**kept, "fob": "Harbour"}]  # one changed, one left out
+    added = sample_payload(api.service, "standard", "customer_site")
+    added.pop("ar_customer_id")
+    read["sites"].append({**added, "customer_site_name": "Third Site"})
+    answer = api.patch(url, json=read, headers=headers)
+    assert answer.status_code == 200, answer.json
+    new_site = answer.json["sites"][-1]
+
+    entry = api.get(f"{url}/history", headers=headers).json["items"][-1]
+    assert entry["action"] == "update"
+    assert entry["lines"]["sites"] == [
+        {
+            "id": new_site["id"],
+            "action": "create",
+            "title": "Third Site",
+            "changes": {
+                name: [None, value]
+                for name, value in new_site.items()
+                if value is not None and name not in SYSTEM and name != "id"
+            },
+        }
+    ]
+    changed, removed = entry["lines"]["business_units"]
+    assert (changed["id"], changed["action"]) == (kept["id"], "update")
+    assert changed["changes"] == {"fob": [kept["fob"], "Harbour"]}
+    assert (removed["id"], removed["action"]) == (dropped["id"], "delete")
+
+    # the record page shows the same, by labels
+    client = reader(shipped_api.application, "standard")
+    html = client.get(url.replace("/api", "")).get_data(as_text=True)
+    assert "Sites: added Third Site" in html
+    assert "Business Units: changed" in html and "Fob: " in html and "→ Harbour" in html
+    assert "Business Units: removed" in html
+
+
+def reader(app, tenant):
+    """A browser session of a viewer of the tenant."""
+    users.add_user(app.extensions["formwork"].registry.tenant(tenant), "reader", "viewer",
+                   "correct horse battery")  # fmt: skip
+    client = app.test_client()
+    login = client.get(f"/{tenant}/login").get_data(as_text=True)
+    token = login.split('name="csrf_token" value="')[1].split('"')[0]
+    form = {"username": "reader", "password": "correct horse battery", "csrf_token": token}
+    client.post(f"/{tenant}/login", data=form)
+    return client
+
+
+SYSTEM = {"status", "active", "rev_number", "created_by", "creation_date", "last_updated_by",
+          "last_update_date"}  # fmt: skip

@@ -222,9 +222,7 @@ def test_when_unreferenced_lists_what_refers_to_the_record(tree, storage):
     new(service, region=region["id"])
     with pytest.raises(Conflict) as raised:
         service.delete("t", "region", region["id"], "ann")
-    assert str(raised.value) == (
-        "Region 1 cannot be deleted: it is referred to by 1 Accounts (region)"
-    )
+    assert str(raised.value) == "Region 1 cannot be deleted: 1 Account (by Region) refers to it"
     assert raised.value.details["references"][0]["ids"] == [1]
 
 

@@ -28,6 +28,7 @@ from webui.auth import login_required
 from webui.display import display
 from webui.form_fields import fields_html
 from webui.forms import Submission, parse_form
+from webui.history import readable_history
 from webui.services import record_service
 from webui.uploads import save_upload
 
@@ -229,7 +230,7 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
         title=_title(target, record),
         groups=_groups(target, record),
         actions=_actions(target, record),
-        history=_readable_history(target, history),
+        history=readable_history(target, history),
         can_write=_can_write(),
     )
 
@@ -255,36 +256,6 @@ def _actions(target: Target, record: dict) -> list[dict]:
         )
     actions.append({"name": "copy", "label": "Copy"})
     return actions
-
-
-def _readable_history(target: Target, history: list[dict]) -> list[dict]:
-    """Newest first, each change as people read it."""
-    return [
-        {
-            **entry,
-            "changes": [
-                _change(target, name, old, new) for name, (old, new) in entry["changes"].items()
-            ],
-        }
-        for entry in reversed(history)
-    ]
-
-
-def _change(target: Target, name: str, old: Any, new: Any) -> tuple[str, str, str]:
-    """One change: the field's label, and the values with option labels and linked titles."""
-    fields = {f.name: f for f in target.spec.fields if f.stored}
-    if name in fields:
-        spec = fields[name]
-        return spec.label, display(target, spec, old), display(target, spec, new)
-    states = target.spec.statuses.states if target.spec.statuses else {}
-    label = name.replace("_", " ").capitalize()
-    return label, _state_or_text(states, old), _state_or_text(states, new)
-
-
-def _state_or_text(states: dict, value: Any) -> str:
-    if value in states:
-        return states[value].label
-    return "" if value is None else str(value)
 
 
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")

@@ -364,8 +364,31 @@ def _history_entry() -> dict:
                 "description": "Per field, [old value, new value].",
                 "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
             },
+            "lines": {
+                "type": "object",
+                "description": "Per lines field, each line the write added, changed or removed.",
+                "additionalProperties": {"type": "array", "items": _line_change()},
+            },
         },
-        "required": ["action", "user", "at", "changes"],
+        "required": ["action", "user", "at", "changes", "lines"],
+        "additionalProperties": False,
+    }
+
+
+def _line_change() -> dict:
+    return {
+        "type": "object",
+        "properties": {
+            "id": {"type": "integer", "description": "The line's id."},
+            "action": {"enum": ["create", "update", "delete"]},
+            "title": {"description": "The line's title, when its entity has one."},
+            "changes": {
+                "type": "object",
+                "description": "Per field of the line, [old value, new value].",
+                "additionalProperties": {"type": "array", "minItems": 2, "maxItems": 2},
+            },
+        },
+        "required": ["id", "action", "changes"],
         "additionalProperties": False,
     }
 

@@ -1,8 +1,10 @@
 """The audit log: who changed which field from what to what, and when, for every write.
 
-An entry's changes are JSON: {field: [old, new]}. A 'create' written by a bulk import is
-compact instead: [layout id, value, ...], its values in the order of the names its
-layout lists (None for no value), read back by `history` as {field: [None, value]}.
+An entry's changes are JSON: {field: [old, new]}, and for each lines field whose lines
+the write touched, {lines field: [{id, action, title, changes}, ...]}. A 'create' written
+by a bulk import is compact instead: [layout id, value, ...], its values in the order of
+the names its layout lists (None for no value), read back by `history` as
+{field: [None, value]}.
 """
 
 from __future__ import annotations
@@ -67,23 +69,31 @@ def layout(tenant: CompiledTenant, entity: str, names: Sequence[str]) -> int:
     return known if known is not None else table.insert(entity=entity, names=text).execute()
 
 
-def history(tenant: CompiledTenant, entity: str, record_id: int) -> list[dict[str, Any]]:
-    """Every audit entry of a record, oldest first."""
+def history(
+    tenant: CompiledTenant, entity: str, record_id: int, line_fields: Sequence[str] = ()
+) -> list[dict[str, Any]]:
+    """Every audit entry of a record, oldest first: its `changes` per field, and under
+    `lines`, per lines field, each line the write added, changed or removed."""
     audit = tenant.system.audit
     rows = (
         audit.select()
         .where((audit.entity == entity) & (audit.record_id == record_id))
         .order_by(audit.id)
     )
-    return [
-        {
-            "action": row.action,
-            "user": row.username,
-            "at": row.at.replace(tzinfo=dt.UTC).isoformat(),
-            "changes": _changes(tenant, json.loads(row.changes)),
-        }
-        for row in rows
-    ]
+    entries = []
+    for row in rows:
+        changes = _changes(tenant, json.loads(row.changes))
+        lines = {name: changes.pop(name) for name in line_fields if name in changes}
+        entries.append(
+            {
+                "action": row.action,
+                "user": row.username,
+                "at": row.at.replace(tzinfo=dt.UTC).isoformat(),
+                "changes": changes,
+                "lines": lines,
+            }
+        )
+    return entries
 
 
 def _changes(tenant: CompiledTenant, changes: dict | list) -> dict[str, list]:

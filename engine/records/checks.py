@@ -5,11 +5,13 @@ Each returns every problem it finds, as RecordError items in the form's order.""
 from __future__ import annotations
 
 import decimal
+from collections.abc import Callable
+from typing import Any
 
 import peewee
 
 from engine.compile.validator import RecordError
-from engine.errors import Conflict
+from engine.errors import Conflict, RecordInvalid
 from engine.records import statements
 from engine.records.target import Target
 from engine.spec import FieldSpec
@@ -252,6 +254,16 @@ def link_errors(
             "it cannot name another one.",
         )
     ]
+
+
+def guarded_write(target: Target, prefix: str, statement: Callable[[], Any]) -> Any:
+    """Run an INSERT or UPDATE in the caller's transaction; a unique violation that slipped
+    past the checks is a field error. The error leaves that transaction, which then rolls
+    back whole: no savepoint around the statement is needed."""
+    try:
+        return statement()
+    except peewee.IntegrityError as error:
+        raise RecordInvalid([integrity_error(target, prefix, str(error))]) from None
 
 
 def integrity_error(target: Target, prefix: str, message: str) -> RecordError:

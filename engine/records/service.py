@@ -19,8 +19,8 @@ from engine.records import audit, page_sql, statements
 from engine.records.checks import (
     check_revision,
     field_error,
+    guarded_write,
     in_form_order,
-    integrity_error,
     link_errors,
     precision_errors,
     read_only_errors,
@@ -30,7 +30,9 @@ from engine.records.checks import (
     unique_errors,
     unknown_errors,
 )
+from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.numbering import next_number
+from engine.records.removal import refuse_if_referenced
 from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, page_query, search_query
 from engine.records.target import Target
 from engine.records.values import (
@@ -39,7 +41,6 @@ from engine.records.values import (
     clean_payload,
     copied,
     fetchable,
-    fetched_from_id,
     field_values,
     is_id,
     jsonable,
@@ -77,10 +78,14 @@ class RecordService:
         target = self.target(tenant, entity)
         return fetchable(target, self._row(target, record_id))
 
-    def history(self, tenant: str, entity: str, record_id: int) -> list[dict[str, Any]]:
+    def history(self, tenant: str, entity: str, record_id: Any) -> list[dict[str, Any]]:
+        """Every audit entry of a record, oldest first; a deleted record's too."""
         target = self.target(tenant, entity)
-        self._row(target, record_id)
-        return audit.history(target.tenant, entity, record_id)
+        lines = [line.name for line in target.lines()]
+        entries = audit.history(target.tenant, entity, as_id(record_id), lines)
+        if not entries:  # a deleted record keeps its history; no record has none
+            self._row(target, record_id)
+        return entries
 
     def _row(self, target: Target, record_id: Any) -> peewee.Model:
         row = target.live().where(target.model.id == as_id(record_id)).first()
@@ -96,12 +101,9 @@ class RecordService:
                 child = target.child(line)
                 record[line.name] = [
                     self._as_dict(child, r, lines=False)
-                    for r in self._line_rows(child, line.lines.link, row.id)
+                    for r in line_rows(child, line.lines.link, row.id)
                 ]
         return record
-
-    def _line_rows(self, child: Target, link: str, parent_id: int) -> Iterable[peewee.Model]:
-        return child.live().where(child.column(link) == parent_id).order_by(child.model.id)
 
     # listing
 
@@ -262,17 +264,13 @@ class RecordService:
             "last_update_date": audit.now(),
         }
         values = {**stored_values(target, record), **stamp}
-        record_id = _write(
+        record_id = guarded_write(
             target, "", lambda: statements.insert(target.entity.memo, target.model, values)
         )
-        self._write_lines(target, record_id, line_values, {}, user)
+        lines = write_lines(target, record_id, line_values, {}, user, self._remove_line)
+        changes = audit.changes_between({}, jsonable(target, record))
         audit.record_audit(
-            target.tenant,
-            target.spec.name,
-            record_id,
-            "create",
-            user,
-            audit.changes_between({}, jsonable(target, record)),
+            target.tenant, target.spec.name, record_id, "create", user, {**changes, **lines}
         )
         return record_id
 
@@ -299,13 +297,15 @@ class RecordService:
         values = {**stored_values(target, {k: record[k] for k in changes}), **stamp}
         self._bump(target, row, values)
         sent = {name: rows for name, rows in line_values.items() if name in payload}
-        self._write_lines(target, row.id, sent, current_lines, user)
-        audit.record_audit(target.tenant, target.spec.name, row.id, "update", user, changes)
+        lines = write_lines(target, row.id, sent, current_lines, user, self._remove_line)
+        audit.record_audit(
+            target.tenant, target.spec.name, row.id, "update", user, {**changes, **lines}
+        )
 
     def _bump(self, target: Target, row: peewee.Model, values: dict) -> None:
         """Write `values` and the next revision, if nobody wrote the record meanwhile."""
         model = target.model
-        count = _write(
+        count = guarded_write(
             target,
             "",
             lambda: (
@@ -400,137 +400,58 @@ class RecordService:
                 errors += self._prepare(child, values, before, values, where)
         return errors
 
-    def _write_lines(
-        self,
-        target: Target,
-        parent_id: int,
-        line_values: dict,
-        current: dict,
-        user: str,
-    ) -> None:
-        for line in target.lines():
-            if line.name not in line_values:
-                continue
-            child = target.child(line)
-            from_id = fetched_from_id(target, child.spec.field(line.lines.link))
-            kept = set()
-            for index, values in enumerate(line_values[line.name]):
-                where = f"{line.name}[{index}]."
-                values = {**values, line.lines.link: parent_id}
-                for mine in from_id:  # fetched from the parent's id, unknown until now
-                    if values.get(mine) is None:
-                        values[mine] = parent_id
-                line_id = values.pop("id", None)
-                if line_id is None:
-                    self._insert_line(child, values, user, where)
-                    continue
-                kept.add(line_id)
-                self._update_line(child, line_id, values, user, where)
-            for old in current.get(line.name, []):
-                if old["id"] not in kept:
-                    self._remove(child, self._row(child, old["id"]), user)
-
-    def _insert_line(self, child: Target, values: dict, user: str, where: str) -> None:
-        stamp = {
-            "created_by": user,
-            "creation_date": audit.now(),
-            "last_updated_by": user,
-            "last_update_date": audit.now(),
-        }
-        stored = {**stored_values(child, values), **stamp}
-        line_id = _write(
-            child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
-        )
-        audit.record_audit(
-            child.tenant,
-            child.spec.name,
-            line_id,
-            "create",
-            user,
-            audit.changes_between({}, jsonable(child, values)),
-        )
-
-    def _update_line(
-        self, child: Target, line_id: int, values: dict, user: str, where: str
-    ) -> None:
-        row = self._row(child, line_id)
-        before = field_values(child, row)
-        changes = audit.changes_between(before, {**before, **values})
-        if not changes:
-            return
-        stamp = {"last_updated_by": user, "last_update_date": audit.now()}
-        stored = {**stored_values(child, {k: values[k] for k in changes}), **stamp}
-        _write(
-            child,
-            where,
-            lambda: (
-                child.model.update(**stored, rev_number=child.model.rev_number + 1)
-                .where(child.model.id == line_id)
-                .execute()
-            ),
-        )
-        audit.record_audit(child.tenant, child.spec.name, line_id, "update", user, changes)
-
     # delete, actions, copy
 
     def delete(self, tenant: str, entity: str, record_id: Any, user: str) -> None:
-        """Delete as the entity's policy says: refused, refused while referenced, or soft."""
+        """Delete as the entity's policy says: refused, refused while other records refer to
+        it, or soft. A record's lines go with it."""
         target = self.target(tenant, entity)
         with target.tenant.database.atomic():
-            self._remove(target, self._row(target, record_id), user)
+            row = self._row(target, record_id)
+            _refuse_never(target, row.id)
+            if target.spec.delete == "soft":
+                changes = self._soft_delete(target, row, user)
+            else:
+                refuse_if_referenced(target, row.id)
+                changes = self._delete_whole(target, row, user)
+            audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
 
-    def _remove(self, target: Target, row: peewee.Model, user: str) -> None:
-        policy, label = target.spec.delete, target.spec.label
-        if policy == "never":
-            raise Conflict(
-                f"{target.spec.plural} are never deleted; deactivate {label} {row.id} instead",
-                code="delete_refused",
-            )
+    def _delete_whole(self, target: Target, row: peewee.Model, user: str) -> dict[str, Any]:
+        """Delete the record and its lines, each line with an audit entry of its own; answer
+        the record's audit changes, its lines included."""
+        changes = _deleted(self._as_dict(target, row, lines=False))
+        for line in target.lines():
+            child = target.child(line)
+            entries = []
+            for line_row in line_rows(child, line.lines.link, row.id):
+                values = self._as_dict(child, line_row, lines=False)
+                line_changes = self._delete_whole(child, line_row, user)
+                audit.record_audit(
+                    child.tenant, child.spec.name, line_row.id, "delete", user, line_changes
+                )
+                entries.append(line_entry(child, line_row.id, "delete", line_changes, values))
+            if entries:
+                changes[line.name] = entries
+        target.model.delete().where(target.model.id == row.id).execute()
+        return changes
+
+    def _soft_delete(self, target: Target, row: peewee.Model, user: str) -> dict[str, Any]:
         before = self._as_dict(target, row, lines=False)
-        if policy == "soft":
-            self._bump(
-                target,
-                row,
-                {"deleted": True, "last_updated_by": user, "last_update_date": audit.now()},
-            )
-        else:
-            self._refuse_if_referenced(target, row)
-            for line in target.lines():
-                child = target.child(line)
-                for line_row in self._line_rows(child, line.lines.link, row.id):
-                    self._remove(child, line_row, user)
-            target.model.delete().where(target.model.id == row.id).execute()
-        changes = {k: [v, None] for k, v in without(before, "id").items() if v is not None}
-        audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
+        stamp = {"last_updated_by": user, "last_update_date": audit.now()}
+        self._bump(target, row, {"deleted": True, **stamp})
+        return _deleted(before)
 
-    def _refuse_if_referenced(self, target: Target, row: peewee.Model) -> None:
-        owned = {(f.lines.entity, f.lines.link) for f in target.lines()}
-        references = []
-        for other in target.tenant.entities.values():
-            for field in other.spec.fields:
-                if not (field.lookup and field.stored and field.lookup.entity == target.spec.name):
-                    continue
-                if (other.spec.name, field.name) in owned and other.spec.delete != "never":
-                    continue  # lines that go with their parent
-                column = other.model._meta.columns[field.name]
-                ids = [r.id for r in other.model.select(other.model.id).where(column == row.id)]
-                if ids:
-                    references.append(
-                        {
-                            "entity": other.spec.name,
-                            "label": other.spec.plural,
-                            "field": field.name,
-                            "count": len(ids),
-                            "ids": ids[:10],
-                        }
-                    )
-        if references:
-            listing = "; ".join(f"{r['count']} {r['label']} ({r['field']})" for r in references)
-            raise Conflict(
-                f"{target.spec.label} {row.id} cannot be deleted: it is referred to by {listing}",
-                code="referenced",
-                references=references,
-            )
+    def _remove_line(self, child: Target, line_id: int, user: str) -> dict[str, Any]:
+        """Delete one line a save left out, as the line's own entity's policy allows."""
+        row = self._row(child, line_id)
+        _refuse_never(child, line_id)
+        if child.spec.delete == "soft":
+            changes = self._soft_delete(child, row, user)
+        else:
+            refuse_if_referenced(child, line_id)
+            changes = self._delete_whole(child, row, user)
+        audit.record_audit(child.tenant, child.spec.name, line_id, "delete", user, changes)
+        return changes
 
     def act(
         self, tenant: str, entity: str, record_id: Any, action: str, user: str
@@ -575,6 +496,20 @@ class RecordService:
         return self.read(tenant, entity, new_id)
 
 
+def _refuse_never(target: Target, record_id: int) -> None:
+    if target.spec.delete == "never":
+        raise Conflict(
+            f"{target.spec.plural} are never deleted; deactivate {target.spec.label} "
+            f"{record_id} instead",
+            code="delete_refused",
+        )
+
+
+def _deleted(before: dict[str, Any]) -> dict[str, list]:
+    """A deleted record's audit changes: each value it had, to none."""
+    return {k: [v, None] for k, v in without(before, "id").items() if v is not None}
+
+
 def _line_id_problem(
     line: FieldSpec, line_id: Any, existing: dict, where: str
 ) -> RecordError | None:
@@ -610,13 +545,3 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
             code="invalid_transition",
         )
     return "status", step.target
-
-
-def _write(target: Target, prefix: str, statement: Any) -> Any:
-    """Run an INSERT or UPDATE in the caller's transaction; a unique violation that slipped
-    past the checks is a field error. The error leaves that transaction, which then rolls
-    back whole: no savepoint around the statement is needed."""
-    try:
-        return statement()
-    except peewee.IntegrityError as error:
-        raise RecordInvalid([integrity_error(target, prefix, str(error))]) from None

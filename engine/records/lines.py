@@ -1,0 +1,112 @@
+"""A record's lines, written with it: each added, changed or removed line gets its own
+audit entry, and the record's entry names them all, so its history tells what became of
+its lines (`{line field: [{id, action, title, changes}, ...]}`)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import peewee
+
+from engine.records import audit, statements
+from engine.records.checks import guarded_write
+from engine.records.target import Target
+from engine.records.values import fetched_from_id, field_values, jsonable, stored_values
+
+# removes one stored line of a record, as its entity's delete policy allows, and answers
+# the line's audit changes
+Remove = Callable[[Target, int, str], dict[str, list]]
+
+
+def line_entry(child: Target, line_id: int, action: str, changes: dict, values: dict) -> dict:
+    """What the record's audit entry says of one line."""
+    entry: dict[str, Any] = {"id": line_id, "action": action}
+    title = child.spec.title_field
+    if title and values.get(title) is not None:
+        entry["title"] = values[title]
+    entry["changes"] = changes
+    return entry
+
+
+def write_lines(
+    target: Target,
+    parent_id: int,
+    line_values: dict[str, list[dict]],
+    current: dict[str, list[dict]],
+    user: str,
+    remove: Remove,
+) -> dict[str, list[dict]]:
+    """Insert, update and remove the record's lines of the lines fields given; answer the
+    entries of the lines that changed, by lines field."""
+    written = {}
+    for line in target.lines():
+        if line.name not in line_values:
+            continue
+        child = target.child(line)
+        from_id = fetched_from_id(target, child.spec.field(line.lines.link))
+        entries, kept = [], set()
+        for index, values in enumerate(line_values[line.name]):
+            where = f"{line.name}[{index}]."
+            values = {**values, line.lines.link: parent_id}
+            for mine in from_id:  # fetched from the parent's id, unknown until now
+                if values.get(mine) is None:
+                    values[mine] = parent_id
+            line_id = values.pop("id", None)
+            if line_id is None:
+                entries.append(insert_line(child, values, user, where))
+                continue
+            kept.add(line_id)
+            entry = update_line(child, line_id, values, user, where)
+            if entry:
+                entries.append(entry)
+        for old in current.get(line.name, []):
+            if old["id"] not in kept:
+                changes = remove(child, old["id"], user)
+                entries.append(line_entry(child, old["id"], "delete", changes, old))
+        if entries:
+            written[line.name] = entries
+    return written
+
+
+def _stamp(user: str, new: bool) -> dict[str, Any]:
+    now = audit.now()
+    stamp = {"last_updated_by": user, "last_update_date": now}
+    return {"created_by": user, "creation_date": now, **stamp} if new else stamp
+
+
+def insert_line(child: Target, values: dict, user: str, where: str) -> dict:
+    """Add a line; answer its entry."""
+    stored = {**stored_values(child, values), **_stamp(user, new=True)}
+    line_id = guarded_write(
+        child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
+    )
+    changes = audit.changes_between({}, jsonable(child, values))
+    audit.record_audit(child.tenant, child.spec.name, line_id, "create", user, changes)
+    return line_entry(child, line_id, "create", changes, values)
+
+
+def update_line(child: Target, line_id: int, values: dict, user: str, where: str) -> dict | None:
+    """Change a line where its values differ; answer its entry, or None if none did."""
+    row = child.live().where(child.model.id == line_id).first()
+    before = field_values(child, row)
+    changes = audit.changes_between(before, {**before, **values})
+    if not changes:
+        return None
+    stored = {**stored_values(child, {k: values[k] for k in changes}), **_stamp(user, False)}
+    guarded_write(
+        child,
+        where,
+        lambda: (
+            child.model.update(**stored, rev_number=child.model.rev_number + 1)
+            .where(child.model.id == line_id)
+            .execute()
+        ),
+    )
+    audit.record_audit(child.tenant, child.spec.name, line_id, "update", user, changes)
+    return line_entry(child, line_id, "update", changes, {**before, **values})
+
+
+def line_rows(child: Target, link: str, parent_id: int) -> peewee.ModelSelect:
+    """A record's stored lines of one lines field, in the order they were added."""
+    return child.live().where(child.column(link) == parent_id).order_by(child.model.id)

@@ -1,0 +1,64 @@
+"""A record's history as people read it: newest first, each field by its label, values
+with option labels and linked titles, and each line a write added, changed or removed."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from engine.records.target import Target
+from webui.display import display
+
+_LINE_ACTIONS = {"create": "added", "update": "changed", "delete": "removed"}
+
+
+def readable_history(target: Target, history: list[dict]) -> list[dict]:
+    """Newest first, each change as people read it."""
+    return [
+        {
+            **entry,
+            "changes": _changes(target, entry["changes"]),
+            "lines": _lines(target, entry.get("lines", {})),
+        }
+        for entry in reversed(history)
+    ]
+
+
+def _changes(target: Target, changes: dict) -> list[tuple[str, str, str]]:
+    return [_change(target, name, old, new) for name, (old, new) in changes.items()]
+
+
+def _lines(target: Target, lines: dict[str, list[dict]]) -> list[dict]:
+    """Each line a write touched: its lines field's label, what became of it, its title,
+    and its field changes."""
+    readable = []
+    for name, entries in lines.items():
+        line = target.spec.field(name)
+        child = target.child(line)
+        for entry in entries:
+            title = entry.get("title") or f"{child.spec.label} {entry['id']}"
+            readable.append(
+                {
+                    "label": line.label,
+                    "action": _LINE_ACTIONS.get(entry["action"], entry["action"]),
+                    "title": title,
+                    "changes": _changes(child, entry["changes"]),
+                }
+            )
+    return readable
+
+
+def _change(target: Target, name: str, old: Any, new: Any) -> tuple[str, str, str]:
+    """One change: the field's label, and the values with option labels and linked titles."""
+    fields = {f.name: f for f in target.spec.fields if f.stored}
+    if name in fields:
+        spec = fields[name]
+        return spec.label, display(target, spec, old), display(target, spec, new)
+    states = target.spec.statuses.states if target.spec.statuses else {}
+    label = name.replace("_", " ").capitalize()
+    return label, _state_or_text(states, old), _state_or_text(states, new)
+
+
+def _state_or_text(states: dict, value: Any) -> str:
+    if value in states:
+        return states[value].label
+    return "" if value is None else str(value)
