@@ -23,6 +23,7 @@ from engine.bulk.copy_text import copy_text
 from engine.compile.models import attribute_name
 from engine.records import audit
 from engine.records.target import Target
+from engine.storage import sqlite_ids
 from engine.types import TYPES
 
 CHUNK = 1_000
@@ -51,7 +52,8 @@ def roomy_cache(target: Target) -> Iterator[None]:
 
 
 def reserve_ids(target: Target, count: int) -> list[int]:
-    """`count` ids no other writer will take."""
+    """`count` ids no other writer will take, nor any later insert (ids are never given
+    twice: PostgreSQL's sequence, SQLite's AUTOINCREMENT)."""
     if count == 0:
         return []
     database = bound(target)
@@ -64,8 +66,7 @@ def reserve_ids(target: Target, count: int) -> list[int]:
             (qualified, count),
         )
         return [row[0] for row in cursor.fetchall()]
-    last = database.execute_sql(f'SELECT COALESCE(MAX("id"), 0) FROM "{table}"').fetchone()[0]
-    return list(range(last + 1, last + 1 + count))
+    return sqlite_ids.reserve(database, table, count)
 
 
 class RowWriter:

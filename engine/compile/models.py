@@ -10,8 +10,22 @@ from engine.types import TYPES
 _MODEL_ATTRIBUTES = frozenset(dir(peewee.Model))
 
 
+class RecordIdField(peewee.BigAutoField):
+    """A record's id, never given to another record: PostgreSQL's sequence never goes
+    back; on SQLite, AUTOINCREMENT keeps the largest id ever used, where a plain integer
+    key would give a deleted record's id (and its history) to the next one."""
+
+    def ddl(self, ctx: peewee.Context) -> peewee.NodeList:
+        """The column's definition, with AUTOINCREMENT on SQLite."""
+        node = super().ddl(ctx)
+        database = self.model._meta.database
+        if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
+            return peewee.NodeList((node, peewee.SQL("AUTOINCREMENT")))
+        return node
+
+
 def _system_columns(entity: EntitySpec) -> dict[str, peewee.Field]:
-    columns: dict[str, peewee.Field] = {"id": peewee.BigAutoField()}
+    columns: dict[str, peewee.Field] = {"id": RecordIdField()}
     if entity.statuses:
         columns["status"] = peewee.CharField(
             max_length=64, index=True, default=entity.statuses.initial

@@ -17,6 +17,7 @@ from playhouse.migrate import SchemaMigrator
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import FieldSpec
 from engine.storage.databases import Storage, StorageError
+from engine.storage.sqlite_ids import lacks_autoincrement, rebuild_with_autoincrement
 from engine.types import TYPES
 
 # (old column type, new column type) pairs that keep every value
@@ -130,6 +131,10 @@ class _Planner:
                     kind += ", unique" if column.unique else ", indexed"
                 self.steps.append(Step("add column", table, kind, name, field))
         self._plan_indexes(entity)
+        if isinstance(self.database, peewee.SqliteDatabase) and lacks_autoincrement(
+            self.database, table
+        ):
+            self.steps.append(Step("rebuild table", table, "ids never given twice"))
 
     def _plan_type_change(self, table: str, field: FieldSpec, old: str, size: int | None) -> None:
         if old not in TYPES:
@@ -260,6 +265,10 @@ def _apply_step(
     elif step.action == "widen column" and isinstance(database, peewee.PostgresqlDatabase):
         column = tenant.entities[step.table].model._meta.columns[step.column]
         migrator.alter_column_type(step.table, step.column, column).run()
+    elif step.action == "rebuild table":
+        audit = tenant.system.audit
+        used = audit.select(peewee.fn.MAX(audit.record_id)).where(audit.entity == step.table)
+        rebuild_with_autoincrement(database, step.table, used.scalar() or 0)
     elif step.action.startswith("add ") and step.action.endswith("index"):
         columns = step.detail.split(", ")
         unique = step.action == "add unique index"
