@@ -65,6 +65,10 @@ class InputType:
     # between a validated JSON value and what the column holds
     store: Callable[[Any], Any] = _as_it_is
     load: Callable[[Any], Any] = _as_it_is
+    # the condition a list filter puts on the column, given the filter's stored value
+    matches: Callable[[peewee.Field, Any], peewee.Expression] = lambda column, value: (
+        column == value
+    )
 
 
 TEXT_KEYS = frozenset({"min_length", "max_length", "pattern"})
@@ -208,6 +212,17 @@ def _store_json(value: Any) -> str:
 
 def _load_json(value: Any) -> Any:
     return json.loads(value) if isinstance(value, str) else value
+
+
+def _holds_each(column: peewee.Field, stored: str) -> peewee.Expression:
+    """A multiselect filter keeps the records whose list holds each of the filter's
+    options: each one's JSON text, quotes and all, is an element of the stored list (a
+    quote inside an option is escaped there, so the text cannot match inside another)."""
+    condition = None
+    for value in json.loads(stored):
+        clause = column.contains(json.dumps(value, ensure_ascii=False))
+        condition = clause if condition is None else condition & clause
+    return condition if condition is not None else column.is_null(False) | column.is_null()
 
 
 def _list(value: str) -> list:
@@ -383,6 +398,7 @@ _ROWS = [
         load=_load_json,
         parse=_list,
         show=_show_list,
+        matches=_holds_each,
     ),
     _row(
         "lookup",

@@ -58,7 +58,7 @@ def _filter_specs(target: Target) -> list[dict]:
 
 def _filter_spec(field: FieldSpec) -> list[dict]:
     spec = {"name": field.name, "label": field.label}
-    if field.input_type == "select":
+    if field.options:  # a select, or a multiselect: the records whose list holds it
         return [{**spec, "options": [(str(o.value), o.label) for o in field.options]}]
     if field.input_type == "switch":
         return [{**spec, "options": [("true", "Yes"), ("false", "No")]}]

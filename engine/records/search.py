@@ -28,12 +28,12 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
             RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
         )
     elif q:
-        pattern = "%" + q.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         searchable = [f for f in target.stored() if f.searchable]
         if searchable:
             condition = None
             for field in searchable:
-                clause = target.column(field.name).cast("TEXT") ** pattern
+                # Peewee escapes % and _ and says ESCAPE, which SQLite has no default for
+                clause = target.column(field.name).cast("TEXT").contains(q)
                 condition = clause if condition is None else condition | clause
             query = query.where(condition)
     columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
@@ -59,7 +59,9 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
                 )
             )
             continue
-        query = query.where(target.column(name) == value)
+        row = TYPES[columns[name].input_type] if columns[name] else None
+        column = target.column(name)
+        query = query.where(row.matches(column, value) if row else column == value)
     return query, errors
 
 
@@ -78,8 +80,6 @@ def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
     which the database would answer with an error rather than with no records."""
     if "\x00" in text:
         raise ValueError("a NUL character")
-    if field is not None and field.input_type == "multiselect":
-        return text
     row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
     value = row.parse(text)
     if not fits_column(row, field, value):
