@@ -133,7 +133,7 @@ def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int
     return {
         "new": url_for("pages.new", **here),
         "import": url_for("imports.upload", **here),
-        "export": url_for("pages.export_csv", **here, **args),
+        "export": url_for("exports.csv", **here, **args),
         "xlsx": url_for("exports.xlsx", **here, **args),
         "json": url_for("exports.json", **here, **args),
         "template": url_for("exports.template", **here),

@@ -2,13 +2,10 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from typing import Any
 
 from flask import (
     Blueprint,
-    Response,
     abort,
     flash,
     g,
@@ -22,7 +19,6 @@ from engine import conditions, users
 from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES
 from webui import list_view, urls
 from webui.auth import login_required
 from webui.display import display
@@ -34,7 +30,6 @@ from webui.uploads import save_upload
 
 blueprint = Blueprint("pages", __name__)
 PAGE_SIZE = 25
-EXPORT_LIMIT = 500
 
 
 def _target(tenant: str, entity: str) -> Target:
@@ -122,62 +117,6 @@ def list_page(tenant: str, entity: str) -> Any:
         page_size=PAGE_SIZE,
         **parts,
     )
-
-
-@blueprint.get("/<tenant>/<entity>/export.csv")
-@login_required()
-def export_csv(tenant: str, entity: str) -> Any:
-    """What the list shows (search, filters, sort), as CSV with labels for headers."""
-    target = _target(tenant, entity)
-    q, filters, sort = _query_arguments(target)
-    fields = [f for f in target.spec.fields if f.stored and not f.hidden]
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([f.label for f in fields])
-    offset = 0
-    names = [f.name for f in fields]
-    while True:
-        page = _search(target, q, filters, sort, EXPORT_LIMIT, offset, names)
-        for record in page["items"]:
-            writer.writerow(
-                [_csv_cell(TYPES[f.input_type].show(record.get(f.name))) for f in fields]
-            )
-        offset += EXPORT_LIMIT
-        if offset >= page["total"]:
-            break
-    name = f"{entity}.csv"
-    return Response(
-        buffer.getvalue(),
-        mimetype="text/csv",
-        headers={"Content-Disposition": f"attachment; filename={name}"},
-    )
-
-
-def _search(
-    target: Target,
-    q: str,
-    filters: dict,
-    sort: str | None,
-    limit: int,
-    offset: int,
-    columns: list[str],
-) -> dict[str, Any]:
-    """A page of the list's query, as the CSV export reads it."""
-    return record_service().list(
-        target.tenant.spec.name,
-        target.spec.name,
-        q=q or None,
-        filters=filters,
-        sort=sort,
-        limit=limit,
-        offset=offset,
-        columns=columns,
-    )
-
-
-def _csv_cell(text: str) -> str:
-    """A cell a spreadsheet will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 # records

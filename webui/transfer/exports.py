@@ -1,4 +1,4 @@
-"""Downloads of a list: its records as XLSX or JSON, and an empty XLSX template to fill.
+"""Downloads of a list: its records as CSV, XLSX or JSON, and an empty XLSX template to fill.
 
 The files come from engine.bulk.exporter, so what is exported imports back cleanly.
 """
@@ -20,6 +20,14 @@ from webui.services import record_service
 
 blueprint = Blueprint("exports", __name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@blueprint.get("/<tenant>/<entity>/export.csv")
+@login_required()
+def csv(tenant: str, entity: str) -> Any:
+    """What the list shows (search, filters, sort) as CSV, the file an import reads back."""
+    (sheet,) = exporter.export_sheets(record_service(), tenant, entity, _shown(tenant, entity))
+    return _download(exporter.csv_bytes(sheet), f"{entity}.csv", "text/csv")
 
 
 @blueprint.get("/<tenant>/<entity>/export.xlsx")
