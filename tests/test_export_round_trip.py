@@ -28,12 +28,15 @@ fields:
     f"  - {{name: the_{name}, sequence: {index + 2}, label: {name.title()} Field, "
     f"input_type: {name}, group: MAIN{extra}}}\n"
     for index, (name, extra) in enumerate(
-        (name, {
-            "select": ", options: [{value: v1, label: First}, {value: v2, label: Second}]",
-            "multiselect": ", options: [{value: a, label: Alpha}, {value: b, label: Beta}]",
-            "lookup": ", lookup: {entity: target}",
-            "decimal": ", precision: 3",
-        }.get(name, ""))
+        (
+            name,
+            {
+                "select": ", options: [{value: v1, label: First}, {value: v2, label: Second}]",
+                "multiselect": ", options: [{value: a, label: Alpha}, {value: b, label: Beta}]",
+                "lookup": ", lookup: {entity: target}",
+                "decimal": ", precision: 3",
+            }.get(name, ""),
+        )
         for name in sorted(TYPES)
         if name != "lines"
     )
