@@ -33,7 +33,7 @@ from engine.records.checks import precision_errors
 from engine.records.numbering import next_numbers
 from engine.records.service import RecordService
 from engine.records.target import Target
-from engine.records.values import fetchable, fetched_from_id
+from engine.records.values import clear_hidden, fetchable, fetched_from_id
 from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
 from engine.types import TYPES, fits_column
@@ -565,6 +565,9 @@ class _Checks:
                     if row.values.get(field.name) is None:
                         row.values[field.name] = field.default
         self._fetch(rows)
+        if target.stored_where("visible_if"):
+            for row in rows:
+                clear_hidden(target, row.values)
         for field in target.decimals():  # only a fraction can have too many decimal places
             column = _column(rows, field.name)
             if float not in set(map(type, column)):

@@ -39,6 +39,7 @@ from engine.records.values import (
     as_id,
     chosen_loaders,
     clean_payload,
+    clear_hidden,
     copied,
     fetchable,
     field_values,
@@ -327,6 +328,7 @@ class RecordService:
             record[numbering.field] = next_number(target.tenant, target.spec.name, numbering)
         errors = read_only_errors(target, payload, before, prefix)
         errors += self._lookup_errors(target, record, before, prefix)
+        clear_hidden(target, record)
         errors += precision_errors(target, record, prefix)
         errors += unique_errors(target, record, before, prefix)
         return errors

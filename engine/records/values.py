@@ -8,6 +8,7 @@ from typing import Any
 
 import peewee
 
+from engine import conditions
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import NotFound, RecordInvalid
@@ -143,6 +144,19 @@ def clean_value(target: Target, key: str, value: Any, errors: list, prefix: str)
         value = value.strip()
         return value or None
     return value
+
+
+def clear_hidden(target: Target, record: dict) -> None:
+    """Clear the fields whose `visible_if` hides them: a field the form does not show is
+    neither validated nor required, and holds no value once saved. Every condition reads
+    the record as it came, before any field is cleared, as the browser reads the form."""
+    hidden = [
+        field.name
+        for field in target.stored_where("visible_if")
+        if not conditions.evaluate(field.visible_if.tree, record)
+    ]
+    for name in hidden:
+        record[name] = None
 
 
 def with_defaults(target: Target, payload: dict) -> dict:

@@ -49,10 +49,25 @@ function markRequired(box, required) {
     star.remove();
   }
 }
-function applyConditions(form) {
-  form.querySelectorAll("[data-visible-if]").forEach((box) => {
-    box.hidden = !evaluate(JSON.parse(box.dataset.visibleIf), form);
+// A field its condition hides is not sent and not checked, as the server clears it:
+// its inputs are disabled while it is hidden (only those this code disabled come back).
+function showField(box, shown) {
+  box.hidden = !shown;
+  box.querySelectorAll("input, select, textarea").forEach((input) => {
+    if (!shown && !input.disabled) {
+      input.disabled = true;
+      input.dataset.hiddenByCondition = "";
+    } else if (shown && "hiddenByCondition" in input.dataset) {
+      input.disabled = false;
+      delete input.dataset.hiddenByCondition;
+    }
   });
+}
+function applyConditions(form) {
+  // every condition reads the form as it is before any field is hidden, as the server does
+  const shown = Array.from(form.querySelectorAll("[data-visible-if]"), (box) => [
+    box, evaluate(JSON.parse(box.dataset.visibleIf), form)]);
+  shown.forEach(([box, visible]) => showField(box, visible));
   form.querySelectorAll("[data-required-if]").forEach((box) => {
     const required = evaluate(JSON.parse(box.dataset.requiredIf), form);
     box.querySelectorAll("input, select, textarea").forEach((input) => { input.required = required; });
