@@ -20,6 +20,10 @@ Path_ = tuple[str | int, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _TEXT_TAGS = frozenset({_TIMESTAMP, "tag:yaml.org,2002:str"})
+# How many values a file's aliases may repeat in all. A composed file shares an anchored
+# node between its aliases, so it stays small; building plain data copies the node once
+# per alias, and nested aliases (the "billion laughs") would copy it billions of times.
+ALIAS_BUDGET = 10_000
 
 
 @dataclass(frozen=True)
@@ -60,24 +64,80 @@ class Project:
     groups_broken: bool = False
 
 
+class _AliasRefused(Exception):
+    """Building stopped at an alias: it contains itself, or aliases repeat too much."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
+
+
 class _Builder:
-    """Turns a composed node graph into plain data, noting lines and duplicates."""
+    """Turns a composed node graph into plain data, noting lines and duplicates.
+
+    An alias is the very node its anchor composed, met again: the builder counts the
+    values it copies that way and refuses a file past ALIAS_BUDGET, or an alias inside
+    its own anchor, before either costs more than a few milliseconds.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: dict[Path_, int] = {}
         self.problems: list[tuple[int, Path_, str]] = []
         self._scalars = yaml.constructor.SafeConstructor()
+        self._built: set[int] = set()  # ids of the nodes built once already
+        self._open: set[int] = set()  # ids of the collections being built
+        self._repeated = 0  # values built again through an alias
+        self._alias_line = 0  # where the outermost alias being expanded was written
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+    def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
+        """Plain data for `node` at `path`; `line` says where it was written, which the
+        node's own mark does not for an alias (that is its anchor's)."""
+        line = line or node.start_mark.line + 1
+        self.lines.setdefault(path, line)
+        if id(node) in self._open:
+            raise _AliasRefused(line, "an alias refers to the anchor that contains it")
+        outermost = self._count(node, line)
+        try:
+            return self._value(node, path)
+        finally:
+            if outermost:
+                self._alias_line = 0
+
+    def _count(self, node: yaml.Node, line: int) -> bool:
+        """Count a node met again; True when it begins the outermost alias's expansion."""
+        if id(node) not in self._built:
+            self._built.add(id(node))
+            return False
+        self._repeated += 1
+        outermost = not self._alias_line
+        if outermost:
+            self._alias_line = line
+        if self._repeated > ALIAS_BUDGET:
+            raise _AliasRefused(
+                self._alias_line,
+                f"the aliases of this file would copy more than {ALIAS_BUDGET:,} values "
+                "(aliases of aliases multiply); write the values out instead",
+            )
+        return outermost
+
+    def _value(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self._item(item, (*path, i), node) for i, item in enumerate(node.value)]
+            finally:
+                self._open.discard(id(node))
         if node.tag in _TEXT_TAGS:  # dates stay text: their meaning depends on the field
             return node.value
         return self._scalars.construct_object(node)
+
+    def _item(self, item: yaml.Node, path: Path_, sequence: yaml.SequenceNode) -> Any:
+        # an item that is an alias carries its anchor's mark: locate it in its list instead
+        line = sequence.start_mark.line + 1 if id(item) in self._built else None
+        return self.build(item, path, line)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
         result: dict = {}
@@ -99,7 +159,7 @@ class _Builder:
                 )
                 continue
             self.lines[(*path, key)] = line
-            result[key] = self.build(value_node, (*path, key))
+            result[key] = self.build(value_node, (*path, key), line)
         return result
 
     def _problem(self, line: int, path: Path_, message: str) -> None:
@@ -151,7 +211,10 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     if node is None:
         return None, [*problems, Problem(file, 1, "", "the file is empty")]
     builder = _Builder(file)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except _AliasRefused as refused:
+        return None, [*problems, Problem(file, refused.line, "", refused.message)]
     document = Document(file, data, builder.lines)
     problems += [
         Problem(file, line, readable_path(document, path), message)
