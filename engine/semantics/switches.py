@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 from engine.errors import did_you_mean
 from engine.metaschema import SYSTEM_COLUMNS
 from engine.semantics.context import Context, absent_column_advice, field_names, written_at
+from engine.types import TYPES, canonical
 
 if TYPE_CHECKING:
     from engine.resolve import EntityDraft
@@ -38,9 +39,41 @@ def check_switches(entity: EntityDraft, context: Context) -> None:
             unknown(field, "unique_together", "unique_together", index, position)
     if "numbering" in props:
         unknown(props["numbering"]["field"], "numbering.field", "numbering", "field")
+        _check_numbered_field(entity, context)
         _check_numbering(entity, context)
     if "statuses" in props:
         _check_statuses(entity, unknown, context)
+
+
+def _check_numbered_field(entity: EntityDraft, context: Context) -> None:
+    """A number is text made from the pattern: only a field that takes any text holds it."""
+    name = entity.props["numbering"]["field"]
+    where, path = written_at(entity, "numbering", "field"), f"{entity.name}.numbering.field"
+    field = entity.fields.get(name)
+    if field is None or "system" in field.props:
+        if name in field_names(entity):  # an unknown name is reported as such
+            column = (
+                f"shows the system column '{field.props['system']}'"
+                if field
+                else ("is a system column")
+            )
+            context.report(
+                where,
+                path,
+                f"'{name}' {column}, which the engine fills; numbering fills a text field: "
+                f"declare one in '{entity.name}' and number it",
+            )
+        return
+    type_name = canonical(field.props.get("input_type", ""))
+    if type_name is None or TYPES[type_name].free_text:
+        return
+    context.report(
+        where,
+        path,
+        f"'{name}' has input_type {type_name} (written at {written_at(field, 'input_type')}), "
+        f"but numbering fills it with text made from its pattern; make '{name}' a text "
+        "field, or number a text field",
+    )
 
 
 def _check_numbering(entity: EntityDraft, context: Context) -> None:
