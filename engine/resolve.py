@@ -11,25 +11,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import conditions, semantics
+from engine import semantics
 from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
+from engine.freeze import freeze_entity
 from engine.loader import Document, Project, load_project, readable_path
-from engine.spec import (
-    Action,
-    EntitySpec,
-    FieldSpec,
-    GroupSpec,
-    Lines,
-    Lookup,
-    Numbering,
-    Option,
-    Rule,
-    State,
-    Statuses,
-    TenantSpec,
-)
-from engine.types import TYPES, canonical
+from engine.spec import TenantSpec
 
 ENTITY_KEYS = (
     "label",
@@ -40,17 +27,6 @@ ENTITY_KEYS = (
     "delete",
     "unique_together",
 )
-SYSTEM_TYPES = {
-    "id": "integer",
-    "status": "select",
-    "rev_number": "integer",
-    "created_by": "text",
-    "creation_date": "datetime",
-    "last_updated_by": "text",
-    "last_update_date": "datetime",
-    "active": "switch",
-    "deleted": "switch",
-}
 
 
 @dataclass
@@ -250,7 +226,7 @@ class _Resolver:
         self.check_view(name, settings, drafts, tenant_layer)
         if self.problems:  # freezing needs every file whole and every reference good
             return None
-        entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
+        entities = {n: freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
         return TenantSpec(name, tenant_data.get("label", name), dict(settings), entities)
 
     def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
@@ -344,110 +320,3 @@ def _mark_broken(project: Project, problems: list[Problem]) -> None:
         if tenant.document and tenant.document.file in broken:
             tenant.document = None
         tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
-
-
-# freezing drafts into specs
-
-
-def _freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntitySpec:
-    props = draft.props
-    fields = [_freeze_field(f, n, draft, drafts) for n, f in draft.fields.items()]
-    fields += [_freeze_lines(n, line) for n, line in draft.lines.items()]
-    groups = {
-        code: GroupSpec(
-            code,
-            g.props["label"],
-            g.props["order"],
-            g.props.get("layout", "section"),
-            g.origins,
-        )
-        for code, g in draft.groups.items()
-    }
-    numbering = props.get("numbering")
-    return EntitySpec(
-        name=draft.name,
-        label=props["label"],
-        plural=props["plural"],
-        fields=tuple(fields),
-        groups=groups,
-        title_field=props.get("title_field"),
-        numbering=Numbering(**numbering) if numbering else None,
-        statuses=_freeze_statuses(props.get("statuses")),
-        delete=props.get("delete", "when_unreferenced"),
-        unique_together=tuple(tuple(names) for names in props.get("unique_together", ())),
-        custom=draft.custom,
-        origins={**draft.origins, **({"customized": draft.customized} if draft.customized else {})},
-    )
-
-
-def _freeze_statuses(values: dict | None) -> Statuses | None:
-    if not values:
-        return None
-    states = {
-        name: State(name, state["label"], _locked(state.get("locked", ())))
-        for name, state in values["states"].items()
-    }
-    actions = {
-        name: Action(
-            name,
-            action.get("label", name.replace("_", " ").capitalize()),
-            tuple(action["from"]),
-            action["to"],
-        )
-        for name, action in values.get("actions", {}).items()
-    }
-    return Statuses(values["initial"], states, actions)
-
-
-def _locked(value: list | str) -> tuple[str, ...] | str:
-    return value if value == "all" else tuple(value)
-
-
-def _freeze_lines(name: str, line: Draft) -> FieldSpec:
-    props = line.props
-    return FieldSpec(
-        name=name,
-        sequence=props["sequence"],
-        label=props["label"],
-        input_type="lines",
-        group=props["group"],
-        hidden=props.get("hidden", False),
-        origins=line.origins,
-        lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
-    )
-
-
-def _freeze_field(
-    draft: Draft, name: str, entity: EntityDraft, drafts: dict[str, EntityDraft]
-) -> FieldSpec:
-    props = dict(draft.props)
-    props.pop("name", None)
-    if "system" in props:
-        props["input_type"] = SYSTEM_TYPES[props["system"]]
-        props["read_only"] = True
-        if props["system"] == "status":
-            states = entity.props["statuses"]["states"]
-            props["options"] = [{"value": k, "label": v["label"]} for k, v in states.items()]
-    row = TYPES[canonical(props["input_type"])]
-    props["input_type"] = row.name
-    props.setdefault("max_length", row.default_max_length)
-    props.setdefault("precision", row.default_precision)
-    props["options"] = tuple(_option(o) for o in props.get("options", ()))
-    if "lookup" in props:
-        props["lookup"] = _lookup(props["lookup"], drafts)
-    for key in ("visible_if", "required_if"):
-        if key in props:
-            props[key] = Rule(props[key], conditions.parse(props[key]))
-    return FieldSpec(name=name, custom=draft.custom, origins=draft.origins, **props)
-
-
-def _option(value: Any) -> Option:
-    if isinstance(value, dict):
-        return Option(value["value"], value.get("label", str(value["value"])))
-    return Option(value, str(value))
-
-
-def _lookup(values: dict, drafts: dict[str, EntityDraft]) -> Lookup:
-    target = drafts[values["entity"]]
-    show = values.get("show") or target.props.get("title_field") or "id"
-    return Lookup(values["entity"], show, dict(values.get("fetch", {})))
