@@ -68,7 +68,11 @@ def freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntityS
         delete=props.get("delete", "when_unreferenced"),
         unique_together=tuple(tuple(names) for names in props.get("unique_together", ())),
         custom=draft.custom,
-        origins={**draft.origins, **({"customized": draft.customized} if draft.customized else {})},
+        origins={
+            **draft.origins,
+            "entity": draft.where,  # where the entity was declared
+            **({"customized": draft.customized} if draft.customized else {}),
+        },
     )
 
 
