@@ -44,11 +44,22 @@ class Document:
 
 
 @dataclass
+class Unusable:
+    """Files that cannot be used: unreadable, failing the schema (noted by resolving), or
+    where no file of their kind is read. What they might declare is missing, so the
+    problems that only follow from that are not reported: each file's own problem is."""
+
+    files: set[str] = field(default_factory=set)
+    groups: bool = False  # one of them declares groups: any group may be missing
+
+
+@dataclass
 class TenantFiles:
     """A tenant's directory: its tenant.yaml and its entity files."""
 
     document: Document | None
     entities: dict[str, Document] = field(default_factory=dict)
+    unusable: Unusable = field(default_factory=Unusable)
 
 
 @dataclass
@@ -59,9 +70,7 @@ class Project:
     groups: Document | None
     entities: dict[str, Document]
     tenants: dict[str, TenantFiles]
-    # set by resolving: names of files that failed the schema check
-    broken_entities: frozenset[str] = frozenset()
-    groups_broken: bool = False
+    unusable: Unusable = field(default_factory=Unusable)  # of the base files
 
 
 class _AliasRefused(Exception):
@@ -237,31 +246,106 @@ def load_file(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
 
 def load_project(root: str | os.PathLike) -> tuple[Project, list[Problem]]:
     """Load every metadata file under `root`; problems of all files at once."""
+    loader = _ProjectLoader(root)
     base = Path(root)
-    problems: list[Problem] = []
+    unusable = Unusable()
+    groups_file = base / "groups.yaml"
+    groups = loader.load(groups_file, unusable) if groups_file.is_file() else None
+    unusable.groups = groups_file.is_file() and groups is None
+    tenants_dir = base / "tenants"
+    tenants = {
+        directory.name: loader.tenant(directory)
+        for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir())
+    }
+    entities = loader.entities(base / "entities", unusable, groups_file, "every entity")
+    return Project(str(root), groups, entities, tenants, unusable), loader.problems
 
-    def load(path: Path) -> Document | None:
-        document, found = load_file(path, str(Path(root) / path.relative_to(base)))
-        problems.extend(found)
+
+class _ProjectLoader:
+    """Loads the files of a metadata directory where each kind is read, noting the files
+    it cannot use."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root, self.base = root, Path(root)
+        self.problems: list[Problem] = []
+
+    def shown(self, path: Path) -> str:
+        """The file's path as problems name it: under the root as it was given."""
+        return str(Path(self.root) / path.relative_to(self.base))
+
+    def load(self, path: Path, unusable: Unusable) -> Document | None:
+        document, found = load_file(path, self.shown(path))
+        self.problems.extend(found)
+        if document is None:
+            unusable.files.add(self.shown(path))
         return document
 
-    def load_dir(directory: Path) -> dict[str, Document]:
-        loaded = {path.stem: load(path) for path in _yaml_files(directory)}
-        return {name: doc for name, doc in loaded.items() if doc is not None}
-
-    groups_file = base / "groups.yaml"
-    groups = load(groups_file) if groups_file.is_file() else None
-    tenants = {}
-    tenants_dir = base / "tenants"
-    for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir()):
+    def tenant(self, directory: Path) -> TenantFiles:
+        """A tenant's tenant.yaml and entity files; any other file there is not read."""
+        files, owner = TenantFiles(None), f"tenant '{directory.name}'"
         tenant_file = directory / "tenant.yaml"
-        document = load(tenant_file) if tenant_file.is_file() else None
-        if not tenant_file.is_file():
-            shown = str(Path(root) / tenant_file.relative_to(base))
-            problems.append(Problem(shown, 1, "", "missing: every tenant needs a tenant.yaml"))
-        tenants[directory.name] = TenantFiles(document, load_dir(directory / "entities"))
-    project = Project(str(root), groups, load_dir(base / "entities"), tenants)
-    return project, problems
+        if tenant_file.is_file():
+            files.document = self.load(tenant_file, files.unusable)
+        else:
+            problem = "missing: every tenant needs a tenant.yaml"
+            self.problems.append(Problem(self.shown(tenant_file), 1, "", problem))
+        for path in _yaml_files(directory):
+            if path.name != "tenant.yaml":
+                self._unread(path, files.unusable, tenant_file, owner)
+        files.entities = self.entities(directory / "entities", files.unusable, tenant_file, owner)
+        return files
+
+    def entities(
+        self, directory: Path, unusable: Unusable, groups_home: Path, owner: str
+    ) -> dict[str, Document]:
+        """The entity files of a directory; a file of groups among them is not read."""
+        documents = {}
+        for path in _yaml_files(directory):
+            document = self.load(path, unusable)
+            if document is not None and _declares_groups(path, document):
+                self._refuse_groups(document, unusable, groups_home, owner)
+            elif document is not None:
+                documents[path.stem] = document
+        return documents
+
+    def _unread(self, path: Path, unusable: Unusable, tenant_file: Path, owner: str) -> None:
+        """A file beside a tenant's tenant.yaml, where nothing else is read: its own
+        problems do not matter, only where it belongs."""
+        document, _ = load_file(path, self.shown(path))
+        if _declares_groups(path, document):
+            self._refuse_groups(document, unusable, tenant_file, owner, self.shown(path))
+            return
+        unusable.files.add(self.shown(path))
+        entities = self.shown(path.parent / "entities")
+        message = f"{owner} reads only its tenant.yaml here; move an entity file into {entities}"
+        self.problems.append(Problem(self.shown(path), 1, "", message))
+
+    def _refuse_groups(
+        self,
+        document: Document | None,
+        unusable: Unusable,
+        home: Path,
+        owner: str,
+        file: str = "",
+    ) -> None:
+        """A file of groups where none is read; `file` names it when it is unreadable."""
+        file = document.file if document else file
+        unusable.files.add(file)
+        unusable.groups = True
+        line = document.line_of(("groups",)) if document else 1
+        message = (
+            f"the groups of {owner} are declared under groups: in {self.shown(home)}, not in "
+            "a file of their own; move them there"
+        )
+        self.problems.append(Problem(file, line, "", message))
+
+
+def _declares_groups(path: Path, document: Document | None) -> bool:
+    """Whether a file is a file of groups: by its keys, or by its name when unreadable."""
+    if document is None:
+        return path.stem == "groups"
+    data = document.data
+    return "groups" in data and "entity" not in data and "customize" not in data
 
 
 def _yaml_files(directory: Path) -> list[Path]:

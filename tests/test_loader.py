@@ -147,3 +147,13 @@ def test_alias_inside_its_own_anchor_is_refused(text: str):
     assert [str(p) for p in problems] == [
         "a.yaml:1: an alias refers to the anchor that contains it"
     ]
+
+
+def test_a_file_beside_a_tenant_yaml_is_reported_not_read(tree):
+    root = tree({"tenants/t/thing.yaml": "entity: thing\n"})
+    project, problems = load_project(root)
+    assert [str(p).replace(f"{root}/", "") for p in problems] == [
+        "tenants/t/thing.yaml:1: tenant 't' reads only its tenant.yaml here; move an entity "
+        "file into tenants/t/entities"
+    ]
+    assert project.tenants["t"].entities == {}

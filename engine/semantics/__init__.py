@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from engine.semantics.context import Context
+from engine.semantics.context import Context, Gaps
 from engine.semantics.fields import (
     check_field,
     check_line,
@@ -21,7 +21,7 @@ from engine.semantics.switches import check_switches
 if TYPE_CHECKING:
     from engine.resolve import EntityDraft
 
-__all__ = ["Context", "check_entity"]
+__all__ = ["Context", "Gaps", "check_entity"]
 
 
 def check_entity(entity: EntityDraft, context: Context) -> None:

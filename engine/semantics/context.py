@@ -13,6 +13,24 @@ if TYPE_CHECKING:
     from engine.resolve import Draft, EntityDraft
 
 
+@dataclass(frozen=True)
+class Gaps:
+    """What files that cannot be used (unreadable, failing the schema, misplaced) might
+    have declared for this view. A reference to it only follows from the file's own
+    problem, which is reported there: the checks do not report it again."""
+
+    entities: frozenset[str] = frozenset()  # declared, or changed, by such a file
+    groups: bool = False  # a file declaring groups for every entity is among them
+    settings: bool = False  # the tenant's tenant.yaml is among them
+
+    def __or__(self, other: Gaps) -> Gaps:
+        return Gaps(
+            self.entities | other.entities,
+            self.groups or other.groups,
+            self.settings or other.settings,
+        )
+
+
 @dataclass
 class Context:
     """What an entity's checks may look at: every entity of the tenant, its settings."""
@@ -21,9 +39,7 @@ class Context:
     tenant: str
     settings: dict | None  # None when checking the base on its own
     report: Callable[[Source, str, str], None]
-    # names whose files failed the schema: reported there, not again as unknown here
-    broken_entities: frozenset[str] = frozenset()
-    groups_broken: bool = False
+    gaps: Gaps = Gaps()
 
 
 def written_at(draft: Draft, key: str, *inner: str | int) -> Source:

@@ -102,7 +102,7 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
 def _check_group(
     entity: EntityDraft, code: str, where: Source, path: str, context: Context
 ) -> None:
-    if code not in entity.groups and not context.groups_broken:
+    if code not in entity.groups and not context.gaps.groups:
         hint = did_you_mean(code, entity.groups)
         context.report(
             where,
@@ -143,17 +143,17 @@ def _check_type_keys(path: str, field: Draft, type_name: str, context: Context) 
 def _check_lookup(entity: EntityDraft, path: str, field: Draft, context: Context) -> None:
     lookup = field.props["lookup"]
     target = context.drafts.get(lookup["entity"])
-    if target is None:
-        if lookup["entity"] not in context.broken_entities:
-            hint = did_you_mean(lookup["entity"], context.drafts)
-            context.report(
-                written_at(field, "lookup", "entity"),
-                f"{path}.lookup.entity",
-                f"lookup to unknown entity '{lookup['entity']}'{hint}",
-            )
-        return
-    targets = field_names(target)
-    if "show" in lookup and lookup["show"] not in targets:
+    if lookup["entity"] in context.gaps.entities:
+        target = None  # its fields are not all known: what it lacks is not reported
+    elif target is None:
+        hint = did_you_mean(lookup["entity"], context.drafts)
+        context.report(
+            written_at(field, "lookup", "entity"),
+            f"{path}.lookup.entity",
+            f"lookup to unknown entity '{lookup['entity']}'{hint}",
+        )
+    targets = field_names(target) if target else None
+    if targets is not None and "show" in lookup and lookup["show"] not in targets:
         context.report(
             written_at(field, "lookup", "show"),
             f"{path}.lookup.show",
@@ -167,7 +167,7 @@ def _check_lookup(entity: EntityDraft, path: str, field: Draft, context: Context
                 f"{path}.lookup.fetch.{mine}",
                 f"'{entity.name}' has no field '{mine}' to fill{did_you_mean(mine, entity.fields)}",
             )
-        if theirs not in targets:
+        if targets is not None and theirs not in targets:
             context.report(
                 written_at(field, "lookup", "fetch", mine),
                 f"{path}.lookup.fetch.{mine}",
@@ -330,7 +330,9 @@ def check_line(entity: EntityDraft, name: str, line: Draft, context: Context) ->
     if "group" in props:
         _check_group(entity, props["group"], written_at(line, "group"), f"{path}.group", context)
     child = context.drafts.get(props.get("entity"))
-    if "entity" in props and child is None and props["entity"] not in context.broken_entities:
+    if props.get("entity") in context.gaps.entities:
+        return  # the child's fields are not all known: neither is its link
+    if "entity" in props and child is None:
         hint = did_you_mean(props["entity"], context.drafts)
         context.report(
             written_at(line, "entity"),
