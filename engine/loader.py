@@ -303,7 +303,7 @@ class _ProjectLoader:
         for path in _yaml_files(directory):
             document = self.load(path, unusable)
             if document is not None and _declares_groups(path, document):
-                self._refuse_groups(document, unusable, groups_home, owner)
+                self._refuse_groups(path, document, unusable, groups_home, owner)
             elif document is not None:
                 documents[path.stem] = document
         return documents
@@ -313,7 +313,7 @@ class _ProjectLoader:
         problems do not matter, only where it belongs."""
         document, _ = load_file(path, self.shown(path))
         if _declares_groups(path, document):
-            self._refuse_groups(document, unusable, tenant_file, owner, self.shown(path))
+            self._refuse_groups(path, document, unusable, tenant_file, owner)
             return
         unusable.files.add(self.shown(path))
         entities = self.shown(path.parent / "entities")
@@ -321,15 +321,10 @@ class _ProjectLoader:
         self.problems.append(Problem(self.shown(path), 1, "", message))
 
     def _refuse_groups(
-        self,
-        document: Document | None,
-        unusable: Unusable,
-        home: Path,
-        owner: str,
-        file: str = "",
+        self, path: Path, document: Document | None, unusable: Unusable, home: Path, owner: str
     ) -> None:
-        """A file of groups where none is read; `file` names it when it is unreadable."""
-        file = document.file if document else file
+        """A file of groups where none is read; its groups belong in `home`."""
+        file = self.shown(path)
         unusable.files.add(file)
         unusable.groups = True
         line = document.line_of(("groups",)) if document else 1
