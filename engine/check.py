@@ -83,7 +83,10 @@ def _explain(document: Document, error: ValidationError) -> Iterator[Problem]:
                 yield located(document, path, f"missing required key '{key}'")
         return
     if keyword == "anyOf":
-        yield from _explain(document, best_match(error.context))
+        # the branch that got furthest into the value says what is wrong with it (an
+        # option's empty label, not that an option is not a plain value)
+        best = best_match([error])
+        yield from _explain(document, best if best is not error else best_match(error.context))
         return
     yield located(document, path, _message(keyword, value, expected))
 
@@ -105,6 +108,12 @@ def _message(keyword: str, value: object, expected: object) -> str:
         )
     if keyword == "pattern" and expected == metaschema.GROUP_CODE:
         return f"{value!r} is not a group code: use upper-case letters, digits and _"
+    if keyword == "pattern" and expected == metaschema.VISIBLE:
+        return (
+            "must not be empty"
+            if value == ""
+            else "must not be only spaces; write the text to show"
+        )
     return {
         "maxLength": f"{value!r} is longer than {expected} characters",
         "minLength": "must not be empty",

@@ -20,6 +20,10 @@ Path_ = tuple[str | int, ...]
 _Loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _TIMESTAMP = "tag:yaml.org,2002:timestamp"
 _TEXT_TAGS = frozenset({_TIMESTAMP, "tag:yaml.org,2002:str"})
+# How many values a file's aliases may repeat in all. A composed file shares an anchored
+# node between its aliases, so it stays small; building plain data copies the node once
+# per alias, and nested aliases (the "billion laughs") would copy it billions of times.
+ALIAS_BUDGET = 10_000
 
 
 @dataclass(frozen=True)
@@ -40,11 +44,22 @@ class Document:
 
 
 @dataclass
+class Unusable:
+    """Files that cannot be used: unreadable, failing the schema (noted by resolving), or
+    where no file of their kind is read. What they might declare is missing, so the
+    problems that only follow from that are not reported: each file's own problem is."""
+
+    files: set[str] = field(default_factory=set)
+    groups: bool = False  # one of them declares groups: any group may be missing
+
+
+@dataclass
 class TenantFiles:
     """A tenant's directory: its tenant.yaml and its entity files."""
 
     document: Document | None
     entities: dict[str, Document] = field(default_factory=dict)
+    unusable: Unusable = field(default_factory=Unusable)
 
 
 @dataclass
@@ -55,29 +70,83 @@ class Project:
     groups: Document | None
     entities: dict[str, Document]
     tenants: dict[str, TenantFiles]
-    # set by resolving: names of files that failed the schema check
-    broken_entities: frozenset[str] = frozenset()
-    groups_broken: bool = False
+    unusable: Unusable = field(default_factory=Unusable)  # of the base files
+
+
+class _AliasRefused(Exception):
+    """Building stopped at an alias: it contains itself, or aliases repeat too much."""
+
+    def __init__(self, line: int, message: str) -> None:
+        super().__init__(message)
+        self.line, self.message = line, message
 
 
 class _Builder:
-    """Turns a composed node graph into plain data, noting lines and duplicates."""
+    """Turns a composed node graph into plain data, noting lines and duplicates.
+
+    An alias is the very node its anchor composed, met again: the builder counts the
+    values it copies that way and refuses a file past ALIAS_BUDGET, or an alias inside
+    its own anchor, before either costs more than a few milliseconds.
+    """
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: dict[Path_, int] = {}
         self.problems: list[tuple[int, Path_, str]] = []
         self._scalars = yaml.constructor.SafeConstructor()
+        self._built: set[int] = set()  # ids of the nodes built once already
+        self._open: set[int] = set()  # ids of the collections being built
+        self._repeated = 0  # values built again through an alias
+        self._alias_line = 0  # where the outermost alias being expanded was written
 
-    def build(self, node: yaml.Node, path: Path_) -> Any:
-        self.lines.setdefault(path, node.start_mark.line + 1)
-        if isinstance(node, yaml.MappingNode):
-            return self._mapping(node, path)
-        if isinstance(node, yaml.SequenceNode):
-            return [self.build(item, (*path, i)) for i, item in enumerate(node.value)]
+    def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
+        """Plain data for `node` at `path`; `line` says where it was written, which the
+        node's own mark does not for an alias (that is its anchor's)."""
+        line = line or node.start_mark.line + 1
+        self.lines.setdefault(path, line)
+        if id(node) in self._open:
+            raise _AliasRefused(line, "an alias refers to the anchor that contains it")
+        outermost = self._count(node, line)
+        try:
+            return self._value(node, path)
+        finally:
+            if outermost:
+                self._alias_line = 0
+
+    def _count(self, node: yaml.Node, line: int) -> bool:
+        """Count a node met again; True when it begins the outermost alias's expansion."""
+        if id(node) not in self._built:
+            self._built.add(id(node))
+            return False
+        self._repeated += 1
+        outermost = not self._alias_line
+        if outermost:
+            self._alias_line = line
+        if self._repeated > ALIAS_BUDGET:
+            raise _AliasRefused(
+                self._alias_line,
+                f"the aliases of this file would copy more than {ALIAS_BUDGET:,} values "
+                "(aliases of aliases multiply); write the values out instead",
+            )
+        return outermost
+
+    def _value(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            self._open.add(id(node))
+            try:
+                if isinstance(node, yaml.MappingNode):
+                    return self._mapping(node, path)
+                return [self._item(item, (*path, i), node) for i, item in enumerate(node.value)]
+            finally:
+                self._open.discard(id(node))
         if node.tag in _TEXT_TAGS:  # dates stay text: their meaning depends on the field
             return node.value
         return self._scalars.construct_object(node)
+
+    def _item(self, item: yaml.Node, path: Path_, sequence: yaml.SequenceNode) -> Any:
+        # an item that is an alias carries its anchor's mark: locate it in its list instead
+        line = sequence.start_mark.line + 1 if id(item) in self._built else None
+        return self.build(item, path, line)
 
     def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
         result: dict = {}
@@ -99,7 +168,7 @@ class _Builder:
                 )
                 continue
             self.lines[(*path, key)] = line
-            result[key] = self.build(value_node, (*path, key))
+            result[key] = self.build(value_node, (*path, key), line)
         return result
 
     def _problem(self, line: int, path: Path_, message: str) -> None:
@@ -151,7 +220,10 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
     if node is None:
         return None, [*problems, Problem(file, 1, "", "the file is empty")]
     builder = _Builder(file)
-    data = builder.build(node, ())
+    try:
+        data = builder.build(node, ())
+    except _AliasRefused as refused:
+        return None, [*problems, Problem(file, refused.line, "", refused.message)]
     document = Document(file, data, builder.lines)
     problems += [
         Problem(file, line, readable_path(document, path), message)
@@ -174,31 +246,101 @@ def load_file(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
 
 def load_project(root: str | os.PathLike) -> tuple[Project, list[Problem]]:
     """Load every metadata file under `root`; problems of all files at once."""
+    loader = _ProjectLoader(root)
     base = Path(root)
-    problems: list[Problem] = []
+    unusable = Unusable()
+    groups_file = base / "groups.yaml"
+    groups = loader.load(groups_file, unusable) if groups_file.is_file() else None
+    unusable.groups = groups_file.is_file() and groups is None
+    tenants_dir = base / "tenants"
+    tenants = {
+        directory.name: loader.tenant(directory)
+        for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir())
+    }
+    entities = loader.entities(base / "entities", unusable, groups_file, "every entity")
+    return Project(str(root), groups, entities, tenants, unusable), loader.problems
 
-    def load(path: Path) -> Document | None:
-        document, found = load_file(path, str(Path(root) / path.relative_to(base)))
-        problems.extend(found)
+
+class _ProjectLoader:
+    """Loads the files of a metadata directory where each kind is read, noting the files
+    it cannot use."""
+
+    def __init__(self, root: str | os.PathLike) -> None:
+        self.root, self.base = root, Path(root)
+        self.problems: list[Problem] = []
+
+    def shown(self, path: Path) -> str:
+        """The file's path as problems name it: under the root as it was given."""
+        return str(Path(self.root) / path.relative_to(self.base))
+
+    def load(self, path: Path, unusable: Unusable) -> Document | None:
+        document, found = load_file(path, self.shown(path))
+        self.problems.extend(found)
+        if document is None:
+            unusable.files.add(self.shown(path))
         return document
 
-    def load_dir(directory: Path) -> dict[str, Document]:
-        loaded = {path.stem: load(path) for path in _yaml_files(directory)}
-        return {name: doc for name, doc in loaded.items() if doc is not None}
-
-    groups_file = base / "groups.yaml"
-    groups = load(groups_file) if groups_file.is_file() else None
-    tenants = {}
-    tenants_dir = base / "tenants"
-    for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir()):
+    def tenant(self, directory: Path) -> TenantFiles:
+        """A tenant's tenant.yaml and entity files; any other file there is not read."""
+        files, owner = TenantFiles(None), f"tenant '{directory.name}'"
         tenant_file = directory / "tenant.yaml"
-        document = load(tenant_file) if tenant_file.is_file() else None
-        if not tenant_file.is_file():
-            shown = str(Path(root) / tenant_file.relative_to(base))
-            problems.append(Problem(shown, 1, "", "missing: every tenant needs a tenant.yaml"))
-        tenants[directory.name] = TenantFiles(document, load_dir(directory / "entities"))
-    project = Project(str(root), groups, load_dir(base / "entities"), tenants)
-    return project, problems
+        if tenant_file.is_file():
+            files.document = self.load(tenant_file, files.unusable)
+        else:
+            problem = "missing: every tenant needs a tenant.yaml"
+            self.problems.append(Problem(self.shown(tenant_file), 1, "", problem))
+        for path in _yaml_files(directory):
+            if path.name != "tenant.yaml":
+                self._unread(path, files.unusable, tenant_file, owner)
+        files.entities = self.entities(directory / "entities", files.unusable, tenant_file, owner)
+        return files
+
+    def entities(
+        self, directory: Path, unusable: Unusable, groups_home: Path, owner: str
+    ) -> dict[str, Document]:
+        """The entity files of a directory; a file of groups among them is not read."""
+        documents = {}
+        for path in _yaml_files(directory):
+            document = self.load(path, unusable)
+            if document is not None and _declares_groups(path, document):
+                self._refuse_groups(path, document, unusable, groups_home, owner)
+            elif document is not None:
+                documents[path.stem] = document
+        return documents
+
+    def _unread(self, path: Path, unusable: Unusable, tenant_file: Path, owner: str) -> None:
+        """A file beside a tenant's tenant.yaml, where nothing else is read: its own
+        problems do not matter, only where it belongs."""
+        document, _ = load_file(path, self.shown(path))
+        if _declares_groups(path, document):
+            self._refuse_groups(path, document, unusable, tenant_file, owner)
+            return
+        unusable.files.add(self.shown(path))
+        entities = self.shown(path.parent / "entities")
+        message = f"{owner} reads only its tenant.yaml here; move an entity file into {entities}"
+        self.problems.append(Problem(self.shown(path), 1, "", message))
+
+    def _refuse_groups(
+        self, path: Path, document: Document | None, unusable: Unusable, home: Path, owner: str
+    ) -> None:
+        """A file of groups where none is read; its groups belong in `home`."""
+        file = self.shown(path)
+        unusable.files.add(file)
+        unusable.groups = True
+        line = document.line_of(("groups",)) if document else 1
+        message = (
+            f"the groups of {owner} are declared under groups: in {self.shown(home)}, not in "
+            "a file of their own; move them there"
+        )
+        self.problems.append(Problem(file, line, "", message))
+
+
+def _declares_groups(path: Path, document: Document | None) -> bool:
+    """Whether a file is a file of groups: by its keys, or by its name when unreadable."""
+    if document is None:
+        return path.stem == "groups"
+    data = document.data
+    return "groups" in data and "entity" not in data and "customize" not in data
 
 
 def _yaml_files(directory: Path) -> list[Path]:

@@ -16,6 +16,9 @@ SCHEMA_FILE = Path(__file__).parent / "schema" / "metadata.schema.json"
 
 IDENTIFIER = r"^[a-z][a-z0-9_]*$"
 GROUP_CODE = r"^[A-Z][A-Z0-9_]*$"
+# Text people read (labels, headings, help) needs a character to see: spaces alone read
+# as nothing, as an empty string does.
+VISIBLE = r"\S"
 SYSTEM_COLUMNS = (
     "id",
     "status",
@@ -42,6 +45,12 @@ PRESENTATION_KEYS = (
 
 
 def _text(description: str) -> dict:
+    """Text shown to people: something to read, not empty nor only spaces."""
+    return {"type": "string", "pattern": VISIBLE, "description": description}
+
+
+def _code(description: str) -> dict:
+    """Text the engine reads (a regular expression, a condition): not empty."""
     return {"type": "string", "minLength": 1, "description": description}
 
 
@@ -102,7 +111,7 @@ def _field_properties() -> dict:
         "max": number,
         "min_length": count,
         "max_length": {"type": "integer", "minimum": 1},
-        "pattern": _text("a regular expression the whole value must match"),
+        "pattern": _code("a regular expression the whole value must match"),
         "precision": {"type": "integer", "minimum": 0, "maximum": 10},
         "read_only": _flag("shown, never edited by people"),
         "hidden": _flag("not shown on forms and lists"),
@@ -111,8 +120,8 @@ def _field_properties() -> dict:
         "searchable": _flag("searched by the list's search box"),
         "in_list": _flag("a column of the list page"),
         "index": _flag("the column gets a database index"),
-        "visible_if": _text("a condition: shown only when true"),
-        "required_if": _text("a condition: required when true"),
+        "visible_if": _code("a condition: shown only when true"),
+        "required_if": _code("a condition: required when true"),
         "renamed_from": _ref("identifier"),
         "system": {"enum": list(SYSTEM_COLUMNS), "description": "a system column shown here"},
     }
@@ -152,7 +161,7 @@ def _entity_properties() -> dict:
         "title_field": _ref("identifier"),
         "groups": _ref("groups"),
         "numbering": _object(
-            {"field": _ref("identifier"), "pattern": _text("e.g. CUST-{seq:05d}")},
+            {"field": _ref("identifier"), "pattern": _code("e.g. CUST-{seq:05d}")},
             ("field", "pattern"),
         ),
         "statuses": _object(

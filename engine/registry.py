@@ -16,9 +16,10 @@ import peewee
 from engine.compile.layout import build_layout
 from engine.compile.models import build_model
 from engine.compile.validator import RecordValidator
-from engine.errors import UnknownName, did_you_mean
+from engine.errors import MetadataError, Problem, UnknownName, did_you_mean
 from engine.resolve import load_and_resolve
 from engine.spec import EntitySpec, TenantSpec
+from engine.storage import limits
 from engine.storage.system import SystemTables, build_system_tables
 
 
@@ -83,10 +84,22 @@ def compile_tenant(spec: TenantSpec) -> CompiledTenant:
 
 
 def build_registry(root: str) -> Registry:
-    """Load, check, resolve and compile a metadata directory; MetadataError if it is wrong."""
+    """Load, check, resolve and compile a metadata directory; MetadataError if it is wrong,
+    or if a database would refuse a table it compiles to."""
     with without_cycle_collection():
         tenants = load_and_resolve(root)
-        return Registry(root, {name: compile_tenant(spec) for name, spec in tenants.items()})
+        compiled = {name: compile_tenant(spec) for name, spec in tenants.items()}
+    problems = [problem for tenant in compiled.values() for problem in database_limits(tenant)]
+    if problems:
+        raise MetadataError(problems)
+    return Registry(root, compiled)
+
+
+def database_limits(tenant: CompiledTenant) -> list[Problem]:
+    """What SQLite or PostgreSQL would refuse of the tenant's tables, located in the YAML."""
+    models = {name: entity.model for name, entity in tenant.entities.items()}
+    engine_tables = [model._meta.table_name for model in tenant.system.all()]
+    return limits.check_tenant(tenant.spec, models, engine_tables)
 
 
 @contextmanager

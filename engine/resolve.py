@@ -7,29 +7,17 @@ problem-free tenant is frozen into specs.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from engine import conditions, semantics
+from engine import semantics
 from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
-from engine.loader import Document, Project, load_project, readable_path
-from engine.spec import (
-    Action,
-    EntitySpec,
-    FieldSpec,
-    GroupSpec,
-    Lines,
-    Lookup,
-    Numbering,
-    Option,
-    Rule,
-    State,
-    Statuses,
-    TenantSpec,
-)
-from engine.types import TYPES, canonical
+from engine.freeze import freeze_entity
+from engine.loader import Document, Project, Unusable, load_project, readable_path
+from engine.spec import TenantSpec
 
 ENTITY_KEYS = (
     "label",
@@ -40,17 +28,6 @@ ENTITY_KEYS = (
     "delete",
     "unique_together",
 )
-SYSTEM_TYPES = {
-    "id": "integer",
-    "status": "select",
-    "rev_number": "integer",
-    "created_by": "text",
-    "creation_date": "datetime",
-    "last_updated_by": "text",
-    "last_update_date": "datetime",
-    "active": "switch",
-    "deleted": "switch",
-}
 
 
 @dataclass
@@ -123,6 +100,7 @@ class _Resolver:
     def __init__(self, project: Project) -> None:
         self.project = project
         self.problems: list[Problem] = []
+        self.base_gaps = semantics.Gaps()  # what the base's unusable files leave unknown
 
     def problem(self, source: Source, path: str, message: str) -> None:
         self.problems.append(Problem(source.file, source.line, path, message))
@@ -247,10 +225,12 @@ class _Resolver:
             self._apply_tenant_file(drafts, document)
         tenant_layer = (tenant_data.get("groups", {}), files.document, ("groups",))
         settings = tenant_data.get("settings", {})
-        self.check_view(name, settings, drafts, tenant_layer)
+        gaps = self.base_gaps | _gaps(files.unusable, tenant=files.document is None)
+        # without its tenant.yaml the tenant's settings are unknown: None, as for the base
+        self.check_view(name, None if gaps.settings else settings, drafts, tenant_layer, gaps)
         if self.problems:  # freezing needs every file whole and every reference good
             return None
-        entities = {n: _freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
+        entities = {n: freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
         return TenantSpec(name, tenant_data.get("label", name), dict(settings), entities)
 
     def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
@@ -260,6 +240,8 @@ class _Resolver:
             if target in drafts and not drafts[target].custom:
                 self.customize(drafts[target], document)
                 return
+            if target in self.base_gaps.entities:
+                return  # its base file is unusable, and reported
             hint = did_you_mean(target, [n for n, d in drafts.items() if not d.custom])
             self.problem(
                 _source(document, "customize"),
@@ -283,6 +265,7 @@ class _Resolver:
         settings: dict | None,
         drafts: dict[str, EntityDraft],
         tenant_layer: tuple | None,
+        gaps: semantics.Gaps,
     ) -> None:
         """Merge each entity's groups and run the checks that need the merged view."""
         global_layer = (
@@ -296,25 +279,22 @@ class _Resolver:
                 layers.append(tenant_layer)
             layers += draft.group_layers[1:]
             draft.groups = self.groups(layers)
-        context = semantics.Context(
-            drafts,
-            name,
-            settings,
-            self.problem,
-            self.project.broken_entities,
-            self.project.groups_broken,
-        )
+        context = semantics.Context(drafts, name, settings, self.problem, gaps)
         for draft in drafts.values():
             semantics.check_entity(draft, context)
 
 
-def resolve(project: Project) -> dict[str, TenantSpec]:
-    """Every tenant of a loaded project, or MetadataError with every problem found."""
+def resolve(project: Project, loading: Iterable[Problem] = ()) -> dict[str, TenantSpec]:
+    """Every tenant of a loaded project, or MetadataError with every problem found, those
+    of `loading` the project included: a tenant is frozen only when there is none."""
     resolver = _Resolver(project)
-    resolver.problems += check_project(project)
-    _mark_broken(project, resolver.problems)
+    checked = check_project(project)
+    _mark_broken(project, checked)
+    resolver.problems += [*loading, *checked]
+    resolver.base_gaps = _gaps(project.unusable)
     base = resolver.base_drafts()
-    resolver.check_view("base", None, _clone_all(base), None)  # checked once, never served
+    # checked once, never served
+    resolver.check_view("base", None, _clone_all(base), None, resolver.base_gaps)
     tenants = {name: resolver.tenant(name, base) for name in project.tenants}
     if resolver.problems:
         raise MetadataError(resolver.problems)
@@ -323,131 +303,26 @@ def resolve(project: Project) -> dict[str, TenantSpec]:
 
 def load_and_resolve(root: str) -> dict[str, TenantSpec]:
     """Load, check and resolve a metadata directory in one call."""
-    project, problems = load_project(root)
-    try:
-        tenants = resolve(project)
-    except MetadataError as error:
-        raise MetadataError([*problems, *error.problems]) from None
-    if problems:
-        raise MetadataError(problems)
-    return tenants
+    return resolve(*load_project(root))
 
 
 def _mark_broken(project: Project, problems: list[Problem]) -> None:
     """Leave files that failed the schema out of resolving; their problems are reported."""
     broken = {p.file for p in problems}
-    project.broken_entities = frozenset(Path(file).stem for file in broken)
+    project.unusable.files |= {d.file for d in project.entities.values() if d.file in broken}
     project.entities = {n: d for n, d in project.entities.items() if d.file not in broken}
     if project.groups and project.groups.file in broken:
-        project.groups, project.groups_broken = None, True
+        project.unusable.files.add(project.groups.file)
+        project.groups, project.unusable.groups = None, True
     for tenant in project.tenants.values():
+        documents = [tenant.document, *tenant.entities.values()]
+        tenant.unusable.files |= {d.file for d in documents if d and d.file in broken}
         if tenant.document and tenant.document.file in broken:
             tenant.document = None
         tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
 
 
-# freezing drafts into specs
-
-
-def _freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntitySpec:
-    props = draft.props
-    fields = [_freeze_field(f, n, draft, drafts) for n, f in draft.fields.items()]
-    fields += [_freeze_lines(n, line) for n, line in draft.lines.items()]
-    groups = {
-        code: GroupSpec(
-            code,
-            g.props["label"],
-            g.props["order"],
-            g.props.get("layout", "section"),
-            g.origins,
-        )
-        for code, g in draft.groups.items()
-    }
-    numbering = props.get("numbering")
-    return EntitySpec(
-        name=draft.name,
-        label=props["label"],
-        plural=props["plural"],
-        fields=tuple(fields),
-        groups=groups,
-        title_field=props.get("title_field"),
-        numbering=Numbering(**numbering) if numbering else None,
-        statuses=_freeze_statuses(props.get("statuses")),
-        delete=props.get("delete", "when_unreferenced"),
-        unique_together=tuple(tuple(names) for names in props.get("unique_together", ())),
-        custom=draft.custom,
-        origins={**draft.origins, **({"customized": draft.customized} if draft.customized else {})},
-    )
-
-
-def _freeze_statuses(values: dict | None) -> Statuses | None:
-    if not values:
-        return None
-    states = {
-        name: State(name, state["label"], _locked(state.get("locked", ())))
-        for name, state in values["states"].items()
-    }
-    actions = {
-        name: Action(
-            name,
-            action.get("label", name.replace("_", " ").capitalize()),
-            tuple(action["from"]),
-            action["to"],
-        )
-        for name, action in values.get("actions", {}).items()
-    }
-    return Statuses(values["initial"], states, actions)
-
-
-def _locked(value: list | str) -> tuple[str, ...] | str:
-    return value if value == "all" else tuple(value)
-
-
-def _freeze_lines(name: str, line: Draft) -> FieldSpec:
-    props = line.props
-    return FieldSpec(
-        name=name,
-        sequence=props["sequence"],
-        label=props["label"],
-        input_type="lines",
-        group=props["group"],
-        hidden=props.get("hidden", False),
-        origins=line.origins,
-        lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
-    )
-
-
-def _freeze_field(
-    draft: Draft, name: str, entity: EntityDraft, drafts: dict[str, EntityDraft]
-) -> FieldSpec:
-    props = dict(draft.props)
-    props.pop("name", None)
-    if "system" in props:
-        props["input_type"] = SYSTEM_TYPES[props["system"]]
-        props["read_only"] = True
-        if props["system"] == "status":
-            states = entity.props["statuses"]["states"]
-            props["options"] = [{"value": k, "label": v["label"]} for k, v in states.items()]
-    row = TYPES[canonical(props["input_type"])]
-    props["input_type"] = row.name
-    props.setdefault("max_length", row.default_max_length)
-    props.setdefault("precision", row.default_precision)
-    props["options"] = tuple(_option(o) for o in props.get("options", ()))
-    if "lookup" in props:
-        props["lookup"] = _lookup(props["lookup"], drafts)
-    for key in ("visible_if", "required_if"):
-        if key in props:
-            props[key] = Rule(props[key], conditions.parse(props[key]))
-    return FieldSpec(name=name, custom=draft.custom, origins=draft.origins, **props)
-
-
-def _option(value: Any) -> Option:
-    if isinstance(value, dict):
-        return Option(value["value"], value.get("label", str(value["value"])))
-    return Option(value, str(value))
-
-
-def _lookup(values: dict, drafts: dict[str, EntityDraft]) -> Lookup:
-    target = drafts[values["entity"]]
-    show = values.get("show") or target.props.get("title_field") or "id"
-    return Lookup(values["entity"], show, dict(values.get("fetch", {})))
+def _gaps(unusable: Unusable, tenant: bool = False) -> semantics.Gaps:
+    """What unusable files, and a tenant without a usable tenant.yaml, leave unknown."""
+    entities = frozenset(Path(f).stem for f in unusable.files if Path(f).parent.name == "entities")
+    return semantics.Gaps(entities, unusable.groups or tenant, tenant)

@@ -62,6 +62,7 @@ class InputType:
     default_max_length: int | None = None
     default_precision: int | None = None
     numeric: bool = False
+    free_text: bool = False  # any text is a value of it, so a numbering pattern may fill it
     # between a validated JSON value and what the column holds
     store: Callable[[Any], Any] = _as_it_is
     load: Callable[[Any], Any] = _as_it_is
@@ -261,6 +262,7 @@ _ROWS = [
         keys=TEXT_KEYS,
         column=_char(255),
         default_max_length=255,
+        free_text=True,
     ),
     _row(
         "textarea",
@@ -270,6 +272,7 @@ _ROWS = [
         keys=TEXT_KEYS,
         column=lambda field: peewee.TextField(null=True),
         default_max_length=10_000,
+        free_text=True,
     ),
     _row(
         "email",

@@ -62,6 +62,26 @@ delete: never
 fields:
   - {name: code, sequence: 1, label: Code, input_type: text, group: MAIN, required: true}
 """
+# Sections and tabs in one order, as the groups' `order` says: a tab at 35 among sections
+# at 10 and 40, then two tabs at 80 and 90 after them.
+SURVEY = """\
+entity: survey
+label: Survey
+plural: Surveys
+groups:
+  EARLY: {label: Early, order: 35, layout: tab}
+  PLANNING: {label: Planning, order: 40, layout: section}
+  EMPTY: {label: Empty, order: 85, layout: section}
+  LINES: {label: Lines, order: 80, layout: tab}
+  REFERENCE: {label: Reference, order: 90, layout: tab}
+fields:
+  - {name: ref, sequence: 1, label: Ref, input_type: text, group: REFERENCE}
+  - {name: lines_note, sequence: 1, label: Lines Note, input_type: text, group: LINES}
+  - {name: plan, sequence: 1, label: Plan, input_type: text, group: PLANNING}
+  - {name: early, sequence: 1, label: Early Note, input_type: text, group: EARLY}
+  - {name: title, sequence: 1, label: Title, input_type: text, group: MAIN}
+  - {name: hidden_one, sequence: 1, label: Hidden, input_type: text, group: EMPTY, hidden: true}
+"""
 FILES = {
     "entities/account.yaml": ACCOUNT,
     "entities/branch.yaml": BRANCH,

@@ -211,6 +211,14 @@ BROKEN = {
         f"{GADGET_FILE}:6: gadget.colour.input_type: Unknown input type &#39;swich&#39; "
         "(did you mean &#39;switch&#39;?).",
     ),
+    "more columns than PostgreSQL allows in a table": (
+        GADGET
+        + "".join(
+            f"  - {{name: s{n}, sequence: {n}, label: S{n}, input_type: switch, group: MAIN}}\n"
+            for n in range(2, 1596)
+        ),
+        f"{GADGET_FILE}:1: gadget: In tenant &#39;t&#39;, its table would have 1,601 columns",
+    ),
 }
 
 

@@ -20,8 +20,16 @@ from engine.resolve import load_and_resolve
 
 CORPUS = Path(__file__).parent / "corpus"
 CASES = sorted(path for path in CORPUS.iterdir() if path.is_dir())
-# A schema error, two faults in two files, and a fault that used to crash `check`.
-CLI_CASES = ("11_unknown_input_type", "42_two_faults_two_files", "61_lines_type_as_field")
+# A schema error, two faults in two files, a fault that used to crash `check`, an alias
+# bomb that used to end it in a MemoryError, and a syntax error that used to bring the
+# errors that follow from it.
+CLI_CASES = (
+    "11_unknown_input_type",
+    "42_two_faults_two_files",
+    "61_lines_type_as_field",
+    "68_yaml_alias_bomb",
+    "71_yaml_error_in_lines_entity",
+)
 PROBLEM_LINE = re.compile(r"^[^\s:][^:]*\.ya?ml:[1-9][0-9]*: \S.*$")
 
 

@@ -1,4 +1,7 @@
+from records_metadata import SURVEY
+
 from engine.compile.layout import html_attributes
+from engine.registry import build_registry
 from engine.spec import FieldSpec, Rule
 
 
@@ -32,3 +35,16 @@ def test_shipped_forms_have_groups_in_order_and_fields_by_sequence(shipped):
                 sequences = [compiled.spec.field(f["name"]).sequence for f in group["fields"]]
                 assert sequences == sorted(sequences)
                 assert all(f["widget"] and f["label"] for f in group["fields"])
+
+
+def test_sections_and_tabs_follow_one_order_and_adjacent_tabs_share_a_tab_set(tree):
+    tenant = build_registry(str(tree({"entities/survey.yaml": SURVEY}))).tenant("t")
+    groups = tenant.entity("survey").layout["groups"]
+    assert [(g["code"], g["layout"], g["tab_set"]) for g in groups] == [
+        ("MAIN", "section", None),
+        ("EARLY", "tab", 1),
+        ("PLANNING", "section", None),
+        # the empty section at 85 is not shown, so it does not part the two tabs
+        ("LINES", "tab", 2),
+        ("REFERENCE", "tab", 2),
+    ]

@@ -1,6 +1,10 @@
+import time
+import tracemalloc
 from pathlib import Path
 
-from engine.loader import load_project, load_text
+import pytest
+
+from engine.loader import ALIAS_BUDGET, load_project, load_text
 
 
 def test_values_keep_the_line_they_were_written_on():
@@ -82,3 +86,74 @@ def test_tenant_without_tenant_yaml_is_reported(tree):
     root = tree({"tenants/t1/entities/b.yaml": "entity: b\n"})
     _, problems = load_project(root)
     assert [p.message for p in problems] == ["missing: every tenant needs a tenant.yaml"]
+
+
+def test_aliases_repeat_their_anchor_as_before():
+    text = "a: &yes_no [yes, no]\nb: *yes_no\nc: [*yes_no, *yes_no]\nd: &word hello\ne: *word\n"
+    document, problems = load_text(text, "a.yaml")
+    assert problems == []
+    assert document.data["b"] == document.data["a"] == [True, False]
+    assert document.data["c"] == [[True, False], [True, False]]
+    assert document.data["e"] == "hello"
+    assert document.line_of(("b",)) == 2 and document.line_of(("c", 1)) == 3
+
+
+def _aliases_of(count: int) -> str:
+    """An anchor of ALIAS_BUDGET // 100 values in all (the list and its 99 items), then
+    `count` aliases to it."""
+    items = ", ".join(str(n) for n in range(ALIAS_BUDGET // 100 - 1))
+    return f"a: &a [{items}]\nb: [{', '.join(['*a'] * count)}]\n"
+
+
+def test_aliases_may_repeat_as_many_values_as_the_budget():
+    document, problems = load_text(_aliases_of(100), "a.yaml")
+    assert problems == []
+    assert len(document.data["b"]) == 100
+
+
+def test_aliases_repeating_one_value_more_than_the_budget_are_refused():
+    document, problems = load_text(_aliases_of(101), "a.yaml")
+    assert document is None
+    assert [str(p) for p in problems] == [
+        "a.yaml:2: the aliases of this file would copy more than 10,000 values "
+        "(aliases of aliases multiply); write the values out instead"
+    ]
+
+
+def test_alias_bomb_is_refused_at_its_alias_quickly_in_little_memory():
+    # "billion laughs": each line repeats the one before nine times, 9**10 values in all
+    lines = ["a0: &a0 [lol, lol, lol, lol, lol, lol, lol, lol, lol]"]
+    lines += [f"a{i}: &a{i} [{', '.join([f'*a{i - 1}'] * 9)}]" for i in range(1, 10)]
+    tracemalloc.start()
+    started = time.perf_counter()
+    document, problems = load_text("\n".join(lines) + "\n", "bomb.yaml")
+    elapsed = time.perf_counter() - started
+    peak = tracemalloc.get_traced_memory()[1]
+    tracemalloc.stop()
+    assert document is None
+    # lines 2 to 4 copy 90, 819 and 7,380 values: the first alias of line 5 passes 10,000
+    assert [str(p) for p in problems] == [
+        "bomb.yaml:5: the aliases of this file would copy more than 10,000 values "
+        "(aliases of aliases multiply); write the values out instead"
+    ]
+    assert elapsed < 1.0
+    assert peak < 20 * 2**20
+
+
+@pytest.mark.parametrize("text", ["a: &a [*a]\n", "a: &a {x: 1, y: *a}\n"])
+def test_alias_inside_its_own_anchor_is_refused(text: str):
+    document, problems = load_text(text, "a.yaml")
+    assert document is None
+    assert [str(p) for p in problems] == [
+        "a.yaml:1: an alias refers to the anchor that contains it"
+    ]
+
+
+def test_a_file_beside_a_tenant_yaml_is_reported_not_read(tree):
+    root = tree({"tenants/t/thing.yaml": "entity: thing\n"})
+    project, problems = load_project(root)
+    assert [str(p).replace(f"{root}/", "") for p in problems] == [
+        "tenants/t/thing.yaml:1: tenant 't' reads only its tenant.yaml here; move an entity "
+        "file into tenants/t/entities"
+    ]
+    assert project.tenants["t"].entities == {}

@@ -5,7 +5,7 @@ from html.parser import HTMLParser
 
 import pytest
 from conftest import SHIPPED
-from records_metadata import FILES
+from records_metadata import FILES, SURVEY
 
 from engine import users
 from webui import create_app
@@ -107,6 +107,28 @@ def test_the_form_follows_the_metadata(ann):
     number = re.search(r'<input type="text" id="field-number"[^>]*>', page).group(0)
     assert "required" not in number
     assert "A new record left without one gets the next number." in page
+
+
+def test_the_form_shows_sections_and_tabs_in_one_order_each_tab_set_in_its_place(tree, storage):
+    app = make_app(tree({**FILES, "entities/survey.yaml": SURVEY}), storage)
+    users.add_user(
+        app.extensions["formwork"].registry.tenant("t"), "ann", "editor", "correct horse battery"
+    )
+    browser = Browser(app, "t")
+    browser.login("ann")
+    page = browser.get("/survey/new").get_data(as_text=True)
+    groups = re.findall(
+        r'<fieldset class="group (\w+)" id="group-(\w+)"(?: data-tab-set="(\d+)")?>\s*'
+        r"<legend>([^<]*)</legend>",
+        page,
+    )
+    assert groups == [
+        ("section", "MAIN", "", "Main"),
+        ("tab", "EARLY", "1", "Early"),
+        ("section", "PLANNING", "", "Planning"),
+        ("tab", "LINES", "2", "Lines"),
+        ("tab", "REFERENCE", "2", "Reference"),
+    ]
 
 
 def test_a_failed_submit_reports_every_error_and_keeps_what_was_typed(ann):

@@ -135,3 +135,32 @@ def test_a_tenant_can_fix_nothing_silently_by_re_adding_a_base_field(tree):
     (problem,) = raised.value.problems
     assert problem.line == 3 and problem.path == "thing.amount"
     assert "change it under fields:" in problem.message
+
+
+def test_a_file_that_does_not_parse_hides_only_what_follows_from_its_absence(tree):
+    thing = BASE.replace(
+        "title_field: title\n",
+        "title_field: title\nlines:\n"
+        "  parts: {entity: part, link: thing_id, label: Parts, sequence: 50, group: MAIN}\n",
+    )
+    thing += "  - {name: other, sequence: 50, label: Other, input_type: lookup, group: MAIN,\n"
+    thing += "     lookup: {entity: othre}}\n"
+    overlay = "customize: thing\nnumbering: {field: code, pattern: '{tenant.region}-{seq}'}\n"
+    root = tree(
+        {
+            "entities/thing.yaml": thing,
+            "entities/part.yaml": "entity: part\nfields: [\n",
+            "tenants/u/tenant.yaml": "tenant: u\nlabel: U\n",
+            "tenants/u/entities/thing.yaml": overlay,
+        }
+    )
+    with pytest.raises(MetadataError) as raised:
+        load_and_resolve(str(root))
+    assert [str(p).replace(f"{root}/", "") for p in raised.value.problems] == [
+        # the lines of part, which the unparsable file might declare, are not reported; a
+        # lookup to an entity no file declares is, and so is a setting tenant u lacks
+        "entities/part.yaml:3: YAML syntax error: did not find expected node content",
+        "entities/thing.yaml:13: thing.other.lookup.entity: lookup to unknown entity 'othre'",
+        "tenants/u/entities/thing.yaml:2: thing.numbering.pattern: placeholder "
+        "{tenant.region} needs the tenant setting 'region', which tenant 'u' does not have",
+    ]

@@ -91,8 +91,22 @@ def _by_sequence(entity: EntitySpec) -> list[FieldSpec]:
     )
 
 
+def _number_tab_sets(groups: list[dict[str, Any]]) -> None:
+    """Give each tab group the number of its tab set: tabs next to each other in the order
+    share one strip of tabs, shown where the first of them stands; a section between two
+    tabs ends a set. Sections get None. (One strip for every tab of the form would lift
+    the tabs that follow a section above it.)"""
+    number, in_set = 0, False
+    for group in groups:
+        is_tab = group["layout"] == "tab"
+        number += is_tab and not in_set
+        group["tab_set"] = number if is_tab else None
+        in_set = is_tab
+
+
 def build_layout(entity: EntitySpec) -> dict[str, Any]:
-    """The form of an entity: its groups in order, each with its visible fields by sequence."""
+    """The form of an entity: its groups in order, each with its visible fields by sequence,
+    and for a tab the tab set it belongs to."""
     shown = _by_sequence(entity)
     groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
     numbered = entity.numbering.field if entity.numbering else None
@@ -107,6 +121,7 @@ def build_layout(entity: EntitySpec) -> dict[str, Any]:
             layout_groups.append(
                 {"code": group.code, "label": group.label, "layout": group.layout, "fields": fields}
             )
+    _number_tab_sets(layout_groups)
     return {
         "entity": entity.name,
         "label": entity.label,

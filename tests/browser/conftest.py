@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from conftest import GROUPS, TENANT
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
-from records_metadata import FILES
+from records_metadata import FILES, SURVEY
 from werkzeug.serving import make_server
 
 from engine import users
@@ -43,8 +43,9 @@ WIDE = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 PLACES = 201  # one more than a lookup shows as a select: the place lookup is a search
 
-# Besides the records test metadata: a second tab group, and a visit whose place lookup
-# targets a large table, for the tabs and the search-as-you-type lookup.
+# Besides the records test metadata: a second tab group, a visit whose place lookup
+# targets a large table, for the tabs and the search-as-you-type lookup, and a survey
+# whose sections and tabs interleave.
 EXTRA_GROUP = "  EXTRA: {label: Extra, order: 30, layout: tab}\n"
 PLACE = """\
 entity: place
@@ -93,6 +94,7 @@ def write_tree(root: Path) -> Path:
         **FILES,
         "entities/place.yaml": PLACE,
         "entities/visit.yaml": VISIT,
+        "entities/survey.yaml": SURVEY,
     }
     for relative, text in files.items():
         path = root / relative

@@ -162,6 +162,35 @@ def test_tab_groups_are_tabs_on_a_wide_screen(page, log_in):
     expect(page.get_by_label("Score")).to_be_focused()
 
 
+def test_tabs_stand_in_their_order_among_sections(page, log_in):
+    log_in(page, "ann")
+    page.goto("/t/survey/new")
+    # Lines (80) and Reference (90) are one set of tabs, after Planning (40); the lone
+    # tab Early (35) stays a titled group between the sections at 10 and 40
+    strips = page.get_by_role("tablist")
+    expect(strips).to_have_count(1)
+    expect(strips.get_by_role("tab")).to_have_text(["Lines", "Reference"])
+    order = page.evaluate(
+        """() => Array.from(document.querySelectorAll("form fieldset.group, [role=tablist]"))
+            .map((node) => node.id || node.getAttribute("role"))"""
+    )
+    assert order == [
+        "group-MAIN",
+        "group-EARLY",
+        "group-PLANNING",
+        "tablist",
+        "group-LINES",
+        "group-REFERENCE",
+    ]
+    expect(page.get_by_role("group", name="Early")).to_be_visible()
+    expect(page.get_by_label("Early Note")).to_be_visible()
+    expect(page.get_by_label("Lines Note")).to_be_visible()
+    expect(page.get_by_label("Ref", exact=True)).to_be_hidden()
+    page.get_by_role("tab", name="Reference").click()
+    expect(page.get_by_label("Ref", exact=True)).to_be_visible()
+    expect(page.get_by_label("Lines Note")).to_be_hidden()
+
+
 def test_tab_groups_stay_a_plain_list_on_a_phone(new_context, request, log_in):
     page = new_context(viewport=PHONE).new_page()
     log_in(page, "ann")

@@ -212,9 +212,17 @@ function enhanceLookup(input) {
 }
 
 // Tab groups: tabs on a wide screen, one after another on a phone (see formwork.css).
+// Each set of tabs next to each other in the form's order (data-tab-set, numbered by
+// the layout) gets its own strip, where its first tab stands; a lone tab stays a group.
 function enhanceTabs(form) {
-  const panels = Array.from(form.querySelectorAll("fieldset.group.tab[id]"));
-  if (panels.length < 2) return;
+  const sets = new Map();
+  form.querySelectorAll("fieldset.group.tab[id][data-tab-set]").forEach((panel) => {
+    const set = panel.dataset.tabSet;
+    sets.set(set, [...(sets.get(set) || []), panel]);
+  });
+  sets.forEach((panels) => { if (panels.length > 1) enhanceTabSet(panels); });
+}
+function enhanceTabSet(panels) {
   const list = document.createElement("div");
   list.className = "tabs";
   list.setAttribute("role", "tablist");
@@ -235,6 +243,7 @@ function enhanceTabs(form) {
     });
     panel.setAttribute("role", "tabpanel");
     panel.setAttribute("aria-labelledby", tab.id);
+    panel.classList.add("in-tabs");
     list.append(tab);
     return tab;
   });
@@ -247,7 +256,6 @@ function enhanceTabs(form) {
     });
   }
   panels[0].before(list);
-  form.classList.add("tabbed");
   // the first tab with a problem to fix, else the first tab
   show(panels.find((p) => p.querySelector('[aria-invalid="true"], .error')) || panels[0]);
 }
