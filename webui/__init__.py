@@ -30,7 +30,7 @@ DEFAULTS: dict[str, Any] = {
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
-    "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
+    "FORMWORK_RELOAD": "watch",  # how metadata changes are noticed: watch, poll or off
     # seconds a process trusts a signed-in user's role and active flag it looked up; 0: none
     "FORMWORK_USER_RECHECK_SECONDS": 2,
 }
@@ -47,7 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         "FORMWORK_METADATA",
         "FORMWORK_DATA",
         "FORMWORK_DATABASE",
-        "FORMWORK_RELOAD_INTERVAL",
+        "FORMWORK_RELOAD",
         "SECRET_KEY",
     )
     for key in settings:
