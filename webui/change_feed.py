@@ -26,7 +26,7 @@ SETTLE_LIMIT_SECONDS = 0.3  # ...or when this has passed since the first (a long
 WAIT_SECONDS = 2.0  # the longest a request waits for a rebuild; then it has the old metadata
 YAML_SUFFIXES = (".yaml", ".yml")
 # what a write makes the OS report; a rebuild's own reads (opened, closed_no_write) are not
-_WRITES = frozenset({"created", "deleted", "modified", "moved", "closed"})
+_WRITES = frozenset({"created", "deleted", "modified", "moved", "closed", "events_lost"})
 
 logger = logging.getLogger(__name__)
 
@@ -164,7 +164,10 @@ class _Reporter:
 
 
 def _about_metadata(event: Any) -> bool:
-    """A YAML file, or a folder that came, went or moved (with any YAML files in it)."""
+    """A YAML file, or a folder that came, went or moved (with any YAML files in it), or
+    reports the OS dropped (its queue overflowed): any of those may be a YAML file."""
+    if event.event_type == "events_lost":
+        return True
     if event.is_directory:
         return event.event_type != "modified"  # its entries changed: their own events follow
     paths = (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or ""))
