@@ -4,6 +4,7 @@ a stat poll where the system reports no changes, in every worker process."""
 import http.client
 import os
 import re
+import shutil
 import socket
 import subprocess
 import sys
@@ -80,6 +81,17 @@ def test_a_new_tenant_folder_is_loaded_with_no_request_to_prompt_it(metadata, st
     assert served_within(WAIT, lambda: "v" in registry().tenants)
     assert registry().tenant("v").entity("gadget").spec.field("size").label == "Shoe Size"
     assert client.get("/v/login").status_code == 200
+
+
+def test_a_metadata_directory_replaced_whole_is_served(metadata, storage):
+    app = make_app(metadata, storage)
+    ada = logged_in(app, "ada")
+    replacement = metadata.parent / "next-release"
+    shutil.copytree(metadata, replacement)
+    save(replacement, "entities/gadget.yaml", COLOUR)
+    metadata.rename(metadata.parent / "previous-release")
+    replacement.rename(metadata)  # the watched folder is gone: the OS reports nothing more
+    assert served_within(WAIT, colour_field_shown(ada))  # the watching thread's own look
 
 
 def test_a_request_during_the_rebuild_of_a_saved_file_waits_for_it(metadata, storage, monkeypatch):

@@ -4,7 +4,8 @@ A `ChangeFeed` is one thread of the process that serves requests. It sleeps unti
 operating system reports a write under the metadata directory (through watchdog: inotify
 on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows) or, where no such report
 can be had, until its next look at the files' size and mtime (a stat poll, every
-POLL_SECONDS). Then it waits for the writes of one save to settle and calls `rebuild`.
+POLL_SECONDS; every WATCHING_POLL_SECONDS as well while the OS reports, for what it
+cannot). Then it waits for the writes of one save to settle and calls `rebuild`.
 
 A request calls `wait_for_rebuild` before anything else: one that arrives after a change
 was reported, and before the rebuild it causes is done, waits for that rebuild (for at
@@ -21,6 +22,9 @@ from collections.abc import Callable
 from typing import Any
 
 POLL_SECONDS = 0.25  # between two stat polls: a save is served within this plus a rebuild
+# between two stat polls while the OS reports changes: it reports none for a metadata
+# directory that was replaced whole, or moved away and back
+WATCHING_POLL_SECONDS = 5.0
 SETTLE_SECONDS = 0.05  # one save's writes are over when no other follows within this...
 SETTLE_LIMIT_SECONDS = 0.3  # ...or when this has passed since the first (a long copy)
 WAIT_SECONDS = 2.0  # the longest a request waits for a rebuild; then it has the old metadata
@@ -93,7 +97,7 @@ class ChangeFeed(threading.Thread):
             )
 
     def run(self) -> None:
-        poll = None if self.mode == "watch" else POLL_SECONDS
+        poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
         while not self._stopping.is_set():
             reported = self._wake.wait(poll)
             if self._stopping.is_set():
