@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import textwrap
+import threading
 from pathlib import Path
 
 import psycopg2
@@ -31,6 +32,23 @@ def cheap_hashing(monkeypatch):
     from engine import users
 
     monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+def stop_metadata_watching(before: set[threading.Thread]) -> None:
+    """End the metadata watching threads of apps started since `before` was taken."""
+    from webui.change_feed import ChangeFeed
+
+    for thread in threading.enumerate():
+        if isinstance(thread, ChangeFeed) and thread not in before:
+            thread.stop()
+
+
+@pytest.fixture(autouse=True)
+def metadata_watching_ends_with_the_test():
+    """The metadata watching threads that the test's apps started end with the test."""
+    before = set(threading.enumerate())
+    yield
+    stop_metadata_watching(before)
 
 
 @pytest.fixture(scope="session")
@@ -75,7 +93,9 @@ def storage(request, tmp_path):
     """Storage on each backend; PostgreSQL tenant schemas are dropped afterwards."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
     store = Storage(data_dir=str(tmp_path / "data"), database_url=url)
+    watching = set(threading.enumerate())
     yield store
+    stop_metadata_watching(watching)  # a rebuild under way would still use the databases
     store.close()
     if url:
         _drop_tenant_schemas(url)

@@ -96,7 +96,7 @@ def test_the_list_follows_a_metadata_reload(tree, storage):
     account = FILES["entities/account.yaml"]
     relabelled = account.replace("label: Kind", "label: 'Sort <of>'")
     edit(
-        metadata,
+        app,
         "entities/account.yaml",
         relabelled.replace("options: [company, person]", "options: [company, person, trust]"),
     )

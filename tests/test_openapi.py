@@ -226,7 +226,7 @@ def test_the_document_follows_a_metadata_reload(tree, tmp_path):
     before = client.get("/api/t/openapi.json", headers=bearer(token)).json
     assert "vip" not in before["components"]["schemas"]["account.New"]["properties"]
     edit(
-        metadata,
+        application,
         "tenants/t/entities/account.yaml",
         "customize: account\nadd_fields:\n"
         "  - {name: vip, sequence: 12, label: VIP, input_type: switch, group: MORE}\n",

@@ -73,7 +73,7 @@ def live(request, tmp_path_factory):
             "FORMWORK_METADATA": str(one_tenant(root / "metadata")),
             "FORMWORK_DATA": str(root / "data"),
             "FORMWORK_DATABASE": url,
-            "FORMWORK_RELOAD_INTERVAL": 0,
+            "FORMWORK_RELOAD": "off",
         }
     )
     service = app.extensions["formwork"]

@@ -139,11 +139,11 @@ def test_the_prerendered_form_follows_a_metadata_reload(tree, storage):
     relabelled = FILES["entities/account.yaml"].replace(
         "label: Credit Limit", "label: \"Credit <Line> & 'more'\""
     )
-    edit(metadata, "entities/account.yaml", relabelled)
+    edit(app, "entities/account.yaml", relabelled)
     page = ann.get("/account/new").get_data(as_text=True)
     assert "Credit Limit" not in page
     assert "Credit &lt;Line&gt; &amp; &#39;more&#39;" in page
-    edit(metadata, "entities/account.yaml", relabelled.replace("min: 0", "min: 5"))
+    edit(app, "entities/account.yaml", relabelled.replace("min: 0", "min: 5"))
     credit = re.search(r'<input [^>]*id="field-credit_limit"[^>]*>', ann.get("/account/new").text)
     assert 'min="5"' in credit.group(0)
 

@@ -16,46 +16,33 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
+from webui import settings
 from webui.csrf_tokens import RememberingCSRFProtect
 from webui.form_data import QuickFormRequest
 from webui.headers import SecurityHeaders
 from webui.sessions import VerifiedCookieSessions
 
-DEFAULTS: dict[str, Any] = {
-    "FORMWORK_METADATA": "metadata",
-    "FORMWORK_DATA": "data",
-    "FORMWORK_DATABASE": None,
+# Flask's own settings as Formwork sets them; the FORMWORK_* ones are in webui/settings.py
+FLASK_DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # a bigger body is answered 413
-    "FORMWORK_IMPORT_MAX_BYTES": 64 * 1024 * 1024,  # an import's upload: files of many rows
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
-    "FORMWORK_RELOAD_INTERVAL": 2,  # seconds between looks at the metadata on disk; 0: never
-    # seconds a process trusts a signed-in user's role and active flag it looked up; 0: none
-    "FORMWORK_USER_RECHECK_SECONDS": 2,
 }
 csrf = RememberingCSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
-    """The Flask app: defaults, then FORMWORK_* environment variables, then `config`."""
+    """The Flask app: defaults, then FORMWORK_* environment variables, then `config`.
+
+    Every FORMWORK_* setting is listed, with its default, in README.md's Settings table."""
     app = Flask(__name__)
     app.request_class = QuickFormRequest
     app.json.sort_keys = False  # records keep their fields in form order
-    app.config.update(DEFAULTS)
-    settings = (
-        "FORMWORK_METADATA",
-        "FORMWORK_DATA",
-        "FORMWORK_DATABASE",
-        "FORMWORK_RELOAD_INTERVAL",
-        "SECRET_KEY",
-    )
-    for key in settings:
-        variable = "FORMWORK_SECRET_KEY" if key == "SECRET_KEY" else key
-        if os.environ.get(variable):
-            app.config[key] = os.environ[variable]
+    app.config.update(FLASK_DEFAULTS)
+    app.config.update(settings.defaults())
+    app.config.update(settings.from_environment(os.environ))
     app.config.update(config or {})
-    app.config.setdefault("SECRET_KEY", None)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     registry = build_registry(app.config["FORMWORK_METADATA"])

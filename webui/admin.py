@@ -26,6 +26,16 @@ from webui.services import record_service
 
 blueprint = Blueprint("admin", __name__)
 
+# how a saved YAML file reaches this page, by how the server notices changes
+_NOTICING = {
+    "watch": "A change saved to the YAML files is loaded as it is saved.",
+    "poll": (
+        f"A change saved to the YAML files is loaded within a second: the server looks at "
+        f"them every {reload.POLL_SECONDS} s, as this system does not report file changes."
+    ),
+    "off": "A change saved to the YAML files is loaded when Reload is pressed "
+    "(FORMWORK_RELOAD is off).",
+}
 # what a field's row shows elsewhere, or what is not a property an admin writes
 _NOT_PROPERTIES = {"name", "custom", "origins"}
 
@@ -52,6 +62,7 @@ def metadata(tenant: str) -> Any:
         title=f"{compiled.spec.label}: metadata",
         label=compiled.spec.label,
         loaded_at=_when(watcher.loaded_at),
+        noticing=_NOTICING[watcher.noticing],
         trouble=_trouble(watcher, tenant),
         entities=[_entity_view(entity, watcher.root) for entity in entities],
     )

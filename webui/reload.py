@@ -1,23 +1,26 @@
 """Metadata reload without restart: notice changed YAML, check it, swap it in if valid.
 
-A `MetadataWatcher` fingerprints the metadata tree (path, mtime and size of every
-YAML file) at most once per interval, from a `before_request` hook. When the
-fingerprint changed, it builds a new registry and syncs the databases to it, then
-swaps `RecordService.registry` in one assignment. When the new metadata is wrong, or
-asks for a change that could lose data, the old registry keeps serving and the
-problems are kept to show to the admins.
+A `MetadataWatcher` rebuilds the registry from the metadata directory and syncs the
+databases to it, then swaps `RecordService.registry` in one assignment. When the new
+metadata is wrong, or asks for a change that could lose data, the old registry keeps
+serving and the problems are kept to show to the admins.
 
-Every web process runs its own watcher: each notices the change on its own, and the
-schema lock of `sync_registry` lets only one of them change a tenant's tables.
+FORMWORK_RELOAD says how a change is noticed: `watch` (the default) as the file is
+saved, from the operating system's file-change notification, with a stat poll where that
+cannot start; `poll`, the stat poll alone (a network drive that reports nothing); `off`,
+only the admins' Reload button. The thread that does it (`ChangeFeed`) starts on the first
+request a process serves, not in `create_app`: a thread does not survive a fork, and
+gunicorn forks its workers from the process that created the app. So every web process
+watches on its own and rebuilds on its own; the schema lock of `sync_registry` lets only
+one of them change a tenant's tables.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,10 +32,10 @@ from engine.records.service import RecordService
 from engine.registry import Registry, build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import UnsafeChange, sync_registry
+from webui.change_feed import POLL_SECONDS, YAML_SUFFIXES, ChangeFeed
 
-DEFAULT_INTERVAL = 2.0  # seconds between two looks at the metadata tree
 EXTENSION = "formwork_watcher"
-YAML_SUFFIXES = (".yaml", ".yml")
+MODES = ("watch", "poll", "off")
 # the details may name hosts or paths: they go to the server log, not to the page
 UNEXPECTED = (
     "The new metadata could not be loaded for a reason other than its content; "
@@ -104,48 +107,61 @@ class MetadataWatcher:
     """Keeps a RecordService's registry in step with the metadata on disk."""
 
     def __init__(
-        self,
-        root: str,
-        service: RecordService,
-        storage: Storage,
-        interval: float = DEFAULT_INTERVAL,
-        clock: Callable[[], float] = time.monotonic,
+        self, root: str, service: RecordService, storage: Storage, mode: str = "watch"
     ) -> None:
-        self.root, self.service, self.storage = root, service, storage
-        self.interval, self.clock = interval, clock
+        self.root, self.service, self.storage, self.mode = root, service, storage, mode
         self.loaded_at = datetime.now(UTC)  # of the registry being served
         self.failure: Failure | None = None
         self._lock = threading.Lock()  # one rebuild at a time in this process
         self._fingerprint = fingerprint(root)
-        self._next_look = clock() + interval
+        self._start_lock = threading.Lock()
+        self._feed: ChangeFeed | None = None
+        self._feed_pid: int | None = None  # the process the feed's thread runs in
 
-    def poll(self) -> None:
-        """Look for changes when the interval has passed; cheap on every other request."""
-        if self.interval <= 0 or self.clock() < self._next_look:
-            return
-        # a request that finds a rebuild under way goes on with the registry it has
-        if not self._lock.acquire(blocking=False):
-            return
-        try:
-            if self.clock() >= self._next_look:  # not already looked at by the lock's holder
-                self._look(force=False)
-        finally:
-            self._lock.release()
+    def before_request(self) -> None:
+        """Start noticing changes in this process if not yet, and let a request that
+        comes right after a saved change wait for its rebuild."""
+        feed = self._feed if self._feed_pid == os.getpid() else self._start_feed()
+        if feed is not None:
+            feed.wait_for_rebuild()
+
+    @property
+    def noticing(self) -> str:
+        """How this process notices changes now: watch, poll (also when watching could not
+        start) or off."""
+        feed = self._feed if self._feed_pid == os.getpid() else None
+        return feed.mode if feed is not None else self.mode
+
+    def changed_on_disk(self) -> bool:
+        """Whether the YAML files differ from those of the last build (a stat of each)."""
+        return fingerprint(self.root) != self._fingerprint
 
     def reload(self) -> bool:
         """Rebuild now, changed or not (the admins' Reload button); True when swapped in."""
         with self._lock:
-            return self._look(force=True)
+            # taken before building: an edit made during the build is seen by the next look
+            self._fingerprint = fingerprint(self.root)
+            return self._rebuild()
 
-    def _look(self, force: bool) -> bool:
-        self._next_look = self.clock() + self.interval
-        # taken before building: an edit made during the build is seen by the next look
-        current = fingerprint(self.root)
-        if current == self._fingerprint and not force:
-            return False
-        # remembered even when the build fails: a broken tree is not rebuilt on every look
-        self._fingerprint = current
-        return self._rebuild()
+    def _start_feed(self) -> ChangeFeed | None:
+        with self._start_lock:
+            if self.mode == "off" or self._feed_pid == os.getpid():
+                return self._feed
+            # a feed of the process this one was forked from has no thread here; nor has
+            # watchdog's own reader of the OS's reports, which that feed may have started;
+            # and a rebuild that held the lock at the fork never lets it go here
+            forked = self._feed_pid is not None
+            if forked:
+                self._lock = threading.Lock()
+            feed = ChangeFeed(
+                self.root,
+                self.changed_on_disk,
+                self.reload,
+                watch=self.mode == "watch" and not forked,
+            )
+            feed.start()
+            self._feed, self._feed_pid = feed, os.getpid()
+            return feed
 
     def _rebuild(self) -> bool:
         try:
@@ -205,28 +221,29 @@ def _input_type_source(registry: Registry, tenant: str, entity: str, name: str) 
 
 
 def init_app(app: Flask) -> MetadataWatcher:
-    """Attach a watcher to the app, and check for changed metadata before requests."""
+    """Attach a watcher to the app; it starts noticing changes on the first request."""
     watcher = MetadataWatcher(
         str(app.config["FORMWORK_METADATA"]),
         app.extensions["formwork"],
         app.extensions["formwork_storage"],
-        _interval(app),
+        _mode(app),
     )
     app.extensions[EXTENSION] = watcher
-    app.before_request(watcher.poll)
+    if watcher.mode != "off":
+        app.before_request(watcher.before_request)
     return watcher
 
 
-def _interval(app: Flask) -> float:
-    """FORMWORK_RELOAD_INTERVAL as configured (create_app reads the environment too)."""
-    value = app.config.get("FORMWORK_RELOAD_INTERVAL", DEFAULT_INTERVAL)
-    try:
-        return float(value)
-    except (TypeError, ValueError):
+def _mode(app: Flask) -> str:
+    """FORMWORK_RELOAD as configured (create_app reads the environment too)."""
+    value = app.config.get("FORMWORK_RELOAD") or "watch"
+    mode = str(value).strip().lower()
+    if mode not in MODES:
         raise ValueError(
-            f"FORMWORK_RELOAD_INTERVAL must be a number of seconds (0 turns automatic reload "
-            f"off), not {value!r}."
-        ) from None
+            f"FORMWORK_RELOAD must be watch (as files are saved), poll (a look every "
+            f"{POLL_SECONDS} s) or off (the admins' Reload button only), not {value!r}."
+        )
+    return mode
 
 
 def metadata_watcher() -> MetadataWatcher:

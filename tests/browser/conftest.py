@@ -114,7 +114,7 @@ def site(tmp_path_factory) -> Iterator[Site]:
             "FORMWORK_METADATA": str(metadata),
             "FORMWORK_DATA": str(root / "data"),
             # metadata is reloaded by the admins' Reload button only, never behind a test
-            "FORMWORK_RELOAD_INTERVAL": 0,
+            "FORMWORK_RELOAD": "off",
         }
     )
     service = app.extensions["formwork"]

@@ -1,0 +1,178 @@
+"""Notice saved metadata files at once, and rebuild off the request path.
+
+A `ChangeFeed` is one thread of the process that serves requests. It sleeps until the
+operating system reports a write under the metadata directory (through watchdog: inotify
+on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows) or, where no such report
+can be had, until its next look at the files' size and mtime (a stat poll, every
+POLL_SECONDS; every WATCHING_POLL_SECONDS as well while the OS reports, for what it
+cannot). Then it waits for the writes of one save to settle and calls `rebuild`.
+
+A request calls `wait_for_rebuild` before anything else: one that arrives after a change
+was reported, and before the rebuild it causes is done, waits for that rebuild (for at
+most WAIT_SECONDS), so a page asked for after a save shows what was saved.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+POLL_SECONDS = 0.25  # between two stat polls: a save is served within this plus a rebuild
+# between two stat polls while the OS reports changes: it reports none for a metadata
+# directory that was replaced whole, or moved away and back
+WATCHING_POLL_SECONDS = 5.0
+SETTLE_SECONDS = 0.05  # one save's writes are over when no other follows within this...
+SETTLE_LIMIT_SECONDS = 0.3  # ...or when this has passed since the first (a long copy)
+WAIT_SECONDS = 2.0  # the longest a request waits for a rebuild; then it has the old metadata
+YAML_SUFFIXES = (".yaml", ".yml")
+# what a write makes the OS report; a rebuild's own reads (opened, closed_no_write) are not
+_WRITES = frozenset({"created", "deleted", "modified", "moved", "closed", "events_lost"})
+
+logger = logging.getLogger(__name__)
+
+
+class ChangeFeed(threading.Thread):
+    """The thread that rebuilds when the metadata files change, in the process that serves.
+
+    `changed()` answers whether the files differ from those last built (a stat poll);
+    `rebuild()` builds and swaps in what is on disk. `watch=False` polls only."""
+
+    def __init__(
+        self,
+        root: str,
+        changed: Callable[[], bool],
+        rebuild: Callable[[], Any],
+        watch: bool = True,
+    ) -> None:
+        super().__init__(name="formwork-metadata-reload", daemon=True)
+        self.root, self._changed, self._rebuild = root, changed, rebuild
+        self._want_watch = watch
+        self.mode = "poll"  # becomes "watch" once the OS reports changes
+        self._observer: Any = None
+        self._wake = threading.Event()  # a change was reported, or the feed is stopping
+        self._stopping = threading.Event()
+        self._done = threading.Condition()
+        self._noticed = 0  # changes reported so far
+        self._rebuilt = 0  # of those, how many the last finished rebuild took in
+
+    def start(self) -> None:
+        """Start watching, then the thread; a change made since the last build is rebuilt."""
+        if self._want_watch:
+            self._observer = self._start_observer()
+            self.mode = "watch" if self._observer is not None else "poll"
+        if self._changed():  # saved between the last build and this start
+            self.notice()
+        super().start()
+
+    def stop(self) -> None:
+        """Stop watching and end the thread; waiting requests go on with what they have."""
+        self._stopping.set()
+        self._wake.set()
+        with self._done:
+            self._done.notify_all()
+        if self._observer is not None:
+            self._observer.stop()
+            self._observer.join(timeout=5)
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout=5)
+
+    def notice(self) -> None:
+        """A file under the metadata directory was written: rebuild soon."""
+        with self._done:
+            self._noticed += 1
+        self._wake.set()
+
+    def wait_for_rebuild(self, timeout: float = WAIT_SECONDS) -> None:
+        """Return once every change reported so far is rebuilt, or after `timeout`."""
+        noticed = self._noticed
+        if self._rebuilt >= noticed:  # nothing pending: the usual case costs no lock
+            return
+        with self._done:
+            self._done.wait_for(
+                lambda: self._rebuilt >= noticed or self._stopping.is_set(), timeout
+            )
+
+    def run(self) -> None:
+        poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
+        while not self._stopping.is_set():
+            reported = self._wake.wait(poll)
+            if self._stopping.is_set():
+                return
+            try:
+                if not reported:
+                    if not self._changed():
+                        continue
+                    self.notice()  # seen by the poll: requests from now on wait for it
+                self._settle()
+                self._rebuild_noticed()
+            except Exception:  # the thread must outlive a failed look: the next save retries
+                logger.exception("Looking at the metadata in %s failed.", self.root)
+
+    def _settle(self) -> None:
+        """Wait until the writes of one save are over: an editor may truncate, write, rename."""
+        limit = time.monotonic() + SETTLE_LIMIT_SECONDS
+        seen = self._noticed
+        while time.monotonic() < limit and not self._stopping.wait(SETTLE_SECONDS):
+            if self._noticed == seen:
+                return
+            seen = self._noticed
+
+    def _rebuild_noticed(self) -> None:
+        with self._done:
+            self._wake.clear()  # a report from now on wakes the loop again
+            taken = self._noticed
+        try:
+            self._rebuild()
+        finally:
+            with self._done:
+                self._rebuilt = taken
+                self._done.notify_all()
+
+    def _start_observer(self) -> Any:
+        """A running watchdog observer of the metadata directory, or None where the OS
+        cannot report changes (no native observer, too many watches, a network drive)."""
+        try:
+            from watchdog.observers import Observer
+            from watchdog.observers.polling import PollingObserver
+
+            if Observer is PollingObserver:  # watchdog's own poll is slower than ours
+                raise OSError("this system reports no file changes that watchdog can read")
+            observer = Observer()
+            observer.schedule(_Reporter(self.notice), self.root, recursive=True)
+            observer.start()
+        except Exception as error:  # whatever stops the observer leaves the stat poll
+            logger.warning(
+                "Metadata changes in %s are found by looking every %s s, not as they are saved: %s",
+                self.root,
+                POLL_SECONDS,
+                error,
+            )
+            return None
+        return observer
+
+
+class _Reporter:
+    """A watchdog event handler: tells the feed of writes to YAML files and folders."""
+
+    def __init__(self, notice: Callable[[], None]) -> None:
+        self._notice = notice
+
+    def dispatch(self, event: Any) -> None:
+        """Called by watchdog's observer thread for every event under the directory."""
+        if event.event_type in _WRITES and _about_metadata(event):
+            self._notice()
+
+
+def _about_metadata(event: Any) -> bool:
+    """A YAML file, or a folder that came, went or moved (with any YAML files in it), or
+    reports the OS dropped (its queue overflowed): any of those may be a YAML file."""
+    if event.event_type == "events_lost":
+        return True
+    if event.is_directory:
+        return event.event_type != "modified"  # its entries changed: their own events follow
+    paths = (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or ""))
+    return any(path.endswith(YAML_SUFFIXES) for path in paths)

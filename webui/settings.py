@@ -1,0 +1,73 @@
+"""The FORMWORK_* settings of the web app: each one's default, and its environment variable.
+
+`create_app` layers them: these defaults, then the environment (a variable set to an
+empty string counts as unset), then the `config` it is given. README.md's Settings table
+documents every one; a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    """One setting: its app.config key, its environment variable and its default."""
+
+    key: str
+    variable: str
+    default: Any
+    read: Callable[[str, str], Any]  # (variable, text) → the value, or ValueError
+
+
+def text(variable: str, value: str) -> str:
+    """An environment value taken as it is."""
+    return value
+
+
+def whole_number(variable: str, value: str) -> int:
+    """A count such as bytes, as a whole number."""
+    try:
+        return int(value)
+    except ValueError:
+        raise ValueError(f"{variable} must be a whole number, not {value!r}.") from None
+
+
+def seconds(variable: str, value: str) -> float:
+    """A time in seconds; fractions allowed."""
+    try:
+        return float(value)
+    except ValueError:
+        raise ValueError(f"{variable} must be a number of seconds, not {value!r}.") from None
+
+
+SETTINGS = (
+    Setting("FORMWORK_METADATA", "FORMWORK_METADATA", "metadata", text),
+    Setting("FORMWORK_DATA", "FORMWORK_DATA", "data", text),
+    Setting("FORMWORK_DATABASE", "FORMWORK_DATABASE", None, text),
+    # None: a key made once and kept in the data directory (create_app)
+    Setting("SECRET_KEY", "FORMWORK_SECRET_KEY", None, text),
+    Setting("FORMWORK_RELOAD", "FORMWORK_RELOAD", "watch", text),  # watch, poll or off
+    # an import's upload: files of many rows; any other body is held to MAX_CONTENT_LENGTH
+    Setting(
+        "FORMWORK_IMPORT_MAX_BYTES", "FORMWORK_IMPORT_MAX_BYTES", 64 * 1024 * 1024, whole_number
+    ),
+    # how long a process trusts a signed-in user's role and active flag it looked up; 0: none
+    Setting("FORMWORK_USER_RECHECK_SECONDS", "FORMWORK_USER_RECHECK_SECONDS", 2.0, seconds),
+)
+
+
+def defaults() -> dict[str, Any]:
+    """Every setting at its default, by app.config key."""
+    return {setting.key: setting.default for setting in SETTINGS}
+
+
+def from_environment(environ: Mapping[str, str]) -> dict[str, Any]:
+    """The settings the environment sets, read into their types, by app.config key."""
+    return {
+        setting.key: setting.read(setting.variable, environ[setting.variable])
+        for setting in SETTINGS
+        if environ.get(setting.variable)
+    }
