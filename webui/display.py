@@ -43,10 +43,22 @@ def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     return f"{shown}" if shown not in (None, "") else f"#{value}"
 
 
-def lookup_choices(target: Target, spec: FieldSpec) -> list[tuple[int, Any]] | None:
-    """A lookup's targets as (id, title), when there are few enough for a select."""
+def active_only(tenant: str, entity: str) -> dict[str, str]:
+    """The list filter that keeps the records a new link may name: the active ones, where
+    the entity is deactivated rather than deleted (soft-deleted ones are never listed)."""
+    spec = record_service().target(tenant, entity).spec
+    return {"active": "true"} if "active" in spec.system_columns else {}
+
+
+def lookup_choices(
+    target: Target, spec: FieldSpec, selectable: bool = True
+) -> list[tuple[int, Any]] | None:
+    """A lookup's targets as (id, title), when there are few enough for a select: those a
+    new link may name, or with `selectable=False` every one (a list's filter)."""
     tenant = target.tenant.spec.name
-    page = record_service().list(tenant, spec.lookup.entity, limit=LOOKUP_CHOICES)
+    entity = spec.lookup.entity
+    filters = active_only(tenant, entity) if selectable else {}
+    page = record_service().list(tenant, entity, filters=filters, limit=LOOKUP_CHOICES)
     if page["total"] > LOOKUP_CHOICES:
         return None
     show = spec.lookup.show

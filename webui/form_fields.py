@@ -121,7 +121,7 @@ def _field_item(
     stored: Any,
 ) -> dict:
     """What the field_block macro draws a field from."""
-    view = _widget_entry(target, spec, entry)
+    view = _with_current_choice(target, spec, _widget_entry(target, spec, entry), value)
     return {
         "entry": view,
         "spec": spec,
@@ -183,6 +183,19 @@ def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "l
         "lookup_url": url,
         "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
     }
+
+
+def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
+    """A lookup's select offers the records a new link may name; a link already made to
+    one it no longer offers (deactivated since) stays shown and chosen, marked as such."""
+    choices = view.get("choices")
+    if choices is None:
+        return view
+    text = str(value or "")
+    if not text.isdigit() or text in {str(key) for key, _ in choices}:
+        return view
+    title = display(target, spec, int(text))
+    return {**view, "choices": [*choices, (int(text), f"{title} (inactive)")]}
 
 
 def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> dict:
@@ -301,7 +314,9 @@ def _lines_entry(
                     "spec": spec,
                     "key": key,
                     "value": value,
-                    "entry": _widget_entry(child, spec, field_entry(spec), "line"),
+                    "entry": _with_current_choice(
+                        child, spec, _widget_entry(child, spec, field_entry(spec), "line"), value
+                    ),
                     "error": errors.get(f"{line.name}[{position}].{spec.name}"),
                 }
             )

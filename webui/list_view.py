@@ -17,6 +17,7 @@ from typing import Any
 from flask import current_app, request, url_for
 from markupsafe import Markup
 
+from engine.records.checks import system_label
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES
@@ -49,6 +50,10 @@ def _filter_specs(target: Target) -> list[dict]:
             states = target.spec.statuses.states.values()
             options = [(s.name, s.label) for s in states]
             specs.append({"name": "status", "label": "Status", "options": options})
+        if "active" in target.spec.system_columns:  # deactivated, not deleted: both kinds
+            options = [("true", "Active"), ("false", "Inactive")]
+            specs.append({"name": "active", "label": system_label(target, "active"),
+                          "options": options})  # fmt: skip
         for field in target.spec.fields:
             if field.stored and not field.hidden:
                 specs += _filter_spec(field)
@@ -68,7 +73,7 @@ def _filter_spec(field: FieldSpec) -> list[dict]:
 
 
 def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:
-    choices = lookup_choices(target, field)
+    choices = lookup_choices(target, field, selectable=False)
     return None if choices is None else [(str(k), str(title)) for k, title in choices]
 
 
@@ -138,11 +143,7 @@ def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int
         "json": url_for("exports.json", **here, **args),
         "template": url_for("exports.template", **here),
         "sort": [
-            url_for(
-                "pages.list_page",
-                **here,
-                **dict(args, sort=("-" if sort == c.name else "") + c.name, offset=0),
-            )
+            url_for("pages.list_page", **here, **dict(args, sort=_sorted_by(c, sort), offset=0))
             for c in columns(target)
         ],
         "previous": url_for(
@@ -153,16 +154,34 @@ def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int
 
 
 def columns(target: Target) -> list[FieldSpec]:
-    """The fields the list shows: those marked in_list, else the title and four more."""
+    """The fields the list shows: those marked in_list (system columns shown by a field
+    too), else the title and four more; and whether a record is active, where the entity
+    is deactivated rather than deleted."""
     memo, key = target.entity.memo, ("list", "columns")
     if key not in memo:
-        shown = [f for f in target.spec.fields if f.stored and not f.hidden]
+        shown = [f for f in target.spec.fields if (f.stored or f.system) and not f.hidden]
         chosen = [f for f in shown if f.in_list]
         if not chosen:
-            title = [f for f in shown if f.name == target.spec.title_field]
-            chosen = title + [f for f in shown if f not in title][:4]
+            stored = [f for f in shown if f.stored]
+            title = [f for f in stored if f.name == target.spec.title_field]
+            chosen = title + [f for f in stored if f not in title][:4]
+        if "active" in target.spec.system_columns and all(f.system != "active" for f in chosen):
+            label = system_label(target, "active")
+            chosen.append(FieldSpec("active", 0, label, "switch", "", system="active"))
         memo[key] = chosen
     return memo[key]
+
+
+def _sorted_by(field: FieldSpec, sort: str) -> str:
+    """A column header's sort: by the column, or the other way round when it is already."""
+    name = column_name(field)
+    return f"-{name}" if sort == name else name
+
+
+def column_name(field: FieldSpec) -> str:
+    """The column a list's field reads and sorts by: its own, or the system column it
+    shows."""
+    return field.system or field.name
 
 
 def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
@@ -177,7 +196,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     if any(c.lookup for c in shown):
         return _rows_drawn(target, shown, page, list_url)
     kept = target.entity.memo.setdefault(("list", "rows", _macros().record_row), {})
-    values = [page["values"][c.name] for c in shown]
+    values = [page["values"][column_name(c)] for c in shown]
     keys = [(list_url, *row) for row in zip(ids, *values, strict=True)]
     try:
         rows = [kept.get(key) for key in keys]
@@ -186,7 +205,9 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     missing = [place for place, row in enumerate(rows) if row is None]
     if missing:
         chosen = {"ids": [ids[p] for p in missing]}
-        chosen["values"] = {c.name: [page["values"][c.name][p] for p in missing] for c in shown}
+        chosen["values"] = {
+            column_name(c): [page["values"][column_name(c)][p] for p in missing] for c in shown
+        }
         drawn = _rows_drawn(target, shown, chosen, list_url, each=True)
         if len(kept) + len(missing) > MAX_ROWS:
             kept.clear()
@@ -204,7 +225,7 @@ def _rows_drawn(
         return _rows_by_macro(ids, [[] for _ in ids], list_url, 0, each)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
     # column by column, every cell's text, then all of them escaped in one pass
-    texts = [_cell_texts(target, c, page["values"][c.name]) for c in shown]
+    texts = [_cell_texts(target, c, page["values"][column_name(c)]) for c in shown]
     cells = [list(row) for row in zip(*texts, strict=True)]
     for row, record_id in zip(cells, ids, strict=True):
         row[link_at] = row[link_at] or f"#{record_id}"
@@ -252,9 +273,17 @@ def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str
     return memo[key](values)
 
 
+_ACTIVE = {True: "Active", False: "Inactive"}
+
+
 def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
     if field.lookup:  # the linked record's title, read now
         return lambda values: [display(target, field, value) for value in values]
+    if field.system == "active":
+        return lambda values: [_ACTIVE.get(value, "") for value in values]
+    if field.system == "status" and target.spec.statuses:
+        states = target.spec.statuses.states
+        return lambda values: [states[v].label if v in states else v or "" for v in values]
     show = TYPES[field.input_type].show
     if not field.options:
         if show is TYPES["text"].show:  # which shows text as it is

@@ -21,7 +21,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import list_view, urls
 from webui.auth import login_required
-from webui.display import display
+from webui.display import active_only, display
 from webui.form_fields import fields_html
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
@@ -87,7 +87,7 @@ def list_page(tenant: str, entity: str) -> Any:
     filter_list = list_view.filters(target)
     q, filters, sort = _query_arguments(target, filter_list)
     offset = _offset()
-    shown = [c.name for c in list_view.columns(target)]  # read only what the table shows
+    shown = [list_view.column_name(c) for c in list_view.columns(target)]  # what it shows
     service = record_service()
     try:
         page = service.list_table(
@@ -348,7 +348,8 @@ def lookup(tenant: str, entity: str) -> Any:
             abort(404)
         wanted = request.args.get("fetch", "").split(",")
         return {"values": {name: values[name] for name in wanted if name in values}}
-    page = record_service().list(tenant, entity, q=request.args.get("q") or None, limit=20)
+    q = request.args.get("q") or None
+    page = record_service().list(tenant, entity, q=q, filters=active_only(tenant, entity), limit=20)
     return {
         "items": [
             {"id": r["id"], "title": str(r.get(show) or f"#{r['id']}")} for r in page["items"]

@@ -273,7 +273,9 @@ class _Run:
             linked = self.service.target(self.target.tenant.spec.name, name)
             keys = [linked.column(f.name) for f in key_fields(linked.spec)]
             rows = list(linked.live().select(linked.model.id, *keys).tuples())
-            self._indexes[name] = LookupIndex(linked.spec, rows)
+            active = {row_id for (row_id,) in linked.selectable().select(linked.model.id).tuples()}
+            inactive = frozenset(row[0] for row in rows if row[0] not in active)
+            self._indexes[name] = LookupIndex(linked.spec, rows, inactive)
         return self._indexes[name]
 
     def _convert(self, table: Table, mapping: ColumnMap, main: bool = False) -> list[Row]:
@@ -565,6 +567,7 @@ class _Checks:
                     if row.values.get(field.name) is None:
                         row.values[field.name] = field.default
         self._fetch(rows)
+        self._inactive(rows)
         if target.stored_where("visible_if"):
             for row in rows:
                 clear_hidden(target, row.values)
@@ -579,6 +582,18 @@ class _Checks:
                         row.errors.append(error.message)
         self._unique(rows)
         self._unique_together(rows)
+
+    def _inactive(self, rows: list[Row]) -> None:
+        """A new record's links name active records: an inactive one cannot be chosen."""
+        for field in self.target.stored_where("lookup"):
+            index = self.owner._indexes.get(field.lookup.entity)
+            if index is None or not index.inactive:
+                continue
+            for row in rows:
+                value = row.values.get(field.name)
+                if value in index.inactive:
+                    named = f"{index.entity.label} {index.names[value]!r}"
+                    row.errors.append(f"{field.label}: {named} is inactive and cannot be chosen")
 
     def _fetch(self, rows: list[Row]) -> None:
         """Fill what each lookup fetches from its record, where the row left it empty."""

@@ -336,27 +336,25 @@ class RecordService:
     def _lookup_errors(
         self, target: Target, record: dict, before: dict | None, prefix: str
     ) -> list[RecordError]:
-        """Lookups must name records of the tenant; their fetched values are filled in when
-        empty, and follow the lookup when it changes to another record."""
+        """A new or changed link names a live, active record of the tenant; a link left as
+        it was stays valid while its record exists, even inactive. Fetched values are filled
+        in when empty, and follow the link when it changes to another record."""
         errors = []
         for field in target.stored_where("lookup"):
             value = record.get(field.name)
             if not field.lookup or not fits_column(TYPES[field.input_type], field, value):
                 continue  # no value, or one the schema refuses
             linked = self.target(target.tenant.spec.name, field.lookup.entity)
+            kept = before is not None and before.get(field.name) == value
             row = linked.model.select().where(linked.model.id == value).first()
-            if row is None or getattr(row, "deleted", False):
-                errors.append(
-                    field_error(
-                        field,
-                        prefix + field.name,
-                        "not_found",
-                        f"{field.label}: {linked.spec.label} {value} does not exist.",
-                    )
-                )
+            problem = _link_problem(linked, row, kept)
+            if problem:
+                where, label = prefix + field.name, linked.spec.label
+                message = f"{field.label}: {label} {value} {problem}."
+                errors.append(field_error(field, where, "not_found", message))
                 continue
             fetched = fetchable(linked, row)
-            changed = before is not None and before.get(field.name) != value
+            changed = before is not None and not kept
             for mine, theirs in field.lookup.fetch.items():
                 if changed or record.get(mine) in (None, ""):
                     record[mine] = fetched.get(theirs)
@@ -391,9 +389,11 @@ class RecordService:
                 stored = existing[line_id] if line_id is not None else None
                 errors += system_errors(child, values, stored, where)
                 errors += link_errors(child, line, values, parent_id, where)
-                values = rows[index] = {
-                    k: v for k, v in values.items() if k not in child.spec.system_columns
-                } | ({"id": line_id} if line_id is not None else {})
+                # the link names the record the line is sent with: the write sets it
+                left_out = (*child.spec.system_columns, line.lines.link)
+                values = rows[index] = {k: v for k, v in values.items() if k not in left_out} | (
+                    {"id": line_id} if line_id is not None else {}
+                )
                 before = without(stored, "id", *child.spec.system_columns) if stored else None
                 values.update(with_defaults(child, values) if before is None else {})
                 for mine, theirs in inherited.items():  # a line inherits from its parent
@@ -496,6 +496,15 @@ class RecordService:
                 {"copied_from": [None, source["id"]]},
             )
         return self.read(tenant, entity, new_id)
+
+
+def _link_problem(linked: Target, row: peewee.Model | None, kept: bool) -> str | None:
+    """Why a link may not name the row (None if it may)."""
+    if row is None or (not kept and getattr(row, "deleted", False)):
+        return "does not exist"
+    if not kept and getattr(row, "active", True) is False:
+        return "is inactive and cannot be chosen"
+    return None
 
 
 def _refuse_never(target: Target, record_id: int) -> None:

@@ -103,3 +103,11 @@ class Target:
         if "deleted" in self.spec.system_columns:
             query = query.where(self.column("deleted") == False)  # noqa: E712
         return query
+
+    def selectable(self) -> peewee.ModelSelect:
+        """The records a new or changed link may name: live, and active where the entity
+        is deactivated rather than deleted."""
+        query = self.live()
+        if "active" in self.spec.system_columns:
+            query = query.where(self.column("active") == True)  # noqa: E712
+        return query

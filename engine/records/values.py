@@ -42,7 +42,7 @@ def without(record: dict, *keys: str) -> dict:
 def system_value(row: peewee.Model, name: str) -> Any:
     """A system column's value as records carry it (timestamps as ISO text in UTC)."""
     value = getattr(row, attribute_name(name))
-    if name in ("creation_date", "last_update_date"):
+    if name in _TIMESTAMPS:
         return TYPES["datetime"].load(value)
     return value
 
@@ -55,8 +55,12 @@ def field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
 def chosen_loaders(
     target: Target, columns: Iterable[str], errors: list[RecordError]
 ) -> list[tuple[str, str, Callable[[Any], Any]]]:
-    """The loaders of the named stored fields; an unknown name is an error."""
+    """The loaders of the named stored fields or system columns; an unknown name is an
+    error."""
     loaders = {name: loader for name, *loader in target.loaders()}
+    for name in target.spec.system_columns:
+        load = TYPES["datetime"].load if name in _TIMESTAMPS else _as_it_is
+        loaders.setdefault(name, (attribute_name(name), load))
     chosen = []
     for name in dict.fromkeys(columns):
         if name in loaders:
@@ -68,6 +72,13 @@ def chosen_loaders(
                 )
             )
     return chosen
+
+
+_TIMESTAMPS = ("creation_date", "last_update_date")
+
+
+def _as_it_is(value: Any) -> Any:
+    return value
 
 
 def fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:
