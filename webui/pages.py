@@ -193,13 +193,14 @@ def _actions(target: Target, record: dict) -> list[dict]:
                 "label": "Deactivate" if active else "Activate",
             }
         )
-    actions.append({"name": "copy", "label": "Copy"})
     return actions
 
 
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")
 @login_required("editor")
 def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
+    if action == "copy":  # a copy is a new form to fill, saved only when the person saves
+        return redirect(url_for("pages.new", tenant=tenant, entity=entity, copy_of=record_id))
     try:
         record = record_service().act(tenant, entity, record_id, action, g.user["username"])
     except (Conflict, RecordInvalid) as error:
@@ -209,7 +210,7 @@ def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
         )
     except NotFound:
         abort(404)
-    flash("Copied: this is the new record." if action == "copy" else "Done.", "info")
+    flash("Done.", "info")
     return redirect(
         url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
     )
@@ -238,21 +239,36 @@ def delete(tenant: str, entity: str, record_id: int) -> Any:
 @login_required("editor")
 def new(tenant: str, entity: str) -> Any:
     target = _target(tenant, entity)
+    copy_of = request.values.get("copy_of", type=int)
     if request.method == "GET":
-        defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
-        return _form(target, defaults, None, Submission(), 200)
+        return _form(target, _starting_values(target, copy_of), None, Submission(), 200, copy_of)
     submission = _submission(target, creating=True)
     if not submission.errors:
         try:
             user = g.user["username"]
             # the redirect needs only the new id: no reading the record back
             record = record_service().create(
-                tenant, entity, submission.payload, user, read_back=False
+                tenant, entity, submission.payload, user, read_back=False, copy_of=copy_of
             )
             return _saved(tenant, entity, record["id"])
         except RecordInvalid as error:
             submission.errors += error.errors
-    return _form(target, {}, None, submission, 422)
+        except NotFound:
+            abort(404)  # the record being copied was deleted meanwhile
+    return _form(target, {}, None, submission, 422, copy_of)
+
+
+def _starting_values(target: Target, copy_of: int | None) -> dict:
+    """What a new record's form starts with: the defaults, or a copy's values (nothing is
+    saved until the person saves the form)."""
+    defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
+    if copy_of is None:
+        return defaults
+    try:
+        copied = record_service().copy_values(target.tenant.spec.name, target.spec.name, copy_of)
+    except NotFound:
+        abort(404)
+    return {**defaults, **copied}
 
 
 @blueprint.route("/<tenant>/<entity>/<int:record_id>/edit", methods=["GET", "POST"])
@@ -317,10 +333,13 @@ def _form(
     record: dict | None,
     submission: Submission,
     status: int,
+    copy_of: int | None = None,
     stale: dict | None = None,
 ) -> Any:
     creating = record is None
     title = f"New {target.spec.label}" if creating else f"Edit {_title(target, record)}"
+    if copy_of is not None:
+        title += f" (a copy of {target.spec.label} {copy_of})"
     return render_template(
         "pages/form.html",
         tenant=target.tenant.spec.name,
@@ -331,6 +350,7 @@ def _form(
         errors=submission.errors,
         stale=stale,
         rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
+        copy_of=copy_of,
     ), status
 
 

@@ -195,14 +195,25 @@ class RecordService:
     # writing
 
     def create(
-        self, tenant: str, entity: str, data: Any, user: str, read_back: bool = True
+        self,
+        tenant: str,
+        entity: str,
+        data: Any,
+        user: str,
+        read_back: bool = True,
+        copy_of: Any = None,
     ) -> dict[str, Any]:
         """Add a record and answer it as stored; with `read_back=False`, only its `id`
-        (for a caller that only links to it, reading it again would be wasted)."""
+        (for a caller that only links to it, reading it again would be wasted). `copy_of`
+        names the record it was copied from, which its history then says."""
         target = self.target(tenant, entity)
         payload = clean_payload(target, data)
+        source = self._row(target, copy_of).id if copy_of is not None else None
         with target.tenant.database.atomic():
             record_id = self._insert(target, payload, user)
+            if source is not None:
+                changes = {"copied_from": [None, source]}
+                audit.record_audit(target.tenant, entity, record_id, "copy", user, changes)
         if not read_back:
             return {"id": record_id}
         return self.read(tenant, entity, record_id)
@@ -476,26 +487,22 @@ class RecordService:
             )
         return self.read(tenant, entity, record_id)
 
-    def copy(self, tenant: str, entity: str, record_id: Any, user: str) -> dict[str, Any]:
-        """A new record from the fields marked `copy`, with a fresh number and initial status."""
+    def copy_values(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
+        """What a copy of the record starts from: its fields marked `copy`, its lines' too
+        (without their ids and links), never a number, a unique value or a fetched one."""
         target = self.target(tenant, entity)
         source = self.read(tenant, entity, record_id)
-        payload = copied(target, source)
+        values = copied(target, source)
         for line in target.lines():
             child = target.child(line)
             link = line.lines.link
-            payload[line.name] = [copied(child, values, link) for values in source[line.name]]
-        with target.tenant.database.atomic():
-            new_id = self._insert(target, payload, user)
-            audit.record_audit(
-                target.tenant,
-                target.spec.name,
-                new_id,
-                "copy",
-                user,
-                {"copied_from": [None, source["id"]]},
-            )
-        return self.read(tenant, entity, new_id)
+            values[line.name] = [copied(child, row, link) for row in source[line.name]]
+        return values
+
+    def copy(self, tenant: str, entity: str, record_id: Any, user: str) -> dict[str, Any]:
+        """A new record from the fields marked `copy`, with a fresh number and initial status."""
+        payload = self.copy_values(tenant, entity, record_id)
+        return self.create(tenant, entity, payload, user, copy_of=record_id)
 
 
 def _link_problem(linked: Target, row: peewee.Model | None, kept: bool) -> str | None:
