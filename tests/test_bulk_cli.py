@@ -200,3 +200,14 @@ def test_refusals_are_one_line_messages(formwork, tmp_path):
     assert xlsx.exit_code == 2 and "pass --output FILE" in xlsx.output
     bad_filter = formwork("export", TENANT, "customer", "--filter", "colour=red")
     assert bad_filter.exit_code != 0 and "'colour' is not a field of Customer" in bad_filter.output
+
+
+def test_one_bad_row_is_counted_as_one_row(formwork, tmp_path):
+    source = tmp_path / "in.csv"
+    source.write_text("Customer Name,Customer Credit Class\nAcme,lots\n", encoding="utf-8")
+    refused = formwork("import", TENANT, "customer", str(source))
+    assert "error: nothing was written: 1 row has errors." in refused.output
+    dry = formwork("import", TENANT, "customer", str(source), "--dry-run")
+    assert "Dry run: 1 row has errors;" in dry.output and "error: in.csv: 1 row has errors" in (
+        dry.output
+    )

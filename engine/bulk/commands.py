@@ -136,15 +136,18 @@ def _report(result: ImportResult, file: Path, rejects: Path | None, dry_run: boo
     if len(failed) > SHOWN_PROBLEMS:
         click.echo(f"... and {len(failed) - SHOWN_PROBLEMS} more rows with errors", err=True)
     counts = f"{result.created} to create, {result.updated} to update, {result.unchanged} unchanged"
+    have = (
+        f"{len(failed)} row has errors" if len(failed) == 1 else f"{len(failed)} rows have errors"
+    )
     if dry_run:
-        verdict = "every row is valid" if not failed else f"{len(failed)} rows have errors"
+        verdict = "every row is valid" if not failed else have
         click.echo(f"Dry run: {verdict}; {counts}. Nothing was written.")
         if failed:
-            raise ImportFailed(f"{len(failed)} of the rows of {file.name} have errors")
+            raise ImportFailed(f"{file.name}: {have}")
         return
     if not result.committed:
         raise ImportFailed(
-            f"nothing was written: {len(failed)} rows have errors. Fix them, or pass "
+            f"nothing was written: {have}. Fix them, or pass "
             "--rejects FILE to import the valid rows and collect the others"
         )
     click.echo(f"Created {result.created}, updated {result.updated}, unchanged {result.unchanged}.")
