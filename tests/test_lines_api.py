@@ -222,3 +222,20 @@ def reader(app, tenant):
 
 SYSTEM = {"status", "active", "rev_number", "created_by", "creation_date", "last_updated_by",
           "last_update_date"}  # fmt: skip
+
+
+def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, customer):
+    """A client that checks its PATCH body against the described schema may send the
+    record as read."""
+    from jsonschema import Draft202012Validator
+    from referencing import Registry
+    from referencing.jsonschema import DRAFT202012
+
+    url, read = customer
+    api, headers = shipped_api, shipped_api.headers["standard"]
+    document = api.get("/api/standard/openapi.json", headers=headers).json
+    registry = Registry().with_resource("urn:api", DRAFT202012.create_resource(document))
+    changes = {"$ref": "urn:api#/components/schemas/customer.Changes"}
+    answered = {"$ref": "urn:api#/components/schemas/customer"}
+    assert list(Draft202012Validator(answered, registry=registry).iter_errors(read)) == []
+    assert list(Draft202012Validator(changes, registry=registry).iter_errors(read)) == []

@@ -87,9 +87,13 @@ def test_the_record_schemas_follow_what_the_api_answers(documents):
     }
     changes = schemas["customer.Changes"]
     assert "required" not in changes and "rev_number" in changes["properties"]
+    assert changes["properties"]["created_by"]["readOnly"] is True  # sent back as read
     line = schemas["customer.sites.Line"]
-    assert "ar_customer_id" not in line["properties"]  # the link is the parent's
+    assert line["properties"]["ar_customer_id"]["readOnly"] is True  # the link is the parent's
+    assert line["properties"]["rev_number"]["readOnly"] is True
     assert "id" in line["properties"]  # to keep a line on change
+    # a line answers the record it belongs to
+    assert "ar_customer_id" in schemas["customer.sites.Row"]["required"]
 
 
 def test_every_error_answer_has_the_shape_the_api_sends(documents):

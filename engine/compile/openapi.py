@@ -124,6 +124,7 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
         line_input = copy.deepcopy(line_defs[child.name])
         _drop_required(line_input, _filled_by_server(child, inherited_from=line))
         line_input["properties"] = {
+            **_as_read(child, skip=("id",)),
             "id": {
                 "type": "integer",
                 "minimum": 1,
@@ -131,16 +132,22 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
                 "description": "An existing line's id, to change that line; without it, "
                 "a new line. Lines left out of a change are removed.",
             },
+            line.lines.link: {
+                "type": ["integer", "null"],
+                "readOnly": True,
+                "description": "The record the line belongs to, as read: a line cannot be "
+                "moved to another record.",
+            },
             **line_input["properties"],
         }
         _annotate(child, line_input["properties"])
         schemas[f"{name}.{line.name}.Line"] = line_input
-        schemas[f"{name}.{line.name}.Row"] = _read_schema(child, link=line.lines.link)
+        schemas[f"{name}.{line.name}.Row"] = _read_schema(child)
     new = _with_line_refs(validator, name)
     _drop_required(new, _filled_by_server(spec))
     _annotate(spec, new["properties"])
     schemas[f"{name}.New"] = new
-    schemas[f"{name}.Changes"] = _changes_schema(new)
+    schemas[f"{name}.Changes"] = _changes_schema(spec, new)
     schemas[name] = _read_schema(spec, lines=True)
     schemas[f"{name}.Item"] = _read_schema(spec)
     schemas[f"{name}.Page"] = {
@@ -207,9 +214,25 @@ def _annotate(entity: EntitySpec, properties: dict[str, dict]) -> None:
             fragment["x-formwork-precision"] = field.precision
 
 
-def _changes_schema(new: dict) -> dict:
-    """A PATCH body: any of the fields, none required, and the revision that was read."""
+def _as_read(entity: EntitySpec, skip: tuple[str, ...] = ()) -> dict[str, dict]:
+    """The system columns a body may carry as the API answered them: ignored as read (or
+    on a new record or line), refused (422 read_only) when changed."""
+    return {
+        name: {
+            **_SYSTEM_SCHEMAS[name],
+            "readOnly": True,
+            "description": "Filled in by the system; may be sent back as read, not changed.",
+        }
+        for name in entity.system_columns
+        if name not in skip
+    }
+
+
+def _changes_schema(entity: EntitySpec, new: dict) -> dict:
+    """A PATCH body: any of the fields, none required, and the revision that was read;
+    the record as read is accepted back as it is."""
     properties = {
+        **_as_read(entity),
         "rev_number": {
             "type": "integer",
             "description": "The revision you read; or send it as If-Match.",
@@ -224,7 +247,7 @@ def _changes_schema(new: dict) -> dict:
     }
 
 
-def _read_schema(entity: EntitySpec, lines: bool = False, link: str | None = None) -> dict:
+def _read_schema(entity: EntitySpec, lines: bool = False) -> dict:
     """A record as the API answers it: system columns, then every stored field (values
     kept from older metadata included, so only their JSON type is promised), then lines."""
     properties = {name: dict(_SYSTEM_SCHEMAS[name]) for name in entity.system_columns}
@@ -232,7 +255,7 @@ def _read_schema(entity: EntitySpec, lines: bool = False, link: str | None = Non
         states = ", ".join(entity.statuses.states)
         properties["status"]["description"] = f"The record's status: {states}."
     for field in entity.fields:
-        if field.stored and field.name != link:
+        if field.stored:
             properties[field.name] = read_fragment(field)
     if lines:
         for line in _lines(entity):
