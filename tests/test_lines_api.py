@@ -231,7 +231,7 @@ def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, cust
     from referencing import Registry
     from referencing.jsonschema import DRAFT202012
 
-    url, read = customer
+    _, read = customer
     api, headers = shipped_api, shipped_api.headers["standard"]
     document = api.get("/api/standard/openapi.json", headers=headers).json
     registry = Registry().with_resource("urn:api", DRAFT202012.create_resource(document))
