@@ -88,7 +88,9 @@ def set_password(tenant: CompiledTenant, username: str, password: str) -> None:
     user = get_user(tenant, username)
     user.password_hash = _hash(password)
     user.session_stamp = _new_stamp()
-    user.save(only=[type(user).password_hash, type(user).session_stamp])
+    with tenant.database.atomic():
+        user.save(only=[type(user).password_hash, type(user).session_stamp])
+        _end_logins(tenant, user)
 
 
 def set_active(tenant: CompiledTenant, username: str, active: bool) -> None:
@@ -98,7 +100,10 @@ def set_active(tenant: CompiledTenant, username: str, active: bool) -> None:
     user.active = active
     if not active:  # let in again, they log in anew
         user.session_stamp = _new_stamp()
-    user.save(only=[type(user).active, type(user).session_stamp])
+    with tenant.database.atomic():
+        user.save(only=[type(user).active, type(user).session_stamp])
+        if not active:
+            _end_logins(tenant, user)
 
 
 def set_role(tenant: CompiledTenant, username: str, role: str) -> None:
@@ -115,18 +120,19 @@ def remove_user(tenant: CompiledTenant, username: str) -> None:
     with tenant.database.atomic():
         tokens = _models(tenant).token
         tokens.delete().where(tokens.user == user.id).execute()
+        _end_logins(tenant, user)
         user.delete_instance()
 
 
 def standing(tenant: CompiledTenant, username: object) -> Standing | None:
     """The role and session stamp of an active user; None for an inactive or unknown one.
     One SELECT by the unique username."""
-    if not _is_username(username):
+    if not is_username(username):
         return None
     user_model = _models(tenant).user
     row = (
         user_model.select(user_model.role, user_model.session_stamp)
-        .where(user_model.username == _normalize(username), user_model.active)
+        .where(user_model.username == normalized(username), user_model.active)
         .tuples()
         .first()
     )
@@ -198,9 +204,16 @@ def user_for_token(tenant: CompiledTenant, token: str) -> peewee.Model | None:
 
 def _find(tenant: CompiledTenant, username: object) -> peewee.Model | None:
     user_model = _models(tenant).user
-    if not _is_username(username):  # PostgreSQL refuses a NUL in a query: never send one
+    if not is_username(username):  # PostgreSQL refuses a NUL in a query: never send one
         return None
-    return user_model.get_or_none(user_model.username == _normalize(username))
+    return user_model.get_or_none(user_model.username == normalized(username))
+
+
+def _end_logins(tenant: CompiledTenant, user: peewee.Model) -> None:
+    """End every browser login of the user (engine.logins): no cookie of theirs opens
+    anything after."""
+    logins = _models(tenant).login
+    logins.delete().where(logins.user == user.id).execute()
 
 
 def _models(tenant: CompiledTenant) -> SystemTables:
@@ -213,27 +226,29 @@ def _models(tenant: CompiledTenant) -> SystemTables:
     return tenant.system
 
 
-def _normalize(username: str) -> str:
+def normalized(username: str) -> str:
+    """A user name as it is stored and looked up."""
     # NFKC: a name typed with a composed 'é' and one with 'e' + accent are one user
     return unicodedata.normalize("NFKC", username)
 
 
-def _is_username(name: object) -> bool:
+def is_username(name: object) -> bool:
+    """Whether a value can be a user name: 1 to 150 characters, no space or control."""
     if not isinstance(name, str):
         return False
-    name = _normalize(name)
+    name = normalized(name)
     return 1 <= len(name) <= MAX_USERNAME_LENGTH and not any(
         char.isspace() or unicodedata.category(char).startswith("C") for char in name
     )
 
 
 def _clean_username(username: object) -> str:
-    if not _is_username(username):
+    if not is_username(username):
         raise UserError(
             f"{username!r} is not a valid username: use 1 to {MAX_USERNAME_LENGTH} "
             "characters, without spaces or control characters"
         )
-    return _normalize(username)
+    return normalized(username)
 
 
 def _check_role(role: object) -> None:

@@ -67,6 +67,7 @@ def environment(monkeypatch, tree, tmp_path):
         "FORMWORK_RELOAD": "poll",
         "FORMWORK_IMPORT_MAX_BYTES": "2048",
         "FORMWORK_USER_RECHECK_SECONDS": "0",
+        "FORMWORK_TRUSTED_PROXIES": "1",
     }
     assert set(values) == {s.variable for s in settings.SETTINGS}  # one of each
     for name, value in values.items():
@@ -83,6 +84,7 @@ def test_every_setting_reaches_the_app_from_the_environment(environment):
     assert config["FORMWORK_RELOAD"] == "poll"
     assert config["FORMWORK_IMPORT_MAX_BYTES"] == 2048
     assert config["FORMWORK_USER_RECHECK_SECONDS"] == 0
+    assert config["FORMWORK_TRUSTED_PROXIES"] == 1
 
 
 def test_a_recheck_time_of_zero_from_the_environment_ends_a_session_at_once(environment):

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from engine.records.service import RecordService
 from engine.registry import build_registry
@@ -88,6 +89,11 @@ def _register(app: Flask) -> None:
     chrome.init_app(app)
     app.session_interface = VerifiedCookieSessions()
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
+    proxies = app.config["FORMWORK_TRUSTED_PROXIES"]
+    if proxies:  # outermost: the app and its headers see the client's scheme and IP
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies, x_port=proxies
+        )
 
 
 def _stored_secret(data_dir: Path) -> str:

@@ -18,6 +18,7 @@ SECURITY_HEADERS = {
     "X-Frame-Options": "DENY",
     "Referrer-Policy": "same-origin",
 }
+STRICT_TRANSPORT = ("Strict-Transport-Security", "max-age=63072000")  # two years
 _BY_LOWER_NAME = [(name.lower(), (name, value)) for name, value in SECURITY_HEADERS.items()]
 
 WsgiApp = Callable[[dict, Callable], Iterable[bytes]]
@@ -30,9 +31,13 @@ class SecurityHeaders:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        secure = environ.get("wsgi.url_scheme") == "https"
+
         def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
             present = {name.lower() for name, _ in headers}
             headers.extend(header for lower, header in _BY_LOWER_NAME if lower not in present)
+            if secure:  # browsers heed it only over HTTPS: come back that way only
+                headers.append(STRICT_TRANSPORT)
             return start_response(status, headers, *rest)
 
         return self.app(environ, start)

@@ -16,7 +16,7 @@ import time
 from datetime import datetime
 from typing import Any
 
-from flask import Flask, Request
+from flask import Flask, Request, request
 from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
@@ -56,6 +56,11 @@ class VerifiedCookieSessions(SecureCookieSessionInterface):
         if not 0 <= age <= int(app.permanent_session_lifetime.total_seconds()):
             return self.session_class()
         return self.session_class(_copied(payload))
+
+    def get_cookie_secure(self, app: Flask) -> bool:
+        """Secure over HTTPS (as a trusted proxy says, see FORMWORK_TRUSTED_PROXIES), or
+        always when SESSION_COOKIE_SECURE says so."""
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
     def save_session(self, app: Flask, session: Any, response: Any) -> None:
         """Flask's save_session; a session neither changed nor to be refreshed only adds

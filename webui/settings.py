@@ -56,6 +56,8 @@ SETTINGS = (
     ),
     # how long a process trusts a signed-in user's role and active flag it looked up; 0: none
     Setting("FORMWORK_USER_RECHECK_SECONDS", "FORMWORK_USER_RECHECK_SECONDS", 2.0, seconds),
+    # how many proxies in front set X-Forwarded-For/-Proto/-Host truthfully; 0: trust none
+    Setting("FORMWORK_TRUSTED_PROXIES", "FORMWORK_TRUSTED_PROXIES", 0, whole_number),
 )
 
 

@@ -1,9 +1,9 @@
 """The signed-in user of a request, as the user table has it now.
 
-A session cookie names the user's tenant, username and session stamp, never what the
-user may do. Each request looks the user up (engine.users.standing): their role,
-whether they are active, and whether the cookie's stamp is still theirs, so a user
-who is deactivated, removed, given a new password or a lower role loses the old rights
+A session cookie names the user's tenant, username and login (engine.logins), never
+what the user may do. Each request looks the user and the login up in one SELECT: their
+role, whether they are active, and whether the login has ended, so a user who logs out,
+is deactivated, removed, given a new password or a lower role loses the old rights
 without waiting for the cookie to expire.
 
 The form page is hot, so each process remembers a user it found for
@@ -20,7 +20,7 @@ from typing import Any
 
 from flask import Flask, current_app, g, session
 
-from engine import users
+from engine import logins, users
 from engine.errors import UnknownName
 from webui.services import record_service
 
@@ -34,9 +34,16 @@ def init_app(app: Flask) -> None:
     app.extensions[EXTENSION] = {}  # (tenant, username) → (looked at, users.Standing)
 
 
-def login_session(tenant: str, user: Any) -> dict[str, str]:
-    """What a session cookie keeps of a user who just logged in."""
-    return {"tenant": tenant, "username": user.username, "stamp": user.session_stamp}
+def login_session(tenant: str, user: Any, login: str) -> dict[str, str]:
+    """What a session cookie keeps of a user who just logged in: who, and the token of
+    the login (engine.logins) that logging out ends."""
+    return {"tenant": tenant, "username": user.username, "login": login}
+
+
+def forget(tenant: str, username: str, login: str) -> None:
+    """Drop what this process remembers of a login that has just ended."""
+    remembered: dict = current_app.extensions[EXTENSION]
+    remembered.pop((tenant, username, login), None)
 
 
 def current_user(tenant: str | None = None) -> dict[str, str] | None:
@@ -61,7 +68,7 @@ def _checked(login: Any) -> dict[str, str] | None:
     if not isinstance(login, dict):
         return None
     tenant, username = login.get("tenant"), login.get("username")
-    standing = _standing(tenant, username, login.get("stamp"))
+    standing = _standing(tenant, username, login.get("login"))
     if standing is None:
         session.clear()
         g.formwork_login_ended = True
@@ -69,33 +76,29 @@ def _checked(login: Any) -> dict[str, str] | None:
     return {"tenant": tenant, "username": username, "role": standing.role}
 
 
-def _standing(tenant: Any, username: Any, stamp: Any) -> users.Standing | None:
-    """The user's standing if the session's stamp is theirs, else None."""
-    if not (isinstance(tenant, str) and isinstance(username, str) and isinstance(stamp, str)):
-        return None  # a cookie from before session stamps, or not one of ours
+def _standing(tenant: Any, username: Any, login: Any) -> users.Standing | None:
+    """The user's standing if the session's login has not ended, else None."""
+    if not (isinstance(tenant, str) and isinstance(username, str) and isinstance(login, str)):
+        return None  # a cookie from before logins were kept, or not one of ours
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     remembered: dict = app.extensions[EXTENSION]
-    key, now = (tenant, username), clock()
+    key, now = (tenant, username, login), clock()
     known = remembered.get(key)
-    if (
-        known is not None
-        and now - known[0] < app.config["FORMWORK_USER_RECHECK_SECONDS"]
-        and known[1].session_stamp == stamp
-    ):
+    if known is not None and now - known[0] < app.config["FORMWORK_USER_RECHECK_SECONDS"]:
         return known[1]
-    found = _look_up(tenant, username)
+    found = _look_up(tenant, username, login)
     if found is None:
         remembered.pop(key, None)
         return None
     if len(remembered) >= MAX_REMEMBERED:
         remembered.clear()
     remembered[key] = now, found
-    return found if found.session_stamp == stamp else None
+    return found
 
 
-def _look_up(tenant: str, username: str) -> users.Standing | None:
+def _look_up(tenant: str, username: str, login: str) -> users.Standing | None:
     try:
         compiled = record_service().registry.tenant(tenant)
     except UnknownName:  # a tenant removed from the metadata since
         return None
-    return users.standing(compiled, username)
+    return logins.standing(compiled, username, login)

@@ -15,9 +15,21 @@ class SystemTables:
     user: type[peewee.Model]
     token: type[peewee.Model]
     column: type[peewee.Model]
+    login: type[peewee.Model]
+    login_failure: type[peewee.Model]
 
     def all(self) -> tuple[type[peewee.Model], ...]:
-        return (self.sequence, self.audit, self.audit_layout, self.user, self.token, self.column)
+        """Every engine table, in the order they are made."""
+        return (
+            self.sequence,
+            self.audit,
+            self.audit_layout,
+            self.user,
+            self.token,
+            self.column,
+            self.login,
+            self.login_failure,
+        )
 
 
 def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
@@ -99,4 +111,28 @@ def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
             table_name = "formwork_column"
             primary_key = peewee.CompositeKey("entity", "name")
 
-    return SystemTables(Sequence, Audit, AuditLayout, User, Token, Column)
+    class Login(Base):
+        """A browser's login: its session cookie carries the token this row keeps the hash
+        of. Logging out deletes the row, so no copy of the cookie opens anything after."""
+
+        id = peewee.BigAutoField()
+        user = peewee.ForeignKeyField(User, backref="logins", on_delete="CASCADE")
+        token_hash = peewee.CharField(max_length=64, unique=True)  # sha256 hex of the token
+        created = peewee.DateTimeField(index=True)
+
+        class Meta:
+            table_name = "formwork_login"
+
+    class LoginFailure(Base):
+        """A failed login, counted against what it names: a user name, or a client's IP
+        (`key` is "user:NAME" or "client:IP"); old ones stop counting."""
+
+        id = peewee.BigAutoField()
+        key = peewee.CharField(max_length=200)
+        at = peewee.DateTimeField()
+
+        class Meta:
+            table_name = "formwork_login_failure"
+            indexes = ((("key", "at"), False),)
+
+    return SystemTables(Sequence, Audit, AuditLayout, User, Token, Column, Login, LoginFailure)
