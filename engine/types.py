@@ -17,6 +17,8 @@ from typing import Any, Protocol
 
 import peewee
 
+from engine.numbers import number_text
+
 # Patterns rather than JSON Schema "format"s where validators disagree on the
 # format's meaning: one regular expression means the same thing everywhere.
 EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
@@ -139,14 +141,11 @@ def _text(value: str) -> str:
 
 
 def _integer(value: str) -> int:
-    return int(value.strip().replace(" ", ""))
+    return int(number_text(value))
 
 
 def _decimal(value: str) -> decimal.Decimal:
-    try:
-        return decimal.Decimal(value.strip().replace(" ", ""))
-    except decimal.InvalidOperation:
-        raise ValueError(f"{value!r} is not a number") from None
+    return decimal.Decimal(number_text(value))
 
 
 def _switch(value: str) -> bool:

@@ -8,7 +8,6 @@ Errors are JSON with the right status, never HTML and never a traceback:
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from flask import (
@@ -28,6 +27,7 @@ from engine import users
 from engine.compile import openapi
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
 from engine.registry import CompiledTenant
+from webui.json_body import Unreadable, read_body
 from webui.services import record_service
 from webui.signed_in import current_user
 
@@ -102,19 +102,13 @@ def _require(role: str) -> str:
 
 
 def _body() -> Any:
-    """The request's JSON; standard JSON only, so NaN and Infinity, which no column holds
-    and no other JSON reader accepts, are a malformed body like any other."""
-    message = "The body must be JSON (Content-Type: application/json)."
+    """The request's JSON, read by webui.json_body; a malformed body is a 400."""
     if not request.is_json:
-        raise ApiError(400, "malformed", message)
+        raise ApiError(400, "malformed", "The body must be JSON (Content-Type: application/json).")
     try:
-        return json.loads(request.get_data(), parse_constant=_no_constant)
-    except ValueError:
-        raise ApiError(400, "malformed", message) from None
-
-
-def _no_constant(name: str) -> Any:
-    raise ValueError(f"{name} is not JSON")
+        return read_body(request.get_data())
+    except Unreadable as error:
+        raise ApiError(400, "malformed", str(error)) from None
 
 
 def _int_argument(name: str, default: int) -> int:

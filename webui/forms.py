@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.compile.validator import RecordError
+from engine.numbers import OutOfRange, json_number
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import TYPES
 
@@ -95,6 +96,9 @@ def _parse_field(
         return
     try:
         into[spec.name] = _plain(TYPES[spec.input_type].parse(raw) if isinstance(raw, str) else raw)
+    except OutOfRange:
+        message = f"{spec.label} is out of the range that can be stored."
+        submission.errors.append(RecordError(where, spec.label, "range", message))
     except (ValueError, decimal.InvalidOperation):
         row = TYPES[spec.input_type]
         submission.errors.append(
@@ -117,9 +121,10 @@ def _take_upload(
 
 
 def _plain(value: Any) -> Any:
-    """Decimals as JSON numbers, the form the validator checks."""
+    """Decimals as JSON numbers, the form the validator checks (OutOfRange for one no
+    float holds)."""
     if isinstance(value, decimal.Decimal):
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(value)
     return value
 
 

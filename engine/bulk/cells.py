@@ -14,11 +14,13 @@ import decimal
 import functools
 import itertools
 import math
+import unicodedata
 from collections.abc import Callable, Sequence
 from typing import Any
 
 from engine.bulk.lookups import LookupIndex, LookupMiss
 from engine.bulk.tables import normalized, unsafe_cell
+from engine.numbers import OutOfRange, json_number, number_text
 from engine.spec import FieldSpec
 from engine.types import TYPES
 
@@ -59,6 +61,8 @@ def problem(field: FieldSpec, cell: Any, error: Exception) -> str:
     """What is wrong with a cell, for the person who fixes the file."""
     if isinstance(error, LookupMiss):
         return f"{field.label}: {error}."
+    if isinstance(error, OutOfRange):
+        return f"{field.label} is out of the range that can be stored; the file has {cell!r}."
     return f"{field.label} must be {TYPES[field.input_type].expects}; the file has {cell!r}."
 
 
@@ -77,7 +81,7 @@ def _number(kind: str, decimal_comma: bool) -> Converter:
     whole = kind == "integer"
 
     def number(cell: Any) -> Any:
-        if cell.__class__ is str:
+        if cell.__class__ is str and "_" not in cell:
             try:
                 return int(cell)  # the common case, whitespace and all
             except ValueError:
@@ -90,17 +94,13 @@ def _number(kind: str, decimal_comma: bool) -> Converter:
             if whole and not cell.is_integer():
                 raise ValueError(cell)
             return int(cell) if cell.is_integer() else cell
-        text = str(cell).strip().replace(" ", "").replace("\u00a0", "")
+        text = str(cell)
         if decimal_comma and "," in text and "." not in text:
             text = text.replace(",", ".")
+        text = number_text(text)  # the rules of engine.numbers, as a form reads them
         if whole:
             return int(text)
-        if text.isdigit():
-            return int(text)
-        value = decimal.Decimal(text)
-        if not value.is_finite():
-            raise ValueError(text)
-        return int(value) if value == value.to_integral_value() else float(value)
+        return json_number(decimal.Decimal(text))
 
     return number
 
@@ -221,16 +221,29 @@ def _stripped(cells: Sequence[str]) -> list[str | None]:
 
 
 def _whole_numbers(cells: Sequence[str]) -> list[int]:
+    if "_" in "".join(cells):  # int() takes Python's 1_000; engine.numbers does not
+        raise ValueError("an underscore")
     return list(map(int, cells))
 
 
 def _numbers(cells: Sequence[str]) -> list[int | float]:
     if max(map(len, cells), default=0) > 15:
         raise ValueError("more digits than a float holds")  # the exact per-cell way
+    if "_" in "".join(cells):
+        raise ValueError("an underscore")
     floats = list(map(float, cells))
     if not all(map(math.isfinite, floats)):
         raise ValueError("not a finite number")
+    if any(_not_zero(cell) for value, cell in zip(floats, cells, strict=True) if not value):
+        raise ValueError("a number too small to be told from 0")  # 1e-400: the per-cell way
     return [int(value) if value.is_integer() else value for value in floats]
+
+
+def _not_zero(cell: str) -> bool:
+    """Whether a cell that float() read as 0 wrote a digit other than 0 before its
+    exponent."""
+    mantissa = cell.lower().partition("e")[0]
+    return any(unicodedata.decimal(char, 0) for char in mantissa if char.isdigit())
 
 
 def _parts(cell: Any) -> list[str]:

@@ -3,6 +3,7 @@ turned into columns and back, and the values a lookup may fetch from a linked re
 
 from __future__ import annotations
 
+import decimal
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -12,6 +13,7 @@ from engine import conditions
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import NotFound, RecordInvalid
+from engine.numbers import OutOfRange, json_number
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
@@ -122,39 +124,89 @@ def clean_payload(target: Target, data: Any) -> dict:
             ]
         )
     errors: list[RecordError] = []
-    cleaned = {key: clean_value(target, key, value, errors, "") for key, value in data.items()}
-    for line in target.lines():
-        rows = cleaned.get(line.name)
-        if isinstance(rows, list):
-            child = target.child(line)
-            cleaned[line.name] = [
-                {k: clean_value(child, k, v, errors, f"{line.name}[{i}].") for k, v in r.items()}
-                if isinstance(r, dict)
-                else r
-                for i, r in enumerate(rows)
-            ]
+    lines = {line.name: target.child(line) for line in target.lines()}
+    cleaned = {}
+    for key, value in _readable_items(target, data, errors, ""):
+        if key in lines and isinstance(value, list):
+            cleaned[key] = [_clean_row(lines[key], row, errors, f"{key}[{i}].")
+                            for i, row in enumerate(value)]  # fmt: skip
+        else:
+            cleaned[key] = clean_value(target, key, value, errors, "")
     if errors:
         raise RecordInvalid(errors)
     return cleaned
 
 
+def _clean_row(child: Target, row: Any, errors: list, prefix: str) -> Any:
+    if not isinstance(row, dict):
+        return row  # the schema reports it
+    return {
+        key: clean_value(child, key, value, errors, prefix)
+        for key, value in _readable_items(child, row, errors, prefix)
+    }
+
+
+def _readable_items(target: Target, data: dict, errors: list, prefix: str) -> list[tuple]:
+    """The items of a record whose names can be read; a name that cannot be stored
+    (a lone surrogate) is an error, and its value is left out."""
+    items = []
+    for key, value in data.items():
+        if _storable_text(key):
+            items.append((key, value))
+        else:
+            name = key.encode("utf-8", "backslashreplace").decode()
+            message = f"'{name}' is not a field of {target.spec.label}."
+            errors.append(RecordError(prefix + name, name, "unknown_field", message))
+    return items
+
+
 def clean_value(target: Target, key: str, value: Any, errors: list, prefix: str) -> Any:
-    """A value trimmed (empty text is no value); a NUL character is an error."""
+    """A value as a column can take it: text trimmed (empty text is no value), a JSON
+    number as an int or a float. Text with a NUL or a lone surrogate, and a number past
+    what a float holds (1e400) or too small to be told from 0 (1e-400), are errors
+    naming the field: no database could store them as they were sent."""
     if isinstance(value, str):
-        if "\x00" in value:
-            field = next((f for f in target.spec.fields if f.name == key), None)
-            errors.append(
-                field_error(
-                    field,
-                    prefix + key,
-                    "invalid_character",
-                    f"{field.label if field else key} contains a NUL character, "
-                    "which cannot be stored.",
-                )
-            )
-        value = value.strip()
-        return value or None
+        problem = "a NUL character" if "\x00" in value else None
+        if problem is None and not _storable_text(value):
+            problem = "half of a character pair (a lone surrogate)"
+        if problem:
+            message = f"{_label(target, key)} contains {problem}, which cannot be stored."
+            where = prefix + key
+            errors.append(field_error(_field(target, key), where, "invalid_character", message))
+        return value.strip() or None
+    if isinstance(value, float | decimal.Decimal) and not isinstance(value, bool):
+        try:
+            return json_number(value)
+        except OutOfRange:
+            label = _label(target, key)
+            message = f"{label} is out of the range that can be stored."
+            errors.append(field_error(_field(target, key), prefix + key, "range", message))
+            return None
+    if isinstance(value, list):
+        return [clean_value(target, key, item, errors, prefix) for item in value]
+    if isinstance(value, dict):
+        return {k: clean_value(target, key, v, errors, prefix)
+                for k, v in _readable_items(target, value, errors, prefix + key + ".")}  # fmt: skip
     return value
+
+
+def _storable_text(text: str) -> bool:
+    """Whether text encodes as UTF-8, as every database stores it (a lone surrogate,
+    which JSON's \\ud800 can carry, does not)."""
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _field(target: Target, name: str) -> FieldSpec | None:
+    return next((f for f in target.spec.fields if f.name == name), None)
+
+
+def _label(target: Target, name: str) -> str:
+    field = _field(target, name)
+    return field.label if field else name
 
 
 def clear_hidden(target: Target, record: dict) -> None:
