@@ -279,7 +279,7 @@ class RecordService:
         record_id = guarded_write(
             target, "", lambda: statements.insert(target.entity.memo, target.model, values)
         )
-        lines = write_lines(target, record_id, line_values, {}, user, self._remove_line)
+        lines = write_lines(target, record_id, line_values, {}, user, self._remove)
         changes = audit.changes_between({}, jsonable(target, record))
         audit.record_audit(
             target.tenant, target.spec.name, record_id, "create", user, {**changes, **lines}
@@ -309,7 +309,7 @@ class RecordService:
         values = {**stored_values(target, {k: record[k] for k in changes}), **stamp}
         self._bump(target, row, values)
         sent = {name: rows for name, rows in line_values.items() if name in payload}
-        lines = write_lines(target, row.id, sent, current_lines, user, self._remove_line)
+        lines = write_lines(target, row.id, sent, current_lines, user, self._remove)
         audit.record_audit(
             target.tenant, target.spec.name, row.id, "update", user, {**changes, **lines}
         )
@@ -420,14 +420,20 @@ class RecordService:
         it, or soft. A record's lines go with it."""
         target = self.target(tenant, entity)
         with target.tenant.database.atomic():
-            row = self._row(target, record_id)
-            _refuse_never(target, row.id)
-            if target.spec.delete == "soft":
-                changes = self._soft_delete(target, row, user)
-            else:
-                refuse_if_referenced(target, row.id)
-                changes = self._delete_whole(target, row, user)
-            audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
+            self._remove(target, record_id, user)
+
+    def _remove(self, target: Target, record_id: Any, user: str) -> dict[str, Any]:
+        """Delete one record (or a line a save left out) as its entity's policy allows, with
+        its audit entry; answer the entry's changes."""
+        row = self._row(target, record_id)
+        _refuse_never(target, row.id)
+        if target.spec.delete == "soft":
+            changes = self._soft_delete(target, row, user)
+        else:
+            refuse_if_referenced(target, row.id)
+            changes = self._delete_whole(target, row, user)
+        audit.record_audit(target.tenant, target.spec.name, row.id, "delete", user, changes)
+        return changes
 
     def _delete_whole(self, target: Target, row: peewee.Model, user: str) -> dict[str, Any]:
         """Delete the record and its lines, each line with an audit entry of its own; answer
@@ -453,18 +459,6 @@ class RecordService:
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
         self._bump(target, row, {"deleted": True, **stamp})
         return _deleted(before)
-
-    def _remove_line(self, child: Target, line_id: int, user: str) -> dict[str, Any]:
-        """Delete one line a save left out, as the line's own entity's policy allows."""
-        row = self._row(child, line_id)
-        _refuse_never(child, line_id)
-        if child.spec.delete == "soft":
-            changes = self._soft_delete(child, row, user)
-        else:
-            refuse_if_referenced(child, line_id)
-            changes = self._delete_whole(child, row, user)
-        audit.record_audit(child.tenant, child.spec.name, line_id, "delete", user, changes)
-        return changes
 
     def act(
         self, tenant: str, entity: str, record_id: Any, action: str, user: str
