@@ -87,8 +87,8 @@ def test_a_new_link_names_an_active_live_record(app, data):
             "t", "item", {"name": "Bad", "owner": data["gus"], "shelf": data["b2"]}, "ann"
         )
     ) == [
-        ("owner", f"Owner: Owner {data['gus']} is inactive and cannot be chosen."),
-        ("shelf", f"Shelf: Shelf {data['b2']} does not exist."),
+        ("owner", "Owner: Owner 'Gone Gus' is inactive and cannot be chosen."),
+        ("shelf", "Shelf: Shelf 'B2' does not exist."),
     ]
 
 
@@ -103,7 +103,7 @@ def test_a_link_made_before_stays_valid_until_it_is_changed(app, data):
         lambda: service.update(
             "t", "item", item["id"], {"rev_number": 3, "owner": data["gus"]}, "ann"
         )
-    ) == [("owner", f"Owner: Owner {data['gus']} is inactive and cannot be chosen.")]
+    ) == [("owner", "Owner: Owner 'Gone Gus' is inactive and cannot be chosen.")]
 
 
 def test_an_import_refuses_a_new_link_to_an_inactive_record(app, data):

@@ -22,16 +22,14 @@ from engine.records.checks import (
     guarded_write,
     in_form_order,
     link_errors,
-    precision_errors,
     read_only_errors,
     rule_errors,
     schema_errors,
     system_errors,
-    unique_errors,
     unknown_errors,
 )
 from engine.records.lines import line_entry, line_rows, write_lines
-from engine.records.numbering import next_number
+from engine.records.pipeline import Batch, Draft, run_checks
 from engine.records.removal import refuse_if_referenced
 from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, page_query, search_query
 from engine.records.target import Target
@@ -39,7 +37,6 @@ from engine.records.values import (
     as_id,
     chosen_loaders,
     clean_payload,
-    clear_hidden,
     copied,
     fetchable,
     field_values,
@@ -47,12 +44,10 @@ from engine.records.values import (
     jsonable,
     stored_values,
     system_value,
-    with_defaults,
     without,
 )
 from engine.registry import Registry
 from engine.spec import FieldSpec
-from engine.types import TYPES, fits_column
 
 
 class RecordService:
@@ -262,10 +257,12 @@ class RecordService:
 
     def _insert(self, target: Target, payload: dict, user: str) -> int:
         payload = without(payload, *target.spec.system_columns)  # a new record has none yet
-        record = with_defaults(target, payload)
-        errors = self._prepare(target, record, None, payload, "")
-        line_values = {line.name: record.pop(line.name, None) or [] for line in target.lines()}
-        errors += self._prepare_lines(target, record, None, line_values, {})
+        draft = Draft(dict(payload))
+        fields = target.lines()
+        line_values = {line.name: draft.values.pop(line.name, None) or [] for line in fields}
+        errors = read_only_errors(target, payload, None, "")
+        errors += self._check(target, draft, None, line_values, {})
+        record = draft.values
         errors += schema_errors(target, record, line_values)
         if errors:
             raise RecordInvalid(in_form_order(target, errors))
@@ -292,13 +289,13 @@ class RecordService:
         payload = without(payload, *target.spec.system_columns)
         before = {f.name: current[f.name] for f in target.stored()}
         record = {**before, **{k: v for k, v in payload.items() if k in before}}
-        errors += self._prepare(target, record, before, payload, "")
         current_lines = {line.name: current[line.name] for line in target.lines()}
         line_values = {
             line.name: payload.get(line.name, current_lines[line.name]) or []
             for line in target.lines()
         }
-        errors += self._prepare_lines(target, record, row.id, line_values, current_lines)
+        errors += read_only_errors(target, payload, before, "")
+        errors += self._check(target, Draft(record, before), row.id, line_values, current_lines)
         errors += schema_errors(target, record, line_values)
         errors += rule_errors(target, record, before, current)
         errors += unknown_errors(target, payload)
@@ -330,88 +327,61 @@ class RecordService:
             check_revision(target, self._row(target, row.id), row.rev_number)
             raise Conflict(f"{target.spec.label} {row.id} changed while it was being saved")
 
-    def _prepare(
-        self, target: Target, record: dict, before: dict | None, payload: dict, prefix: str
-    ) -> list[RecordError]:
-        """Numbering, fetched values and the checks the schema cannot make."""
-        numbering = target.spec.numbering
-        if before is None and numbering and record.get(numbering.field) in (None, ""):
-            record[numbering.field] = next_number(target.tenant, target.spec.name, numbering)
-        errors = read_only_errors(target, payload, before, prefix)
-        errors += self._lookup_errors(target, record, before, prefix)
-        clear_hidden(target, record)
-        errors += precision_errors(target, record, prefix)
-        errors += unique_errors(target, record, before, prefix)
-        return errors
-
-    def _lookup_errors(
-        self, target: Target, record: dict, before: dict | None, prefix: str
-    ) -> list[RecordError]:
-        """A new or changed link names a live, active record of the tenant; a link left as
-        it was stays valid while its record exists, even inactive. Fetched values are filled
-        in when empty, and follow the link when it changes to another record."""
-        errors = []
-        for field in target.stored_where("lookup"):
-            value = record.get(field.name)
-            if not field.lookup or not fits_column(TYPES[field.input_type], field, value):
-                continue  # no value, or one the schema refuses
-            linked = self.target(target.tenant.spec.name, field.lookup.entity)
-            kept = before is not None and before.get(field.name) == value
-            row = linked.model.select().where(linked.model.id == value).first()
-            problem = _link_problem(linked, row, kept)
-            if problem:
-                where, label = prefix + field.name, linked.spec.label
-                message = f"{field.label}: {label} {value} {problem}."
-                errors.append(field_error(field, where, "not_found", message))
-                continue
-            fetched = fetchable(linked, row)
-            changed = before is not None and not kept
-            for mine, theirs in field.lookup.fetch.items():
-                if changed or record.get(mine) in (None, ""):
-                    record[mine] = fetched.get(theirs)
-        return errors
-
-    def _prepare_lines(
+    def _check(
         self,
         target: Target,
-        parent: dict,
-        parent_id: int | None,
+        draft: Draft,
+        record_id: int | None,
         line_values: dict,
         current_lines: dict,
     ) -> list[RecordError]:
-        """Defaults, numbers, inherited and fetched values of every line; lines are one level
-        deep, so a line's problems are named `line[index].field`. A line comes as the record
-        answered it, its system columns and link included; it keeps only what it may change."""
-        errors = []
+        """The pipeline's checks over the record, a batch of one, then over its lines, a
+        batch per lines field; answers every problem found."""
+        run_checks(Batch(target, [draft]))
+        errors = list(draft.errors)
         for line in target.lines():
-            child = target.child(line)
-            inherited = child.spec.field(line.lines.link).lookup.fetch
-            existing = {r["id"]: r for r in current_lines.get(line.name, [])}
-            rows = line_values.get(line.name, [])
-            for index, values in enumerate(rows):
-                where = f"{line.name}[{index}]."
-                if not isinstance(values, dict):
-                    continue  # the schema reports it
-                line_id = values.get("id")
-                problem = _line_id_problem(line, line_id, existing, where)
-                if problem:
-                    errors.append(problem)
-                    continue
-                stored = existing[line_id] if line_id is not None else None
-                errors += system_errors(child, values, stored, where)
-                errors += link_errors(child, line, values, parent_id, where)
-                # the link names the record the line is sent with: the write sets it
-                left_out = (*child.spec.system_columns, line.lines.link)
-                values = rows[index] = {k: v for k, v in values.items() if k not in left_out} | (
-                    {"id": line_id} if line_id is not None else {}
-                )
-                before = without(stored, "id", *child.spec.system_columns) if stored else None
-                values.update(with_defaults(child, values) if before is None else {})
-                for mine, theirs in inherited.items():  # a line inherits from its parent
-                    if values.get(mine) in (None, ""):
-                        values[mine] = parent.get(theirs)
-                errors += self._prepare(child, values, before, values, where)
+            errors += self._check_lines(target, line, draft, record_id, line_values, current_lines)
         return errors
+
+    def _check_lines(
+        self,
+        target: Target,
+        line: FieldSpec,
+        record: Draft,
+        record_id: int | None,
+        line_values: dict,
+        current_lines: dict,
+    ) -> list[RecordError]:
+        """The record's lines of one lines field as a batch; lines are one level deep, so a
+        line's problems are named `line[index].field`. A line comes as the record answered
+        it, its system columns and link included; it keeps only what it may change."""
+        child = target.child(line)
+        link = line.lines.link
+        existing = {r["id"]: r for r in current_lines.get(line.name, [])}
+        rows = line_values.get(line.name, [])
+        errors, drafts = [], []
+        for index, values in enumerate(rows):
+            where = f"{line.name}[{index}]."
+            if not isinstance(values, dict):
+                continue  # the schema reports it
+            line_id = values.get("id")
+            problem = _line_id_problem(line, line_id, existing, where)
+            if problem:
+                errors.append(problem)
+                continue
+            stored = existing[line_id] if line_id is not None else None
+            errors += system_errors(child, values, stored, where)
+            errors += link_errors(child, line, values, record_id, where)
+            # the link names the record the line is sent with, when it has an id yet
+            kept = {k: v for k, v in values.items() if k not in (*child.spec.system_columns, link)}
+            if record_id is not None:
+                kept[link] = record_id
+            values = rows[index] = kept | ({"id": line_id} if line_id is not None else {})
+            before = without(stored, "id", *child.spec.system_columns) if stored else None
+            drafts.append(Draft(values, before, where=where, parent=record))
+        inherited = child.spec.field(link).lookup.fetch
+        run_checks(Batch(child, drafts, link=link, inherited=dict(inherited)))
+        return errors + [error for draft in drafts for error in draft.errors]
 
     # delete, actions, copy
 
@@ -497,15 +467,6 @@ class RecordService:
         """A new record from the fields marked `copy`, with a fresh number and initial status."""
         payload = self.copy_values(tenant, entity, record_id)
         return self.create(tenant, entity, payload, user, copy_of=record_id)
-
-
-def _link_problem(linked: Target, row: peewee.Model | None, kept: bool) -> str | None:
-    """Why a link may not name the row (None if it may)."""
-    if row is None or (not kept and getattr(row, "deleted", False)):
-        return "does not exist"
-    if not kept and getattr(row, "active", True) is False:
-        return "is inactive and cannot be chosen"
-    return None
 
 
 def _refuse_never(target: Target, record_id: int) -> None:
