@@ -138,8 +138,8 @@ def test_fields_unique_together_are_checked_in_the_file_and_against_the_records(
         options=ImportOptions(keep_valid=True),
     )
     assert errors_by_row(result) == {
-        ("accounts.csv", 2): ["another Account has the same Name and Opened"],
-        ("accounts.csv", 4): ["another Account has the same Name and Opened as on row 3"],
+        ("accounts.csv", 2): ["Another Account has the same Name and Opened."],
+        ("accounts.csv", 4): ["Another Account has the same Name and Opened as row 3."],
     }
     assert result.created == 3 and result.committed  # the rest, not a crash
     assert [a["name"] for a in accounts(service)] == ["Acme", "Bolt", "Bolt", "Acme"]
@@ -171,8 +171,8 @@ def test_unique_values_are_checked_in_the_file_and_in_the_database(service):
     service.create(T, ACCOUNT, {"name": "Old", "number": "N-1"}, "me")
     result = import_records(service, T, ACCOUNT, table("Number,Name\nN-1,A\nN-2,B\nN-2,C\n"))
     assert errors_by_row(result) == {
-        ("accounts.csv", 2): ["Number 'N-1' is already used by another Account"],
-        ("accounts.csv", 4): ["Number 'N-2' is also on row 3"],
+        ("accounts.csv", 2): ["Number 'N-1' is already used by another Account."],
+        ("accounts.csv", 4): ["Number 'N-2' is also on row 3."],
     }
 
 

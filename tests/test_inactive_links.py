@@ -113,7 +113,7 @@ def test_an_import_refuses_a_new_link_to_an_inactive_record(app, data):
         service, "t", "item", read_csv(text, "i.csv"), options=ImportOptions(keep_valid=True)
     )
     assert [(r.number, r.errors) for r in result.rejected] == [
-        (2, ["Owner: Owner 'Gone Gus' is inactive and cannot be chosen"])
+        (2, ["Owner: Owner 'Gone Gus' is inactive and cannot be chosen."])
     ]
     assert result.created == 1
     # a row that keeps an existing record's link to it is no change to refuse

@@ -42,12 +42,13 @@ def fillable_fields(entity: EntitySpec, link: str | None = None) -> list[FieldSp
     return [f for f in form_fields(entity) if f.stored and not f.read_only and f.name != link]
 
 
-def headers(fields: list[FieldSpec], names: bool) -> list[str]:
+def headers(fields: list[FieldSpec], names: bool, taken: tuple[str, ...] = ()) -> list[str]:
     """The fields' column headers: labels, or names with `names`; a label that two of the
-    fields share is replaced by each one's name, so the importer can tell them apart."""
+    fields share, or that is `taken` (a lines sheet's link names the parent by its label),
+    is replaced by each one's name, so the importer can tell them apart."""
     if names:
         return [f.name for f in fields]
-    seen = Counter(f.label for f in fields)
+    seen = Counter([*(f.label for f in fields), *taken])
     return [f.label if seen[f.label] == 1 else f.name for f in fields]
 
 
@@ -167,7 +168,7 @@ def _line_sheet(
     link = child.spec.field(line.lines.link)
     fields = [f for f in exported_fields(child.spec) if f.name != link.name]
     parent_key = _parent_key(target)
-    sheet = Sheet(line.label, headers([parent_key, *fields], names), [])
+    sheet = Sheet(line.label, headers([parent_key, *fields], names, taken=(link.label,)), [])
     wanted = set(parent_ids)
     parent_names = _parent_names(target, parent_key)
     for record in _records(service, target.tenant.spec.name, child.spec.name, Selection(), None):
@@ -244,7 +245,8 @@ def template_sheets(target: Target) -> list[Sheet]:
     key = _parent_key(target)
     for line in target.lines():
         child = target.child(line)
-        sheet = _template_sheet(line.label, fillable_fields(child.spec, line.lines.link))
+        link = child.spec.field(line.lines.link)
+        sheet = _template_sheet(line.label, fillable_fields(child.spec, link.name), link.label)
         sheet.headers.insert(0, key.label)
         sheet.notes = {i + 1: text for i, text in sheet.notes.items()}
         sheet.notes[0] = f"The {key.label} of the {target.spec.label} this line belongs to."
@@ -253,8 +255,8 @@ def template_sheets(target: Target) -> list[Sheet]:
     return sheets
 
 
-def _template_sheet(title: str, fields: list[FieldSpec]) -> Sheet:
-    sheet = Sheet(title, headers(fields, names=False), [])
+def _template_sheet(title: str, fields: list[FieldSpec], taken: str = "") -> Sheet:
+    sheet = Sheet(title, headers(fields, names=False, taken=(taken,) if taken else ()), [])
     for index, field in enumerate(fields):
         sheet.notes[index] = _note(field)
         if field.input_type == "select":

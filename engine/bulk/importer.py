@@ -14,8 +14,6 @@ errors. A dry run does everything and rolls back.
 from __future__ import annotations
 
 import dataclasses
-import itertools
-import operator
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -29,14 +27,13 @@ from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
-from engine.records.checks import precision_errors
-from engine.records.numbering import next_numbers
+from engine.records.pipeline import Batch, Draft, fill_numbers, run_checks, validate
 from engine.records.service import RecordService
 from engine.records.target import Target
-from engine.records.values import clear_hidden, fetchable, fetched_from_id
+from engine.records.values import fetched_from_id
 from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
-from engine.types import TYPES, fits_column
+from engine.types import TYPES
 
 # Called as the work advances: each row counts twice, once checked and once written (or
 # set aside), so a run is done at twice its number of rows.
@@ -273,9 +270,7 @@ class _Run:
             linked = self.service.target(self.target.tenant.spec.name, name)
             keys = [linked.column(f.name) for f in key_fields(linked.spec)]
             rows = list(linked.live().select(linked.model.id, *keys).tuples())
-            active = {row_id for (row_id,) in linked.selectable().select(linked.model.id).tuples()}
-            inactive = frozenset(row[0] for row in rows if row[0] not in active)
-            self._indexes[name] = LookupIndex(linked.spec, rows, inactive)
+            self._indexes[name] = LookupIndex(linked.spec, rows)
         return self._indexes[name]
 
     def _convert(self, table: Table, mapping: ColumnMap, main: bool = False) -> list[Row]:
@@ -339,6 +334,8 @@ class _Run:
                     )
                     self.result.rejected.append(row)
                     continue
+                # the parent column says whose line it is: a link cell cannot say otherwise
+                row.values.pop(line.lines.link, None)
                 parent.lines.setdefault(line.name, []).append(row)
 
     def _find_existing(self, entries: list[Entry], key: FieldSpec | None) -> None:
@@ -359,17 +356,13 @@ class _Run:
 
     def _write(self, entries: list[Entry], mapping: ColumnMap, line_maps: dict) -> None:
         new = [e for e in entries if e.record_id is None]
-        self._number(self.target, [e.row for e in new])
+        drafts = {id(e): Draft(e.row.values, place=f"row {e.row.number}") for e in new}
+        fill_numbers(Batch(self.target, list(drafts.values())))  # rows may name rows by them
         if self._links is not None:  # rows name records that rows above them create
             for entry, new_id in zip(new, reserve_ids(self.target, len(new)), strict=True):
                 entry.new_id = new_id
             self._links.resolve([(e.row, e.new_id) for e in entries])
-        _Checks(self, self.target).run(new)
-        for line in self.target.lines():
-            child = self.target.child(line)
-            rows = [r for e in new for r in e.lines.get(line.name, [])]
-            self._number(child, rows)
-        self._validate(new)
+        self._check(new, drafts)
         if self._links is not None and self.options.keep_valid:
             self._links.reject_dependents(entries)
         valid = [e for e in new if not e.failed]
@@ -383,41 +376,41 @@ class _Run:
             else:
                 self._update(entry)
 
-    def _number(self, target: Target, rows: list[Row]) -> None:
-        numbering = target.spec.numbering
-        if numbering is None:
-            return
-        empty = [r for r in rows if r.values.get(numbering.field) in (None, "")]
-        numbers = next_numbers(target.tenant, target.spec.name, numbering, len(empty))
-        for row, number in zip(empty, numbers, strict=True):
-            row.values[numbering.field] = number
-
-    def _validate(self, entries: list[Entry]) -> None:
-        """Lines, then the validator over each record with its lines, as the form's save."""
+    def _check(self, entries: list[Entry], drafts: dict[int, Draft]) -> None:
+        """The records pipeline's checks over the new records as one batch, then over their
+        lines as a batch per lines field, then the validator over each record with its
+        lines, as a form's save; each problem goes to the row it belongs to."""
+        parents = list(drafts.values())
+        run_checks(Batch(self.target, parents, pending=self._pending, blank_takes_default=True))
         lines = self.target.lines()
-        children = {line.name: self.target.child(line) for line in lines}
+        line_drafts: list[tuple[Row, Draft]] = []
         for line in lines:
-            child = children[line.name]
-            rows = [r for e in entries for r in e.lines.get(line.name, [])]
-            for entry in entries:
-                _inherit(child, line, entry)
-            checks = _Checks(self, child, line)
-            checks.parents = {
-                id(row): id(entry) for entry in entries for row in entry.lines.get(line.name, [])
-            }
-            checks.run_rows(rows)
-        validator = self.target.entity.validator
+            child = self.target.child(line)
+            pairs = [
+                (row, _line_draft(row, drafts[id(entry)]))
+                for entry in entries
+                for row in entry.lines.get(line.name, [])
+            ]
+            inherited = dict(child.spec.field(line.lines.link).lookup.fetch)
+            batch = Batch(child, [draft for _, draft in pairs], link=line.lines.link,
+                          inherited=inherited, blank_takes_default=True)  # fmt: skip
+            run_checks(batch)
+            line_drafts += pairs
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            documents = [self._document(entry, lines) for entry in chunk]
-            # most records are valid: the fast check by C code first, the words for the rest
-            for entry, document, valid in zip(
-                chunk, documents, map(validator.is_valid, documents), strict=True
-            ):
-                if not valid:
-                    for error in validator.errors(document):
-                        _place_error(entry, error)
+            validate(self.target, [(drafts[id(e)], self._document(e, lines)) for e in chunk])
             self.progress(len(chunk))
+        for entry in entries:
+            for error in drafts[id(entry)].errors:
+                _place_error(entry, error)
+        for row, draft in line_drafts:
+            row.errors += [e.message for e in draft.errors if e.field not in row.unreadable]
+
+    def _pending(self, field: FieldSpec, value: Any) -> dict[str, Any] | None:
+        """The values of the row that creates the record a lookup names, if a row does."""
+        if self._links is None or field.lookup.entity != self.target.spec.name:
+            return None
+        return self._links.source(value)
 
     @staticmethod
     def _document(entry: Entry, lines: list[FieldSpec]) -> dict[str, Any]:
@@ -546,179 +539,6 @@ def _typed(
     return values
 
 
-class _Checks:
-    """The per-record rules of the records service, over many rows at once."""
-
-    def __init__(self, owner: _Run, target: Target, line: FieldSpec | None = None) -> None:
-        self.owner = owner
-        self.target = target
-        # lines of new records: their link is not known yet, their parent row stands for it
-        self.link = line.lines.link if line else None
-        self.parents: dict[int, int] = {}
-
-    def run(self, entries: list[Entry]) -> None:
-        self.run_rows([e.row for e in entries])
-
-    def run_rows(self, rows: list[Row]) -> None:
-        target = self.target
-        for field in target.stored():  # an empty cell takes the field's default
-            if field.default is not None and None in _column(rows, field.name):
-                for row in rows:
-                    if row.values.get(field.name) is None:
-                        row.values[field.name] = field.default
-        self._fetch(rows)
-        self._inactive(rows)
-        if target.stored_where("visible_if"):
-            for row in rows:
-                clear_hidden(target, row.values)
-        for field in target.decimals():  # only a fraction can have too many decimal places
-            column = _column(rows, field.name)
-            if float not in set(map(type, column)):
-                continue
-            for row, value in zip(rows, column, strict=True):
-                if type(value) is float:
-                    fraction = {field.name: value}
-                    for error in precision_errors(target, fraction, ""):
-                        row.errors.append(error.message)
-        self._unique(rows)
-        self._unique_together(rows)
-
-    def _inactive(self, rows: list[Row]) -> None:
-        """A new record's links name active records: an inactive one cannot be chosen."""
-        for field in self.target.stored_where("lookup"):
-            index = self.owner._indexes.get(field.lookup.entity)
-            if index is None or not index.inactive:
-                continue
-            for row in rows:
-                value = row.values.get(field.name)
-                if value in index.inactive:
-                    named = f"{index.entity.label} {index.names[value]!r}"
-                    row.errors.append(f"{field.label}: {named} is inactive and cannot be chosen")
-
-    def _fetch(self, rows: list[Row]) -> None:
-        """Fill what each lookup fetches from its record, where the row left it empty."""
-        for field in self.target.stored():
-            if not field.lookup or not field.lookup.fetch:
-                continue
-            linked = self.owner.service.target(self.target.tenant.spec.name, field.lookup.entity)
-            wanted = {r.values[field.name] for r in rows if r.values.get(field.name)}
-            fetched = {}
-            for chunk in _chunks(list(wanted), 500):
-                for record in linked.live().where(linked.model.id.in_(chunk)):
-                    fetched[record.id] = fetchable(linked, record)
-            own = self.target is self.owner.target and linked.spec.name == self.target.spec.name
-            links = self.owner._links if own else None
-            for row in rows:  # in file order: a row above has fetched its own values
-                value = row.values.get(field.name)
-                source = fetched.get(value) or (links.source(value) if links else None)
-                if source is None:
-                    continue
-                for mine, theirs in field.lookup.fetch.items():
-                    if row.values.get(mine) in (None, ""):
-                        row.values[mine] = source.get(theirs)
-
-    def _unique(self, rows: list[Row]) -> None:
-        """Unique fields: each value once in the file, and not already in the database."""
-        target = self.target
-        for field in target.stored():
-            if not field.unique:
-                continue
-            store = TYPES[field.input_type].store
-            column = _column(rows, field.name)
-            kept = [(v, r) for v, r in zip(column, rows, strict=True) if v is not None]
-            stored = [value for value, _ in kept]
-            if store is not TYPES["text"].store:  # not the values as they are
-                stored = list(map(store, stored))
-            seen = dict(zip(stored, (row for _, row in kept), strict=True))
-            if len(seen) < len(stored):  # some value is on two rows: say which
-                seen = self._repeated(field, kept, stored)
-            for taken in _present(target, field, list(seen)):
-                row = seen[taken]
-                row.errors.append(
-                    f"{field.label} {row.values[field.name]!r} is already used by another "
-                    f"{target.spec.label}"
-                )
-
-    def _unique_together(self, rows: list[Row]) -> None:
-        """Fields unique together: each combination once in the file, and not already in
-        the database (as the service's save refuses it)."""
-        target = self.target
-        for names in target.spec.unique_together:
-            fields = [target.spec.field(name) for name in names]
-            stores = [TYPES[f.input_type].store for f in fields]
-            seen: dict[tuple, Row] = {}
-            new_parents = self.link in names
-            for row in rows:
-                values = tuple(
-                    self.parents[id(row)] if name == self.link else row.values.get(name)
-                    for name in names
-                )
-                if None in values or not all(
-                    name == self.link or fits_column(TYPES[f.input_type], f, v)
-                    for name, f, v in zip(names, fields, values, strict=True)
-                ):
-                    continue  # a missing value never repeats; a wrong one the validator names
-                stored = tuple(
-                    v if name == self.link else store(v)
-                    for name, store, v in zip(names, stores, values, strict=True)
-                )
-                if stored in seen:
-                    row.errors.append(
-                        f"{_together(target, fields)} as on row {seen[stored].number}"
-                    )
-                else:
-                    seen[stored] = row
-            if not new_parents:  # the lines of a new record meet no stored line
-                for taken in _present_together(target, names, list(seen)):
-                    seen[taken].errors.append(_together(target, fields))
-
-    @staticmethod
-    def _repeated(field: FieldSpec, kept: list[tuple], stored: list) -> dict[Any, Row]:
-        """Each stored value's first row; a later row with it gets an error."""
-        seen: dict[Any, Row] = {}
-        for (value, row), key in zip(kept, stored, strict=True):
-            if key in seen:
-                row.errors.append(f"{field.label} {value!r} is also on row {seen[key].number}")
-            else:
-                seen[key] = row
-        return seen
-
-
-def _present(target: Target, field: FieldSpec, values: list[Any]) -> list[Any]:
-    """Which of the stored values of a field some record already has: the whole column
-    when the table is not much larger than the file, else a query per 500 values."""
-    column = target.column(field.name)
-    if target.model.select().count() <= 2 * len(values):
-        wanted = set(values)
-        return [v for (v,) in target.model.select(column).tuples() if v in wanted]
-    query = target.model.select(column)
-    return [v for chunk in _chunks(values, 500) for (v,) in query.where(column.in_(chunk)).tuples()]
-
-
-def _together(target: Target, fields: list[FieldSpec]) -> str:
-    labels = " and ".join(field.label for field in fields)
-    return f"another {target.spec.label} has the same {labels}"
-
-
-def _present_together(target: Target, names: tuple[str, ...], values: list[tuple]) -> list[tuple]:
-    """Which combinations of the fields' stored values some record already has."""
-    columns = [target.column(name) for name in names]
-    wanted = set(values)
-    found = []
-    for chunk in _chunks(sorted({v[0] for v in values}, key=repr), 500):
-        query = target.model.select(*columns).where(columns[0].in_(chunk)).tuples()
-        found += [tuple(row) for row in query if tuple(row) in wanted]
-    return found
-
-
-def _column(rows: list[Row], name: str) -> list[Any]:
-    """Every row's value of a field (None where it has none), gathered by C code."""
-    return list(map(dict.get, map(_VALUES, rows), itertools.repeat(name)))
-
-
-_VALUES = operator.attrgetter("values")
-
-
 def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
     """Whether the record already holds every value (and every line) of the payload; its
     lines are matched to the stored ones (see engine.bulk.matching) and hold their values."""
@@ -741,13 +561,8 @@ def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
     return True
 
 
-def _inherit(child: Target, line: FieldSpec, entry: Entry) -> None:
-    """A line inherits what its link fetches from the parent, where it is empty."""
-    inherited = child.spec.field(line.lines.link).lookup.fetch
-    for row in entry.lines.get(line.name, []):
-        for mine, theirs in inherited.items():
-            if row.values.get(mine) in (None, ""):
-                row.values[mine] = entry.row.values.get(theirs)
+def _line_draft(row: Row, record: Draft) -> Draft:
+    return Draft(row.values, place=f"row {row.number} of {row.table.name}", parent=record)
 
 
 def _place_error(entry: Entry, error: RecordError) -> None:

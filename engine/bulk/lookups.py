@@ -32,16 +32,11 @@ def key_fields(entity: EntitySpec) -> list[FieldSpec]:
 class LookupIndex:
     """The records of one entity by every key that names them."""
 
-    def __init__(
-        self, entity: EntitySpec, rows: list[tuple], inactive: frozenset[int] = frozenset()
-    ) -> None:
-        """`rows` are (id, *values of key_fields(entity)) of every live record; `inactive`
-        the ids among them a new link may not name (an existing link may keep them)."""
+    def __init__(self, entity: EntitySpec, rows: list[tuple]) -> None:
+        """`rows` are (id, *values of key_fields(entity)) of every live record."""
         self.entity = entity
         self.fields = key_fields(entity)
-        self.inactive = inactive
         self.ids = {row[0] for row in rows}
-        self.names: dict[int, str] = {}  # each record's first key, as a file names it
         self._by_key: list[dict[str, set[int]]] = [{} for _ in self.fields]
         for row in rows:
             self.add(row[0], row[1:])
@@ -49,8 +44,6 @@ class LookupIndex:
     def add(self, record_id: int, values: tuple) -> None:
         """Know one more record (one created by the import itself)."""
         self.ids.add(record_id)
-        named = next((str(v) for v in values if v not in (None, "")), f"#{record_id}")
-        self.names.setdefault(record_id, named)
         for index, value in zip(self._by_key, values, strict=True):
             if value not in (None, ""):
                 index.setdefault(_key(value), set()).add(record_id)

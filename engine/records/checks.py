@@ -12,7 +12,6 @@ import peewee
 
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, RecordInvalid
-from engine.records import statements
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES, fits_column
@@ -96,27 +95,6 @@ def read_only_errors(
     return errors
 
 
-def precision_errors(target: Target, record: dict, prefix: str) -> list[RecordError]:
-    """Decimal fields with more places than their precision allows."""
-    errors = []
-    for field in target.decimals():
-        value = record.get(field.name)
-        if value is None:
-            continue
-        if isinstance(value, bool) or not isinstance(value, int | float):
-            continue  # the schema reports the type
-        if decimal_places(value) > (field.precision or 0):
-            errors.append(
-                field_error(
-                    field,
-                    prefix + field.name,
-                    "precision",
-                    f"{field.label} allows at most {field.precision} decimal places.",
-                )
-            )
-    return errors
-
-
 def decimal_places(value: int | float) -> int:
     """The places after the point a number needs: none for an int; for a float, those of
     its shortest form (what JSON wrote), read off its repr unless that is in exponent form."""
@@ -126,30 +104,6 @@ def decimal_places(value: int | float) -> int:
     if "e" in text or "n" in text:  # 1e-07, inf, nan: as Decimal counts them
         return max(-decimal.Decimal(text).normalize().as_tuple().exponent, 0)
     return len(text.partition(".")[2].rstrip("0"))
-
-
-def unique_errors(
-    target: Target, record: dict, before: dict | None, prefix: str
-) -> list[RecordError]:
-    """Unique fields whose new value another record of the entity has."""
-    errors = []
-    for field in target.stored_where("unique"):
-        value = record.get(field.name)
-        if value is None or (before and before.get(field.name) == value):
-            continue
-        if not fits_column(TYPES[field.input_type], field, value):
-            continue  # the schema refuses it; a query could not even compare it
-        stored = TYPES[field.input_type].store(value)
-        if statements.exists(target.entity.memo, target.model, target.column(field.name), stored):
-            errors.append(
-                field_error(
-                    field,
-                    prefix + field.name,
-                    "unique",
-                    f"{field.label} {value!r} is already used by another {target.spec.label}.",
-                )
-            )
-    return errors
 
 
 def rule_errors(target: Target, record: dict, before: dict, current: dict) -> list[RecordError]:

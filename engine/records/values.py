@@ -222,15 +222,6 @@ def clear_hidden(target: Target, record: dict) -> None:
         record[name] = None
 
 
-def with_defaults(target: Target, payload: dict) -> dict:
-    """The payload with each stored field's default where it has no value."""
-    record = dict(payload)
-    for name, default in target.defaults():
-        if name not in record:
-            record[name] = default
-    return record
-
-
 def copied(target: Target, source: dict, link: str | None = None) -> dict:
     """The values a copy starts from: fields marked `copy`, never a number or a unique value
     (the copy gets its own), never what the system fills in. A line leaves out its `link`
