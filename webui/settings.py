@@ -56,6 +56,9 @@ SETTINGS = (
     ),
     # how long a process trusts a signed-in user's role and active flag it looked up; 0: none
     Setting("FORMWORK_USER_RECHECK_SECONDS", "FORMWORK_USER_RECHECK_SECONDS", 2.0, seconds),
+    # how long a write waits for its tenant's write lock (held by an import, say) before it
+    # answers 503 "busy, try again" with Retry-After; reads never wait for it
+    Setting("FORMWORK_WRITE_WAIT_SECONDS", "FORMWORK_WRITE_WAIT_SECONDS", 5.0, seconds),
 )
 
 
