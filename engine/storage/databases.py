@@ -1,7 +1,8 @@
 """Open each tenant's database: an SQLite file per tenant, or a PostgreSQL schema per tenant.
 
 On PostgreSQL every tenant gets its own connection whose search_path is the tenant's
-schema alone, so no query of one tenant can name another tenant's tables.
+schema alone, so no query of one tenant can name another tenant's tables; a connection
+the server dropped is replaced (engine.storage.postgres).
 
 A tenant whose database cannot be used (a damaged file, a server out of reach) is kept
 in `Storage.unavailable` with the reason, by the sync that found it; its compiled tenant
@@ -24,6 +25,7 @@ import peewee
 from playhouse.db_url import parse as parse_url
 
 from engine.errors import StorageError, TenantBusy, TenantDamaged, Unavailable
+from engine.storage.postgres import ReconnectingPostgresqlDatabase
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
 __all__ = ["WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
@@ -103,8 +105,8 @@ class Storage:
 
     def _postgresql(self, tenant: str) -> peewee.Database:
         settings = parse_url(self.database_url)
-        return peewee.PostgresqlDatabase(
-            settings.pop("database"), options=f"-c search_path={tenant}", **settings
+        return ReconnectingPostgresqlDatabase(
+            settings.pop("database"), options=f"-c search_path={tenant}", tenant=tenant, **settings
         )
 
     def close(self) -> None:
