@@ -59,6 +59,9 @@ SETTINGS = (
     # how long a write waits for its tenant's write lock (held by an import, say) before it
     # answers 503 "busy, try again" with Retry-After; reads never wait for it
     Setting("FORMWORK_WRITE_WAIT_SECONDS", "FORMWORK_WRITE_WAIT_SECONDS", 5.0, seconds),
+    # how long an import's page follows it before it goes on in the background: below the
+    # WSGI server's worker timeout (gunicorn: 30 s), which would kill the worker and the import
+    Setting("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS", 20.0, seconds),
 )
 
 
