@@ -178,3 +178,25 @@ def test_openapi_of_a_healthy_tenant_is_served_beside_a_damaged_one(deployment):
     client = start(metadata, data).test_client()
     answer = client.get("/api/u/openapi.json", headers={"Authorization": f"Bearer {token}"})
     assert answer.status_code == 200 and json.loads(answer.data)["openapi"].startswith("3.1")
+
+
+def test_a_metadata_reload_goes_on_for_the_tenants_that_are_served(deployment):
+    metadata, data, _ = deployment
+    damage(data, garbage)
+    admin = Browser(start(metadata, data), "u")
+    assert admin.login("ann").status_code == 302
+    reloaded = admin.post("/admin/reload")
+    assert reloaded.status_code == 302
+    page = admin.get("/admin/metadata").get_data(as_text=True)
+    assert "The metadata was reloaded from disk." in page
+    assert "1 other tenant of this server cannot be served now" in page
+
+
+def test_an_import_into_another_tenant_works_from_the_command_line(deployment, tmp_path):
+    metadata, data, _ = deployment
+    damage(data, unreadable)
+    file = tmp_path / "accounts.csv"
+    file.write_text("Name\nAcme\nBolt\n", encoding="utf-8")
+    result = formwork(metadata, data, "import", "u", "account", str(file))
+    assert result.exit_code == 0, result.output
+    assert "Created 2, updated 0, unchanged 0." in result.stdout
