@@ -143,3 +143,21 @@ def test_a_write_outside_a_transaction_runs_on_a_new_connection(tree, postgres_u
     assert database.execute_sql("SELECT count(*) FROM t.hits").fetchone() == (1,)
     database.execute_sql('DROP SCHEMA "t" CASCADE')
     storage.close()
+
+
+def test_a_server_out_of_reach_at_start_answers_503_until_it_can_be_reached(tree, tmp_path):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "FORMWORK_METADATA": str(tree(FILES)),
+            "FORMWORK_DATA": str(tmp_path / "data"),
+            "FORMWORK_DATABASE": "postgresql://postgres@127.0.0.1:1/nowhere",  # nobody listens
+        }
+    )  # it starts all the same, and says why in its log
+    assert set(app.extensions["formwork_storage"].unavailable) == {"t", "u"}
+    client = app.test_client()
+    page = client.get("/t/login")
+    assert page.status_code == 503 and "The database cannot be reached" in page.get_data(True)
+    api = client.get("/api/u/account", headers={"Authorization": "Bearer x"})
+    assert api.status_code == 503 and api.json["code"] == "database_unavailable"

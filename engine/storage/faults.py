@@ -53,7 +53,7 @@ def classify(error: BaseException, tenant: str | None = None) -> Unavailable | N
 
 
 def _chain(error: BaseException) -> list[BaseException]:
-    """The error, what Peewee wrapped (its first argument), its causes and contexts."""
+    """The error, what Peewee wrapped (its `orig`), its causes and contexts."""
     seen: list[BaseException] = []
     pending = [error]
     while pending and len(seen) < 16:
@@ -61,8 +61,7 @@ def _chain(error: BaseException) -> list[BaseException]:
         if any(current is known for known in seen):
             continue
         seen.append(current)
-        wrapped = current.args[0] if current.args else None
-        for more in (wrapped, current.__cause__, current.__context__):
+        for more in (getattr(current, "orig", None), current.__cause__, current.__context__):
             if isinstance(more, BaseException):
                 pending.append(more)
     return seen
