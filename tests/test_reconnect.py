@@ -14,13 +14,14 @@ PASSWORD = "correct horse battery"
 
 
 def terminate_every_backend(url):
-    """What a restart or failover of the server does to the app's connections."""
+    """What a restart or failover of the server does to the app's connections; back once
+    each of them has ended (pg_terminate_backend waits up to its timeout)."""
     name = url.rsplit("/", 1)[1]
     admin = psycopg2.connect(url)
     admin.autocommit = True
     cursor = admin.cursor()
     cursor.execute(
-        "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity"
+        "SELECT count(pg_terminate_backend(pid, 10000)) FROM pg_stat_activity"
         " WHERE datname = %s AND pid <> pg_backend_pid()",
         (name,),
     )
