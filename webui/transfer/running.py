@@ -105,8 +105,10 @@ class RunNote:
         self.path = folder / NOTE
         self.state: dict[str, Any] = {"rows": rows, "dry_run": dry_run, "done": 0}
         self._written = 0.0
+        self._lock = threading.Lock()  # the run's thread and its heartbeat both write
 
     def begin(self) -> None:
+        """The run has started."""
         self._write(state="running")
 
     def progress(self, done: int) -> None:
@@ -116,20 +118,23 @@ class RunNote:
             self._write()
 
     def beat(self) -> None:
+        """The run is alive, reporting or not (the page tells a stopped run by silence)."""
         self._write()
 
     def finish(self, outcome: Outcome) -> None:
+        """The run has ended so."""
         self._write(state="finished", outcome=outcome.as_dict())
 
     def _write(self, **changes: Any) -> None:
-        self.state.update(changes, at=time.time())
-        scratch = self.path.with_suffix(".tmp")
-        try:
-            scratch.write_text(json.dumps(self.state, default=str), encoding="utf-8")
-            os.replace(scratch, self.path)  # a reader sees the old note or the new, whole
-        except OSError:  # the run goes on; only its page cannot follow it
-            logging.getLogger(__name__).warning("cannot write %s", self.path, exc_info=True)
-        self._written = time.monotonic()
+        with self._lock:
+            self.state.update(changes, at=time.time())
+            scratch = self.path.with_suffix(".tmp")
+            try:
+                scratch.write_text(json.dumps(self.state, default=str), encoding="utf-8")
+                os.replace(scratch, self.path)  # a reader sees the old note or the new, whole
+            except OSError:  # the run goes on; only its page cannot follow it
+                logging.getLogger(__name__).warning("cannot write %s", self.path, exc_info=True)
+            self._written = time.monotonic()
 
     @staticmethod
     def read(folder: Path) -> dict[str, Any] | None:
