@@ -43,18 +43,21 @@ def deployment(tree, tmp_path):
 
 
 @contextmanager
-def gunicorn(metadata, data, log):
-    """Four sync workers, each making the app itself (no --preload): yields the address."""
+def gunicorn(metadata, data, log, database=None, preload=False):
+    """Four sync workers, each making the app itself unless `preload` (then they are
+    forked from the master that made it): yields the address."""
     env = {
         **os.environ,
         "PYTHONPATH": str(ROOT),
         "FORMWORK_METADATA": str(metadata),
         "FORMWORK_DATA": str(data),
+        "FORMWORK_DATABASE": database or "",
         "FORMWORK_SECRET_KEY": "test",
         "FORMWORK_RELOAD": "off",
         "FORMWORK_WRITE_WAIT_SECONDS": str(WRITE_WAIT),
     }
     command = [sys.executable, "-m", "gunicorn", "--workers", "4", "--timeout", "20"]
+    command += ["--preload"] if preload else []
     command += ["--bind", "127.0.0.1:0", "webui:create_app()"]
     with open(log, "w") as errors:
         server = subprocess.Popen(command, env=env, cwd=data.parent, stderr=errors)
@@ -176,3 +179,54 @@ def test_a_write_queued_behind_a_short_hold_goes_through(deployment, tmp_path):
             released.set()  # let go well within the bound
             assert create.result(timeout=WAIT)[0] == 201
         holder.join()
+
+
+@pytest.fixture
+def on_postgresql(tree, tmp_path, postgres_url):
+    """Tenants t and u on PostgreSQL, an editor in t: (metadata, data, token of t)."""
+    metadata, data = tree(FILES), tmp_path / "data"
+    registry, storage = build_registry(str(metadata)), Storage(str(data), postgres_url)
+    sync_registry(registry, storage)
+    users.add_user(registry.tenant("t"), "ed", "editor", "correct horse battery")
+    token = users.issue_token(registry.tenant("t"), "ed")
+    storage.close()
+    yield metadata, data, token
+    cleanup = Storage(database_url=postgres_url)
+    cleanup.database("t").execute_sql('DROP SCHEMA "t" CASCADE; DROP SCHEMA "u" CASCADE')
+    cleanup.close()
+
+
+def many_at_once(address, token, count=40):
+    """Half reads, half creates, 8 at a time: their statuses."""
+
+    def one(index):
+        if index % 2:
+            return call(address, "POST", "/api/t/account", token, {"name": f"n{index}"})[0]
+        return call(address, "GET", "/api/t/account", token)[0]
+
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        return sorted(pool.map(one, range(count)))
+
+
+def test_workers_forked_from_a_preloaded_app_do_not_share_its_connections(
+    on_postgresql, postgres_url, tmp_path
+):
+    metadata, data, token = on_postgresql
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(metadata, data, log, postgres_url, preload=True) as address:
+        assert many_at_once(address, token) == [200] * 20 + [201] * 20
+    assert "Traceback" not in log.read_text()
+
+
+def test_after_the_server_ends_every_connection_the_workers_answer_as_before(
+    on_postgresql, postgres_url, tmp_path
+):
+    from test_reconnect import terminate_every_backend
+
+    metadata, data, token = on_postgresql
+    log = tmp_path / "gunicorn.log"
+    with gunicorn(metadata, data, log, postgres_url) as address:
+        assert many_at_once(address, token) == [200] * 20 + [201] * 20
+        assert terminate_every_backend(postgres_url) >= 1  # a restart, a failover
+        assert many_at_once(address, token) == [200] * 20 + [201] * 20
+    assert "Traceback" not in log.read_text()

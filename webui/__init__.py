@@ -54,6 +54,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # a tenant whose database cannot be used is set aside (logged, answered 503) and
     # every other tenant is served: one broken file does not stop the server starting
     sync_registry(registry, storage)
+    # no connection opened here crosses a fork (gunicorn --preload) into the workers,
+    # which would share its socket; each thread opens its own on first use
+    storage.close()
     app.extensions["formwork"] = RecordService(registry)
     app.extensions["formwork_storage"] = storage  # metadata reload syncs through it
     faults.init_app(app)  # before the other blueprints' hooks ask a set-aside tenant
