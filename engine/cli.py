@@ -276,10 +276,7 @@ def migrate(deployment: Deployment, dry_run: bool) -> None:
         click.echo(line)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
-    if storage.unavailable:  # the others were synced: say which were not, and fail
-        for name, reason in storage.unavailable.items():
-            click.echo(f"error: {name}: not synced: {reason}", err=True)
-        sys.exit(1)
+    _fail_for_unavailable(storage)
 
 
 def plan_lines(plans: list[Plan]) -> list[str]:
@@ -430,10 +427,20 @@ def demo(deployment: Deployment) -> None:
 
     with _opened(deployment) as (registry, storage):
         sync_registry(registry, storage)
-        report = load_demo(RecordService(registry), registry)
+        served = {n: t for n, t in registry.tenants.items() if n not in storage.unavailable}
+        report = load_demo(RecordService(registry), Registry(registry.root, served))
     for line in report_lines(report):
         click.echo(line)
     click.echo(serve_hint(deployment.metadata_dir, deployment.data_dir, deployment.database_url))
+    _fail_for_unavailable(storage)
+
+
+def _fail_for_unavailable(storage: Storage) -> None:
+    """The others were done: name each tenant whose database could not be used, and fail."""
+    if storage.unavailable:
+        for name, reason in storage.unavailable.items():
+            click.echo(f"error: {name}: not synced: {reason}", err=True)
+        sys.exit(1)
 
 
 # The bulk commands live in their own module and add themselves to `main`; imported last,

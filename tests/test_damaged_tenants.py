@@ -200,3 +200,13 @@ def test_an_import_into_another_tenant_works_from_the_command_line(deployment, t
     result = formwork(metadata, data, "import", "u", "account", str(file))
     assert result.exit_code == 0, result.output
     assert "Created 2, updated 0, unchanged 0." in result.stdout
+
+
+def test_demo_loads_the_other_tenants_names_the_damaged_one_and_fails(deployment, tmp_path):
+    metadata, data, _ = deployment
+    damage(data, garbage)
+    result = formwork(metadata, data, "demo")
+    assert result.exit_code == 1
+    lines = result.stdout.splitlines()
+    assert lines[0] == "u (U):" and "t (T):" not in lines  # u's users were added, t's not
+    assert "error: t: not synced: cannot open" in result.stderr
