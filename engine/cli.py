@@ -6,6 +6,7 @@ from __future__ import annotations
 import functools
 import json
 import os
+import sqlite3
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,11 +17,12 @@ import peewee
 
 from engine import metaschema, users
 from engine.compile import openapi
-from engine.errors import EngineError, MetadataError
+from engine.errors import DatabaseUnreachable, EngineError, MetadataError
 from engine.registry import CompiledTenant, Registry, build_registry
 from engine.spec import EntitySpec, FieldSpec
 from engine.storage.databases import Storage
-from engine.storage.sync import Plan, sync_registry
+from engine.storage.faults import classify
+from engine.storage.sync import Plan, sync_registry, sync_tenants
 
 DEFAULT_METADATA = "metadata"
 metadata_option = click.option(
@@ -63,10 +65,15 @@ class _Group(click.Group):
             click.echo(f"{len(error.problems)} problem(s) found.", err=True)
             sys.exit(error.exit_code)
         except EngineError as error:
-            for line in str(error).splitlines() or [type(error).__name__]:
-                click.echo(f"error: {line}", err=True)
-            sys.exit(error.exit_code)
-        except peewee.OperationalError as error:
+            _echo_error(error)
+        except (peewee.DatabaseError, sqlite3.Error) as error:
+            fault = classify(error)
+            # a damaged file, a full disk, a lock held too long; a server out of reach is
+            # more often a wrong URL, which the message below points at
+            if fault is not None and not isinstance(fault, DatabaseUnreachable):
+                _echo_error(fault)
+            if not isinstance(error, peewee.OperationalError):
+                raise
             reason = " ".join(str(error).split())
             click.echo(
                 f"error: the database cannot be used: {reason}; check --database "
@@ -74,6 +81,12 @@ class _Group(click.Group):
                 err=True,
             )
             sys.exit(1)
+
+
+def _echo_error(error: EngineError) -> None:
+    for line in str(error).splitlines() or [type(error).__name__]:
+        click.echo(f"error: {line}", err=True)
+    sys.exit(error.exit_code)
 
 
 @click.group(cls=_Group)
@@ -238,10 +251,13 @@ def _opened(deployment: Deployment) -> Iterator[tuple[Registry, Storage]]:
 
 @contextmanager
 def _synced_tenant(deployment: Deployment, name: str) -> Iterator[CompiledTenant]:
-    """One tenant, every tenant's tables brought in line with the metadata first."""
+    """One tenant, its tables brought in line with the metadata first; another tenant's
+    database, damaged or not, is not opened."""
     with _opened(deployment) as (registry, storage):
         tenant = registry.tenant(name)  # a misspelt tenant fails before any database changes
-        sync_registry(registry, storage)
+        sync_tenants(registry, storage, [name])
+        if name in storage.unavailable:
+            raise storage.unavailable[name]
         yield tenant
 
 
@@ -260,6 +276,7 @@ def migrate(deployment: Deployment, dry_run: bool) -> None:
         click.echo(line)
     if dry_run:
         click.echo("Dry run: nothing was changed.")
+    _fail_for_unavailable(storage)
 
 
 def plan_lines(plans: list[Plan]) -> list[str]:
@@ -389,7 +406,11 @@ def serve(deployment: Deployment, host: str, port: int) -> None:
             "FORMWORK_DATABASE": deployment.database_url,
         }
     )
+    unavailable = app.extensions["formwork_storage"].unavailable
     for name in app.extensions["formwork"].registry.tenants:
+        if name in unavailable:  # served as 503 until its database can be used again
+            click.echo(f"{name}: cannot be served now: {unavailable[name]}", err=True)
+            continue
         click.echo(f"{name}: http://{host}:{port}/{name}/login   API: /api/{name}/ENTITY")
     app.run(host=host, port=port, threaded=True)
 
@@ -406,10 +427,20 @@ def demo(deployment: Deployment) -> None:
 
     with _opened(deployment) as (registry, storage):
         sync_registry(registry, storage)
-        report = load_demo(RecordService(registry), registry)
+        served = {n: t for n, t in registry.tenants.items() if n not in storage.unavailable}
+        report = load_demo(RecordService(registry), Registry(registry.root, served))
     for line in report_lines(report):
         click.echo(line)
     click.echo(serve_hint(deployment.metadata_dir, deployment.data_dir, deployment.database_url))
+    _fail_for_unavailable(storage)
+
+
+def _fail_for_unavailable(storage: Storage) -> None:
+    """The others were done: name each tenant whose database could not be used, and fail."""
+    if storage.unavailable:
+        for name, reason in storage.unavailable.items():
+            click.echo(f"error: {name}: not synced: {reason}", err=True)
+        sys.exit(1)
 
 
 # The bulk commands live in their own module and add themselves to `main`; imported last,

@@ -86,3 +86,82 @@ class Conflict(EngineError):
     def __init__(self, message: str, **details: object) -> None:
         self.details = details
         super().__init__(message)
+
+
+class StorageError(EngineError):
+    """The database cannot be opened or changed as asked."""
+
+
+class Unavailable(StorageError):
+    """A tenant's data cannot be read or written now; nothing was changed.
+
+    `str(error)` is for the server's log and the command line: it may name files and
+    hosts. `public` is what a person using the web pages or the API is told; `code` and
+    `status` are the API's answer, and `retry_after` the seconds worth waiting."""
+
+    status = 503
+    code = "unavailable"
+    retry_after: int | None = 5
+    public = "The data cannot be reached now. Nothing was changed; try again in a moment."
+
+    def __init__(self, message: str, tenant: str | None = None) -> None:
+        self.tenant = tenant
+        super().__init__(message)
+
+
+class TenantDamaged(Unavailable):
+    """A tenant's database is damaged or cannot be opened (not a database, truncated,
+    unreadable); it is left out and every other tenant goes on."""
+
+    code = "tenant_damaged"
+    retry_after = 60
+    public = (
+        "The data of this tenant cannot be read: its database is damaged or cannot be "
+        "opened. Nothing was changed. The server's log says why; its operators can "
+        "restore the database from a backup."
+    )
+
+
+class TenantBusy(Unavailable):
+    """Another write (an import, a migration) held the tenant's writes for longer than a
+    writer waits for them."""
+
+    code = "tenant_busy"
+    public = (
+        "This tenant is busy with another change, such as an import, and nothing could be "
+        "saved in time. Nothing was saved; try again in a moment."
+    )
+
+    def __init__(self, message: str, tenant: str | None = None, retry_after: int = 5) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, tenant)
+
+
+class DatabaseUnreachable(Unavailable):
+    """The database server cannot be reached, or the connection was lost while writing."""
+
+    code = "database_unavailable"
+    public = "The database cannot be reached now. Nothing was saved; try again in a moment."
+
+
+class SaveUncertain(DatabaseUnreachable):
+    """The connection was lost while the database committed: the write may have been
+    kept or not, so it must not be sent again without a look."""
+
+    code = "outcome_unknown"
+    public = (
+        "The connection to the database was lost while it was saving, so whether it was "
+        "saved is unknown. Look at the data before you save again."
+    )
+
+
+class OutOfSpace(Unavailable):
+    """The disk (or the database server's disk) is full: writes fail, reads go on."""
+
+    status = 507
+    code = "out_of_space"
+    retry_after = 60
+    public = (
+        "The server is out of disk space, so nothing can be saved now, and what you sent "
+        "was not saved. Reading still works; try again once its operators have freed space."
+    )

@@ -68,6 +68,8 @@ def environment(monkeypatch, tree, tmp_path):
         "FORMWORK_IMPORT_MAX_BYTES": "2048",
         "FORMWORK_USER_RECHECK_SECONDS": "0",
         "FORMWORK_TRUSTED_PROXIES": "1",
+        "FORMWORK_WRITE_WAIT_SECONDS": "1.5",
+        "FORMWORK_IMPORT_PAGE_SECONDS": "7",
     }
     assert set(values) == {s.variable for s in settings.SETTINGS}  # one of each
     for name, value in values.items():
@@ -85,6 +87,8 @@ def test_every_setting_reaches_the_app_from_the_environment(environment):
     assert config["FORMWORK_IMPORT_MAX_BYTES"] == 2048
     assert config["FORMWORK_USER_RECHECK_SECONDS"] == 0
     assert config["FORMWORK_TRUSTED_PROXIES"] == 1
+    assert config["FORMWORK_WRITE_WAIT_SECONDS"] == 1.5
+    assert config["FORMWORK_IMPORT_PAGE_SECONDS"] == 7
 
 
 def test_a_recheck_time_of_zero_from_the_environment_ends_a_session_at_once(environment):
@@ -110,6 +114,8 @@ def test_config_given_to_create_app_wins_over_the_environment(environment):
     [
         ("FORMWORK_IMPORT_MAX_BYTES", "FORMWORK_IMPORT_MAX_BYTES must be a whole number, not"),
         ("FORMWORK_USER_RECHECK_SECONDS", "FORMWORK_USER_RECHECK_SECONDS must be a number of"),
+        ("FORMWORK_WRITE_WAIT_SECONDS", "FORMWORK_WRITE_WAIT_SECONDS must be a number of"),
+        ("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS must be a number of"),
     ],
 )
 def test_a_setting_that_is_not_a_number_is_explained(environment, monkeypatch, name, message):

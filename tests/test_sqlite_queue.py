@@ -7,6 +7,7 @@ import threading
 import peewee
 import pytest
 
+from engine.errors import TenantBusy
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
 
@@ -90,3 +91,68 @@ def test_threads_of_one_process_queue_too(database):
     # SQLite's busy timeout is 0.2 s here: without the queue, some of them would give up
     assert failures == []
     assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (200,)
+
+
+@pytest.fixture
+def held(database):
+    """The queue taken by another writer (an import in another process, say) until the
+    test lets go of it."""
+    with open(database._queue_path, "ab") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)
+        yield other
+        fcntl.flock(other, fcntl.LOCK_UN)
+
+
+def test_a_writer_waits_its_bound_for_a_held_queue_then_says_busy(database, held):
+    database.wait = 0.3
+    busy = r"another write held .*t\.sqlite3-writer for more than"
+    with pytest.raises(TenantBusy, match=busy), database.atomic():
+        database.execute_sql("INSERT INTO item (name) VALUES ('a')")
+    # reads go on meanwhile, and nothing was written
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (0,)
+
+
+def test_a_writer_that_waits_goes_on_the_moment_the_queue_is_let_go(database, held):
+    database.wait = 60  # a bound it never needs
+    written = threading.Event()
+
+    def write():
+        with database.atomic():
+            database.execute_sql("INSERT INTO item (name) VALUES ('waited')")
+        written.set()
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    assert not written.wait(0.2)  # queued behind the holder
+    fcntl.flock(held, fcntl.LOCK_UN)
+    assert written.wait(10)
+    writer.join()
+    assert database.execute_sql("SELECT name FROM item").fetchall() == [("waited",)]
+    assert queue_is_free(database)
+
+
+def test_writers_that_gave_up_leave_the_queue_free_for_the_next(database, held):
+    database.wait = 0.05
+    for _ in range(3):
+        with pytest.raises(TenantBusy), database.atomic():
+            pass
+    fcntl.flock(held, fcntl.LOCK_UN)
+    database.wait = 10
+    with database.atomic():  # the gate let go of the lock it took for nobody
+        database.execute_sql("INSERT INTO item (name) VALUES ('after')")
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)
+    assert queue_is_free(database)
+
+
+def test_a_transaction_sqlite_rolled_back_itself_reports_why_not_the_rollback(database):
+    count = database.execute_sql("PRAGMA page_count").fetchone()[0]
+    database.execute_sql(f"PRAGMA max_page_count = {count}")  # the disk is full
+    full = pytest.raises(peewee.OperationalError, match="database or disk is full")
+    with full, database.atomic():
+        for _ in range(50):
+            database.execute_sql("INSERT INTO item (name) VALUES (?)", ("x" * 1000,))
+    assert queue_is_free(database)
+    database.execute_sql("PRAGMA max_page_count = 1000000")  # space again
+    with database.atomic():
+        database.execute_sql("INSERT INTO item (name) VALUES ('fits')")
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)

@@ -17,7 +17,7 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
-from webui import settings
+from webui import faults, settings
 from webui.csrf_tokens import RememberingCSRFProtect
 from webui.form_data import QuickFormRequest
 from webui.headers import SecurityHeaders
@@ -47,10 +47,20 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     registry = build_registry(app.config["FORMWORK_METADATA"])
-    storage = Storage(app.config["FORMWORK_DATA"], app.config["FORMWORK_DATABASE"])
+    storage = Storage(
+        app.config["FORMWORK_DATA"],
+        app.config["FORMWORK_DATABASE"],
+        write_wait=app.config["FORMWORK_WRITE_WAIT_SECONDS"],
+    )
+    # a tenant whose database cannot be used is set aside (logged, answered 503) and
+    # every other tenant is served: one broken file does not stop the server starting
     sync_registry(registry, storage)
+    # no connection opened here crosses a fork (gunicorn --preload) into the workers,
+    # which would share its socket; each thread opens its own on first use
+    storage.close()
     app.extensions["formwork"] = RecordService(registry)
     app.extensions["formwork_storage"] = storage  # metadata reload syncs through it
+    faults.init_app(app)  # before the other blueprints' hooks ask a set-aside tenant
     _register(app)
     return app
 

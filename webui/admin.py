@@ -7,7 +7,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import Blueprint, abort, flash, redirect, render_template, url_for
+from flask import Blueprint, abort, current_app, flash, redirect, render_template, url_for
 from flask.blueprints import BlueprintSetupState
 from markupsafe import Markup
 
@@ -64,8 +64,16 @@ def metadata(tenant: str) -> Any:
         loaded_at=_when(watcher.loaded_at),
         noticing=_NOTICING[watcher.noticing],
         trouble=_trouble(watcher, tenant),
+        unserved=_unserved(tenant),
         entities=[_entity_view(entity, watcher.root) for entity in entities],
     )
+
+
+def _unserved(tenant: str) -> int:
+    """How many other tenants of the server are set aside: their database cannot be used.
+    Their names and reasons are their business and the log's, as their metadata's are."""
+    unavailable = current_app.extensions["formwork_storage"].unavailable
+    return len([name for name in unavailable if name != tenant])
 
 
 @blueprint.post("/<tenant>/admin/reload")

@@ -3,7 +3,9 @@
 Errors are JSON with the right status, never HTML and never a traceback:
 400 malformed body, 401 no or bad token, 403 role too low, 404 unknown anything
 (including another tenant's URLs), 409 stale revision or refused action,
-413 body too large, 422 validation errors (every one, located and worded).
+413 body too large, 422 validation errors (every one, located and worded),
+503 the tenant's data cannot be reached now (damaged, busy, database down; with
+Retry-After), 507 the disk is full (webui.faults).
 """
 
 from __future__ import annotations
@@ -25,8 +27,16 @@ from werkzeug.routing import BaseConverter
 
 from engine import users
 from engine.compile import openapi
-from engine.errors import Conflict, EngineError, NotFound, RecordInvalid, UnknownName
+from engine.errors import (
+    Conflict,
+    EngineError,
+    NotFound,
+    RecordInvalid,
+    Unavailable,
+    UnknownName,
+)
 from engine.registry import CompiledTenant
+from webui import faults
 from webui.json_body import Unreadable, read_body
 from webui.services import record_service
 from webui.signed_in import current_user
@@ -246,7 +256,14 @@ def register_error_handlers(app: Flask) -> None:
     def engine_error(error: EngineError) -> Any:
         return _answer(400, "refused", str(error))
 
+    @app.errorhandler(Unavailable)
+    def unavailable(error: Unavailable) -> Any:
+        return faults.answer(error)
+
     @app.errorhandler(Exception)
     def unexpected(error: Exception) -> Any:
+        fault = faults.storage_fault(error)  # a driver's error the engine did not name
+        if fault is not None:
+            return faults.answer(fault)
         app.logger.exception("unexpected error")
         return _answer(500, "server_error", "Something went wrong on our side; it was logged.")

@@ -58,6 +58,12 @@ SETTINGS = (
     Setting("FORMWORK_USER_RECHECK_SECONDS", "FORMWORK_USER_RECHECK_SECONDS", 2.0, seconds),
     # how many proxies in front set X-Forwarded-For/-Proto/-Host truthfully; 0: trust none
     Setting("FORMWORK_TRUSTED_PROXIES", "FORMWORK_TRUSTED_PROXIES", 0, whole_number),
+    # how long a write waits for its tenant's write lock (held by an import, say) before it
+    # answers 503 "busy, try again" with Retry-After; reads never wait for it
+    Setting("FORMWORK_WRITE_WAIT_SECONDS", "FORMWORK_WRITE_WAIT_SECONDS", 5.0, seconds),
+    # how long an import's page follows it before it goes on in the background: below the
+    # WSGI server's worker timeout (gunicorn: 30 s), which would kill the worker and the import
+    Setting("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS", 20.0, seconds),
 )
 
 

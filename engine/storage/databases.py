@@ -1,41 +1,62 @@
 """Open each tenant's database: an SQLite file per tenant, or a PostgreSQL schema per tenant.
 
 On PostgreSQL every tenant gets its own connection whose search_path is the tenant's
-schema alone, so no query of one tenant can name another tenant's tables.
+schema alone, so no query of one tenant can name another tenant's tables; a connection
+the server dropped is replaced (engine.storage.postgres).
+
+A tenant whose database cannot be used (a damaged file, a server out of reach) is kept
+in `Storage.unavailable` with the reason, by the sync that found it; its compiled tenant
+is then bound to an `UnusableDatabase`, which raises that reason on any use, so that one
+tenant answers "unavailable" while every other goes on.
 """
 
 from __future__ import annotations
 
+import copy
 import re
 import sqlite3
 import time
 from contextlib import closing
 from pathlib import Path
+from sqlite3 import DatabaseError as SqliteDatabaseError
+from typing import Any, NoReturn
 
 import peewee
 from playhouse.db_url import parse as parse_url
 
-from engine.errors import EngineError
+from engine.errors import StorageError, TenantBusy, TenantDamaged, Unavailable
+from engine.storage.postgres import ReconnectingPostgresqlDatabase
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
-BUSY_SECONDS = 30  # how long a writer queues for SQLite's lock before failing
-_SQLITE_PRAGMAS = {
-    "busy_timeout": BUSY_SECONDS * 1000,  # writers queue for the lock instead of failing
-    "synchronous": "normal",
-    "foreign_keys": 1,
-}
+__all__ = ["WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
+
+# how long a writer waits for a tenant's write lock (the writer queue, then SQLite's own)
+# before it answers that the tenant is busy; FORMWORK_WRITE_WAIT_SECONDS in the web app
+WRITE_WAIT_SECONDS = 5.0
+_SQLITE_PRAGMAS = {"synchronous": "normal", "foreign_keys": 1}
 _SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _RESERVED = {"public", "information_schema"}  # PostgreSQL's own schemas
 
 
-class StorageError(EngineError):
-    """The database cannot be opened or changed as asked."""
+class UnusableDatabase:
+    """Stands for a tenant's database that cannot be used: any use raises the reason."""
+
+    def __init__(self, reason: Unavailable) -> None:
+        self.reason = reason
+
+    def __getattr__(self, name: str) -> NoReturn:
+        raise copy.copy(self.reason)  # a copy: each raise carries its own traceback
 
 
 class Storage:
     """The databases of every tenant of a deployment, opened lazily, one per tenant."""
 
-    def __init__(self, data_dir: str | None = None, database_url: str | None = None) -> None:
+    def __init__(
+        self,
+        data_dir: str | None = None,
+        database_url: str | None = None,
+        write_wait: float = WRITE_WAIT_SECONDS,
+    ) -> None:
         if database_url and not database_url.startswith(("postgres://", "postgresql://")):
             raise StorageError(
                 f"unsupported database URL '{database_url}': use postgresql://USER@HOST/DB, "
@@ -43,7 +64,10 @@ class Storage:
             )
         self.data_dir = Path(data_dir or "data")
         self.database_url = database_url
+        self.write_wait = write_wait
         self._databases: dict[str, peewee.Database] = {}
+        # the tenants whose database the last sync of each could not use, and why
+        self.unavailable: dict[str, Unavailable] = {}
 
     @property
     def backend(self) -> str:
@@ -66,17 +90,23 @@ class Storage:
     def _sqlite(self, tenant: str) -> peewee.Database:
         self.data_dir.mkdir(parents=True, exist_ok=True)
         path = self.data_dir / f"{tenant}.sqlite3"
-        _switch_to_wal(path)
+        _switch_to_wal(path, tenant, self.write_wait)
         # IMMEDIATE: a write transaction takes the write lock at its start, so two
-        # writers queue instead of deadlocking on a lock upgrade
+        # writers queue instead of deadlocking on a lock upgrade. SQLite's own wait
+        # (busy_timeout) is bounded like the queue's, for a writer that is not queued.
+        pragmas: dict[str, Any] = {**_SQLITE_PRAGMAS, "busy_timeout": int(self.write_wait * 1000)}
         return QueuedSqliteDatabase(
-            str(path), pragmas=_SQLITE_PRAGMAS, lock_type="IMMEDIATE", timeout=BUSY_SECONDS
+            str(path),
+            pragmas=pragmas,
+            lock_type="IMMEDIATE",
+            timeout=self.write_wait,
+            wait=self.write_wait,
         )
 
     def _postgresql(self, tenant: str) -> peewee.Database:
         settings = parse_url(self.database_url)
-        return peewee.PostgresqlDatabase(
-            settings.pop("database"), options=f"-c search_path={tenant}", **settings
+        return ReconnectingPostgresqlDatabase(
+            settings.pop("database"), options=f"-c search_path={tenant}", tenant=tenant, **settings
         )
 
     def close(self) -> None:
@@ -85,21 +115,25 @@ class Storage:
                 database.close()
 
 
-def _switch_to_wal(path: Path) -> None:
+def _switch_to_wal(path: Path, tenant: str, wait: float) -> None:
     """Put an SQLite file in WAL mode (readers never wait for the writer), which the file
-    keeps, so no later connection has to switch it.
+    keeps, so no later connection has to switch it. TenantDamaged when the file is no
+    database, is cut short, or cannot be opened (a directory in its place).
 
     Two processes switching a new file at once can each hold the lock the other needs;
     SQLite then fails one of them at once, without waiting out the busy timeout, so that
     one tries again until the other has switched the file.
     """
-    deadline = time.monotonic() + BUSY_SECONDS
+    deadline = time.monotonic() + wait
     while True:
         try:
-            with closing(sqlite3.connect(path, timeout=BUSY_SECONDS)) as connection:
+            with closing(sqlite3.connect(path, timeout=wait)) as connection:
                 connection.execute("PRAGMA journal_mode = wal")
             return
-        except sqlite3.OperationalError as error:
-            if "locked" not in str(error) or time.monotonic() > deadline:
-                raise StorageError(f"cannot open the SQLite file {path}: {error}") from error
+        except SqliteDatabaseError as error:  # OperationalError is one too
+            message = f"cannot open the SQLite file {path}: {error}"
+            if "locked" not in str(error):
+                raise TenantDamaged(message, tenant) from error
+            if time.monotonic() > deadline:
+                raise TenantBusy(message, tenant) from error
             time.sleep(0.01)

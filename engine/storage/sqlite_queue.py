@@ -4,33 +4,98 @@ SQLite's own lock is the guard, and stays so. But a writer that finds it taken s
 SQLite's busy handler for 1, 2, 5, 10… milliseconds, much longer than most write
 transactions hold it, so under concurrent saves the processes spend their time asleep.
 Waiting on `flock` first instead wakes the next writer the moment the lock is released.
+
+A writer waits a bounded time (`wait`, FORMWORK_WRITE_WAIT_SECONDS in the web app), then
+gives up with TenantBusy: a long import must not hold every worker of the server in a
+queue that never moves. `flock` itself cannot give up, so a writer that has to wait
+hands the waiting to one thread per file and process (`_Gate`), which takes the lock for
+the first writer still waiting, and lets go of it when none is left.
 """
 
 from __future__ import annotations
 
+import collections
 import fcntl
+import math
 import os
 import threading
+from pathlib import Path
 from typing import Any, BinaryIO
 
 import peewee
 
+from engine.errors import TenantBusy
+
 _QUEUED = ("IMMEDIATE", "EXCLUSIVE")  # the transactions that take the write lock at BEGIN
 
 
-class QueuedSqliteDatabase(peewee.SqliteDatabase):
-    """`peewee.SqliteDatabase` whose write transactions first take `<file>-writer`."""
+class _Waiter:
+    """One writer waiting at the gate: told by `ready`, handed the locked `file`."""
 
-    def __init__(self, database: str, *args: Any, **kwargs: Any) -> None:
+    def __init__(self) -> None:
+        self.ready = threading.Event()
+        self.file: BinaryIO | None = None
+
+
+class _Gate:
+    """Takes the writer lock of one file for the threads of this process that wait for it,
+    first come first served, each waiting no longer than it said."""
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self._mutex = threading.Lock()
+        self._waiting: collections.deque[_Waiter] = collections.deque()
+        self._taking = False  # whether the thread that takes the lock runs
+
+    def wait(self, seconds: float) -> BinaryIO | None:
+        """The file holding the lock, or None when `seconds` passed first."""
+        waiter = _Waiter()
+        with self._mutex:
+            self._waiting.append(waiter)
+            if not self._taking:
+                self._taking = True
+                threading.Thread(target=self._take, name="sqlite-writer-gate", daemon=True).start()
+        if waiter.ready.wait(seconds):
+            return waiter.file
+        with self._mutex:
+            if waiter.file is not None:  # handed over as the time ran out
+                return waiter.file
+            self._waiting.remove(waiter)
+        return None
+
+    def _take(self) -> None:
+        while True:
+            with self._mutex:
+                if not self._waiting:
+                    self._taking = False
+                    return
+            file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (handed to a writer)
+            fcntl.flock(file, fcntl.LOCK_EX)  # the moment the holder lets go
+            with self._mutex:
+                if self._waiting:
+                    waiter = self._waiting.popleft()
+                    waiter.file = file
+                    waiter.ready.set()
+                    continue
+            fcntl.flock(file, fcntl.LOCK_UN)  # everyone gave up meanwhile
+            file.close()
+
+
+class QueuedSqliteDatabase(peewee.SqliteDatabase):
+    """`peewee.SqliteDatabase` whose write transactions first take `<file>-writer`,
+    waiting at most `wait` seconds for it."""
+
+    def __init__(self, database: str, *args: Any, wait: float = 5.0, **kwargs: Any) -> None:
         super().__init__(database, *args, **kwargs)
+        self.wait = wait
         self._queue_path = f"{database}-writer"
         self._queue = threading.local()  # a file per thread: flock locks an open file
         self._queue_pid = os.getpid()
+        self._gate = _Gate(self._queue_path)
 
     def begin(self, lock_type: str | None = None) -> None:
         if (lock_type or self._lock_type or "").upper() in _QUEUED:
-            fcntl.flock(self._queue_file(), fcntl.LOCK_EX)
-            self._queue.held = True
+            self._queue.held = self._take_queue()
         try:
             super().begin(lock_type)
         except BaseException:
@@ -43,20 +108,45 @@ class QueuedSqliteDatabase(peewee.SqliteDatabase):
 
     def rollback(self) -> None:
         try:
-            super().rollback()
+            # SQLite may have rolled back already (a full disk, an I/O error): a ROLLBACK
+            # then fails and would hide the error that caused it
+            if self.is_closed() or self._state.conn.in_transaction:
+                super().rollback()
         finally:
             self._leave_queue()
+
+    def _take_queue(self) -> BinaryIO:
+        own = self._queue_file()
+        try:
+            fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            return own
+        except BlockingIOError:
+            pass
+        handed = self._gate.wait(self.wait)
+        if handed is None:
+            tenant = Path(self.database).stem
+            raise TenantBusy(
+                f"tenant '{tenant}': another write held {self._queue_path} for more than "
+                f"{self.wait:g} s",
+                tenant,
+                retry_after=max(1, math.ceil(self.wait)),
+            )
+        return handed
 
     def _queue_file(self) -> BinaryIO:
         if self._queue_pid != os.getpid():  # a forked worker: the parent's files are shared
             self._queue = threading.local()
             self._queue_pid = os.getpid()
+            self._gate = _Gate(self._queue_path)
         if getattr(self._queue, "file", None) is None:
             # closed with the thread's locals, so threads that come and go leak nothing
             self._queue.file = open(self._queue_path, "ab", buffering=0)  # noqa: SIM115
         return self._queue.file
 
     def _leave_queue(self) -> None:
-        if getattr(self._queue, "held", False):
-            self._queue.held = False
-            fcntl.flock(self._queue.file, fcntl.LOCK_UN)
+        held = getattr(self._queue, "held", None)
+        if held is not None:
+            self._queue.held = None
+            fcntl.flock(held, fcntl.LOCK_UN)
+            if held is not self._queue.file:  # the gate's, opened for this transaction
+                held.close()

@@ -17,6 +17,7 @@ from playhouse.migrate import SchemaMigrator
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import FieldSpec
 from engine.storage.databases import Storage, StorageError
+from engine.storage.health import isolated
 from engine.storage.sqlite_ids import lacks_autoincrement, rebuild_with_autoincrement
 from engine.types import TYPES
 
@@ -42,9 +43,19 @@ class Step:
 
 @dataclass(frozen=True)
 class Plan:
+    """What a sync of one tenant changes (`steps`), or why it refuses to (`refusals`)."""
+
     tenant: str
     steps: tuple[Step, ...]
     refusals: tuple[str, ...]
+    # whether the input types recorded for the columns differ from the metadata's: a
+    # sync then writes them, even with no step to show
+    stale_types: bool = False
+
+    @property
+    def writes(self) -> bool:
+        """Whether applying the plan writes anything (and so needs the write lock)."""
+        return bool(self.steps) or self.stale_types
 
 
 class UnsafeChange(StorageError):
@@ -88,7 +99,11 @@ class _Planner:
             else:
                 count = len(entity.model._meta.sorted_fields)
                 self.steps.append(Step("create table", entity.spec.name, f"{count} columns"))
-        return Plan(self.tenant.spec.name, tuple(self.steps), tuple(self.refusals))
+        stale = any(
+            recorded.get(entity, {}).get(name) != kind
+            for (entity, name), kind in _type_rows(self.tenant).items()
+        )
+        return Plan(self.tenant.spec.name, tuple(self.steps), tuple(self.refusals), stale)
 
     def _plan_engine_columns(self, model: type[peewee.Model]) -> None:
         """Columns a newer version added to an engine table, with their defaults."""
@@ -217,14 +232,23 @@ def plan_tenant(tenant: CompiledTenant, database: peewee.Database, schema: str |
 def sync_tenant(
     tenant: CompiledTenant, database: peewee.Database, schema: str | None, dry_run: bool = False
 ) -> Plan:
-    """Plan and, unless dry_run or refused, apply, under a lock held by one process at a time."""
+    """Plan and, unless dry_run or refused, apply, under a lock held by one process at a time.
+
+    The plan is made first without the lock: a tenant whose tables already fit its
+    metadata, as at most starts, takes no write lock, so a start or a metadata reload
+    never waits behind a long import. Only a plan that writes takes it, and plans again
+    under it (another process may have applied it meanwhile)."""
+    plan = plan_tenant(tenant, database, schema)
+    if plan.refusals and not dry_run:
+        raise UnsafeChange("\n".join(plan.refusals))
+    if dry_run or not plan.writes:
+        return plan
     with database.atomic():
         hold_tenant_lock(database, tenant.spec.name)
         plan = plan_tenant(tenant, database, schema)
-        if plan.refusals and not dry_run:
+        if plan.refusals:
             raise UnsafeChange("\n".join(plan.refusals))
-        if not dry_run:
-            _apply(tenant, database, schema, plan)
+        _apply(tenant, database, schema, plan)
     return plan
 
 
@@ -280,11 +304,19 @@ def _model_of(tenant: CompiledTenant, table: str) -> type[peewee.Model]:
     return engine_tables.get(table) or tenant.entities[table].model
 
 
-def _record_types(tenant: CompiledTenant) -> None:
-    rows = [
-        {"entity": name, "name": field.name, "input_type": field.input_type, "size": _size(field)}
+def _type_rows(tenant: CompiledTenant) -> dict[tuple[str, str], tuple[str, int | None]]:
+    """(entity, field) → (input type, size) of every stored field, as the sync records them."""
+    return {
+        (name, field.name): (field.input_type, _size(field))
         for name, entity in tenant.entities.items()
         for field in _stored(entity)
+    }
+
+
+def _record_types(tenant: CompiledTenant) -> None:
+    rows = [
+        {"entity": entity, "name": name, "input_type": input_type, "size": size}
+        for (entity, name), (input_type, size) in _type_rows(tenant).items()
     ]
     column = tenant.system.column
     for start in range(0, len(rows), 200):
@@ -299,18 +331,43 @@ def _record_types(tenant: CompiledTenant) -> None:
 
 
 def sync_registry(registry: Registry, storage: Storage, dry_run: bool = False) -> list[Plan]:
-    """Bind every tenant to its database and sync it; refusals of all tenants at once."""
-    plans = []
-    for name, tenant in registry.tenants.items():
-        database = storage.database(name)
-        tenant.database.initialize(database)
-        plans.append(sync_tenant(tenant, database, storage.schema(name), dry_run=True))
-    refusals = [refusal for plan in plans for refusal in plan.refusals]
+    """Bind every tenant to its database and sync it; refusals of all tenants at once.
+
+    A tenant whose database cannot be used now (engine.storage.health) is left out and
+    reported, and every other tenant goes on: its plan is missing from the answer."""
+    return sync_tenants(registry, storage, list(registry.tenants), dry_run)
+
+
+def sync_tenants(
+    registry: Registry, storage: Storage, names: list[str], dry_run: bool = False
+) -> list[Plan]:
+    """`sync_registry` for the tenants named, in their order."""
+    plans = {}
+    for name in names:
+        tenant = registry.tenant(name)
+        plan = isolated(storage, tenant, lambda t=tenant: _bind_and_plan(t, storage))
+        if plan is not None:
+            plans[name] = plan
+    refusals = [refusal for plan in plans.values() for refusal in plan.refusals]
     if refusals:
         raise UnsafeChange("\n".join(refusals))
     if dry_run:
-        return plans
-    return [
-        sync_tenant(tenant, storage.database(name), storage.schema(name))
-        for name, tenant in registry.tenants.items()
-    ]
+        return list(plans.values())
+    applied = []
+    for name, plan in plans.items():
+        if plan.writes:
+            tenant = registry.tenant(name)
+            database, schema = storage.database(name), storage.schema(name)
+            plan = isolated(
+                storage, tenant, lambda t=tenant, d=database, s=schema: sync_tenant(t, d, s)
+            )
+        if plan is not None:
+            applied.append(plan)
+    return applied
+
+
+def _bind_and_plan(tenant: CompiledTenant, storage: Storage) -> Plan:
+    name = tenant.spec.name
+    database = storage.database(name)
+    tenant.database.initialize(database)
+    return sync_tenant(tenant, database, storage.schema(name), dry_run=True)

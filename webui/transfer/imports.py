@@ -13,6 +13,7 @@ from flask import (
     abort,
     current_app,
     g,
+    make_response,
     redirect,
     render_template,
     request,
@@ -34,7 +35,7 @@ from webui.services import record_service
 from webui.signed_in import current_user
 from webui.transfer import staging
 from webui.transfer.preview import TableView, table_view, web_words
-from webui.transfer.running import StreamedRun, import_work
+from webui.transfer.running import RunNote, Step, StreamedRun, import_work
 
 blueprint = Blueprint("imports", __name__)
 KEEP_VALID = "keep_valid"
@@ -160,7 +161,15 @@ def preview(tenant: str, entity: str, token: str) -> Any:
         views=views,
         problems=_problems(target, table, lines, staged.options, views),
         key=_key_label(target, staged.options),
+        writes_wait=_writes_wait(),
     )
+
+
+def _writes_wait() -> float | None:
+    """How long other writes of the tenant wait while an import writes, where they do:
+    on SQLite, one write at a time holds a tenant's file, and an import is one write."""
+    storage = current_app.extensions["formwork_storage"]
+    return storage.write_wait if storage.backend == "sqlite" else None
 
 
 def _views(target: Target, table: Table, lines: dict[str, Table], options: dict) -> list[TableView]:
@@ -255,14 +264,16 @@ def _streamed(
     """The run's page, sent while the import runs: its progress, then its result."""
     tenant = target.tenant.spec.name
     work = import_work(record_service(), tenant, staged, tables, options, current_app.logger)
-    streamed = StreamedRun(work, len(tables[0].rows))
+    rows = len(tables[0].rows)
+    note = RunNote(staged.folder, rows, options.dry_run)
+    streamed = StreamedRun(work, rows, note, current_app.config["FORMWORK_IMPORT_PAGE_SECONDS"])
     page = stream_template(
         "transfer/run.html",
         tenant=tenant,
         entity=target.spec,
         staged=staged,
         options=options,
-        rows=len(tables[0].rows),
+        rows=rows,
         run=streamed,
     )
     # a proxy that buffers the answer would hold the progress back until the end
@@ -274,6 +285,34 @@ def _streamed(
             if not streamed.started:
                 staging.release(staged)
 
+    return response
+
+
+@blueprint.get("/<tenant>/<entity>/import/<token>/status")
+@login_required("editor")
+def status(tenant: str, entity: str, token: str) -> Any:
+    """A run that went on in the background, from its note: its progress, reloading
+    every few seconds, then its result. Any worker can show it."""
+    target = _target(tenant, entity)
+    staged = _staged(target, token)
+    note = RunNote.read(staged.folder)
+    if note is None:
+        abort(404)
+    if note["stopped"] and not note["dry_run"]:  # let the file be run again
+        staging.release(staged)
+    page = render_template(
+        "transfer/status.html",
+        tenant=tenant,
+        entity=target.spec,
+        staged=staged,
+        options={"dry_run": note["dry_run"]},
+        note=note,
+        step=Step(note["done"], note["rows"]) if note["rows"] else None,
+        outcome=note.get("outcome"),
+    )
+    response = make_response(page)
+    if note["state"] == "running" and not note["stopped"]:
+        response.headers["Refresh"] = "2"  # every browser follows it; no script needed
     return response
 
 
