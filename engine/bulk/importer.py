@@ -29,7 +29,8 @@ from engine.bulk.tables import Table, normalized, unsafe_cell
 from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
-from engine.records.checks import precision_errors
+from engine.records.checks import file_errors, precision_errors
+from engine.records.files import attachments
 from engine.records.numbering import next_numbers
 from engine.records.service import RecordService
 from engine.records.target import Target
@@ -580,6 +581,10 @@ class _Checks:
                     fraction = {field.name: value}
                     for error in precision_errors(target, fraction, ""):
                         row.errors.append(error.message)
+        if attachments(target):  # files named by the rows are kept for the tenant
+            for row in rows:
+                for error in file_errors(target, row.values, None, "", self.owner.service.files):
+                    row.errors.append(error.message)
         self._unique(rows)
         self._unique_together(rows)
 

@@ -19,6 +19,7 @@ from engine.records import audit, page_sql, statements
 from engine.records.checks import (
     check_revision,
     field_error,
+    file_errors,
     guarded_write,
     in_form_order,
     link_errors,
@@ -30,6 +31,7 @@ from engine.records.checks import (
     unique_errors,
     unknown_errors,
 )
+from engine.records.files import StoredFiles
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.numbering import next_number
 from engine.records.removal import refuse_if_referenced
@@ -58,8 +60,9 @@ from engine.types import TYPES, fits_column
 class RecordService:
     """The one place that reads and writes records, for the API and the web UI alike."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, files: StoredFiles | None = None) -> None:
         self.registry = registry  # replaced whole when metadata reloads
+        self.files = files  # the uploads that file and image fields may name
 
     def target(self, tenant: str, entity: str) -> Target:
         try:
@@ -342,6 +345,7 @@ class RecordService:
         clear_hidden(target, record)
         errors += precision_errors(target, record, prefix)
         errors += unique_errors(target, record, before, prefix)
+        errors += file_errors(target, record, before, prefix, self.files)
         return errors
 
     def _lookup_errors(
