@@ -1,18 +1,24 @@
 """Files and images of records, as people and programs meet them: only a file uploaded to
-the tenant can be named by a record, through a form, the API or an import. On SQLite and
-PostgreSQL."""
+the tenant can be named by a record, through a form, the API or an import; a file
+uploaded with a form that fails is kept for the next try, and one nobody saves is
+removed after a day. On SQLite and PostgreSQL."""
 
 from __future__ import annotations
 
 import io
+import os
+import re
+import time
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 from test_pages import Browser, make_app
-from test_transfer import preview_url, result_page, upload
+from test_transfer import preview_url, result_page, text_of, upload
 
 from engine import users
 from engine.cli import main
+from webui import uploads
 
 FOLDER = """\
 entity: folder
@@ -93,6 +99,24 @@ def uploaded(app, person, field="photo", content=PNG, name="photo.png"):
     return newest[field]
 
 
+def kept_upload(person, content=PNG):
+    """A file uploaded with a form that fails (no title): its reference, as the form shown
+    again holds it."""
+    response = post_form(person, "/folder/new", {"title": ""}, photo=(content, "photo.png"))
+    assert response.status_code == 422
+    return kept_reference(response.get_data(as_text=True), "photo")
+
+
+def kept_reference(page, field):
+    found = re.search(rf'<input type="hidden" name="{field}" value="([^"]+)">', page)
+    return found.group(1) if found else None
+
+
+def kept_files(app, tenant="t"):
+    folder = Path(app.config["FORMWORK_DATA"]) / "uploads" / tenant
+    return sorted(path.name for path in folder.iterdir() if path.is_file())
+
+
 def errors_of(response):
     return [(e["field"], e["code"], e["message"]) for e in response.json["errors"]]
 
@@ -141,6 +165,15 @@ def test_an_image_field_takes_only_a_stored_image(app, ann, api):
     ]
     line = api("POST", "folder", {"title": "C", "pages": [{"scan": "javascript:x"}]})
     assert [(f, c) for f, c, _ in errors_of(line)] == [("pages[0].scan", "file")]
+
+
+def test_a_form_refuses_a_reference_it_did_not_hold(ann):
+    response = post_form(ann, "/folder/new", {"title": "Deeds", "photo": "javascript:alert(1)"})
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "Photo must name an image uploaded to this tenant" in text_of(page)
+    assert not re.search(r'(src|href)="javascript', page)
+    assert 'type="hidden" name="photo"' not in page  # not held for the next try either
 
 
 def test_an_import_refuses_a_row_naming_a_file_not_stored(app, ann):
@@ -193,3 +226,62 @@ def test_the_import_command_checks_the_files_of_the_data_directory(app, ann, tmp
     path.write_text(f"Title,Photo\nGood,{mine}\n", encoding="utf-8")
     result = CliRunner().invoke(main, ["import", "t", "folder", str(path), *place])
     assert result.exit_code == 0 and "Created 1" in result.output
+
+
+# uploads of a form that fails
+
+
+def test_a_file_of_a_form_that_fails_is_kept_and_used_by_the_next_save(app, ann):
+    response = post_form(ann, "/folder/new", {"title": ""}, photo=(PNG, "photo.png"))
+    assert response.status_code == 422
+    page = response.get_data(as_text=True)
+    assert "1 problem to fix Title is required." in text_of(page)
+    assert (
+        "Kept for this form: the file of Photo. Saving again uses it without uploading it "
+        "again; choose another file to replace it."
+    ) in text_of(page)
+    reference = kept_reference(page, "photo")
+    assert f'<img class="preview" src="{reference}"' in page
+    assert kept_files(app) == [reference.rsplit("/", 1)[1]]
+    again = post_form(ann, "/folder/new", {"title": "Deeds", "photo": reference})
+    assert again.status_code == 302
+    assert app.extensions["formwork"].read("t", "folder", 1)["photo"] == reference
+    assert kept_files(app) == [reference.rsplit("/", 1)[1]]  # the same file, not a copy
+    assert ann.client.get(reference).data == PNG
+
+
+def test_an_upload_nobody_saves_is_removed_a_day_later(app, ann, api):
+    abandoned = kept_upload(ann)
+    saved = kept_upload(ann)
+    assert post_form(ann, "/folder/new", {"title": "Deeds", "photo": saved}).status_code == 302
+    by_api = kept_upload(ann)
+    assert api("POST", "folder", {"title": "API", "photo": by_api}).status_code == 201
+    a_day_ago = time.time() - uploads.MAX_AGE - 60
+    pending = Path(app.config["FORMWORK_DATA"]) / "uploads" / "t" / "pending"
+    for mark in pending.iterdir():
+        os.utime(mark, (a_day_ago, a_day_ago))
+    fresh = kept_upload(ann)  # the tenant's next upload removes what waited a day
+    assert ann.client.get(abandoned).status_code == 404
+    assert {name.rsplit("/", 1)[1] for name in (saved, by_api, fresh)} == set(kept_files(app))
+    for reference in (saved, by_api, fresh):
+        assert ann.client.get(reference).data == PNG
+    refused = post_form(ann, "/folder/new", {"title": "Late", "photo": abandoned})
+    assert "Photo names no file kept here" in text_of(refused.get_data(as_text=True))
+
+
+def test_an_edit_that_fails_keeps_its_new_file_and_the_stored_one(app, ann):
+    first = kept_upload(ann)
+    assert post_form(ann, "/folder/new", {"title": "Deeds", "photo": first}).status_code == 302
+    form = {"title": "", "rev_number": "1"}
+    failed = post_form(ann, "/folder/1/edit", form, photo=(PNG + b"2", "new.png"))
+    assert failed.status_code == 422
+    page = failed.get_data(as_text=True)
+    second = kept_reference(page, "photo")
+    assert second != first and "Kept for this form: the file of Photo." in text_of(page)
+    done = post_form(ann, "/folder/1/edit", {"title": "Deeds", "rev_number": "1", "photo": second})
+    assert done.status_code == 302
+    assert app.extensions["formwork"].read("t", "folder", 1)["photo"] == second
+    assert ann.client.get(second).data == PNG + b"2"
+    assert ann.client.get(first).data == PNG  # the file the record held before stays
+    unchanged = ann.get("/folder/1/edit").get_data(as_text=True)
+    assert "Kept for this form" not in unchanged and kept_reference(unchanged, "photo") == second
