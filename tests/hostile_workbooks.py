@@ -20,6 +20,8 @@ ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.m
 <Override PartName="/xl/worksheets/sheet1.xml" \
 ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.worksheet+xml"/>\
 </Types>"""
+STRINGS_TYPE = """<Override PartName="/xl/sharedStrings.xml" \
+ContentType="application/vnd.openxmlformats-officedocument.spreadsheetml.sharedStrings+xml"/>"""
 ROOT_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="{PACKAGE}"><Relationship Id="rId1" \
 Type="{RELATIONSHIPS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"""
@@ -30,6 +32,7 @@ WORKBOOK_RELS = f"""<?xml version="1.0" encoding="UTF-8" standalone="yes"?>
 <Relationships xmlns="{PACKAGE}">\
 <Relationship Id="rId1" Type="{RELATIONSHIPS}/worksheet" Target="worksheets/sheet1.xml"/>\
 <Relationship Id="rId2" Type="{RELATIONSHIPS}/styles" Target="styles.xml"/>\
+<Relationship Id="rId3" Type="{RELATIONSHIPS}/sharedStrings" Target="sharedStrings.xml"/>\
 </Relationships>"""
 SHEET_HEAD = f'<?xml version="1.0" encoding="UTF-8"?>\n<worksheet xmlns="{MAIN}"><sheetData>'
 SHEET_TAIL = "</sheetData></worksheet>"
@@ -41,13 +44,20 @@ def write_workbook(
     rows: Iterable[str | bytes],
     *,
     styles: str | None = None,
+    strings: list[str] | None = None,
     head: str = SHEET_HEAD,
     tail: str = SHEET_TAIL,
 ) -> Path:
     """A workbook of one sheet, "Items", whose <sheetData> holds `rows` (XML text,
-    streamed into the zip as it comes), and a styles part if given."""
+    streamed into the zip as it comes), and a styles part and shared strings if given
+    (a cell <c t="s"><v>N</v></c> shows the Nth)."""
     with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
-        archive.writestr("[Content_Types].xml", CONTENT_TYPES)
+        types = CONTENT_TYPES
+        if strings is not None:
+            types = types.replace("</Types>", f"{STRINGS_TYPE}</Types>")
+            texts = "".join(f"<si><t>{text}</t></si>" for text in strings)
+            archive.writestr("xl/sharedStrings.xml", f'<sst xmlns="{MAIN}">{texts}</sst>')
+        archive.writestr("[Content_Types].xml", types)
         archive.writestr("_rels/.rels", ROOT_RELS)
         archive.writestr("xl/workbook.xml", WORKBOOK)
         archive.writestr("xl/_rels/workbook.xml.rels", WORKBOOK_RELS)

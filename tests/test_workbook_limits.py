@@ -11,6 +11,7 @@ import os
 import subprocess
 import sys
 import time
+import zipfile
 
 import openpyxl
 import pytest
@@ -294,3 +295,35 @@ def test_the_import_page_refuses_a_hostile_workbook_saying_why(editor, tmp_path)
     assert not list((tmp_path / "web" / "imports" / "t").iterdir())  # nothing kept
     good = write_workbook(tmp_path / "good.xlsx", numbered_rows(3)).read_bytes()
     assert upload(editor, (io.BytesIO(good), "good.xlsx"), entity="item").status_code == 302
+
+
+def test_a_zip_listing_too_many_parts_is_refused_before_zipfile_reads_the_list(formwork, tmp_path):
+    path = write_workbook(tmp_path / "parts.xlsx", numbered_rows(3))
+    with zipfile.ZipFile(path, "a") as archive:
+        for part in range(24_000):
+            archive.writestr(f"xl/media/padding-{part:06d}.bin", b"")
+    result = formwork("import", "t", "item", str(path))
+    assert result.exit_code == 1
+    assert (
+        "error: parts.xlsx: its list of parts takes 1.7 MiB; a workbook's may take at most "
+        "1 MiB. Save the data again from the spreadsheet program."
+    ) in result.output
+
+
+def test_too_many_shared_texts_are_refused_with_their_count(formwork, tmp_path, monkeypatch):
+    # the limit as it stands would take a million distinct texts to reach
+    monkeypatch.setattr(workbook_limits, "MAX_STRINGS", 100)
+    texts = ["Name", *(f"Item {n}" for n in range(1, 150))]  # the first heads the column
+    rows = [f'<row><c t="s"><v>{n}</v></c></row>' for n in range(150)]
+    path = write_workbook(tmp_path / "texts.xlsx", rows, strings=texts)
+    result = formwork("import", "t", "item", str(path))
+    assert result.exit_code == 1
+    assert (
+        "error: texts.xlsx: its part xl/sharedStrings.xml holds 101 texts or more; a workbook "
+        "may hold at most 100. Split it into smaller files."
+    ) in result.output
+    monkeypatch.setattr(workbook_limits, "MAX_STRINGS", 150)
+    path = write_workbook(tmp_path / "fewer.xlsx", rows, strings=texts)
+    result = formwork("import", "t", "item", str(path))
+    assert result.exit_code == 0, result.output
+    assert "Created 149" in result.output  # read from the shared strings
