@@ -271,7 +271,8 @@ class _Counter:
 
     def end(self, name: str) -> None:
         if self.depth == self.record_depth:
-            self.record_bytes += self.parser.CurrentByteIndex - self.record_start
+            end = self.parser.CurrentByteIndex + len(name) + 3  # past its end tag, </name>
+            self.record_bytes += end - self.record_start
             self.inside += self.record_elements
             self.record_depth = 0
         self.depth -= 1
@@ -314,7 +315,9 @@ def _too_many_records(shown: str, figures: PartFigures, kind: str) -> WorkbookRe
 
 
 def _too_large_part(shown: str, figures: PartFigures, unit: str) -> WorkbookRefused:
-    figure = f"{figures.outside:,} XML elements" if unit == "elements" else amount(figures.size)
+    figure = (
+        f"{figures.outside:,} XML elements" if unit == "elements" else amount(figures.outside_bytes)
+    )
     return WorkbookRefused(
         f"{shown}: its part {figures.name} holds {figure} outside its rows and texts; a part "
         f"may hold at most {MAX_ELEMENTS_AT_ONCE:,} XML elements and "
