@@ -65,6 +65,9 @@ class InputType:
     default_precision: int | None = None
     numeric: bool = False
     free_text: bool = False  # any text is a value of it, so a numbering pattern may fill it
+    # "file" or "image": a value is the reference to a file uploaded for the tenant
+    # (engine.records.files), an image one that browsers show safely
+    attachment: str | None = None
     # between a validated JSON value and what the column holds
     store: Callable[[Any], Any] = _as_it_is
     load: Callable[[Any], Any] = _as_it_is
@@ -416,12 +419,14 @@ _ROWS = [
         expects="a stored file",
         schema=lambda field: {"type": "string", "maxLength": 500},
         column=_char(500),
+        attachment="file",
     ),
     _row(
         "image",
         expects="a stored image",
         schema=lambda field: {"type": "string", "maxLength": 500},
         column=_char(500),
+        attachment="image",
     ),
     _row(
         "lines",

@@ -65,8 +65,8 @@ VALUES = [
         "phone": "+1 555 0100", "url": "https://example.com/?a=1&b=2", "integer": -5,
         "decimal": -1234.567, "currency": -0.5, "percent": 12.5, "date": "2024-02-29",
         "datetime": "2024-03-01T12:30:00+00:00", "time": "09:05:00", "switch": False,
-        "select": "v2", "multiselect": ["a", "b"], "file": "files/a.pdf",
-        "image": "files/b.png",
+        "select": "v2", "multiselect": ["a", "b"], "file": f"/t/files/{'a' * 32}.pdf",
+        "image": f"/t/files/{'b' * 32}.png",
     },
     {
         "text": "-5", "textarea": "@mention", "integer": 0, "decimal": 0.001, "currency": 100,
@@ -89,6 +89,10 @@ def app(tree, storage):
         "entities/part.yaml": PART,
     }
     application = make_app(tree(files), storage)
+    kept = storage.data_dir / "uploads" / "t"  # the files the values name, as uploaded
+    kept.mkdir(parents=True)
+    (kept / f"{'a' * 32}.pdf").write_bytes(b"%PDF-1.4")
+    (kept / f"{'b' * 32}.png").write_bytes(b"\x89PNG\r\n\x1a\n")
     service = application.extensions["formwork"]
     users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
     target = service.create("t", "target", {"code": "T-1"}, "ann")["id"]

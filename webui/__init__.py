@@ -13,6 +13,7 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
@@ -58,7 +59,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     # no connection opened here crosses a fork (gunicorn --preload) into the workers,
     # which would share its socket; each thread opens its own on first use
     storage.close()
-    app.extensions["formwork"] = RecordService(registry)
+    uploads = StoredFiles(Path(app.config["FORMWORK_DATA"]) / UPLOADS)
+    app.extensions["formwork"] = RecordService(registry, uploads)
     app.extensions["formwork_storage"] = storage  # metadata reload syncs through it
     faults.init_app(app)  # before the other blueprints' hooks ask a set-aside tenant
     _register(app)

@@ -15,6 +15,7 @@ from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.compile.validator import RecordError
 from engine.numbers import OutOfRange, json_number
+from engine.records.files import is_reference
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import TYPES
 
@@ -29,6 +30,8 @@ class Submission:
     payload: dict[str, Any] = field(default_factory=dict)
     errors: list[RecordError] = field(default_factory=list)
     typed: dict[str, Any] = field(default_factory=dict)
+    # the fields given a file by this form (uploaded now, or kept from a try that failed)
+    files: list[FieldSpec] = field(default_factory=list)
 
 
 def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
@@ -49,12 +52,14 @@ def parse_form(
     files: MultiDict | None = None,
 ) -> Submission:
     """Read a submitted form into a payload, collecting every value that does not parse.
-    An uploaded file is kept by `save_file`, and its reference becomes the value."""
+    An uploaded file is kept by `save_file`, and its reference becomes the value; without
+    one, the reference the form holds (the stored file's, or one kept from a try that
+    failed) is the value."""
     submission = Submission()
     submitted = _Submitted(form)
     for spec in editable(entity, creating):
-        if spec.input_type in ("file", "image"):
-            _take_upload(spec, files or MultiDict(), save_file, submission)
+        if TYPES[spec.input_type].attachment:
+            _take_file(spec, files or MultiDict(), submitted, save_file, submission)
             continue
         _parse_field(spec, submitted, spec.name, spec.name, submission.payload, submission)
     for line in (f for f in entity.fields if f.lines and not f.hidden):
@@ -106,18 +111,32 @@ def _parse_field(
         )
 
 
-def _take_upload(
-    spec: FieldSpec, files: MultiDict, save_file: Callable | None, submission: Submission
+def _take_file(
+    spec: FieldSpec,
+    files: MultiDict,
+    submitted: _Submitted,
+    save_file: Callable | None,
+    submission: Submission,
 ) -> None:
+    """A new upload, else the reference the form holds; the records service checks that
+    a reference names a file kept for the tenant."""
     upload = files.get(spec.name)
-    if upload is None or not upload.filename or save_file is None:
-        return  # nothing chosen: the stored file stays
-    try:
-        submission.payload[spec.name] = save_file(upload, spec.input_type == "image")
-    except ValueError as refusal:
-        submission.errors.append(
-            RecordError(spec.name, spec.label, "format", f"{spec.label} {refusal}.")
-        )
+    if upload is not None and upload.filename and save_file is not None:
+        try:
+            value = save_file(upload, TYPES[spec.input_type].attachment == "image")
+        except ValueError as refusal:
+            submission.errors.append(
+                RecordError(spec.name, spec.label, "format", f"{spec.label} {refusal}.")
+            )
+            return
+    else:
+        value = submitted.first.get(spec.name, "")
+        if not value:
+            return  # nothing chosen, nothing held: the stored file stays
+    submission.payload[spec.name] = value
+    submission.files.append(spec)
+    if is_reference(value):  # shown again, kept, if the save fails
+        submission.typed[spec.name] = value
 
 
 def _plain(value: Any) -> Any:

@@ -19,14 +19,13 @@ from engine import conditions, users
 from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import list_view, urls
+from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.display import active_only, display
 from webui.form_fields import fields_html
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
 from webui.services import record_service
-from webui.uploads import save_upload
 
 blueprint = Blueprint("pages", __name__)
 PAGE_SIZE = 25
@@ -250,6 +249,7 @@ def new(tenant: str, entity: str) -> Any:
             record = record_service().create(
                 tenant, entity, submission.payload, user, read_back=False, copy_of=copy_of
             )
+            uploads.saved(tenant, submission.payload)
             return _saved(tenant, entity, record["id"])
         except RecordInvalid as error:
             submission.errors += error.errors
@@ -288,6 +288,7 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
         try:
             payload = {**submission.payload, "rev_number": revision}
             record_service().update(tenant, entity, record_id, payload, g.user["username"])
+            uploads.saved(tenant, submission.payload)
             return _saved(tenant, entity, record_id)
         except RecordInvalid as error:
             submission.errors += error.errors
@@ -314,7 +315,7 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
         children,
         request.form,
         creating,
-        save_file=lambda upload, image: save_upload(tenant, upload, image),
+        save_file=lambda upload, image: uploads.save_upload(tenant, upload, image),
         files=request.files,
     )
     if submission.errors:
@@ -351,7 +352,19 @@ def _form(
         stale=stale,
         rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
         copy_of=copy_of,
+        kept=_kept_files(submission, record),
     ), status
+
+
+def _kept_files(submission: Submission, record: dict | None) -> list[str]:
+    """The labels of the fields whose file this form uploaded (now or at a try before) and
+    the record does not hold yet: the form shown again keeps them for the next save."""
+    stored = record or {}
+    return [
+        spec.label
+        for spec in submission.files
+        if spec.name in submission.typed and submission.typed[spec.name] != stored.get(spec.name)
+    ]
 
 
 @blueprint.get("/<tenant>/<entity>/lookup")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 from flask import current_app, g
 
+from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
 
 
@@ -12,5 +15,12 @@ def record_service() -> RecordService:
     even if a metadata reload swaps in a new one meanwhile."""
     service = g.get("records")
     if service is None:
-        service = g.records = RecordService(current_app.extensions["formwork"].registry)
+        registry = current_app.extensions["formwork"].registry
+        service = g.records = RecordService(registry, stored_files())
     return service
+
+
+def stored_files() -> StoredFiles:
+    """The files uploaded to this site's tenants, in the data directory, which every worker
+    serving a tenant shares."""
+    return StoredFiles(Path(current_app.config["FORMWORK_DATA"]) / UPLOADS)

@@ -16,6 +16,7 @@ from engine.bulk.rejects import write_rejects
 from engine.bulk.tables import Table, file_format, read_table
 from engine.cli import Deployment, _opened, data_options, main
 from engine.errors import EngineError
+from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
 from engine.storage.sync import sync_registry
 
@@ -97,7 +98,7 @@ def _service(deployment: Deployment, tenant: str) -> Iterator[RecordService]:
     with _opened(deployment) as (registry, storage):
         registry.tenant(tenant)  # a misspelt tenant fails before any database changes
         sync_registry(registry, storage)
-        yield RecordService(registry)
+        yield RecordService(registry, StoredFiles(storage.data_dir / UPLOADS))
 
 
 def _line_tables(

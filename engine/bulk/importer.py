@@ -381,7 +381,9 @@ class _Run:
         lines as a batch per lines field, then the validator over each record with its
         lines, as a form's save; each problem goes to the row it belongs to."""
         parents = list(drafts.values())
-        run_checks(Batch(self.target, parents, pending=self._pending, blank_takes_default=True))
+        files = self.service.files
+        run_checks(Batch(self.target, parents, pending=self._pending, blank_takes_default=True,
+                         files=files))  # fmt: skip
         lines = self.target.lines()
         line_drafts: list[tuple[Row, Draft]] = []
         for line in lines:
@@ -393,7 +395,7 @@ class _Run:
             ]
             inherited = dict(child.spec.field(line.lines.link).lookup.fetch)
             batch = Batch(child, [draft for _, draft in pairs], link=line.lines.link,
-                          inherited=inherited, blank_takes_default=True)  # fmt: skip
+                          inherited=inherited, blank_takes_default=True, files=files)  # fmt: skip
             run_checks(batch)
             line_drafts += pairs
         for start in range(0, len(entries), CHUNK):

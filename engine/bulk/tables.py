@@ -3,13 +3,15 @@
 A CSV's encoding and dialect are detected unless given: a byte-order mark decides,
 then strict UTF-8, then charset-normalizer's best guess; the delimiter and quoting
 come from csv.Sniffer, checked against the header line. XLSX is read with openpyxl
-in read-only mode, one sheet at a time.
+in read-only mode, one sheet and one row at a time, once engine.bulk.workbook_limits has
+found the file within what reading it may cost.
 """
 
 from __future__ import annotations
 
 import codecs
 import csv
+import functools
 import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
@@ -156,38 +158,96 @@ def _dialect(sample: str, delimiter: str | None) -> type[csv.Dialect] | csv.Dial
 
 def read_xlsx(path: Path, sheet: str | int = 0) -> Table:
     """One sheet of a workbook: by position or by name (case-insensitive)."""
-    import openpyxl  # imported here: loading it costs time every other command would pay
-
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
-        raise FileUnreadable(f"{path.name}: not a readable XLSX workbook ({error})") from None
+    book = open_workbook(path)
     try:
         worksheet = _worksheet(book, sheet, path.name)
-        cells = worksheet.iter_rows(values_only=True)
-        headers = next(cells, None)
-        if headers is None:
-            raise FileUnreadable(f"{path.name}: sheet {worksheet.title!r} is empty")
-        rows = [
-            (number, row)
-            for number, row in enumerate(cells, start=2)
-            if any(v not in (None, "") for v in row)
-        ]
+        headers, rows = _sheet_rows(worksheet, path.name)
     finally:
         book.close()
-    names = ["" if h is None else str(h).strip() for h in headers]
-    return Table(f"{path.name}:{worksheet.title}", names, rows)
+    return Table(f"{path.name}:{worksheet.title}", headers, rows)
 
 
 def sheet_names(path: Path) -> list[str]:
     """The names of a workbook's sheets, in order."""
-    import openpyxl
-
-    book = openpyxl.load_workbook(path, read_only=True)
+    book = open_workbook(path)
     try:
         return list(book.sheetnames)
     finally:
         book.close()
+
+
+def open_workbook(path: Path) -> Any:
+    """A workbook opened by openpyxl in read-only mode, once it is found within the limits
+    of engine.bulk.workbook_limits; FileUnreadable (WorkbookRefused) says why not."""
+    import openpyxl  # imported here: loading it costs time every other command would pay
+
+    stat = path.stat()
+    _check_workbook_once(str(path), stat.st_size, stat.st_mtime_ns)
+    try:
+        return openpyxl.load_workbook(path, read_only=True, data_only=True, keep_links=False)
+    except Exception as error:  # openpyxl raises many kinds for a file that is not XLSX
+        raise FileUnreadable(f"{path.name}: not a readable XLSX workbook ({error})") from None
+
+
+@functools.lru_cache(maxsize=32)
+def _check_workbook_once(path: str, size: int, modified: int) -> None:
+    """Check a workbook once per version of the file (its size and time of change): an
+    import opens it for each of its sheets, and for their names. A refusal raises, so it
+    is not remembered."""
+    from engine.bulk.workbook_limits import check_workbook
+
+    check_workbook(Path(path), Path(path).name)
+
+
+def _sheet_rows(worksheet: Any, name: str) -> tuple[list[str], list[tuple[int, Sequence[Any]]]]:
+    """The headers and the rows below them that hold something. What the sheet declares of
+    its size is not trusted: the header row is as wide as its last filled cell, and every
+    row below is cut to that width as openpyxl reads it, so a cell far to the right costs
+    nothing (the importer ignores a cell without a header, as in a CSV file)."""
+    from engine.bulk.workbook_limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, WorkbookRefused
+
+    worksheet.reset_dimensions()
+    first = worksheet.iter_rows(values_only=True)
+    header = next(first, None)
+    first.close()
+    if header is None:
+        raise FileUnreadable(f"{name}: sheet {worksheet.title!r} is empty")
+    width = _filled_width(header)
+    if width > MAX_COLUMNS:
+        raise WorkbookRefused(
+            f"{name}: the first row of sheet {worksheet.title!r} fills {width:,} columns; a "
+            f"sheet may have at most {MAX_COLUMNS:,}. Empty the cells right of the headers."
+        )
+    if width == 0:
+        raise FileUnreadable(
+            f"{name}: the first row of sheet {worksheet.title!r} is empty; it must hold the headers"
+        )
+    rows: list[tuple[int, Sequence[Any]]] = []
+    cells = worksheet.iter_rows(min_row=2, max_col=width, values_only=True)
+    for number, row in enumerate(cells, start=2):
+        if number > MAX_ROWS:
+            raise WorkbookRefused(
+                f"{name}: sheet {worksheet.title!r} numbers its rows past {MAX_ROWS:,}, the "
+                "most a sheet may have."
+            )
+        if row.count(None) == width or not any(v not in (None, "") for v in row):
+            continue  # a blank row, or one the sheet skips
+        rows.append((number, row))
+        if len(rows) * width > MAX_CELLS:
+            raise WorkbookRefused(
+                f"{name}: sheet {worksheet.title!r} has more than {MAX_CELLS:,} cells to read "
+                f"({len(rows):,} rows of {width:,} columns so far); a sheet may have at most "
+                f"{MAX_CELLS:,}. Split it into smaller files."
+            )
+    return ["" if h is None else str(h).strip() for h in header[:width]], rows
+
+
+def _filled_width(row: Sequence[Any]) -> int:
+    """The number of cells up to the last one that holds something."""
+    width = len(row)
+    while width and row[width - 1] in (None, ""):
+        width -= 1
+    return width
 
 
 def _worksheet(book: Any, sheet: str | int, name: str) -> Any:

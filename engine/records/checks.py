@@ -1,5 +1,6 @@
 """The checks of a save that the compiled schema cannot make: read-only, set-once and
-locked fields, decimal places, unique values, values no column can hold, revisions.
+locked fields, decimal places, unique values, files that are kept, values no column can
+hold, revisions.
 Each returns every problem it finds, as RecordError items in the form's order."""
 
 from __future__ import annotations
@@ -12,6 +13,13 @@ import peewee
 
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, RecordInvalid
+from engine.records.files import (
+    IMAGE_SUFFIXES,
+    StoredFiles,
+    attachments,
+    is_image,
+    stored_name,
+)
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import TYPES, fits_column
@@ -104,6 +112,46 @@ def decimal_places(value: int | float) -> int:
     if "e" in text or "n" in text:  # 1e-07, inf, nan: as Decimal counts them
         return max(-decimal.Decimal(text).normalize().as_tuple().exponent, 0)
     return len(text.partition(".")[2].rstrip("0"))
+
+
+def file_errors(
+    target: Target, record: dict, before: dict | None, prefix: str, files: StoredFiles | None
+) -> list[RecordError]:
+    """A new or changed value of a file or image field names a file uploaded for the
+    tenant: the reference an upload answered (/TENANT/files/NAME), of a file still kept,
+    and for an image, of a PNG, JPEG or GIF image. Without `files` (a service that keeps
+    none, in tools and tests) the form of the reference alone is checked. A value kept
+    as it was stays valid."""
+    errors = []
+    tenant = target.tenant.spec.name
+    for field, kind in attachments(target):
+        value = record.get(field.name)
+        if not isinstance(value, str) or (before and before.get(field.name) == value):
+            continue  # none, kept, or of a type the schema reports
+        problem = _file_problem(tenant, kind, value, files)
+        if problem:
+            message = f"{field.label} {problem}"
+            errors.append(field_error(field, prefix + field.name, "file", message))
+    return errors
+
+
+def _file_problem(tenant: str, kind: str, value: str, files: StoredFiles | None) -> str | None:
+    shown = repr(value if len(value) <= 80 else value[:77] + "...")
+    name = stored_name(tenant, value)
+    if name is None or (kind == "image" and name.rsplit(".", 1)[1] not in IMAGE_SUFFIXES):
+        what = "an image" if kind == "image" else "a file"
+        return (
+            f"must name {what} uploaded to this tenant, as /{tenant}/files/NAME; "
+            f"{shown} is not one."
+        )
+    if files is None:
+        return None
+    path = files.path(tenant, value)
+    if path is None:
+        return f"names no file kept here: {shown} was never uploaded, or is gone; upload it again."
+    if kind == "image" and not is_image(path):
+        return f"must be a PNG, JPEG or GIF image; {shown} is not one."
+    return None
 
 
 def rule_errors(target: Target, record: dict, before: dict, current: dict) -> list[RecordError]:

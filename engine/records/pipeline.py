@@ -1,9 +1,10 @@
 """The checks every write runs, batch-first: a form's save and an API call are a batch of
 one, an import a batch of many, and each step runs once over the whole batch.
 
-The steps, in order (CHECKS): defaults, numbers, links (each lookup names a record that
-exists, and an active one when the link is new or changed; what it fetches is filled in),
-hidden fields cleared, decimal places, unique values, fields unique together. Then
+The steps, in order (CHECKS): defaults, what a line inherits, numbers, links (each
+lookup names a record that exists, and an active one when the link is new or changed;
+what it fetches is filled in), hidden fields cleared, decimal places, stored files,
+unique values, fields unique together. Then
 `validate` runs the compiled validator over each record with its lines. A step records
 each problem on its draft, as a RecordError naming the field by its label; nothing is
 written until every step has run.
@@ -20,7 +21,8 @@ from typing import Any
 
 from engine.compile.validator import RecordError
 from engine.records import statements
-from engine.records.checks import decimal_places, field_error
+from engine.records.checks import decimal_places, field_error, file_errors
+from engine.records.files import StoredFiles, attachments
 from engine.records.numbering import next_numbers
 from engine.records.target import Target
 from engine.records.values import clear_hidden, fetchable
@@ -66,6 +68,8 @@ class Batch:
     inherited: dict[str, str] = dataclasses.field(default_factory=dict)
     # a file's empty cell gives no value, so it takes the default; a request's null stays
     blank_takes_default: bool = False
+    # the uploads file and image fields may name (None: only the form of a name is checked)
+    files: StoredFiles | None = None
 
 
 Step = Callable[[Batch], None]
@@ -186,6 +190,16 @@ def check_places(batch: Batch) -> None:
                 draft.error(field, "precision", message)
 
 
+def check_files(batch: Batch) -> None:
+    """A new or changed file or image names a file kept for the tenant (see
+    checks.file_errors)."""
+    if not attachments(batch.target):
+        return
+    for draft in batch.drafts:
+        draft.errors += file_errors(batch.target, draft.values, draft.before, draft.where,
+                                    batch.files)  # fmt: skip
+
+
 def check_unique(batch: Batch) -> None:
     """A unique field's new value is on no other record: not in the database, and not on
     another draft of the batch."""
@@ -304,6 +318,7 @@ CHECKS: list[Step] = [
     check_links,
     clear_hidden_fields,
     check_places,
+    check_files,
     check_unique,
     check_unique_together,
 ]

@@ -28,6 +28,7 @@ from engine.records.checks import (
     system_errors,
     unknown_errors,
 )
+from engine.records.files import StoredFiles
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.pipeline import Batch, Draft, run_checks
 from engine.records.removal import refuse_if_referenced
@@ -53,8 +54,9 @@ from engine.spec import FieldSpec
 class RecordService:
     """The one place that reads and writes records, for the API and the web UI alike."""
 
-    def __init__(self, registry: Registry) -> None:
+    def __init__(self, registry: Registry, files: StoredFiles | None = None) -> None:
         self.registry = registry  # replaced whole when metadata reloads
+        self.files = files  # the uploads that file and image fields may name
 
     def target(self, tenant: str, entity: str) -> Target:
         try:
@@ -337,7 +339,7 @@ class RecordService:
     ) -> list[RecordError]:
         """The pipeline's checks over the record, a batch of one, then over its lines, a
         batch per lines field; answers every problem found."""
-        run_checks(Batch(target, [draft]))
+        run_checks(Batch(target, [draft], files=self.files))
         errors = list(draft.errors)
         for line in target.lines():
             errors += self._check_lines(target, line, draft, record_id, line_values, current_lines)
@@ -380,7 +382,7 @@ class RecordService:
             before = without(stored, "id", *child.spec.system_columns) if stored else None
             drafts.append(Draft(values, before, where=where, parent=record))
         inherited = child.spec.field(link).lookup.fetch
-        run_checks(Batch(child, drafts, link=link, inherited=dict(inherited)))
+        run_checks(Batch(child, drafts, link=link, inherited=dict(inherited), files=self.files))
         return errors + [error for draft in drafts for error in draft.errors]
 
     # delete, actions, copy
