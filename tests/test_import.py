@@ -11,8 +11,8 @@ from records_metadata import FILES
 
 from engine.bulk.importer import ImportOptions, ImportRefused, import_records
 from engine.bulk.tables import read_csv
-from engine.bulk.writer import RowWriter, reserve_ids
 from engine.records.service import RecordService
+from engine.records.writing import RowWriter, reserve_ids
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry

@@ -3,7 +3,7 @@
 Every row goes through the rules a form or the API applies: defaults, numbering,
 lookups and their fetched values, precision, unique values (in the file and in the
 database), the compiled validator with lines included. New records are written in
-bulk (see engine.bulk.writer); records found by the upsert key are updated through
+bulk (see engine.records.writing); records found by the upsert key are updated through
 the records service, one by one, with its revision check and audit.
 
 The whole run is one transaction. By default one bad row writes nothing; with
@@ -24,13 +24,13 @@ from engine.bulk.linking import FileLinks, Pending
 from engine.bulk.lookups import LookupIndex, key_fields
 from engine.bulk.matching import match_lines
 from engine.bulk.tables import Table, normalized, unsafe_cell
-from engine.bulk.writer import RowWriter, reserve_ids, roomy_cache
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
 from engine.records.pipeline import Batch, Draft, fill_numbers, run_checks, validate
 from engine.records.service import RecordService
 from engine.records.target import Target
 from engine.records.values import fetched_from_id
+from engine.records.writing import reserve_ids, roomy_cache, write_new
 from engine.registry import without_cycle_collection
 from engine.spec import FieldSpec
 from engine.types import TYPES
@@ -429,14 +429,14 @@ class _Run:
         return document
 
     def _insert(self, entries: list[Entry]) -> None:
-        writer = RowWriter(self.target, self.options.user)
         if self._links is not None:  # reserved before the checks
             ids = [e.new_id for e in entries]
         else:
             ids = reserve_ids(self.target, len(entries))
+        user = self.options.user
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            writer.write(ids[start : start + CHUNK], [e.row.values for e in chunk])
+            write_new(self.target, [e.row.values for e in chunk], user, ids[start : start + CHUNK])
             self.progress(len(chunk))
         for entry, record_id in zip(entries, ids, strict=True):
             entry.record_id = record_id
@@ -458,7 +458,7 @@ class _Run:
                     if row.values.get(mine) is None:
                         row.values[mine] = entry.record_id
                 values.append(row.values)
-        RowWriter(child, self.options.user).write(reserve_ids(child, len(values)), values)
+        write_new(child, values, self.options.user, reserve_ids(child, len(values)))
 
     def _update(self, entry: Entry) -> None:
         payload = dict(entry.row.values)

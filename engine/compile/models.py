@@ -5,6 +5,7 @@ from __future__ import annotations
 import peewee
 
 from engine.spec import EntitySpec, FieldSpec
+from engine.storage.backends import backend_of
 from engine.types import TYPES
 
 _MODEL_ATTRIBUTES = frozenset(dir(peewee.Model))
@@ -16,12 +17,10 @@ class RecordIdField(peewee.BigAutoField):
     key would give a deleted record's id (and its history) to the next one."""
 
     def ddl(self, ctx: peewee.Context) -> peewee.NodeList:
-        """The column's definition, with AUTOINCREMENT on SQLite."""
+        """The column's definition, with what the backend adds (AUTOINCREMENT on SQLite)."""
         node = super().ddl(ctx)
-        database = self.model._meta.database
-        if isinstance(getattr(database, "obj", database), peewee.SqliteDatabase):
-            return peewee.NodeList((node, peewee.SQL("AUTOINCREMENT")))
-        return node
+        extra = backend_of(self.model._meta.database).record_id_ddl()
+        return peewee.NodeList((node, peewee.SQL(extra))) if extra else node
 
 
 def _system_columns(entity: EntitySpec) -> dict[str, peewee.Field]:

@@ -9,10 +9,11 @@ from typing import Any
 
 import peewee
 
-from engine.records import audit, statements
+from engine.records import audit
 from engine.records.checks import guarded_write
 from engine.records.target import Target
 from engine.records.values import fetched_from_id, field_values, jsonable, stored_values
+from engine.records.writing import write_new
 
 # removes one stored line of a record, as its entity's delete policy allows, and answers
 # the line's audit changes
@@ -38,14 +39,15 @@ def write_lines(
     remove: Remove,
 ) -> dict[str, list[dict]]:
     """Insert, update and remove the record's lines of the lines fields given; answer the
-    entries of the lines that changed, by lines field."""
+    entries of the lines that changed, by lines field. New lines go in together, by the
+    strategy their number calls for (engine.records.writing)."""
     written = {}
     for line in target.lines():
         if line.name not in line_values:
             continue
         child = target.child(line)
         from_id = fetched_from_id(target, child.spec.field(line.lines.link))
-        entries, kept = [], set()
+        entries, kept, new = [], set(), []
         for index, values in enumerate(line_values[line.name]):
             where = f"{line.name}[{index}]."
             values = {**values, line.lines.link: parent_id}
@@ -54,12 +56,15 @@ def write_lines(
                     values[mine] = parent_id
             line_id = values.pop("id", None)
             if line_id is None:
-                entries.append(insert_line(child, values, user, where))
+                new.append(values)
                 continue
             kept.add(line_id)
             entry = update_line(child, line_id, values, user, where)
             if entry:
                 entries.append(entry)
+        for line_id, values in zip(write_new(child, new, user), new, strict=True):
+            changes = audit.changes_between({}, jsonable(child, values))
+            entries.append(line_entry(child, line_id, "create", changes, values))
         for old in current.get(line.name, []):
             if old["id"] not in kept:
                 changes = remove(child, old["id"], user)
@@ -69,21 +74,8 @@ def write_lines(
     return written
 
 
-def _stamp(user: str, new: bool) -> dict[str, Any]:
-    now = audit.now()
-    stamp = {"last_updated_by": user, "last_update_date": now}
-    return {"created_by": user, "creation_date": now, **stamp} if new else stamp
-
-
-def insert_line(child: Target, values: dict, user: str, where: str) -> dict:
-    """Add a line; answer its entry."""
-    stored = {**stored_values(child, values), **_stamp(user, new=True)}
-    line_id = guarded_write(
-        child, where, lambda: statements.insert(child.entity.memo, child.model, stored)
-    )
-    changes = audit.changes_between({}, jsonable(child, values))
-    audit.record_audit(child.tenant, child.spec.name, line_id, "create", user, changes)
-    return line_entry(child, line_id, "create", changes, values)
+def _stamp(user: str) -> dict[str, Any]:
+    return {"last_updated_by": user, "last_update_date": audit.now()}
 
 
 def update_line(child: Target, line_id: int, values: dict, user: str, where: str) -> dict | None:
@@ -93,7 +85,7 @@ def update_line(child: Target, line_id: int, values: dict, user: str, where: str
     changes = audit.changes_between(before, {**before, **values})
     if not changes:
         return None
-    stored = {**stored_values(child, {k: values[k] for k in changes}), **_stamp(user, False)}
+    stored = {**stored_values(child, {k: values[k] for k in changes}), **_stamp(user)}
     guarded_write(
         child,
         where,

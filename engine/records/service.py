@@ -15,7 +15,7 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit, page_sql, statements
+from engine.records import audit, page_sql
 from engine.records.checks import (
     check_revision,
     field_error,
@@ -47,6 +47,7 @@ from engine.records.values import (
     system_value,
     without,
 )
+from engine.records.writing import write_new
 from engine.registry import Registry
 from engine.spec import FieldSpec
 
@@ -268,16 +269,8 @@ class RecordService:
         errors += schema_errors(target, record, line_values)
         if errors:
             raise RecordInvalid(in_form_order(target, errors))
-        stamp = {
-            "created_by": user,
-            "creation_date": audit.now(),
-            "last_updated_by": user,
-            "last_update_date": audit.now(),
-        }
-        values = {**stored_values(target, record), **stamp}
-        record_id = guarded_write(
-            target, "", lambda: statements.insert(target.entity.memo, target.model, values)
-        )
+        # the record's entry lists its lines too: written below, once they are in
+        (record_id,) = write_new(target, [record], user, audit_entry=False)
         lines = write_lines(target, record_id, line_values, {}, user, self._remove)
         changes = audit.changes_between({}, jsonable(target, record))
         audit.record_audit(

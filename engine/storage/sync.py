@@ -8,7 +8,6 @@ could lose data is refused, naming the field and both types, and nothing is appl
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 
 import peewee
@@ -16,6 +15,7 @@ from playhouse.migrate import SchemaMigrator
 
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import FieldSpec
+from engine.storage.backends import backend_of
 from engine.storage.databases import Storage, StorageError
 from engine.storage.health import isolated
 from engine.storage.sqlite_ids import lacks_autoincrement, rebuild_with_autoincrement
@@ -146,9 +146,7 @@ class _Planner:
                     kind += ", unique" if column.unique else ", indexed"
                 self.steps.append(Step("add column", table, kind, name, field))
         self._plan_indexes(entity)
-        if isinstance(self.database, peewee.SqliteDatabase) and lacks_autoincrement(
-            self.database, table
-        ):
+        if backend_of(self.database).rebuilds_for_ids and lacks_autoincrement(self.database, table):
             self.steps.append(Step("rebuild table", table, "ids never given twice"))
 
     def _plan_type_change(self, table: str, field: FieldSpec, old: str, size: int | None) -> None:
@@ -256,10 +254,7 @@ def hold_tenant_lock(database: peewee.Database | peewee.DatabaseProxy, tenant: s
     """Serialise a tenant's schema changes and bulk loads across processes; call it inside
     a transaction: SQLite's write lock, or a PostgreSQL advisory lock held until commit."""
     # on SQLite the atomic block began with BEGIN IMMEDIATE: the write lock is ours already
-    database = getattr(database, "obj", database)  # a tenant's proxy, or the database itself
-    if isinstance(database, peewee.PostgresqlDatabase):
-        key = int.from_bytes(hashlib.sha256(f"formwork:{tenant}".encode()).digest()[:8], "big")
-        database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (key - 2**63,))
+    backend_of(database).hold_lock(f"formwork:{tenant}")
 
 
 def _apply(
@@ -286,7 +281,7 @@ def _apply_step(
         migrator.add_column(step.table, step.column, column).run()
     elif step.action == "rename column":
         migrator.rename_column(step.table, step.old, step.column).run()
-    elif step.action == "widen column" and isinstance(database, peewee.PostgresqlDatabase):
+    elif step.action == "widen column" and backend_of(database).alters_column_types:
         column = tenant.entities[step.table].model._meta.columns[step.column]
         migrator.alter_column_type(step.table, step.column, column).run()
     elif step.action == "rebuild table":

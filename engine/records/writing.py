@@ -1,15 +1,15 @@
-"""Many new records at once: ids reserved in one statement, rows and audit entries written
-with COPY on PostgreSQL and executemany on SQLite. Call inside the import's transaction.
+"""New records written, by the strategy their number and their database call for.
 
-Ids are reserved up front (PostgreSQL: from the table's sequence; SQLite: past the
-largest id, under the write lock the transaction holds), so lines and audit entries
-can name their records without reading them back.
+One record (a form's save, an API call) goes in by one INSERT, whose SQL is built once
+per entity (engine.records.statements), and answers its id. Many (an import, a save of
+several lines) get their ids reserved in one statement (PostgreSQL's sequence, SQLite's
+AUTOINCREMENT counter: never an id given before) and go in a thousand rows at a time,
+by executemany or, on PostgreSQL past a few rows, COPY, each with a compact 'create'
+audit entry (engine.records.audit). Call inside the write's transaction.
 """
 
 from __future__ import annotations
 
-import datetime as dt
-import io
 import itertools
 import operator
 from collections.abc import Callable, Iterator, Sequence
@@ -19,36 +19,28 @@ from typing import Any
 import orjson
 import peewee
 
-from engine.bulk.copy_text import copy_text
 from engine.compile.models import attribute_name
-from engine.records import audit
+from engine.records import audit, statements
+from engine.records.checks import guarded_write
 from engine.records.target import Target
-from engine.storage import sqlite_ids
+from engine.records.values import jsonable, stored_values
+from engine.storage.backends import Backend, backend_of
 from engine.types import TYPES
 
 CHUNK = 1_000
 COPY_READ = 1 << 20  # characters psycopg2 reads from a COPY's text at a time
 
 
-def bound(target: Target) -> peewee.Database:
-    """The tenant's database itself, not the proxy its models are bound through."""
-    return target.tenant.database.obj
+def backend(target: Target) -> Backend:
+    """The backend of the tenant's database."""
+    return backend_of(target.tenant.database)
 
 
 @contextmanager
 def roomy_cache(target: Target) -> Iterator[None]:
-    """On SQLite, a page cache of up to 128 MiB while an import runs: a transaction of many
-    rows and their index entries otherwise spills pages to the log before it commits."""
-    database = bound(target)
-    if not isinstance(database, peewee.SqliteDatabase):
+    """A page cache large enough for a bulk load's transaction, while it runs."""
+    with backend(target).roomy_cache():
         yield
-        return
-    before = database.execute_sql("PRAGMA cache_size").fetchone()[0]
-    database.execute_sql("PRAGMA cache_size = -131072")
-    try:
-        yield
-    finally:
-        database.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
 
 def reserve_ids(target: Target, count: int) -> list[int]:
@@ -56,17 +48,42 @@ def reserve_ids(target: Target, count: int) -> list[int]:
     twice: PostgreSQL's sequence, SQLite's AUTOINCREMENT)."""
     if count == 0:
         return []
-    database = bound(target)
-    table = target.model._meta.table_name
-    if isinstance(database, peewee.PostgresqlDatabase):
-        schema = target.model._meta.schema
-        qualified = f"{schema}.{table}" if schema else table
-        cursor = database.execute_sql(
-            "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
-            (qualified, count),
-        )
-        return [row[0] for row in cursor.fetchall()]
-    return sqlite_ids.reserve(database, table, count)
+    meta = target.model._meta
+    return backend(target).reserve_ids(meta.table_name, meta.schema, count)
+
+
+def write_new(
+    target: Target,
+    records: Sequence[dict[str, Any]],
+    user: str,
+    ids: Sequence[int] | None = None,
+    audit_entry: bool = True,
+) -> list[int]:
+    """Insert new records (their validated values by field name) and answer their ids:
+    one by a single INSERT, with its full 'create' audit entry unless the caller writes
+    its own (`audit_entry=False`: a record whose entry lists its lines); many, or any
+    given `ids` reserved before, by the bulk writer, with compact entries."""
+    if not records:
+        return []
+    if ids is None and len(records) == 1:
+        record_id = _insert_one(target, records[0], user)
+        if audit_entry:
+            changes = audit.changes_between({}, jsonable(target, records[0]))
+            audit.record_audit(target.tenant, target.spec.name, record_id, "create", user, changes)
+        return [record_id]
+    ids = list(ids) if ids is not None else reserve_ids(target, len(records))
+    RowWriter(target, user).write(ids, records)
+    return ids
+
+
+def _insert_one(target: Target, record: dict[str, Any], user: str) -> int:
+    now = audit.now()
+    stamp = {"created_by": user, "creation_date": now, "last_updated_by": user,
+             "last_update_date": now}  # fmt: skip
+    values = {**stored_values(target, record), **stamp}
+    return guarded_write(
+        target, "", lambda: statements.insert(target.entity.memo, target.model, values)
+    )
 
 
 class RowWriter:
@@ -81,7 +98,7 @@ class RowWriter:
         self._converted = [
             (index, to_db)
             for index, field in enumerate(self.fields)
-            if (to_db := _to_db(model, field)) is not None
+            if (to_db := _to_db(model, field, backend(target))) is not None
         ]
         now = audit.now()
         self._system = {
@@ -96,13 +113,13 @@ class RowWriter:
                 self._system[name] = column.default
         columns = [model._meta.columns["id"], *(model._meta.columns[n] for n in self._system)]
         columns += [model._meta.columns[f.name] for f in self.fields]
-        sqlite = isinstance(bound(target), peewee.SqliteDatabase)
+        ways = backend(target)
+        self._backend = ways
         self._system_values = tuple(
-            _adapted(model._meta.columns[n].db_value(v), sqlite) for n, v in self._system.items()
+            ways.adapted(model._meta.columns[n].db_value(v)) for n, v in self._system.items()
         )
-        self._insert = _insert_statement(target, columns)
-        self._audit = _insert_statement(target, _audit_columns(target))
-        self._stamp = _adapted(target.tenant.system.audit.at.db_value(now), sqlite)
+        self._columns = columns
+        self._stamp = ways.adapted(target.tenant.system.audit.at.db_value(now))
         self._values = _getter(self.names)
         self._layout: tuple[int] | None = None  # the audit layout of `names`, made on first write
 
@@ -127,9 +144,12 @@ class RowWriter:
                 itertools.repeat(stamp), changes, strict=False,
             )
         )  # fmt: skip
+        size = min(len(rows), CHUNK)
+        insert = _rows_writer(self._backend, self._columns, size)
+        entry = _rows_writer(self._backend, _audit_columns(self.target), size)
         for start in range(0, len(rows), CHUNK):
-            self._insert(rows[start : start + CHUNK])
-            self._audit(entries[start : start + CHUNK])
+            insert(rows[start : start + CHUNK])
+            entry(entries[start : start + CHUNK])
 
     def _tuples(self, records: Sequence[dict[str, Any]]) -> list[tuple]:
         """Each record's values in the order of `names`, None where it has none."""
@@ -149,13 +169,6 @@ class RowWriter:
         return zip(*columns, strict=True)
 
 
-def _adapted(value: Any, sqlite: bool) -> Any:
-    """A timestamp as SQLite's adapter would write it, once rather than once a row."""
-    if sqlite and isinstance(value, dt.datetime):
-        return value.isoformat(" ")  # what Peewee registers for datetimes with sqlite3
-    return value
-
-
 def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple]:
     """A record's values of `names`, as a tuple, by C code (KeyError if one is missing)."""
     if len(names) > 1:
@@ -163,19 +176,16 @@ def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple]:
     return lambda record: tuple(record[name] for name in names)
 
 
-def _to_db(model: type[peewee.Model], field: Any) -> Callable[[Any], Any] | None:
+def _to_db(model: type[peewee.Model], field: Any, ways: Backend) -> Callable[[Any], Any] | None:
     """How a value becomes what its column takes (the type's store, then Peewee's
-    db_value), or None where the value goes in as it is: text, whole numbers, switches."""
+    db_value), or None where the value goes in as it is: text, whole numbers, switches,
+    and what the backend stores as it is."""
     store = TYPES[field.input_type].store
     column = getattr(model, attribute_name(field.name))
     plain = (peewee.CharField, peewee.TextField, peewee.BigIntegerField, peewee.BooleanField)
     if isinstance(column, plain) and store is TYPES["text"].store:
         return None
-    if isinstance(model._meta.database.obj, peewee.SqliteDatabase) and isinstance(
-        column, peewee.DateField | peewee.DecimalField
-    ):
-        # SQLite keeps a date as its ISO text and a decimal column's value as a number:
-        # the validated ISO string and JSON number are already what it stores
+    if ways.stored_as_is(column):
         return None
     return lambda value: column.db_value(store(value))
 
@@ -185,28 +195,9 @@ def _audit_columns(target: Target) -> list[peewee.Field]:
     return [table.entity, table.record_id, table.action, table.username, table.at, table.changes]
 
 
-def _insert_statement(target: Target, columns: list[peewee.Field]) -> Callable[[list[tuple]], None]:
-    """A function writing a list of rows in one statement: `COPY … FROM STDIN` on
-    PostgreSQL (it made the import three times as fast as `execute_values` did),
-    executemany elsewhere."""
-    database = bound(target)
+def _rows_writer(ways: Backend, columns: list[peewee.Field], rows: int) -> Callable:
+    """The backend's writer of rows of these columns, a batch of about `rows` at a time."""
     meta = columns[0].model._meta
     table = f'"{meta.schema}"."{meta.table_name}"' if meta.schema else f'"{meta.table_name}"'
     names = ", ".join(f'"{column.column_name}"' for column in columns)  # the metadata's
-    if isinstance(database, peewee.PostgresqlDatabase):
-        copy = f"COPY {table} ({names}) FROM STDIN"
-
-        def copy_rows(rows: list[tuple]) -> None:
-            # on the transaction's connection, like any other statement of the import
-            text = io.StringIO(copy_text(rows))
-            database.cursor().copy_expert(copy, text, size=COPY_READ)
-
-        return copy_rows
-
-    marks = ", ".join([database.param] * len(columns))
-    sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
-
-    def insert_many(rows: list[tuple]) -> None:
-        database.cursor().executemany(sql, rows)
-
-    return insert_many
+    return ways.rows_writer(table, names, len(columns), rows)
