@@ -14,17 +14,25 @@ errors. A dry run does everything and rolls back.
 from __future__ import annotations
 
 import dataclasses
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from engine.bulk.cells import CONVERSION_ERRORS, column_converter, converter, is_text, problem
+from engine.bulk.cells import column_converter, converter, is_text
 from engine.bulk.columns import ColumnMap, map_columns
 from engine.bulk.linking import FileLinks, Pending
 from engine.bulk.lookups import LookupIndex, key_fields
-from engine.bulk.matching import match_lines
-from engine.bulk.tables import Table, normalized, unsafe_cell
-from engine.compile.validator import RecordError
+from engine.bulk.matching import holds, match_lines
+from engine.bulk.rows import (
+    Entry,
+    Row,
+    key_text,
+    place_error,
+    read_rows,
+    refuse_repeated_keys,
+    revision_of,
+)
+from engine.bulk.tables import Table, normalized
 from engine.errors import Conflict, EngineError, NotFound, RecordInvalid
 from engine.records.pipeline import Batch, Draft, fill_numbers, run_checks, validate
 from engine.records.service import RecordService
@@ -59,39 +67,6 @@ class ImportOptions:
     keep_valid: bool = False  # commit the valid rows, hand back the rejected ones
     skip_unknown_columns: bool = False
     user: str = "import"
-
-
-@dataclass(slots=True)
-class Row:
-    """One row of a file on its way in."""
-
-    table: Table
-    number: int  # in its file, counting the header as 1
-    cells: Sequence[Any]
-    values: dict[str, Any] = dataclasses.field(default_factory=dict)
-    errors: list[str] = dataclasses.field(default_factory=list)
-    revision: int | None = None  # the revision the row was exported at, if the file says
-    unreadable: set[str] = dataclasses.field(default_factory=set)  # fields whose cell is wrong
-
-
-@dataclass(slots=True)
-class Entry:
-    """A record to write: its row, and its lines' rows by line field."""
-
-    row: Row
-    lines: dict[str, list[Row]] = dataclasses.field(default_factory=dict)
-    record_id: int | None = None  # set when the key names an existing record
-    new_id: int | None = None  # reserved before the checks when rows may name rows above
-
-    @property
-    def rows(self) -> list[Row]:
-        return [self.row, *(r for rows in self.lines.values() for r in rows)]
-
-    @property
-    def failed(self) -> bool:
-        if self.row.errors or not self.lines:
-            return bool(self.row.errors)
-        return any(r.errors for rows in self.lines.values() for r in rows)
 
 
 @dataclass
@@ -274,42 +249,17 @@ class _Run:
         return self._indexes[name]
 
     def _convert(self, table: Table, mapping: ColumnMap, main: bool = False) -> list[Row]:
-        """The table's rows with their values, converted a column at a time: one pass of a
-        converter over a column costs far less than a pass over each row's cells."""
+        """The table's rows with their values (see engine.bulk.rows.read_rows)."""
         plain, typed = self._converters(mapping, table, main)
-        width = len(table.headers)
-        rows = []
-        for number, cells in table.rows:
-            row = Row(table, number, cells)
-            if len(cells) != width:
-                if any(c not in (None, "") for c in cells[width:]):
-                    row.errors.append(
-                        f"the row has {len(cells)} cells but the headers only {width}"
-                    )
-                row.cells = _fit(cells, width)
-            rows.append(row)
-        if not rows:
-            return rows
-        columns = list(zip(*(row.cells for row in rows), strict=True))
-        names = [name for _, name in plain] + [field.name for _, field, *_ in typed]
-        converted = [
-            _texts(columns[index], rows, table.headers[index], table.guarded) for index, _ in plain
-        ]
-        converted += [
-            _typed(columns[index], rows, field, convert, whole)
-            for index, field, convert, whole in typed
-        ]
-        for row, values in zip(rows, zip(*converted, strict=True), strict=True):
-            row.values = dict(zip(names, values, strict=True))
-        return rows
+        return read_rows(table, plain, typed)
 
     def _read(self, table: Table, mapping: ColumnMap, key: FieldSpec | None) -> list[Entry]:
         entries = [Entry(row) for row in self._convert(table, mapping, main=True)]
         if key is not None:
-            _refuse_repeated_keys(entries, key)
+            refuse_repeated_keys(entries, key)
         if mapping.revision is not None:
             for entry in entries:
-                entry.row.revision = _revision(entry.row, mapping.revision)
+                entry.row.revision = revision_of(entry.row, mapping.revision)
         return entries
 
     def _read_lines(
@@ -321,12 +271,12 @@ class _Run:
     ) -> None:
         if not lines or key is None:
             return
-        by_key = {_key_text(e.row.values.get(key.name)): e for e in entries}
+        by_key = {key_text(e.row.values.get(key.name)): e for e in entries}
         for name, table in lines.items():
             line = self._line_field(name)
             mapping = line_maps[line.name]
             for row in self._convert(table, mapping):
-                parent = by_key.get(_key_text(row.cells[mapping.parent]))
+                parent = by_key.get(key_text(row.cells[mapping.parent]))
                 if parent is None:
                     row.errors.append(
                         f"no {self.target.spec.label} of the file has the {key.label} "
@@ -400,11 +350,11 @@ class _Run:
             line_drafts += pairs
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            validate(self.target, [(drafts[id(e)], self._document(e, lines)) for e in chunk])
+            validate(self.target, [(drafts[id(e)], e.document(lines)) for e in chunk])
             self.progress(len(chunk))
         for entry in entries:
             for error in drafts[id(entry)].errors:
-                _place_error(entry, error)
+                place_error(entry, error)
         for row, draft in line_drafts:
             row.errors += [e.message for e in draft.errors if e.field not in row.unreadable]
 
@@ -413,20 +363,6 @@ class _Run:
         if self._links is None or field.lookup.entity != self.target.spec.name:
             return None
         return self._links.source(value)
-
-    @staticmethod
-    def _document(entry: Entry, lines: list[FieldSpec]) -> dict[str, Any]:
-        """The record as the validator takes it: its values, and its lines without their link."""
-        if not lines:
-            return entry.row.values  # read, not changed, by the validator
-        document = dict(entry.row.values)
-        for line in lines:
-            link = line.lines.link
-            document[line.name] = [
-                {k: v for k, v in r.values.items() if k != link}
-                for r in entry.lines.get(line.name, [])
-            ]
-        return document
 
     def _insert(self, entries: list[Entry]) -> None:
         if self._links is not None:  # reserved before the checks
@@ -472,7 +408,7 @@ class _Run:
                     stored = current[line.name]
                     payload[line.name] = match_lines(child, line.lines.link, rows, stored)
             revision = entry.row.revision
-            if _holds(current, payload):  # nothing to write, so nothing can be stale
+            if holds(current, payload):  # nothing to write, so nothing can be stale
                 self.result.unchanged += 1
                 return
             payload["rev_number"] = current["rev_number"] if revision is None else revision
@@ -482,7 +418,7 @@ class _Run:
             )  # fmt: skip
         except RecordInvalid as invalid:
             for error in invalid.errors:
-                _place_error(entry, error)
+                place_error(entry, error)
             return
         except (Conflict, NotFound) as refusal:
             entry.row.errors.append(str(refusal))
@@ -492,131 +428,8 @@ class _Run:
         self.result.updated += 1
 
 
-def _texts(cells: Sequence[Any], rows: list[Row], header: str, guarded: bool) -> list[str | None]:
-    """A text column of a CSV: each cell trimmed, empty as None; a cell with an export's
-    formula guard or a NUL takes the long way."""
-    try:
-        texts = [cell.strip() or None for cell in cells]
-    except AttributeError:  # a short row's padding
-        texts = [cell.strip() or None if cell else None for cell in cells]
-    if not guarded:
-        return texts
-    joined = "\x1f".join(filter(None, texts))
-    if "'" not in joined and "\x00" not in joined:
-        return texts
-    for index, text in enumerate(texts):
-        if text and "\x00" in text:
-            rows[index].errors.append(f"{header} holds a NUL character, which cannot be stored")
-        elif text and text[0] == "'":
-            texts[index] = unsafe_cell(text)
-    return texts
-
-
-def _typed(
-    cells: Sequence[Any], rows: list[Row], field: FieldSpec, convert: Any, whole: Any
-) -> list[Any]:
-    """A column converted by its field's converter; a cell that does not convert is an
-    error of its row, and a blank cell is no value. The column's `whole` converter, if
-    any, goes first: it takes a column of plain cells in one pass."""
-    if whole is not None:
-        try:
-            return whole(cells)
-        except (ValueError, TypeError, KeyError):
-            pass  # some cell is not plain: cell by cell
-    try:
-        return [None if cell is None or cell == "" else convert(cell) for cell in cells]
-    except CONVERSION_ERRORS:
-        pass
-    values = []
-    for cell, row in zip(cells, rows, strict=True):
-        value = None
-        if cell is not None and cell != "":
-            try:
-                value = convert(cell)
-            except CONVERSION_ERRORS as error:
-                if cell.__class__ is not str or cell.strip():
-                    row.errors.append(problem(field, cell, error))
-                    row.unreadable.add(field.name)
-        values.append(value)
-    return values
-
-
-def _holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
-    """Whether the record already holds every value (and every line) of the payload; its
-    lines are matched to the stored ones (see engine.bulk.matching) and hold their values."""
-    for name, value in payload.items():
-        old = record.get(name)
-        if (
-            isinstance(value, list)
-            and isinstance(old, list)
-            and value
-            and isinstance(value[0], dict)
-        ):
-            stored = {line["id"]: line for line in old}
-            if len(value) != len(old) or any(
-                "id" not in new or any(stored[new["id"]].get(k) != v for k, v in new.items())
-                for new in value
-            ):
-                return False
-        elif old != value:
-            return False
-    return True
-
-
 def _line_draft(row: Row, record: Draft) -> Draft:
     return Draft(row.values, place=f"row {row.number} of {row.table.name}", parent=record)
-
-
-def _place_error(entry: Entry, error: RecordError) -> None:
-    """A validator error on the row it belongs to (`sites[2].x` is the third sites row),
-    unless the row's cell for that field was already reported as unreadable."""
-    row, name = entry.row, error.field
-    line, _, rest = error.field.partition("[")
-    if rest and line in entry.lines:
-        index = int(rest.split("]")[0])
-        if index < len(entry.lines[line]):
-            row, name = entry.lines[line][index], rest.partition("].")[2]
-    if name not in row.unreadable:
-        row.errors.append(error.message)
-
-
-def _refuse_repeated_keys(entries: list[Entry], key: FieldSpec) -> None:
-    seen: dict[str, Row] = {}
-    for entry in entries:
-        value = entry.row.values.get(key.name)
-        if value is None:
-            continue
-        text = _key_text(value)
-        if text in seen:
-            entry.row.errors.append(
-                f"{key.label} {value!r} is also on row {seen[text].number}; a key names one record"
-            )
-        else:
-            seen[text] = entry.row
-
-
-def _revision(row: Row, index: int) -> Any:
-    cell = row.cells[index]
-    if cell in (None, ""):
-        return None
-    try:
-        return int(float(cell)) if isinstance(cell, float) else int(str(cell).strip())
-    except ValueError:
-        row.errors.append(f"rev_number must be a whole number; the file has {cell!r}")
-        return None
-
-
-def _fit(cells: Sequence[Any], width: int) -> Sequence[Any]:
-    """A row cut or padded to the header's width."""
-    if len(cells) < width:
-        return (*cells, *([None] * (width - len(cells))))
-    return cells[:width]
-
-
-def _key_text(value: Any) -> str:
-    if isinstance(value, float) and value.is_integer():
-        value = int(value)
-    return "" if value is None else normalized(str(value))
 
 
 def _names(field: FieldSpec | None) -> set[str]:

@@ -11,14 +11,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from engine.bulk.cells import CONVERSION_ERRORS, Converter, problem
 from engine.bulk.lookups import LookupIndex, LookupMiss
+from engine.bulk.rows import Entry, Row
 from engine.spec import FieldSpec
-
-if TYPE_CHECKING:  # the importer's classes; it imports this module
-    from engine.bulk.importer import Entry, Row
 
 
 @dataclass(frozen=True, slots=True)

@@ -51,3 +51,25 @@ def match_lines(
 
 def _values(values: dict[str, Any], key: tuple[str, ...]) -> tuple:
     return tuple(values.get(name) for name in key)
+
+
+def holds(record: dict[str, Any], payload: dict[str, Any]) -> bool:
+    """Whether the record already holds every value (and every line) of the payload; its
+    lines are matched to the stored ones (see engine.bulk.matching) and hold their values."""
+    for name, value in payload.items():
+        old = record.get(name)
+        if (
+            isinstance(value, list)
+            and isinstance(old, list)
+            and value
+            and isinstance(value[0], dict)
+        ):
+            stored = {line["id"]: line for line in old}
+            if len(value) != len(old) or any(
+                "id" not in new or any(stored[new["id"]].get(k) != v for k, v in new.items())
+                for new in value
+            ):
+                return False
+        elif old != value:
+            return False
+    return True

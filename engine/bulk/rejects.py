@@ -11,7 +11,7 @@ from pathlib import Path
 
 from engine.bulk.columns import ERRORS_HEADER
 from engine.bulk.exporter import companion_path, csv_bytes
-from engine.bulk.importer import Row
+from engine.bulk.rows import Row
 from engine.bulk.tables import Sheet, file_format, xlsx_bytes
 
 

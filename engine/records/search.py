@@ -10,8 +10,11 @@ from typing import Any
 import peewee
 
 from engine.compile.validator import RecordError
+from engine.errors import RecordInvalid
+from engine.records import page_sql
 from engine.records.checks import field_error
 from engine.records.target import Target
+from engine.records.values import chosen_loaders
 from engine.spec import FieldSpec
 from engine.types import INT64_MAX, TYPES, fits_column
 
@@ -140,3 +143,69 @@ def page_errors(limit: Any, offset: Any) -> list[RecordError]:
             )
         )
     return errors
+
+
+def record_page(
+    target: Target,
+    q: str | None,
+    filters: Mapping[str, str],
+    sort: str | None,
+    limit: Any,
+    offset: Any,
+) -> tuple[int, peewee.ModelSelect]:
+    """How many records match, and the rows of the page asked for (RecordInvalid for a
+    search, filter, sort or page that cannot be)."""  # fmt: skip
+    query, errors = search_query(target, q, filters)
+    order, sort_errors = ordering(target, sort)
+    errors += sort_errors + page_errors(limit, offset)
+    if errors:
+        raise RecordInvalid(errors)
+    # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
+    # COUNT(*), which SQLite answers from the table's pages without reading each row
+    total = query.select(peewee.fn.COUNT(peewee.SQL("*"))).scalar()
+    return total, page_query(target, query, order, limit, offset)
+
+
+def table_page(
+    target: Target,
+    q: str | None,
+    filters: Mapping[str, str],
+    sort: str | None,
+    limit: Any,
+    offset: Any,
+    columns: tuple[str, ...],
+) -> dict[str, Any]:
+    """A page of records as a table: the `total` that match, their `ids`, and the
+    `values` of each of `columns` (stored field names), column by column. The SQL
+    of each such query is built once, then run again with other LIMIT and OFFSET."""
+    key = (q, tuple(filters.items()), sort, columns)
+    memo, database = target.entity.memo, target.tenant.database
+    kept = page_sql.kept(memo, database, key)
+    if kept is not None and not page_errors(limit, offset):
+        return page_sql.run(database, kept, limit, offset)
+    query, errors = search_query(target, q, filters)
+    order, sort_errors = ordering(target, sort)
+    errors += sort_errors + page_errors(limit, offset)
+    chosen = chosen_loaders(target, columns, errors)
+    if errors:
+        raise RecordInvalid(errors)
+    count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
+    model = target.model
+    fields = [getattr(model, attribute) for _, attribute, _ in chosen]
+    rows = page_query(target, query, order, limit, offset).select(model.id, *fields).tuples()
+    loaded = tuple(
+        (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
+    )
+    page = page_sql.keep(memo, database, key, count, rows, limit, offset, loaded)
+    if page is not None:
+        return page_sql.run(database, page, limit, offset)
+    total = count.scalar()
+    found = list(rows)
+    return {
+        "total": total,
+        "ids": [row[0] for row in found],
+        "values": {
+            name: [load(row[place]) for row in found]
+            for place, (name, _, load) in enumerate(chosen, start=1)
+        },
+    }

@@ -15,13 +15,11 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit, page_sql
+from engine.records import audit
 from engine.records.checks import (
     check_revision,
-    field_error,
     guarded_write,
     in_form_order,
-    link_errors,
     read_only_errors,
     rule_errors,
     schema_errors,
@@ -29,19 +27,18 @@ from engine.records.checks import (
     unknown_errors,
 )
 from engine.records.files import StoredFiles
+from engine.records.incoming import check_record
 from engine.records.lines import line_entry, line_rows, write_lines
-from engine.records.pipeline import Batch, Draft, run_checks
+from engine.records.pipeline import Draft
 from engine.records.removal import refuse_if_referenced
-from engine.records.search import DEFAULT_LIMIT, ordering, page_errors, page_query, search_query
+from engine.records.search import DEFAULT_LIMIT, record_page, table_page
 from engine.records.target import Target
 from engine.records.values import (
     as_id,
-    chosen_loaders,
     clean_payload,
     copied,
     fetchable,
     field_values,
-    is_id,
     jsonable,
     stored_values,
     system_value,
@@ -49,7 +46,6 @@ from engine.records.values import (
 )
 from engine.records.writing import write_new
 from engine.registry import Registry
-from engine.spec import FieldSpec
 
 
 class RecordService:
@@ -129,15 +125,7 @@ class RecordService:
                 "total": table["total"],
             }
         target = self.target(tenant, entity)
-        query, errors = search_query(target, q, filters or {})
-        order, sort_errors = ordering(target, sort)
-        errors += sort_errors + page_errors(limit, offset)
-        if errors:
-            raise RecordInvalid(errors)
-        # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
-        # COUNT(*), which SQLite answers from the table's pages without reading each row
-        total = query.select(peewee.fn.COUNT(peewee.SQL("*"))).scalar()
-        rows = page_query(target, query, order, limit, offset)
+        total, rows = record_page(target, q, filters or {}, sort, limit, offset)
         return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
 
     def list_table(
@@ -155,40 +143,7 @@ class RecordService:
         `values` of each of `columns` (stored field names), column by column. The SQL
         of each such query is built once, then run again with other LIMIT and OFFSET."""
         target = self.target(tenant, entity)
-        filters = filters or {}
-        columns = tuple(columns)
-        key = (q, tuple(filters.items()), sort, columns)
-        kept = page_sql.kept(target.entity.memo, target.tenant.database, key)
-        if kept is not None and not page_errors(limit, offset):
-            return page_sql.run(target.tenant.database, kept, limit, offset)
-        query, errors = search_query(target, q, filters)
-        order, sort_errors = ordering(target, sort)
-        errors += sort_errors + page_errors(limit, offset)
-        chosen = chosen_loaders(target, columns, errors)
-        if errors:
-            raise RecordInvalid(errors)
-        count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
-        model = target.model
-        fields = [getattr(model, attribute) for _, attribute, _ in chosen]
-        rows = page_query(target, query, order, limit, offset)
-        rows = rows.select(model.id, *fields).tuples()
-        loaded = tuple(
-            (name, field, load) for (name, _, load), field in zip(chosen, fields, strict=True)
-        )
-        memo, database = target.entity.memo, target.tenant.database
-        page = page_sql.keep(memo, database, key, count, rows, limit, offset, loaded)
-        if page is not None:
-            return page_sql.run(database, page, limit, offset)
-        total = count.scalar()
-        found = list(rows)
-        return {
-            "total": total,
-            "ids": [row[0] for row in found],
-            "values": {
-                name: [load(row[place]) for row in found]
-                for place, (name, _, load) in enumerate(chosen, start=1)
-            },
-        }
+        return table_page(target, q, filters or {}, sort, limit, offset, tuple(columns))
 
     # writing
 
@@ -264,7 +219,7 @@ class RecordService:
         fields = target.lines()
         line_values = {line.name: draft.values.pop(line.name, None) or [] for line in fields}
         errors = read_only_errors(target, payload, None, "")
-        errors += self._check(target, draft, None, line_values, {})
+        errors += check_record(target, draft, None, line_values, {}, self.files)
         record = draft.values
         errors += schema_errors(target, record, line_values)
         if errors:
@@ -290,7 +245,9 @@ class RecordService:
             for line in target.lines()
         }
         errors += read_only_errors(target, payload, before, "")
-        errors += self._check(target, Draft(record, before), row.id, line_values, current_lines)
+        errors += check_record(
+            target, Draft(record, before), row.id, line_values, current_lines, self.files
+        )
         errors += schema_errors(target, record, line_values)
         errors += rule_errors(target, record, before, current)
         errors += unknown_errors(target, payload)
@@ -321,62 +278,6 @@ class RecordService:
         if count != 1:
             check_revision(target, self._row(target, row.id), row.rev_number)
             raise Conflict(f"{target.spec.label} {row.id} changed while it was being saved")
-
-    def _check(
-        self,
-        target: Target,
-        draft: Draft,
-        record_id: int | None,
-        line_values: dict,
-        current_lines: dict,
-    ) -> list[RecordError]:
-        """The pipeline's checks over the record, a batch of one, then over its lines, a
-        batch per lines field; answers every problem found."""
-        run_checks(Batch(target, [draft], files=self.files))
-        errors = list(draft.errors)
-        for line in target.lines():
-            errors += self._check_lines(target, line, draft, record_id, line_values, current_lines)
-        return errors
-
-    def _check_lines(
-        self,
-        target: Target,
-        line: FieldSpec,
-        record: Draft,
-        record_id: int | None,
-        line_values: dict,
-        current_lines: dict,
-    ) -> list[RecordError]:
-        """The record's lines of one lines field as a batch; lines are one level deep, so a
-        line's problems are named `line[index].field`. A line comes as the record answered
-        it, its system columns and link included; it keeps only what it may change."""
-        child = target.child(line)
-        link = line.lines.link
-        existing = {r["id"]: r for r in current_lines.get(line.name, [])}
-        rows = line_values.get(line.name, [])
-        errors, drafts = [], []
-        for index, values in enumerate(rows):
-            where = f"{line.name}[{index}]."
-            if not isinstance(values, dict):
-                continue  # the schema reports it
-            line_id = values.get("id")
-            problem = _line_id_problem(line, line_id, existing, where)
-            if problem:
-                errors.append(problem)
-                continue
-            stored = existing[line_id] if line_id is not None else None
-            errors += system_errors(child, values, stored, where)
-            errors += link_errors(child, line, values, record_id, where)
-            # the link names the record the line is sent with, when it has an id yet
-            kept = {k: v for k, v in values.items() if k not in (*child.spec.system_columns, link)}
-            if record_id is not None:
-                kept[link] = record_id
-            values = rows[index] = kept | ({"id": line_id} if line_id is not None else {})
-            before = without(stored, "id", *child.spec.system_columns) if stored else None
-            drafts.append(Draft(values, before, where=where, parent=record))
-        inherited = child.spec.field(link).lookup.fetch
-        run_checks(Batch(child, drafts, link=link, inherited=dict(inherited), files=self.files))
-        return errors + [error for draft in drafts for error in draft.errors]
 
     # delete, actions, copy
 
@@ -476,21 +377,6 @@ def _refuse_never(target: Target, record_id: int) -> None:
 def _deleted(before: dict[str, Any]) -> dict[str, list]:
     """A deleted record's audit changes: each value it had, to none."""
     return {k: [v, None] for k, v in without(before, "id").items() if v is not None}
-
-
-def _line_id_problem(
-    line: FieldSpec, line_id: Any, existing: dict, where: str
-) -> RecordError | None:
-    """What is wrong with the id a line was sent with, if anything."""
-    if line_id is None:
-        return None
-    if not is_id(line_id):
-        message = f"{line.label}: a line's id must be the whole number it was read with."
-        return field_error(line, f"{where}id", "type", message)
-    if line_id not in existing:
-        message = f"{line.label}: line {line_id} is not a line of this record."
-        return field_error(line, f"{where}id", "not_found", message)
-    return None
 
 
 def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str, Any]:
