@@ -154,7 +154,7 @@ def record_page(
     offset: Any,
 ) -> tuple[int, peewee.ModelSelect]:
     """How many records match, and the rows of the page asked for (RecordInvalid for a
-    search, filter, sort or page that cannot be)."""  # fmt: skip
+    search, filter, sort or page that cannot be)."""
     query, errors = search_query(target, q, filters)
     order, sort_errors = ordering(target, sort)
     errors += sort_errors + page_errors(limit, offset)
