@@ -1,6 +1,8 @@
 """The web face of Formwork: generated forms and lists, and the JSON API.
 
-`create_app(config)` builds the app; importing this package opens nothing.
+`create_app(config)` builds the app; importing this package opens nothing. The factory
+imports the app's modules when it runs, as Flask's own examples do: each of them imports
+this package first, so importing them at the top here would make a cycle.
 """
 
 from __future__ import annotations
@@ -18,7 +20,6 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
-from webui import faults, settings
 from webui.csrf_tokens import RememberingCSRFProtect
 from webui.form_data import QuickFormRequest
 from webui.headers import SecurityHeaders
@@ -38,6 +39,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask app: defaults, then FORMWORK_* environment variables, then `config`.
 
     Every FORMWORK_* setting is listed, with its default, in README.md's Settings table."""
+    from webui import faults, settings
+
     app = Flask(__name__)
     app.request_class = QuickFormRequest
     app.json.sort_keys = False  # records keep their fields in form order
@@ -80,7 +83,7 @@ def _register(app: Flask) -> None:
         uploads,
         urls,
     )
-    from webui.transfer import exports_blueprint, imports_blueprint
+    from webui.transfer import exports, imports
 
     app.url_map.converters["name"] = api.NameConverter
     csrf.init_app(app)
@@ -90,8 +93,8 @@ def _register(app: Flask) -> None:
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
-    app.register_blueprint(imports_blueprint)
-    app.register_blueprint(exports_blueprint)
+    app.register_blueprint(imports.blueprint)
+    app.register_blueprint(exports.blueprint)
     app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 

@@ -23,7 +23,8 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from engine.bulk.tables import FileUnreadable, Table, normalized, read_csv, read_xlsx, sheet_names
+from engine.bulk.tables import Table, normalized, read_csv, read_xlsx, sheet_names
+from engine.errors import FileUnreadable
 from engine.spec import FieldSpec
 
 MAX_AGE = 24 * 60 * 60  # seconds an upload waits for its import
