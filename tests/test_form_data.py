@@ -5,7 +5,7 @@ from urllib.parse import parse_qsl
 import pytest
 from flask import Flask, request
 
-from webui.form_data import QuickFormRequest, parse_urlencoded
+from webui.speedups.form_data import QuickFormRequest, parse_urlencoded
 
 BODIES = [
     "",

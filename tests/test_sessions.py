@@ -7,7 +7,7 @@ from records_metadata import FILES
 from test_pages import Browser, make_app
 
 from engine import users
-from webui import sessions
+from webui.speedups import sessions
 
 
 @pytest.fixture

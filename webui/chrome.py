@@ -15,7 +15,6 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from webui import urls
-from webui.csrf_tokens import csrf_token
 from webui.signed_in import current_user
 
 MAX_REMEMBERED = 4096  # drawn parts per process; the table starts afresh when full
@@ -38,10 +37,15 @@ def page_header(tenant: Any) -> Markup:
     the log-out form."""
     tenant = tenant or None  # an undefined tenant draws as none
     user = current_user()
-    token = csrf_token() if user and tenant else None
+    token = _csrf_token() if user and tenant else None
     shown = (user["username"], user["role"], user.get("tenant")) if user else None
     key = ("header", urls.origin(), tenant, shown, token)
     return _drawn(key, lambda macros: macros.header(tenant, user, token))
+
+
+def _csrf_token() -> str:
+    # the templates' own: Flask-WTF's generate_csrf, or webui.speedups.csrf's
+    return current_app.jinja_env.globals["csrf_token"]()  # type: ignore[operator]
 
 
 def _drawn(key: tuple, draw: Any) -> Markup:
