@@ -39,14 +39,43 @@ from engine.registry import CompiledTenant
 from webui import faults
 from webui.json_body import Unreadable, read_body
 from webui.services import record_service
+from webui.sessions import COOKIE_NAME
 from webui.signed_in import current_user
 
-blueprint = Blueprint("api", __name__, url_prefix="/api")
+PREFIX = "/api"
+blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
 
 # an entity is named by an identifier, so a path such as openapi.json never names one
 ENTITY = "/<tenant>/<name:entity>"
 RECORD = "/<tenant>/<name:entity>/<record_id>"
 _READ, _WRITE = "viewer", "editor"
+
+# what the OpenAPI document tells callers of how this blueprint serves the API: where, and
+# how a caller signs in (authenticate and _session_reads below)
+SERVED = openapi.Served(
+    prefix=PREFIX,
+    security_schemes={
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token of one tenant's user: `formwork token issue TENANT USER`.",
+        },
+        "session": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": COOKIE_NAME,
+            "description": "The web pages' login; it may read this document only.",
+        },
+    },
+    security=[{"bearer": []}],
+    document_security=[{"bearer": []}, {"session": []}],
+)
+
+
+def document(tenant: CompiledTenant) -> dict[str, Any]:
+    """The tenant's OpenAPI document as this app serves it, built once per compiled tenant;
+    treat it as read-only."""
+    return openapi.document(tenant, SERVED)
 
 
 class NameConverter(BaseConverter):
@@ -150,7 +179,7 @@ def describe(tenant: str) -> Any:
     compiled = _tenant(tenant)
     memo = compiled.memo
     if "openapi.json" not in memo:  # the same bytes for every caller, serialised once
-        memo["openapi.json"] = current_app.json.dumps(openapi.document(compiled))
+        memo["openapi.json"] = current_app.json.dumps(document(compiled))
     return Response(memo["openapi.json"], mimetype="application/json")
 
 
