@@ -69,7 +69,7 @@ def test_a_token_checked_once_still_belongs_to_its_session_alone(app):
     ann.login("ann")
     bob.login("bob")
     token = token_of(ann)
-    for name in ("A", "B"):  # the second submit is checked against the remembered token
+    for name in ("A", "B"):  # the second submit is checked against the cached token
         saved = ann.client.post("/t/account/new", data={"name": name, "csrf_token": token})
         assert saved.status_code == 302
     assert token_of(bob) != token  # bob's session has a token of its own

@@ -185,6 +185,8 @@ def describe(tenant: str) -> Any:
 
 @blueprint.get(ENTITY)
 def list_records(tenant: str, entity: str) -> Any:
+    """A page of the entity's records: `q` searches, `sort`, `limit` and `offset` page,
+    any other parameter filters by field."""
     _require(_READ)
     reserved = {"q", "sort", "limit", "offset"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
@@ -202,18 +204,22 @@ def list_records(tenant: str, entity: str) -> Any:
 
 @blueprint.post(ENTITY)
 def create_record(tenant: str, entity: str) -> Any:
+    """Create a record from the JSON body: 201 and the stored record."""
     user = _require(_WRITE)
     return jsonify(record_service().create(tenant, entity, _body(), user)), 201
 
 
 @blueprint.get(RECORD)
 def read_record(tenant: str, entity: str, record_id: str) -> Any:
+    """A record with its lines."""
     _require(_READ)
     return jsonify(record_service().read(tenant, entity, record_id))
 
 
 @blueprint.patch(RECORD)
 def update_record(tenant: str, entity: str, record_id: str) -> Any:
+    """Change the fields the body gives, at the revision it names (`rev_number`, or
+    If-Match); the stored record."""
     user = _require(_WRITE)
     data = _body()
     if isinstance(data, dict) and "rev_number" not in data and request.headers.get("If-Match"):
@@ -226,6 +232,7 @@ def update_record(tenant: str, entity: str, record_id: str) -> Any:
 
 @blueprint.delete(RECORD)
 def delete_record(tenant: str, entity: str, record_id: str) -> Any:
+    """Delete a record, as the entity's delete policy allows: 204."""
     user = _require(_WRITE)
     record_service().delete(tenant, entity, record_id, user)
     return "", 204
@@ -233,6 +240,8 @@ def delete_record(tenant: str, entity: str, record_id: str) -> Any:
 
 @blueprint.post(RECORD + "/actions/<action>")
 def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
+    """Run a status action, activate, deactivate or copy on a record; the record (201 and
+    the new one for a copy)."""
     user = _require(_WRITE)
     record = record_service().act(tenant, entity, record_id, action, user)
     return jsonify(record), 201 if action == "copy" else 200
@@ -240,6 +249,7 @@ def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
 
 @blueprint.get(RECORD + "/history")
 def record_history(tenant: str, entity: str, record_id: str) -> Any:
+    """Every change of a record, oldest first, as `items`."""
     _require(_READ)
     return jsonify({"items": record_service().history(tenant, entity, record_id)})
 

@@ -1,6 +1,6 @@
 """The API reference page: the tenant's OpenAPI document, rendered for people.
 
-The page is drawn from the very document `GET /api/TENANT/openapi.json` answers, so it
+The page is built from the very document `GET /api/TENANT/openapi.json` answers, so it
 cannot say anything the document does not. It fetches nothing and runs no script.
 """
 

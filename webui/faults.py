@@ -118,7 +118,7 @@ def _page(error: Unavailable) -> Response:
 
 def _form_again(error: Unavailable) -> Response | None:
     """The form that was being saved, filled with what was typed, saying why it was not
-    saved; None when that form cannot be drawn either (its data cannot be read)."""
+    saved; None when that form cannot be rendered either (its data cannot be read)."""
     if request.method != "POST" or request.endpoint not in _FORMS:
         return None
     try:

@@ -39,6 +39,7 @@ def _can_write() -> bool:
 @blueprint.get("/<tenant>/")
 @login_required()
 def home(tenant: str) -> Any:
+    """The tenant's home page: its entities, each linked to its list."""
     compiled = record_service().registry.tenant(tenant)
     entities = sorted(compiled.spec.entities.values(), key=lambda e: e.plural)
     return render_template(
@@ -52,6 +53,7 @@ def home(tenant: str) -> Any:
 @blueprint.get("/<tenant>/<entity>/")
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
+    """A page of the entity's records, searched, filtered and sorted as the URL asks."""
     target = target_or_404(tenant, entity)
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
@@ -122,6 +124,7 @@ def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
 @blueprint.get("/<tenant>/<entity>/<int:record_id>")
 @login_required()
 def record_page(tenant: str, entity: str, record_id: int) -> Any:
+    """A record as people read it, group by group, with its actions and its history."""
     target = target_or_404(tenant, entity)
     try:
         record = record_service().read(tenant, entity, record_id)
@@ -163,6 +166,8 @@ def _actions(target: Target, record: dict) -> list[dict]:
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")
 @login_required("editor")
 def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
+    """Run a status action (or activate, deactivate) on a record, then show it; a copy
+    opens a new record's form instead."""
     if action == "copy":  # a copy is a new form to fill, saved only when the person saves
         return redirect(url_for("pages.new", tenant=tenant, entity=entity, copy_of=record_id))
     try:
@@ -183,6 +188,7 @@ def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/delete")
 @login_required("editor")
 def delete(tenant: str, entity: str, record_id: int) -> Any:
+    """Delete a record, as the entity's delete policy allows, then show the list."""
     try:
         record_service().delete(tenant, entity, record_id, g.user["username"])
     except Conflict as error:
@@ -202,6 +208,7 @@ def delete(tenant: str, entity: str, record_id: int) -> Any:
 @blueprint.route("/<tenant>/<entity>/new", methods=["GET", "POST"])
 @login_required("editor")
 def new(tenant: str, entity: str) -> Any:
+    """A new record's form (or a copy's, `copy_of`); saved, the record's page."""
     target = target_or_404(tenant, entity)
     copy_of = request.values.get("copy_of", type=int)
     if request.method == "GET":
@@ -241,6 +248,8 @@ def _starting_values(target: Target, copy_of: int | None) -> dict:
 @blueprint.route("/<tenant>/<entity>/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required("editor")
 def edit(tenant: str, entity: str, record_id: int) -> Any:
+    """A record's form; saved, the record's page, or the form again with every problem
+    (409 and the newer version when someone saved the record meanwhile)."""
     target = target_or_404(tenant, entity)
     try:
         record = record_service().read(tenant, entity, record_id)

@@ -63,6 +63,8 @@ def allow_large_files(endpoint: str | None, values: dict | None) -> None:
 @blueprint.route("/<tenant>/<entity>/import", methods=["GET", "POST"])
 @login_required("editor")
 def upload(tenant: str, entity: str) -> Any:
+    """The import page: a file and the import's options; a file that reads is staged and
+    its preview shown next, one that does not is refused on this page, saying why."""
     target = target_or_404(tenant, entity)
     if request.method == "GET":
         return _upload_page(target, {}, None, 200)
@@ -146,6 +148,7 @@ def _limit_text() -> str:
 @blueprint.get("/<tenant>/<entity>/import/<token>")
 @login_required("editor")
 def preview(tenant: str, entity: str, token: str) -> Any:
+    """A staged file's first rows as they will be read, with what the import will do."""
     target = target_or_404(tenant, entity)
     staged = _staged(target, token)
     if not staged.present:
@@ -235,6 +238,8 @@ def _key_label(target: Target, options: dict) -> str | None:
 @blueprint.post("/<tenant>/<entity>/import/<token>/run")
 @login_required("editor")
 def run(tenant: str, entity: str, token: str) -> Any:
+    """Check or import a staged file, the page following its progress; past
+    FORMWORK_IMPORT_PAGE_SECONDS it goes on in the background, with a page of its own."""
     target = target_or_404(tenant, entity)
     staged = _staged(target, token)
     if not staged.present:
