@@ -45,7 +45,8 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
         "session+CSRF",
         (
             "/webui/sessions.py",
-            "/webui/csrf_tokens.py",
+            "/webui/speedups/sessions.py",
+            "/webui/speedups/csrf.py",
             "/flask/sessions.py",
             "/flask/json/tag.py",
             "/itsdangerous/",

@@ -47,6 +47,8 @@ class DemoDataError(EngineError):
 
 @dataclass(frozen=True)
 class DemoUser:
+    """A user the demo gave a tenant, with the password to print once."""
+
     username: str
     role: str
     password: str | None  # None: the user existed already, and its password is not known
@@ -66,14 +68,18 @@ class TenantDemo:
 
     @property
     def records(self) -> int:
+        """How many records the demo created in the tenant, lines included."""
         return sum(self.created.values())
 
 
 @dataclass(frozen=True)
 class DemoReport:
+    """What loading the demo did, tenant by tenant."""
+
     tenants: tuple[TenantDemo, ...]
 
     def tenant(self, name: str) -> TenantDemo:
+        """What the demo did in the tenant called `name`."""
         return next(t for t in self.tenants if t.tenant == name)
 
 

@@ -62,6 +62,10 @@ def did_you_mean(word: object, choices: Iterable[str]) -> str:
     return f" (did you mean '{lowered[close[0]]}'?)" if close else ""
 
 
+class FileUnreadable(EngineError):
+    """A data file that cannot be read as a table (engine.bulk.tables)."""
+
+
 class RecordInvalid(EngineError):
     """A submitted record breaks its rules; `errors` lists every problem at once."""
 

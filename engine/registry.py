@@ -25,6 +25,9 @@ from engine.storage.system import SystemTables, build_system_tables
 
 @dataclass(frozen=True)
 class CompiledEntity:
+    """One entity of a tenant with every artifact compiled from it: its validator, its
+    Peewee model and its form layout."""
+
     spec: EntitySpec
     validator: RecordValidator
     model: type[peewee.Model]
@@ -36,20 +39,24 @@ class CompiledEntity:
 
     @property
     def schema(self) -> dict:
+        """The entity's JSON Schema, which its validator checks records against."""
         return self.validator.schema
 
 
 @dataclass(frozen=True)
 class CompiledTenant:
+    """One tenant compiled: its entities, its engine tables and its database."""
+
     spec: TenantSpec
     database: peewee.DatabaseProxy  # bound to the tenant's database by the storage layer
     entities: Mapping[str, CompiledEntity]
     system: SystemTables
     # What callers derive from the whole tenant (its API description, the SQL of its own
-    # tables), kept as long as the tenant is: a reload compiles a new one.
+    # tables), cached as long as the tenant lives: a reload compiles a new one.
     memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     def entity(self, name: str) -> CompiledEntity:
+        """The entity called `name`; UnknownName, with the nearest name, when none is."""
         if name not in self.entities:
             hint = did_you_mean(name, self.entities)
             raise UnknownName(f"tenant '{self.spec.name}' has no entity '{name}'{hint}")
@@ -58,10 +65,13 @@ class CompiledTenant:
 
 @dataclass(frozen=True)
 class Registry:
+    """Every tenant of a metadata directory, compiled."""
+
     root: str
     tenants: Mapping[str, CompiledTenant]
 
     def tenant(self, name: str) -> CompiledTenant:
+        """The tenant called `name`; UnknownName, with the nearest name, when none is."""
         if name not in self.tenants:
             hint = did_you_mean(name, self.tenants)
             raise UnknownName(f"there is no tenant '{name}'{hint}")

@@ -40,6 +40,7 @@ class Draft:
     custom: bool = False
 
     def set(self, key: str, value: Any, document: Document, path: tuple) -> None:
+        """Give a property its value, written at `path` of `document`."""
         self.props[key] = value
         self.written[key] = (document, path)
 
@@ -62,6 +63,8 @@ class Draft:
 
 @dataclass
 class EntityDraft(Draft):
+    """An entity as merged so far: its own properties, and its fields, lines and groups."""
+
     name: str = ""
     fields: dict[str, Draft] = field(default_factory=dict)
     lines: dict[str, Draft] = field(default_factory=dict)
@@ -70,6 +73,7 @@ class EntityDraft(Draft):
     customized: Source | None = None  # the tenant file that customizes this base entity
 
     def clone(self) -> EntityDraft:
+        """A copy whose properties, fields and lines can change without touching this one's."""
         # YAML values are never mutated, so copying the mappings of drafts suffices
         return EntityDraft(
             dict(self.props),

@@ -20,13 +20,14 @@ from engine import users
 from engine.cli import main
 from engine.compile import openapi
 from engine.storage.databases import Storage
+from webui import api
 
 HTTP_METHODS = {"GET", "POST", "PATCH", "DELETE", "PUT"}
 
 
 @pytest.fixture(scope="module")
 def documents(shipped):
-    return {name: openapi.document(tenant) for name, tenant in shipped.tenants.items()}
+    return {name: api.document(tenant) for name, tenant in shipped.tenants.items()}
 
 
 # the document itself
@@ -49,9 +50,9 @@ def test_a_broken_document_is_refused_by_the_same_validator(documents):
 
 def test_the_document_is_built_once_per_compiled_tenant(shipped):
     tenant = shipped.tenant("standard")
-    assert openapi.document(tenant) is openapi.document(tenant)
-    assert openapi.build_document(tenant) == openapi.document(tenant)
-    assert openapi.build_document(shipped.tenant("trade")) != openapi.document(tenant)
+    assert api.document(tenant) is api.document(tenant)
+    assert openapi.build_document(tenant, api.SERVED) == api.document(tenant)
+    assert openapi.build_document(shipped.tenant("trade"), api.SERVED) != api.document(tenant)
 
 
 def test_documents_differ_where_the_tenants_metadata_differs(documents):
@@ -148,7 +149,7 @@ def documented_operations(document):
 @pytest.mark.parametrize("tenant", ["production", "retail", "trade"])
 def test_the_paths_are_exactly_what_the_app_routes(shipped_app, tenant):
     client = shipped_app.test_client()
-    document = openapi.document(shipped_app.extensions["formwork"].registry.tenant(tenant))
+    document = api.document(shipped_app.extensions["formwork"].registry.tenant(tenant))
     assert documented_operations(document) == routed_operations(shipped_app, tenant)
     assert not any(re.search(r"[<>]", path) for _, path in documented_operations(document))
     # an action the document does not list is no route of the app either
@@ -249,7 +250,7 @@ def test_the_reference_page_lists_every_operation_for_a_logged_in_user(app):
     response = vic.get("/api-docs")
     assert response.status_code == 200
     page = response.get_data(as_text=True)
-    document = openapi.document(app.extensions["formwork"].registry.tenant("t"))
+    document = api.document(app.extensions["formwork"].registry.tenant("t"))
     for method, path in documented_operations(document):
         assert f"<code>{method}</code> <code>{path}</code>" in page
     assert '<th scope="row">422</th>' in page and "<code>invalid</code>" in page
@@ -315,7 +316,9 @@ def test_the_openapi_command_prints_the_document_without_a_database(shipped, tmp
     assert result.exit_code == 0
     document = json.loads(result.output)
     assert "/api/retail/location" in document["paths"]
-    assert document == json.loads(json.dumps(openapi.build_document(shipped.tenant("retail"))))
+    assert document == json.loads(
+        json.dumps(openapi.build_document(shipped.tenant("retail"), api.SERVED))
+    )
     assert list(tmp_path.iterdir()) == []
 
 

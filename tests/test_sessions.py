@@ -1,17 +1,27 @@
-"""Signed-cookie sessions whose signature each process checks once."""
+"""Signed-cookie sessions whose signature each process checks once
+(webui.speedups.sessions), in the app and against Flask's own sessions."""
 
 import time
+from unittest import mock
 
+import flask
 import pytest
+from flask import Flask
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from records_metadata import FILES
 from test_pages import Browser, make_app
 
 from engine import users
-from webui import sessions
+from webui.sessions import CookieSessions
+from webui.speedups import sessions
+from webui.speedups.sessions import VerifiedCookieSessions
 
 
-@pytest.fixture
-def app(tree, storage):
+@pytest.fixture(params=["on", "off"])
+def app(request, tree, storage, monkeypatch):
+    """The app with its shortcuts, and with the libraries' own code: both pass alike."""
+    monkeypatch.setenv("FORMWORK_SPEEDUPS", request.param)
     application = make_app(tree(FILES), storage)
     tenant = application.extensions["formwork"].registry.tenant("t")
     users.add_user(tenant, "ann", "editor", "correct horse battery")
@@ -83,3 +93,121 @@ def test_a_permanent_session_is_refreshed_on_every_request(app):
         session.permanent = True
     page = ann.get("/account/")
     assert "Expires=" in page.headers["Set-Cookie"]
+
+
+# property tests: Flask's own SecureCookieSessionInterface (CookieSessions) is the oracle
+
+SESSION_APP = Flask(__name__)
+SESSION_APP.config.update(SECRET_KEY="current key", SECRET_KEY_FALLBACKS=["older key"])
+STOCK, VERIFIED = CookieSessions(), VerifiedCookieSessions()  # one each: the cache carries on
+NOW = 1_800_000_000
+
+leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.floats(allow_nan=False),
+    st.text(max_size=8),
+    st.binary(max_size=8),
+    st.uuids(),
+)
+VALUES = st.dictionaries(
+    st.text(max_size=6),
+    st.recursive(
+        leaf,
+        lambda inner: st.one_of(
+            st.lists(inner, max_size=3),
+            st.tuples(inner, inner),
+            st.dictionaries(st.text(max_size=4), inner, max_size=3),
+        ),
+        max_leaves=8,
+    ),
+    max_size=4,
+)
+# half of the sessions permanent (Flask keeps the flag in the data), as a login makes it
+DATA = st.builds(lambda data, permanent: {**data, "_permanent": permanent}, VALUES, st.booleans())
+
+
+def signed_cookie(data, key, at):
+    app = Flask(__name__)
+    app.secret_key = key
+    with mock.patch("time.time", return_value=at):
+        return STOCK.get_signing_serializer(app).dumps(data)
+
+
+def changed(cookie, at, by):
+    at %= len(cookie)
+    return cookie[:at] + by + cookie[at + 1 :]
+
+
+@st.composite
+def cookies(draw):
+    """A session cookie as a browser may send it: signed by a key of the app's or not,
+    some time ago, or changed, cut, or not a cookie at all."""
+    data = draw(DATA)
+    key = draw(st.sampled_from(["current key", "current key", "older key", "a stranger's"]))
+    age = draw(st.one_of(st.integers(-5, 5), st.integers(55, 65), st.integers(0, 10**6)))
+    cookie = signed_cookie(data, key, NOW - age)
+    how = draw(st.sampled_from(["as signed"] * 4 + ["changed", "cut", "other"]))
+    if how == "changed":
+        cookie = changed(cookie, draw(st.integers(0, 500)), draw(st.sampled_from("A_-.0")))
+    elif how == "cut":
+        cookie = cookie[: draw(st.integers(0, len(cookie)))]
+    elif how == "other":
+        cookie = draw(st.text(alphabet="abcXYZ0123456789._-", max_size=40))
+    return cookie
+
+
+def opened(interface):
+    return interface.open_session(SESSION_APP, flask.request)
+
+
+def change(session, what):
+    """Do to a session what a request may: read it, write it, empty it, make it last."""
+    if what == "read":
+        session.get("user")
+    elif what == "write":
+        session["user"] = {"name": "ann", "tags": ["a"]}
+    elif what == "change inside":  # changes Flask does not notice
+        for value in list(session.values()):
+            if isinstance(value, dict):
+                value["name"] = "eve"
+            elif isinstance(value, list):
+                value.append("eve")
+    elif what == "empty":
+        session.clear()
+    elif what == "permanent":
+        session.permanent = True
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    cookie=cookies(),
+    lifetime=st.sampled_from([60, 3600]),
+    refresh=st.booleans(),
+    secure=st.booleans(),
+    changes=st.lists(
+        st.sampled_from(["read", "write", "change inside", "empty", "permanent"]), max_size=3
+    ),
+)
+def test_a_cookie_opens_and_saves_as_flasks_sessions_do(cookie, lifetime, refresh, secure, changes):
+    SESSION_APP.config.update(PERMANENT_SESSION_LIFETIME=lifetime)
+    SESSION_APP.config.update(SESSION_REFRESH_EACH_REQUEST=refresh)
+    base = "https://localhost" if secure else "http://localhost"
+    headers = {"Cookie": f"session={cookie}"}
+    with (
+        mock.patch("time.time", return_value=NOW),
+        SESSION_APP.test_request_context("/", base_url=base, headers=headers),
+    ):
+        stock, verified = opened(STOCK), opened(VERIFIED)
+        assert type(verified) is type(stock) and verified == stock
+        answers = []
+        for interface, session in ((STOCK, stock), (VERIFIED, verified)):
+            for what in changes:
+                change(session, what)
+            response = SESSION_APP.response_class()
+            interface.save_session(SESSION_APP, session, response)
+            answers.append((response.headers.getlist("Set-Cookie"), sorted(response.vary)))
+        assert answers[1] == answers[0]
+        # what a request changed in its session reaches no other request
+        assert opened(VERIFIED) == opened(STOCK)

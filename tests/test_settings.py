@@ -70,6 +70,7 @@ def environment(monkeypatch, tree, tmp_path):
         "FORMWORK_TRUSTED_PROXIES": "1",
         "FORMWORK_WRITE_WAIT_SECONDS": "1.5",
         "FORMWORK_IMPORT_PAGE_SECONDS": "7",
+        "FORMWORK_SPEEDUPS": "csrf,sessions",
     }
     assert set(values) == {s.variable for s in settings.SETTINGS}  # one of each
     for name, value in values.items():
@@ -89,6 +90,7 @@ def test_every_setting_reaches_the_app_from_the_environment(environment):
     assert config["FORMWORK_TRUSTED_PROXIES"] == 1
     assert config["FORMWORK_WRITE_WAIT_SECONDS"] == 1.5
     assert config["FORMWORK_IMPORT_PAGE_SECONDS"] == 7
+    assert config["FORMWORK_SPEEDUPS"] == "csrf,sessions"
 
 
 def test_a_recheck_time_of_zero_from_the_environment_ends_a_session_at_once(environment):
@@ -120,5 +122,12 @@ def test_config_given_to_create_app_wins_over_the_environment(environment):
 )
 def test_a_setting_that_is_not_a_number_is_explained(environment, monkeypatch, name, message):
     monkeypatch.setenv(name, "lots")
+    with pytest.raises(ValueError, match=re.escape(message)):
+        create_app()
+
+
+def test_a_speedups_value_that_names_none_is_explained(environment, monkeypatch):
+    monkeypatch.setenv("FORMWORK_SPEEDUPS", "csrf,fast")
+    message = "FORMWORK_SPEEDUPS must be on, off, or some of form_data, csrf, sessions"
     with pytest.raises(ValueError, match=re.escape(message)):
         create_app()

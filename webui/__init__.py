@@ -1,6 +1,8 @@
 """The web face of Formwork: generated forms and lists, and the JSON API.
 
-`create_app(config)` builds the app; importing this package opens nothing.
+`create_app(config)` builds the app; importing this package opens nothing. The factory
+imports the app's modules when it runs, as Flask's own examples do: each of them imports
+this package first, so importing them at the top here would make a cycle.
 """
 
 from __future__ import annotations
@@ -18,33 +20,31 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
-from webui import faults, settings
-from webui.csrf_tokens import RememberingCSRFProtect
-from webui.form_data import QuickFormRequest
-from webui.headers import SecurityHeaders
-from webui.sessions import VerifiedCookieSessions
+from webui.sessions import COOKIE_NAME
 
 # Flask's own settings as Formwork sets them; the FORMWORK_* ones are in webui/settings.py
 FLASK_DEFAULTS: dict[str, Any] = {
     "MAX_CONTENT_LENGTH": 1024 * 1024,  # a bigger body is answered 413
+    "SESSION_COOKIE_NAME": COOKIE_NAME,  # Flask's default, which the API's document names
     "SESSION_COOKIE_HTTPONLY": True,
     "SESSION_COOKIE_SAMESITE": "Lax",
     "WTF_CSRF_TIME_LIMIT": None,  # a form left open all day still saves
 }
-csrf = RememberingCSRFProtect()
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """The Flask app: defaults, then FORMWORK_* environment variables, then `config`.
 
     Every FORMWORK_* setting is listed, with its default, in README.md's Settings table."""
+    from webui import faults, settings, speedups
+
     app = Flask(__name__)
-    app.request_class = QuickFormRequest
     app.json.sort_keys = False  # records keep their fields in form order
     app.config.update(FLASK_DEFAULTS)
     app.config.update(settings.defaults())
     app.config.update(settings.from_environment(os.environ))
     app.config.update(config or {})
+    app.request_class = speedups.request_class(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     registry = build_registry(app.config["FORMWORK_METADATA"])
@@ -68,38 +68,27 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import (
-        admin,
-        api,
-        apidocs,
-        auth,
-        chrome,
-        csrf_tokens,
-        pages,
-        signed_in,
-        uploads,
-        urls,
-    )
-    from webui.transfer import exports_blueprint, imports_blueprint
+    from webui import admin, api, apidocs, auth, chrome, pages, signed_in, speedups, uploads, urls
+    from webui.headers import SecurityHeaders
+    from webui.transfer import exports, imports
 
     app.url_map.converters["name"] = api.NameConverter
-    csrf.init_app(app)
+    csrf = speedups.init_csrf(app)
     csrf.exempt(api.blueprint)  # the API authenticates each call by token, not by cookie
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
-    app.register_blueprint(imports_blueprint)
-    app.register_blueprint(exports_blueprint)
+    app.register_blueprint(imports.blueprint)
+    app.register_blueprint(exports.blueprint)
     app.register_blueprint(apidocs.blueprint)
     api.register_error_handlers(app)
 
     signed_in.init_app(app)
-    csrf_tokens.init_app(app)
     urls.init_app(app)
     chrome.init_app(app)
-    app.session_interface = VerifiedCookieSessions()
+    app.session_interface = speedups.session_interface(app)
     app.wsgi_app = SecurityHeaders(app.wsgi_app)  # type: ignore[method-assign]
     proxies = app.config["FORMWORK_TRUSTED_PROXIES"]
     if proxies:  # outermost: the app and its headers see the client's scheme and IP

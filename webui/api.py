@@ -39,14 +39,43 @@ from engine.registry import CompiledTenant
 from webui import faults
 from webui.json_body import Unreadable, read_body
 from webui.services import record_service
+from webui.sessions import COOKIE_NAME
 from webui.signed_in import current_user
 
-blueprint = Blueprint("api", __name__, url_prefix="/api")
+PREFIX = "/api"
+blueprint = Blueprint("api", __name__, url_prefix=PREFIX)
 
 # an entity is named by an identifier, so a path such as openapi.json never names one
 ENTITY = "/<tenant>/<name:entity>"
 RECORD = "/<tenant>/<name:entity>/<record_id>"
 _READ, _WRITE = "viewer", "editor"
+
+# what the OpenAPI document tells callers of how this blueprint serves the API: where, and
+# how a caller signs in (authenticate and _session_reads below)
+SERVED = openapi.Served(
+    prefix=PREFIX,
+    security_schemes={
+        "bearer": {
+            "type": "http",
+            "scheme": "bearer",
+            "description": "A token of one tenant's user: `formwork token issue TENANT USER`.",
+        },
+        "session": {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": COOKIE_NAME,
+            "description": "The web pages' login; it may read this document only.",
+        },
+    },
+    security=[{"bearer": []}],
+    document_security=[{"bearer": []}, {"session": []}],
+)
+
+
+def document(tenant: CompiledTenant) -> dict[str, Any]:
+    """The tenant's OpenAPI document as this app serves it, built once per compiled tenant;
+    treat it as read-only."""
+    return openapi.document(tenant, SERVED)
 
 
 class NameConverter(BaseConverter):
@@ -150,12 +179,14 @@ def describe(tenant: str) -> Any:
     compiled = _tenant(tenant)
     memo = compiled.memo
     if "openapi.json" not in memo:  # the same bytes for every caller, serialised once
-        memo["openapi.json"] = current_app.json.dumps(openapi.document(compiled))
+        memo["openapi.json"] = current_app.json.dumps(document(compiled))
     return Response(memo["openapi.json"], mimetype="application/json")
 
 
 @blueprint.get(ENTITY)
 def list_records(tenant: str, entity: str) -> Any:
+    """A page of the entity's records: `q` searches, `sort`, `limit` and `offset` page,
+    any other parameter filters by field."""
     _require(_READ)
     reserved = {"q", "sort", "limit", "offset"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
@@ -173,18 +204,22 @@ def list_records(tenant: str, entity: str) -> Any:
 
 @blueprint.post(ENTITY)
 def create_record(tenant: str, entity: str) -> Any:
+    """Create a record from the JSON body: 201 and the stored record."""
     user = _require(_WRITE)
     return jsonify(record_service().create(tenant, entity, _body(), user)), 201
 
 
 @blueprint.get(RECORD)
 def read_record(tenant: str, entity: str, record_id: str) -> Any:
+    """A record with its lines."""
     _require(_READ)
     return jsonify(record_service().read(tenant, entity, record_id))
 
 
 @blueprint.patch(RECORD)
 def update_record(tenant: str, entity: str, record_id: str) -> Any:
+    """Change the fields the body gives, at the revision it names (`rev_number`, or
+    If-Match); the stored record."""
     user = _require(_WRITE)
     data = _body()
     if isinstance(data, dict) and "rev_number" not in data and request.headers.get("If-Match"):
@@ -197,6 +232,7 @@ def update_record(tenant: str, entity: str, record_id: str) -> Any:
 
 @blueprint.delete(RECORD)
 def delete_record(tenant: str, entity: str, record_id: str) -> Any:
+    """Delete a record, as the entity's delete policy allows: 204."""
     user = _require(_WRITE)
     record_service().delete(tenant, entity, record_id, user)
     return "", 204
@@ -204,6 +240,8 @@ def delete_record(tenant: str, entity: str, record_id: str) -> Any:
 
 @blueprint.post(RECORD + "/actions/<action>")
 def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
+    """Run a status action, activate, deactivate or copy on a record; the record (201 and
+    the new one for a copy)."""
     user = _require(_WRITE)
     record = record_service().act(tenant, entity, record_id, action, user)
     return jsonify(record), 201 if action == "copy" else 200
@@ -211,6 +249,7 @@ def run_action(tenant: str, entity: str, record_id: str, action: str) -> Any:
 
 @blueprint.get(RECORD + "/history")
 def record_history(tenant: str, entity: str, record_id: str) -> Any:
+    """Every change of a record, oldest first, as `items`."""
     _require(_READ)
     return jsonify({"items": record_service().history(tenant, entity, record_id)})
 

@@ -1,6 +1,6 @@
 """The API reference page: the tenant's OpenAPI document, rendered for people.
 
-The page is drawn from the very document `GET /api/TENANT/openapi.json` answers, so it
+The page is built from the very document `GET /api/TENANT/openapi.json` answers, so it
 cannot say anything the document does not. It fetches nothing and runs no script.
 """
 
@@ -11,8 +11,8 @@ from typing import Any
 from flask import Blueprint, render_template
 from markupsafe import Markup, escape
 
-from engine.compile import openapi
 from engine.registry import CompiledTenant
+from webui import api
 from webui.auth import login_required
 from webui.services import record_service
 
@@ -42,7 +42,7 @@ def _view(tenant: CompiledTenant) -> dict:
     """The page's content, built once per compiled tenant: it depends on nothing else."""
     memo = tenant.memo
     if "api-docs" not in memo:
-        memo["api-docs"] = reference_view(openapi.document(tenant))
+        memo["api-docs"] = reference_view(api.document(tenant))
     return memo["api-docs"]
 
 

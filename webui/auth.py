@@ -67,6 +67,8 @@ def _known_tenant(tenant: str) -> None:
 
 @blueprint.route("/<tenant>/login", methods=["GET", "POST"])
 def login(tenant: str) -> Any:
+    """The tenant's login page; a right name and password start a login and go on to the
+    page asked for, a wrong one counts against the name and the client (throttle)."""
     _known_tenant(tenant)
     compiled = record_service().registry.tenant(tenant)
     if request.method == "GET":

@@ -97,6 +97,7 @@ class ChangeFeed(threading.Thread):
             )
 
     def run(self) -> None:
+        """The thread: wait for a change, reported or seen by the poll, then rebuild."""
         poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
         while not self._stopping.is_set():
             reported = self._wake.wait(poll)

@@ -2,8 +2,8 @@
 with the user's name and the log-out form.
 
 They follow from where the request came in, the tenant, the user and the CSRF token
-alone, so each is drawn by its macro in page_parts.html once per such key and kept in
-a bounded table of the app; a request whose key is new draws it. The CSRF token is
+alone, so each is rendered by its macro in page_parts.html once per such key and cached
+in a bounded cache of the app; a request whose key is new renders it. The CSRF token is
 asked for exactly when the header shows the log-out form, as the template did.
 """
 
@@ -15,10 +15,9 @@ from flask import Flask, current_app
 from markupsafe import Markup
 
 from webui import urls
-from webui.csrf_tokens import csrf_token
 from webui.signed_in import current_user
 
-MAX_REMEMBERED = 4096  # drawn parts per process; the table starts afresh when full
+MAX_CACHED = 4096  # rendered parts per process; the cache is emptied when full
 EXTENSION = "formwork_chrome"
 
 
@@ -30,7 +29,7 @@ def init_app(app: Flask) -> None:
 
 def page_assets() -> Markup:
     """The links to the style sheet and the script."""
-    return _drawn(("assets", urls.origin()), lambda macros: macros.assets())
+    return _rendered(("assets", urls.origin()), lambda macros: macros.assets())
 
 
 def page_header(tenant: Any) -> Markup:
@@ -38,21 +37,26 @@ def page_header(tenant: Any) -> Markup:
     the log-out form."""
     tenant = tenant or None  # an undefined tenant draws as none
     user = current_user()
-    token = csrf_token() if user and tenant else None
+    token = _csrf_token() if user and tenant else None
     shown = (user["username"], user["role"], user.get("tenant")) if user else None
     key = ("header", urls.origin(), tenant, shown, token)
-    return _drawn(key, lambda macros: macros.header(tenant, user, token))
+    return _rendered(key, lambda macros: macros.header(tenant, user, token))
 
 
-def _drawn(key: tuple, draw: Any) -> Markup:
+def _csrf_token() -> str:
+    # the templates' own: Flask-WTF's generate_csrf, or webui.speedups.csrf's
+    return current_app.jinja_env.globals["csrf_token"]()  # type: ignore[operator]
+
+
+def _rendered(key: tuple, render: Any) -> Markup:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     macros = app.jinja_env.get_template("page_parts.html").module
-    key = (macros, *key)  # reloaded macros (in development) draw anew
-    drawn: dict = app.extensions[EXTENSION]
-    html = drawn.get(key)
+    key = (macros, *key)  # reloaded macros (in development) render again
+    cache: dict = app.extensions[EXTENSION]
+    html = cache.get(key)
     if html is None:
-        html = draw(macros)
-        if len(drawn) >= MAX_REMEMBERED:
-            drawn.clear()
-        drawn[key] = html
+        html = render(macros)
+        if len(cache) >= MAX_CACHED:
+            cache.clear()
+        cache[key] = html
     return html

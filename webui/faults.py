@@ -23,6 +23,8 @@ from engine.errors import EngineError, TenantDamaged, Unavailable
 from engine.storage.databases import Storage
 from engine.storage.faults import classify
 from engine.storage.sync import sync_tenants
+from webui.form_page import render_form
+from webui.forms import parse_form
 from webui.services import record_service
 
 RETRY_SECONDS = 5.0  # how often a process tries a tenant set aside again, at most
@@ -116,7 +118,7 @@ def _page(error: Unavailable) -> Response:
 
 def _form_again(error: Unavailable) -> Response | None:
     """The form that was being saved, filled with what was typed, saying why it was not
-    saved; None when that form cannot be drawn either (its data cannot be read)."""
+    saved; None when that form cannot be rendered either (its data cannot be read)."""
     if request.method != "POST" or request.endpoint not in _FORMS:
         return None
     try:
@@ -128,9 +130,6 @@ def _form_again(error: Unavailable) -> Response | None:
 
 
 def _form_html(error: Unavailable) -> str:
-    from webui.forms import parse_form
-    from webui.pages import _form
-
     arguments = request.view_args or {}
     service = record_service()
     target = service.target(arguments["tenant"], arguments["entity"])
@@ -145,5 +144,5 @@ def _form_html(error: Unavailable) -> str:
     submission = parse_form(target.spec, children, request.form, creating=record is None)
     flash(f"{error.public} What you typed is kept below.", "error")
     copy_of = request.values.get("copy_of", type=int)
-    html, _ = _form(target, record or {}, record, submission, error.status, copy_of)
+    html, _ = render_form(target, record or {}, record, submission, error.status, copy_of)
     return html

@@ -22,20 +22,14 @@ from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.display import active_only, display
-from webui.form_fields import fields_html
+from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
-from webui.services import record_service
+from webui.list_query import list_query, requested_offset
+from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("pages", __name__)
 PAGE_SIZE = 25
-
-
-def _target(tenant: str, entity: str) -> Target:
-    try:
-        return record_service().target(tenant, entity)
-    except NotFound:
-        abort(404)
 
 
 def _can_write() -> bool:
@@ -45,6 +39,7 @@ def _can_write() -> bool:
 @blueprint.get("/<tenant>/")
 @login_required()
 def home(tenant: str) -> Any:
+    """The tenant's home page: its entities, each linked to its list."""
     compiled = record_service().registry.tenant(tenant)
     entities = sorted(compiled.spec.entities.values(), key=lambda e: e.plural)
     return render_template(
@@ -55,37 +50,14 @@ def home(tenant: str) -> Any:
 # lists
 
 
-def _query_arguments(
-    target: Target, filter_list: list[dict] | None = None
-) -> tuple[str, dict[str, str], str | None]:
-    if not request.args:  # the list as it opens, asked most often
-        return "", {}, None
-    # each name's first value, as MultiDict.get gives it, without a KeyError for each
-    # name the query leaves out
-    args = request.args.to_dict()
-    q = args.get("q", "").strip()
-    names = {f["name"] for f in filter_list or list_view.filters(target)}
-    filters = {k: v for k, v in request.args.items() if k in names and v}
-    return q, filters, args.get("sort") or None
-
-
-def _offset() -> int:
-    """The offset asked for: a whole number from 0, as request.args.get(type=int) reads it."""
-    text = request.args.to_dict().get("offset")
-    try:
-        offset = int(text) if text is not None else 0
-    except ValueError:
-        offset = 0
-    return max(offset or 0, 0)
-
-
 @blueprint.get("/<tenant>/<entity>/")
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
-    target = _target(tenant, entity)
+    """A page of the entity's records, searched, filtered and sorted as the URL asks."""
+    target = target_or_404(tenant, entity)
     filter_list = list_view.filters(target)
-    q, filters, sort = _query_arguments(target, filter_list)
-    offset = _offset()
+    q, filters, sort = list_query(target, filter_list)
+    offset = requested_offset()
     shown = [list_view.column_name(c) for c in list_view.columns(target)]  # what it shows
     service = record_service()
     try:
@@ -152,7 +124,8 @@ def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
 @blueprint.get("/<tenant>/<entity>/<int:record_id>")
 @login_required()
 def record_page(tenant: str, entity: str, record_id: int) -> Any:
-    target = _target(tenant, entity)
+    """A record as people read it, group by group, with its actions and its history."""
+    target = target_or_404(tenant, entity)
     try:
         record = record_service().read(tenant, entity, record_id)
     except NotFound:
@@ -165,17 +138,12 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
         tenant=tenant,
         entity=target.spec,
         record=record,
-        title=_title(target, record),
+        title=record_title(target, record),
         groups=_groups(target, record),
         actions=_actions(target, record),
         history=readable_history(target, history),
         can_write=_can_write(),
     )
-
-
-def _title(target: Target, record: dict) -> str:
-    title = record.get(target.spec.title_field or "")
-    return f"{target.spec.label} {title}" if title else f"{target.spec.label} #{record['id']}"
 
 
 def _actions(target: Target, record: dict) -> list[dict]:
@@ -198,6 +166,8 @@ def _actions(target: Target, record: dict) -> list[dict]:
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")
 @login_required("editor")
 def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
+    """Run a status action (or activate, deactivate) on a record, then show it; a copy
+    opens a new record's form instead."""
     if action == "copy":  # a copy is a new form to fill, saved only when the person saves
         return redirect(url_for("pages.new", tenant=tenant, entity=entity, copy_of=record_id))
     try:
@@ -218,6 +188,7 @@ def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
 @blueprint.post("/<tenant>/<entity>/<int:record_id>/delete")
 @login_required("editor")
 def delete(tenant: str, entity: str, record_id: int) -> Any:
+    """Delete a record, as the entity's delete policy allows, then show the list."""
     try:
         record_service().delete(tenant, entity, record_id, g.user["username"])
     except Conflict as error:
@@ -237,10 +208,13 @@ def delete(tenant: str, entity: str, record_id: int) -> Any:
 @blueprint.route("/<tenant>/<entity>/new", methods=["GET", "POST"])
 @login_required("editor")
 def new(tenant: str, entity: str) -> Any:
-    target = _target(tenant, entity)
+    """A new record's form (or a copy's, `copy_of`); saved, the record's page."""
+    target = target_or_404(tenant, entity)
     copy_of = request.values.get("copy_of", type=int)
     if request.method == "GET":
-        return _form(target, _starting_values(target, copy_of), None, Submission(), 200, copy_of)
+        return render_form(
+            target, _starting_values(target, copy_of), None, Submission(), 200, copy_of
+        )
     submission = _submission(target, creating=True)
     if not submission.errors:
         try:
@@ -255,7 +229,7 @@ def new(tenant: str, entity: str) -> Any:
             submission.errors += error.errors
         except NotFound:
             abort(404)  # the record being copied was deleted meanwhile
-    return _form(target, {}, None, submission, 422, copy_of)
+    return render_form(target, {}, None, submission, 422, copy_of)
 
 
 def _starting_values(target: Target, copy_of: int | None) -> dict:
@@ -274,13 +248,15 @@ def _starting_values(target: Target, copy_of: int | None) -> dict:
 @blueprint.route("/<tenant>/<entity>/<int:record_id>/edit", methods=["GET", "POST"])
 @login_required("editor")
 def edit(tenant: str, entity: str, record_id: int) -> Any:
-    target = _target(tenant, entity)
+    """A record's form; saved, the record's page, or the form again with every problem
+    (409 and the newer version when someone saved the record meanwhile)."""
+    target = target_or_404(tenant, entity)
     try:
         record = record_service().read(tenant, entity, record_id)
     except NotFound:
         abort(404)
     if request.method == "GET":
-        return _form(target, record, record, Submission(), 200)
+        return render_form(target, record, record, Submission(), 200)
     submission = _submission(target, creating=False, record_id=record_id)
     revision = request.form.get("rev_number", type=int)
     stale = None
@@ -294,7 +270,7 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
             submission.errors += error.errors
         except Conflict as error:
             stale = error.details
-    return _form(target, record, record, submission, 409 if stale else 422, stale=stale)
+    return render_form(target, record, record, submission, 409 if stale else 422, stale=stale)
 
 
 def _saved(tenant: str, entity: str, record_id: int) -> Any:
@@ -328,51 +304,12 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
     return submission
 
 
-def _form(
-    target: Target,
-    values: dict,
-    record: dict | None,
-    submission: Submission,
-    status: int,
-    copy_of: int | None = None,
-    stale: dict | None = None,
-) -> Any:
-    creating = record is None
-    title = f"New {target.spec.label}" if creating else f"Edit {_title(target, record)}"
-    if copy_of is not None:
-        title += f" (a copy of {target.spec.label} {copy_of})"
-    return render_template(
-        "pages/form.html",
-        tenant=target.tenant.spec.name,
-        entity=target.spec,
-        fields=fields_html(target, values, record, submission),
-        record=record,
-        title=title,
-        errors=submission.errors,
-        stale=stale,
-        rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
-        copy_of=copy_of,
-        kept=_kept_files(submission, record),
-    ), status
-
-
-def _kept_files(submission: Submission, record: dict | None) -> list[str]:
-    """The labels of the fields whose file this form uploaded (now or at a try before) and
-    the record does not hold yet: the form shown again keeps them for the next save."""
-    stored = record or {}
-    return [
-        spec.label
-        for spec in submission.files
-        if spec.name in submission.typed and submission.typed[spec.name] != stored.get(spec.name)
-    ]
-
-
 @blueprint.get("/<tenant>/<entity>/lookup")
 @login_required()
 def lookup(tenant: str, entity: str) -> Any:
     """Search-as-you-type for lookup widgets: id and title of matching records; with `id`
     and `fetch` (field names), that one record's values to fill the fetched fields with."""
-    target = _target(tenant, entity)
+    target = target_or_404(tenant, entity)
     show = request.args.get("show") or target.spec.title_field
     if request.args.get("id"):
         try:

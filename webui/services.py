@@ -4,10 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import current_app, g
+from flask import abort, current_app, g
 
+from engine.errors import NotFound
 from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
+from engine.records.target import Target
 
 
 def record_service() -> RecordService:
@@ -24,3 +26,11 @@ def stored_files() -> StoredFiles:
     """The files uploaded to this site's tenants, in the data directory, which every worker
     serving a tenant shares."""
     return StoredFiles(Path(current_app.config["FORMWORK_DATA"]) / UPLOADS)
+
+
+def target_or_404(tenant: str, entity: str) -> Target:
+    """The entity of a tenant a page's URL names; a 404 when there is no such entity."""
+    try:
+        return record_service().target(tenant, entity)
+    except NotFound:
+        abort(404)

@@ -1,102 +1,23 @@
-"""Flask's signed-cookie sessions, each cookie's signature checked once per process.
+"""The web app's sessions: Flask's signed cookies, set `Secure` whenever the request came
+over HTTPS.
 
-A browser sends the same cookie with every request until the session changes. Its
-signature is verified and its data decoded the first time this process sees it; after
-that, the data is taken from a bounded table keyed by the whole cookie, so only a
-cookie that passed the check can ever be found there. The age limit is checked on
-every request, as before, and each request gets its own copy of the data, so no
-request shares the session's objects with another. The table is a memo of a pure
-function: sessions still live in the cookies alone, and any worker can serve any
-request.
+Flask's SecureCookieSessionInterface, plugged in through its public seam,
+`app.session_interface`. A faster reading of the same cookies, verifying each once per
+process, is webui/speedups/sessions.py, a subclass of this one.
 """
 
 from __future__ import annotations
 
-import time
-from datetime import datetime
-from typing import Any
+from flask import Flask, request
+from flask.sessions import SecureCookieSessionInterface
 
-from flask import Flask, Request, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
-from itsdangerous import BadSignature, URLSafeTimedSerializer
-
-MAX_REMEMBERED = 4096  # cookies; the table starts afresh when full
+COOKIE_NAME = "session"  # Flask's default SESSION_COOKIE_NAME, which create_app sets
 
 
-class VerifiedCookieSessions(SecureCookieSessionInterface):
-    """SecureCookieSessionInterface that remembers the cookies it has verified."""
-
-    def __init__(self) -> None:
-        self._keys: tuple | None = None
-        self._serializer: URLSafeTimedSerializer | None = None
-        self._verified: dict[str, tuple[Any, int]] = {}  # cookie → (its data, signed at)
-
-    def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
-        """Flask's serializer, built again only when the secret keys change."""
-        keys = (app.secret_key, tuple(app.config["SECRET_KEY_FALLBACKS"] or ()))
-        if keys != self._keys:
-            self._serializer = super().get_signing_serializer(app)
-            self._keys = keys
-            self._verified = {}  # what the old keys verified proves nothing now
-        return self._serializer
-
-    def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
-        serializer = self.get_signing_serializer(app)
-        if serializer is None:
-            return None
-        cookie = request.cookies.get(self.get_cookie_name(app))
-        if not cookie:
-            return self.session_class()
-        verified = self._verified.get(cookie) or self._verify(serializer, cookie)
-        if verified is None:
-            return self.session_class()
-        payload, signed_at = verified
-        # the age check of itsdangerous's TimestampSigner.unsign, made on every request
-        age = int(time.time()) - signed_at
-        if not 0 <= age <= int(app.permanent_session_lifetime.total_seconds()):
-            return self.session_class()
-        return self.session_class(_copied(payload))
+class CookieSessions(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, whose cookie is `Secure` over HTTPS."""
 
     def get_cookie_secure(self, app: Flask) -> bool:
         """Secure over HTTPS (as a trusted proxy says, see FORMWORK_TRUSTED_PROXIES), or
         always when SESSION_COOKIE_SECURE says so."""
         return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
-
-    def save_session(self, app: Flask, session: Any, response: Any) -> None:
-        """Flask's save_session; a session neither changed nor to be refreshed only adds
-        `Vary: Cookie` when it was read, which Flask does after reading the cookie's
-        settings from the config, and nothing else."""
-        if session.modified or self.should_set_cookie(app, session):
-            super().save_session(app, session, response)
-        elif session.accessed:
-            response.vary.add("Cookie")
-
-    def _verify(self, serializer: URLSafeTimedSerializer, cookie: str) -> tuple[Any, int] | None:
-        """The cookie's data and signing time if a current key signed it, else None."""
-        for signer in serializer.iter_unsigners():
-            try:
-                payload, signed = signer.unsign(cookie, return_timestamp=True)
-            except BadSignature:
-                continue
-            data = serializer.load_payload(payload)  # what fails here fails as in Flask
-            if len(self._verified) >= MAX_REMEMBERED:
-                self._verified = {}
-            verified = self._verified[cookie] = data, _seconds(signed)
-            return verified
-        return None
-
-
-def _seconds(moment: datetime) -> int:
-    return int(moment.timestamp())
-
-
-def _copied(data: Any) -> Any:
-    """A fresh copy of decoded session data, whose only containers that can change are
-    dicts and lists (tuples may hold them): a request may change its session freely."""
-    if isinstance(data, dict):
-        return {key: _copied(value) for key, value in data.items()}
-    if isinstance(data, list):
-        return [_copied(value) for value in data]
-    if isinstance(data, tuple):
-        return tuple(_copied(value) for value in data)
-    return data

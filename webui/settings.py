@@ -11,6 +11,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from webui import speedups
+
 
 @dataclass(frozen=True)
 class Setting:
@@ -43,6 +45,12 @@ def seconds(variable: str, value: str) -> float:
         raise ValueError(f"{variable} must be a number of seconds, not {value!r}.") from None
 
 
+def speedup_names(variable: str, value: str) -> str:
+    """`on`, `off`, or names of webui/speedups separated by commas, checked."""
+    speedups.chosen(value)  # a ValueError that says what is allowed
+    return value
+
+
 SETTINGS = (
     Setting("FORMWORK_METADATA", "FORMWORK_METADATA", "metadata", text),
     Setting("FORMWORK_DATA", "FORMWORK_DATA", "data", text),
@@ -64,6 +72,8 @@ SETTINGS = (
     # how long an import's page follows it before it goes on in the background: below the
     # WSGI server's worker timeout (gunicorn: 30 s), which would kill the worker and the import
     Setting("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS", 20.0, seconds),
+    # the shortcuts past the libraries' own code (webui/speedups): on, off, or some of them
+    Setting("FORMWORK_SPEEDUPS", "FORMWORK_SPEEDUPS", "on", speedup_names),
 )
 
 

@@ -6,11 +6,11 @@ role, whether they are active, and whether the login has ended, so a user who lo
 is deactivated, removed, given a new password or a lower role loses the old rights
 without waiting for the cookie to expire.
 
-The form page is hot, so each process remembers a user it found for
+The form page is hot, so each process caches a user it found for
 FORMWORK_USER_RECHECK_SECONDS (2 by default; 0 looks on every request): an admin's
 change reaches every worker within that bound. Only a look that lets the session in is
-remembered; one that would end it is made afresh, so a login made a moment ago in
-another process is not refused for a stamp this one remembers from before.
+cached; one that would end it is made again, so a login made a moment ago in another
+process is not refused for a stamp this one cached before.
 """
 
 from __future__ import annotations
@@ -25,12 +25,13 @@ from engine.errors import UnknownName
 from webui.services import record_service
 
 EXTENSION = "formwork_signed_in"
-MAX_REMEMBERED = 4096  # users per process; the table starts afresh when full
-clock = time.monotonic  # the remembered looks' clock; tests move it
+MAX_CACHED = 4096  # users per process; the cache is emptied when full
+clock = time.monotonic  # the cached looks' clock; tests move it
 _UNCHECKED = object()
 
 
 def init_app(app: Flask) -> None:
+    """Give the app its cache of the users looked up (current_user)."""
     app.extensions[EXTENSION] = {}  # (tenant, username) → (looked at, users.Standing)
 
 
@@ -41,9 +42,9 @@ def login_session(tenant: str, user: Any, login: str) -> dict[str, str]:
 
 
 def forget(tenant: str, username: str, login: str) -> None:
-    """Drop what this process remembers of a login that has just ended."""
-    remembered: dict = current_app.extensions[EXTENSION]
-    remembered.pop((tenant, username, login), None)
+    """Drop what this process cached of a login that has just ended."""
+    cache: dict = current_app.extensions[EXTENSION]
+    cache.pop((tenant, username, login), None)
 
 
 def current_user(tenant: str | None = None) -> dict[str, str] | None:
@@ -81,18 +82,18 @@ def _standing(tenant: Any, username: Any, login: Any) -> users.Standing | None:
     if not (isinstance(tenant, str) and isinstance(username, str) and isinstance(login, str)):
         return None  # a cookie from before logins were kept, or not one of ours
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    remembered: dict = app.extensions[EXTENSION]
+    cache: dict = app.extensions[EXTENSION]
     key, now = (tenant, username, login), clock()
-    known = remembered.get(key)
+    known = cache.get(key)
     if known is not None and now - known[0] < app.config["FORMWORK_USER_RECHECK_SECONDS"]:
         return known[1]
     found = _look_up(tenant, username, login)
     if found is None:
-        remembered.pop(key, None)
+        cache.pop(key, None)
         return None
-    if len(remembered) >= MAX_REMEMBERED:
-        remembered.clear()
-    remembered[key] = now, found
+    if len(cache) >= MAX_CACHED:
+        cache.clear()
+    cache[key] = now, found
     return found
 
 

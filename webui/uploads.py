@@ -113,6 +113,7 @@ def is_stored_file(value: Any) -> bool:
 @blueprint.get("/<tenant>/files/<name>")
 @login_required()
 def stored_file(tenant: str, name: str) -> object:
+    """A file uploaded to the tenant: an image shown, any other file downloaded."""
     if not files.STORED_NAME.fullmatch(name):
         abort(404)
     is_image = name.rsplit(".", 1)[1] in files.IMAGE_SUFFIXES

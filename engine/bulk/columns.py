@@ -22,6 +22,8 @@ REVISION = "rev_number"
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a file that holds a field: its place, its header and the field."""
+
     index: int
     header: str
     field: FieldSpec
@@ -38,6 +40,7 @@ class ColumnMap:
     problems: list[str] = field(default_factory=list)  # each stops the import
 
     def column_of(self, name: str) -> Column | None:
+        """The column of the field called `name`, or None when the file has none."""
         return next((c for c in self.columns if c.field.name == name), None)
 
 

@@ -20,7 +20,14 @@ from typing import Any
 
 import charset_normalizer
 
-from engine.errors import EngineError
+from engine.bulk.workbook_limits import (
+    MAX_CELLS,
+    MAX_COLUMNS,
+    MAX_ROWS,
+    WorkbookRefused,
+    check_workbook,
+)
+from engine.errors import FileUnreadable
 from engine.registry import without_cycle_collection
 
 FORMATS = ("csv", "xlsx")
@@ -44,10 +51,6 @@ class Sheet:
     rows: list[list[Any]]
     choices: dict[int, list[str]] = field(default_factory=dict)
     notes: dict[int, str] = field(default_factory=dict)
-
-
-class FileUnreadable(EngineError):
-    """A data file that cannot be read as a table."""
 
 
 @dataclass
@@ -193,9 +196,7 @@ def open_workbook(path: Path) -> Any:
 def _check_workbook_once(path: str, size: int, modified: int) -> None:
     """Check a workbook once per version of the file (its size and time of change): an
     import opens it for each of its sheets, and for their names. A refusal raises, so it
-    is not remembered."""
-    from engine.bulk.workbook_limits import check_workbook
-
+    is not cached."""
     check_workbook(Path(path), Path(path).name)
 
 
@@ -204,8 +205,6 @@ def _sheet_rows(worksheet: Any, name: str) -> tuple[list[str], list[tuple[int, S
     its size is not trusted: the header row is as wide as its last filled cell, and every
     row below is cut to that width as openpyxl reads it, so a cell far to the right costs
     nothing (the importer ignores a cell without a header, as in a CSV file)."""
-    from engine.bulk.workbook_limits import MAX_CELLS, MAX_COLUMNS, MAX_ROWS, WorkbookRefused
-
     worksheet.reset_dimensions()
     first = worksheet.iter_rows(values_only=True)
     header = next(first, None)

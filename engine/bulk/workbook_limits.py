@@ -26,7 +26,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from xml.parsers import expat
 
-from engine.bulk.tables import FileUnreadable
+from engine.errors import FileUnreadable
 
 MIB = 1024 * 1024
 MAX_UNPACKED_BYTES = 256 * MIB  # every part of a workbook together, unpacked

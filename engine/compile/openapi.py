@@ -1,11 +1,13 @@
 """Compile a tenant into the OpenAPI 3.1 document of its JSON API.
 
-The document is plain data built from the compiled tenant alone: the record schemas
-come from the compiled validators, the paths are those webui/api.py routes, with the
-tenant written into them, and the error answers are the shapes that module sends.
-A tenant's document therefore differs from another's exactly where their metadata
-differs. `document()` builds it once per compiled tenant; a reload compiles new
-tenants, so a cached document never outlives the metadata it describes.
+The document is plain data built from the compiled tenant and from what the web app
+says of how it serves the API (`Served`: the path prefix, how callers sign in), which
+the engine does not decide: the record schemas come from the compiled validators, the
+paths are the API's resources under that prefix, with the tenant written into them, and
+the error answers are the shapes the API sends. A tenant's document therefore differs
+from another's exactly where their metadata differs. `document()` builds it once per
+compiled tenant; a reload compiles new tenants, so a cached document never outlives the
+metadata it describes.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ import copy
 import hashlib
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from engine.records.search import DEFAULT_LIMIT, MAX_LIMIT
@@ -24,8 +27,6 @@ if TYPE_CHECKING:
     from engine.registry import CompiledEntity, CompiledTenant
 
 OPENAPI_VERSION = "3.1.0"
-API_PREFIX = "/api"
-SESSION_COOKIE = "session"  # Flask's session cookie, which the web pages log in with
 MAX_ID = INT64_MAX  # ids are 64-bit database integers
 RESERVED_QUERY = ("q", "sort", "limit", "offset")
 
@@ -56,32 +57,47 @@ _SYSTEM_FILTERS = {
 }
 
 
-def document(tenant: CompiledTenant) -> dict[str, Any]:
-    """The tenant's OpenAPI document, built on first use and kept with the compiled tenant.
+@dataclass(frozen=True, eq=False)  # one per app, cached by identity
+class Served:
+    """How the web app serves the API, which the document tells callers: the prefix of
+    every path (a tenant's API is at PREFIX/TENANT), the ways a caller signs in (OpenAPI
+    security schemes), the ones every call takes, and the ones the document's own path
+    takes."""
+
+    prefix: str
+    security_schemes: dict[str, dict]
+    security: list[dict]
+    document_security: list[dict]
+
+
+def document(tenant: CompiledTenant, served: Served) -> dict[str, Any]:
+    """The tenant's OpenAPI document, built on first use and cached with the compiled tenant.
 
     The result is shared: treat it as read-only."""
     memo = tenant.memo
-    if "openapi" not in memo:
-        memo["openapi"] = build_document(tenant)
-    return memo["openapi"]
+    key = ("openapi", served)
+    if key not in memo:
+        memo[key] = build_document(tenant, served)
+    return memo[key]
 
 
-def build_document(tenant: CompiledTenant) -> dict[str, Any]:
+def build_document(tenant: CompiledTenant, served: Served) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a tenant's JSON API: every path, schema and error."""
     name = tenant.spec.name
     schemas = dict(_shared_schemas())
-    paths = {f"{API_PREFIX}/{name}/openapi.json": {"get": _describe_operation()}}
+    describe = _describe_operation(copy.deepcopy(served.document_security))
+    paths = {f"{served.prefix}/{name}/openapi.json": {"get": describe}}
     tags = []
     for entity in sorted(tenant.entities.values(), key=lambda e: e.spec.name):
         schemas.update(entity_schemas(tenant, entity))
-        paths.update(entity_paths(name, entity.spec))
+        paths.update(entity_paths(f"{served.prefix}/{name}", entity.spec))
         tags.append({"name": entity.spec.name, "description": entity.spec.plural})
     body = {
         "paths": paths,
         "components": {
             "schemas": schemas,
             "responses": _error_responses(),
-            "securitySchemes": _security_schemes(),
+            "securitySchemes": copy.deepcopy(served.security_schemes),
         },
     }
     digest = hashlib.sha256(json.dumps(body, sort_keys=True).encode()).hexdigest()[:12]
@@ -92,7 +108,7 @@ def build_document(tenant: CompiledTenant) -> dict[str, Any]:
             "version": digest,  # changes whenever the described metadata changes
             "description": _INTRODUCTION,
         },
-        "security": [{"bearer": []}],
+        "security": copy.deepcopy(served.security),
         "tags": tags,
         **body,
     }
@@ -416,7 +432,7 @@ def _line_change() -> dict:
     }
 
 
-# the errors, as webui/api.py answers them
+# the errors, as the API answers them
 
 _ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # status: (what it means, schema, the codes it carries)
@@ -455,28 +471,12 @@ def _error_responses() -> dict[str, dict]:
     return responses
 
 
-def _security_schemes() -> dict[str, dict]:
-    return {
-        "bearer": {
-            "type": "http",
-            "scheme": "bearer",
-            "description": "A token of one tenant's user: `formwork token issue TENANT USER`.",
-        },
-        "session": {
-            "type": "apiKey",
-            "in": "cookie",
-            "name": SESSION_COOKIE,
-            "description": "The web pages' login; it may read this document only.",
-        },
-    }
-
-
 # paths
 
 
-def entity_paths(tenant: str, entity: EntitySpec) -> dict[str, dict]:
-    """Every path webui/api.py serves for one entity, with its operations."""
-    base = f"{API_PREFIX}/{tenant}/{entity.name}"
+def entity_paths(tenant_path: str, entity: EntitySpec) -> dict[str, dict]:
+    """Every path of the API for one entity, under its tenant's path, with its operations."""
+    base = f"{tenant_path}/{entity.name}"
     record = f"{base}/{{record_id}}"
     paths = {
         base: {"get": _list_operation(entity), "post": _create_operation(entity)},
@@ -689,11 +689,11 @@ def _action_operation(entity: EntitySpec, action: str, label: str) -> dict:
     )
 
 
-def _describe_operation() -> dict:
+def _describe_operation(security: list[dict]) -> dict:
     return {
         "operationId": "openapi",
         "summary": "This document",
-        "security": [{"bearer": []}, {"session": []}],
+        "security": security,
         "responses": {
             "200": {
                 "description": "The OpenAPI document of this tenant's API.",

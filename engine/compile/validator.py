@@ -32,6 +32,7 @@ class RecordError:
     message: str
 
     def as_dict(self) -> dict[str, str]:
+        """The problem as the API answers it: field, label, code and message."""
         return asdict(self)
 
 
@@ -145,6 +146,7 @@ class RecordValidator:
         self._positions = {f.name: i for i, f in enumerate(entity.fields)}
 
     def is_valid(self, record: Any) -> bool:
+        """Whether the record has no problem at all (quicker than asking for them)."""
         return self._fast.is_valid(record)
 
     def errors(self, record: Any) -> list[RecordError]:

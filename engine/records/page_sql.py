@@ -24,6 +24,10 @@ _NOTHING, _TEXT, _DATE = 0, 1, 2  # what of a column's text its reader keeps as 
 
 Convert = Callable[[Any], Any]
 
+# The switch of this shortcut: False, nothing is cached and the records service builds
+# every list query with Peewee (the plain path, which tests/test_page_sql.py compares it with).
+REUSE_SQL = True
+
 
 @dataclass(frozen=True)
 class PageSql:
@@ -41,6 +45,8 @@ class PageSql:
 
 def kept(memo: dict, database: peewee.DatabaseProxy, key: Hashable) -> PageSql | None:
     """The query kept for `key`, if any."""
+    if not REUSE_SQL:
+        return None
     return memo.get(("page_sql", type(database.obj)), {}).get(key)
 
 
@@ -57,6 +63,8 @@ def keep(
     """Keep the SQL of `count` and of `rows` (built with `limit` and `offset`) for `key`,
     with each column's name, field and load function; None when LIMIT and OFFSET are not
     its last parameters, as this dialect writes them."""
+    if not REUSE_SQL:
+        return None
     rows_sql, rows_params = rows.sql()
     placeholder = database.obj.param
     # LIMIT and OFFSET end the query, or its page's ids (search.page_query): either way

@@ -19,6 +19,10 @@ import peewee
 MAX_KEPT = 256  # statements per entity and dialect; the table starts afresh when full
 _UNPLANNED = object()  # not looked at yet (None: looked at, and left to Peewee)
 
+# The switch of this shortcut: False, Peewee builds every statement, as without this
+# module (the plain path, which tests/test_statements.py compares it with).
+REUSE_SQL = True
+
 
 @dataclass(frozen=True)
 class _Insert:
@@ -60,6 +64,8 @@ _KEPT_BY_ADAPT = (
 def insert(memo: dict, model: type[peewee.Model], values: Mapping[str, Any]) -> Any:
     """INSERT one row of `values` (by model attribute) as `model.insert(**values)` does;
     the new row's id."""
+    if not REUSE_SQL:
+        return model.insert(**values).execute()
     database = model._meta.database
     table = _table(memo, database)
     key = ("insert", model, frozenset(values))
@@ -94,6 +100,8 @@ def _plan_insert(model: type[peewee.Model], values: Mapping[str, Any]) -> _Inser
 def exists(memo: dict, model: type[peewee.Model], column: peewee.Field, value: Any) -> bool:
     """Whether a row has `value` in `column`, as `model.select().where(column ==
     value).exists()` answers."""
+    if not REUSE_SQL:
+        return model.select().where(column == value).exists()
     if value is None:  # IS NULL, another statement
         return model.select().where(column == value).exists()
     database = model._meta.database

@@ -13,10 +13,8 @@ from flask import Blueprint, send_file
 from engine.bulk import exporter
 from engine.bulk.tables import xlsx_bytes
 from webui.auth import login_required
-
-# the list page's own reading of its URL, so an export holds exactly what the list shows
-from webui.pages import _query_arguments, _target
-from webui.services import record_service
+from webui.list_query import list_query  # the list page's reading of its URL
+from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("exports", __name__)
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -54,13 +52,13 @@ def json(tenant: str, entity: str) -> Any:
 @login_required()
 def template(tenant: str, entity: str) -> Any:
     """An empty workbook to fill: the columns an import reads, with notes and drop-downs."""
-    sheets = exporter.template_sheets(_target(tenant, entity))
+    sheets = exporter.template_sheets(target_or_404(tenant, entity))
     return _download(xlsx_bytes(sheets), f"{entity}-template.xlsx", XLSX_TYPE)
 
 
 def _shown(tenant: str, entity: str) -> exporter.Selection:
     """The records the list page's URL shows: its search, filters and sort."""
-    q, filters, sort = _query_arguments(_target(tenant, entity))
+    q, filters, sort = list_query(target_or_404(tenant, entity))
     return exporter.Selection(q or None, filters, sort)
 
 

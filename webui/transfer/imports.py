@@ -25,13 +25,12 @@ from werkzeug.exceptions import RequestEntityTooLarge
 
 from engine import users
 from engine.bulk.importer import ImportOptions, ImportRefused, check_columns
-from engine.bulk.tables import FileUnreadable, Table
-from engine.errors import NotFound
+from engine.bulk.tables import Table
+from engine.errors import FileUnreadable, NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui.auth import login_required
-from webui.pages import _target
-from webui.services import record_service
+from webui.services import record_service, target_or_404
 from webui.signed_in import current_user
 from webui.transfer import staging
 from webui.transfer.preview import TableView, table_view, web_words
@@ -64,7 +63,9 @@ def allow_large_files(endpoint: str | None, values: dict | None) -> None:
 @blueprint.route("/<tenant>/<entity>/import", methods=["GET", "POST"])
 @login_required("editor")
 def upload(tenant: str, entity: str) -> Any:
-    target = _target(tenant, entity)
+    """The import page: a file and the import's options; a file that reads is staged and
+    its preview shown next, one that does not is refused on this page, saying why."""
+    target = target_or_404(tenant, entity)
     if request.method == "GET":
         return _upload_page(target, {}, None, 200)
     options = {
@@ -147,7 +148,8 @@ def _limit_text() -> str:
 @blueprint.get("/<tenant>/<entity>/import/<token>")
 @login_required("editor")
 def preview(tenant: str, entity: str, token: str) -> Any:
-    target = _target(tenant, entity)
+    """A staged file's first rows as they will be read, with what the import will do."""
+    target = target_or_404(tenant, entity)
     staged = _staged(target, token)
     if not staged.present:
         return _gone(target)
@@ -236,7 +238,9 @@ def _key_label(target: Target, options: dict) -> str | None:
 @blueprint.post("/<tenant>/<entity>/import/<token>/run")
 @login_required("editor")
 def run(tenant: str, entity: str, token: str) -> Any:
-    target = _target(tenant, entity)
+    """Check or import a staged file, the page following its progress; past
+    FORMWORK_IMPORT_PAGE_SECONDS it goes on in the background, with a page of its own."""
+    target = target_or_404(tenant, entity)
     staged = _staged(target, token)
     if not staged.present:
         return _gone(target)
@@ -293,7 +297,7 @@ def _streamed(
 def status(tenant: str, entity: str, token: str) -> Any:
     """A run that went on in the background, from its note: its progress, reloading
     every few seconds, then its result. Any worker can show it."""
-    target = _target(tenant, entity)
+    target = target_or_404(tenant, entity)
     staged = _staged(target, token)
     note = RunNote.read(staged.folder)
     if note is None:
@@ -320,7 +324,7 @@ def status(tenant: str, entity: str, token: str) -> Any:
 @login_required("editor")
 def rejects(tenant: str, entity: str, token: str, name: str) -> Any:
     """A file of the rows an import rejected, to fix and import again."""
-    staged = _staged(_target(tenant, entity), token)
+    staged = _staged(target_or_404(tenant, entity), token)
     if name not in staged.rejects or not (staged.folder / name).is_file():
         abort(404)
     return send_file(staged.folder / name, as_attachment=True, download_name=f"{entity}-{name}")

@@ -50,18 +50,22 @@ class Step:
 
     @property
     def total(self) -> int:
+        """Every count the run will report: each row checked, then stored."""
         return 2 * self.rows
 
     @property
     def checked(self) -> int:
+        """The rows checked so far."""
         return min(self.done, self.rows)
 
     @property
     def stored(self) -> int:
+        """The rows written, or set aside with their errors, so far."""
         return max(0, min(self.done, self.total) - self.rows)
 
     @property
     def percent(self) -> int:
+        """How far the run is, from 0 to 100."""
         return min(100, round(100 * self.done / self.total)) if self.rows else 100
 
 
@@ -169,6 +173,8 @@ class StreamedRun:
         self._reports: queue.SimpleQueue = queue.SimpleQueue()
 
     def steps(self) -> Iterator[Step]:
+        """Start the run in a thread of its own and yield its progress until it ends, or
+        until `follow_seconds` have passed (then `background` is set and it goes on)."""
         self.started = True
         if self.note is not None:
             self.note.begin()

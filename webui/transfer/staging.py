@@ -23,7 +23,8 @@ from typing import Any
 from werkzeug.datastructures import FileStorage
 from werkzeug.utils import secure_filename
 
-from engine.bulk.tables import FileUnreadable, Table, normalized, read_csv, read_xlsx, sheet_names
+from engine.bulk.tables import Table, normalized, read_csv, read_xlsx, sheet_names
+from engine.errors import FileUnreadable
 from engine.spec import FieldSpec
 
 MAX_AGE = 24 * 60 * 60  # seconds an upload waits for its import
@@ -56,10 +57,12 @@ class Upload:
 
     @property
     def token(self) -> str:
+        """The name of the upload in URLs: its folder's."""
         return self.folder.name
 
     @property
     def source(self) -> Path:
+        """The uploaded file."""
         return self.folder / f"source.{self.fmt}"
 
     @property
@@ -68,11 +71,13 @@ class Upload:
         return self.source.is_file() and time.time() - self.created < MAX_AGE
 
     def save_note(self) -> None:
+        """Write what the upload's note says into its folder, for the next request."""
         note = {k: v for k, v in asdict(self).items() if k != "folder"}
         (self.folder / _NOTE).write_text(json.dumps(note), encoding="utf-8")
 
 
 def tenant_folder(data_dir: str, tenant: str) -> Path:
+    """Where a tenant's uploads wait for their import, under the data directory."""
     return Path(data_dir) / "imports" / tenant
 
 

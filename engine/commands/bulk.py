@@ -1,4 +1,5 @@
-"""`formwork import`, `formwork export` and `formwork template`."""
+"""`formwork import`, `formwork export` and `formwork template`: records in and out of
+CSV and XLSX files (engine.bulk)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,7 @@ from engine.bulk import exporter
 from engine.bulk.importer import ImportOptions, ImportResult, import_records
 from engine.bulk.rejects import write_rejects
 from engine.bulk.tables import Table, file_format, read_table
-from engine.cli import Deployment, _opened, data_options, main
+from engine.commands.base import Deployment, data_options, main, opened
 from engine.errors import EngineError
 from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
@@ -95,7 +96,7 @@ def import_command(
 @contextmanager
 def _service(deployment: Deployment, tenant: str) -> Iterator[RecordService]:
     """The records service, every tenant's tables brought in line with the metadata first."""
-    with _opened(deployment) as (registry, storage):
+    with opened(deployment) as (registry, storage):
         registry.tenant(tenant)  # a misspelt tenant fails before any database changes
         sync_registry(registry, storage)
         yield RecordService(registry, StoredFiles(storage.data_dir / UPLOADS))

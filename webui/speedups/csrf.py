@@ -1,14 +1,20 @@
 """The CSRF token a page carries, signed once per session and process, and checked so.
 
-Flask-WTF signs the session's raw token anew on every request that shows a form (and
+Flask-WTF signs the session's raw token again on every request that shows a form (and
 every page shows the logout form). With no time limit on tokens, a signed token stays
 valid for as long as its session, so this process reuses the one it signed for a raw
-token for a few minutes.
+token for a few minutes (`csrf_token`, the templates' global).
 
 A submitted token is checked by Flask-WTF the first time this process sees it; once
-its signature has proved good, the raw token it carries is remembered, and later
-submits of it are compared with their session's raw token without verifying the
-signature again. Only a token that passed Flask-WTF's check can be found there.
+its signature has proved good, the raw token it carries is cached, and later submits
+of it are compared with their session's raw token without verifying the signature
+again (`CachedCSRFProtect`). Only a token that passed Flask-WTF's check can be found
+in that cache.
+
+Replaces Flask-WTF's `generate_csrf` as the templates' `csrf_token` (setting the `g`
+attribute where generate_csrf caches a request's token) and CSRFProtect.protect, calling
+its private `_get_csrf_token`, `_is_exempt` and `_error_response`: Flask-WTF has no seam
+for either. The stock ones are the oracle of tests/test_csrf_tokens.py.
 """
 
 from __future__ import annotations
@@ -21,13 +27,13 @@ from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 
 FIELD = "csrf_token"  # Flask-WTF's default field and session key, which the app keeps
 REUSE_SECONDS = 300  # with a time limit, a tenth of it, so a page stays usable
-MAX_REMEMBERED = 4096  # raw tokens; the table starts afresh when full
+MAX_CACHED = 4096  # raw tokens; each cache is emptied when full
 EXTENSION = "formwork_csrf_tokens"
 
 
 def init_app(app: Flask) -> None:
     """Pages call csrf_token() as before; this one signs once per session and process.
-    Call after CSRFProtect.init_app, whose template context this overrides."""
+    Call after CSRFProtect.init_app, whose template global and context this override."""
     app.extensions[EXTENSION] = {}
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
@@ -46,7 +52,7 @@ def csrf_token() -> str:
         setattr(g, FIELD, known[0])  # where generate_csrf looks for this request's token
         return known[0]
     token = generate_csrf()  # which makes the session's raw token if it has none
-    if len(signed) >= MAX_REMEMBERED:
+    if len(signed) >= MAX_CACHED:
         signed.clear()
     signed[session[FIELD]] = token, now
     return token
@@ -57,7 +63,7 @@ def _reuse_seconds(app: Flask) -> float:
     return REUSE_SECONDS if not limit else min(REUSE_SECONDS, limit / 10)
 
 
-class RememberingCSRFProtect(CSRFProtect):
+class CachedCSRFProtect(CSRFProtect):
     """CSRFProtect whose check of a signed token it has verified before skips the
     signature and compares the raw token with the session's, as Flask-WTF does."""
 
@@ -83,7 +89,7 @@ class RememberingCSRFProtect(CSRFProtect):
         known = self._verified.get((secret, signed)) if isinstance(signed, str) else None
         if known is None or not isinstance(raw, str) or not hmac.compare_digest(raw, known):
             super().protect()  # the full check, and its refusal
-            self._remember(secret, signed, raw)
+            self._cache(secret, signed, raw)
             return
         if asked.is_secure and config["WTF_CSRF_SSL_STRICT"]:  # as Flask-WTF's protect
             if not asked.referrer:
@@ -92,8 +98,8 @@ class RememberingCSRFProtect(CSRFProtect):
                 self._error_response("The referrer does not match the host.")
         g.csrf_valid = True
 
-    def _remember(self, secret: str, signed: str, raw: str) -> None:
+    def _cache(self, secret: str, signed: str, raw: str) -> None:
         """What the full check just let through: `signed` carries `raw`."""
-        if len(self._verified) >= MAX_REMEMBERED:
+        if len(self._verified) >= MAX_CACHED:
             self._verified.clear()
         self._verified[secret, signed] = raw
