@@ -14,16 +14,17 @@ from typing import Any
 from flask import Flask, current_app
 from markupsafe import Markup
 
+from engine.caching import BoundedCache
 from webui import urls
 from webui.signed_in import current_user
 
-MAX_CACHED = 4096  # rendered parts per process; the cache is emptied when full
+MAX_CACHED = 4096  # rendered parts per process (engine.caching: the oldest goes first)
 EXTENSION = "formwork_chrome"
 
 
 def init_app(app: Flask) -> None:
     """base.html calls page_assets() and page_header(tenant)."""
-    app.extensions[EXTENSION] = {}
+    app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
     app.jinja_env.globals.update(page_assets=page_assets, page_header=page_header)
 
 
@@ -52,11 +53,5 @@ def _rendered(key: tuple, render: Any) -> Markup:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
     macros = app.jinja_env.get_template("page_parts.html").module
     key = (macros, *key)  # reloaded macros (in development) render again
-    cache: dict = app.extensions[EXTENSION]
-    html = cache.get(key)
-    if html is None:
-        html = render(macros)
-        if len(cache) >= MAX_CACHED:
-            cache.clear()
-        cache[key] = html
-    return html
+    cache: BoundedCache = app.extensions[EXTENSION]
+    return cache.get_or_build(key, lambda: render(macros))

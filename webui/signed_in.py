@@ -21,18 +21,20 @@ from typing import Any
 from flask import Flask, current_app, g, session
 
 from engine import logins, users
+from engine.caching import BoundedCache
 from engine.errors import UnknownName
 from webui.services import record_service
 
 EXTENSION = "formwork_signed_in"
-MAX_CACHED = 4096  # users per process; the cache is emptied when full
+MAX_CACHED = 4096  # logins per process (engine.caching: the oldest goes first)
 clock = time.monotonic  # the cached looks' clock; tests move it
 _UNCHECKED = object()
 
 
 def init_app(app: Flask) -> None:
     """Give the app its cache of the users looked up (current_user)."""
-    app.extensions[EXTENSION] = {}  # (tenant, username) → (looked at, users.Standing)
+    # (tenant, username, login) → (looked at, users.Standing)
+    app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
 
 
 def login_session(tenant: str, user: Any, login: str) -> dict[str, str]:
@@ -82,7 +84,7 @@ def _standing(tenant: Any, username: Any, login: Any) -> users.Standing | None:
     if not (isinstance(tenant, str) and isinstance(username, str) and isinstance(login, str)):
         return None  # a cookie from before logins were kept, or not one of ours
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    cache: dict = app.extensions[EXTENSION]
+    cache: BoundedCache = app.extensions[EXTENSION]
     key, now = (tenant, username, login), clock()
     known = cache.get(key)
     if known is not None and now - known[0] < app.config["FORMWORK_USER_RECHECK_SECONDS"]:
@@ -91,8 +93,6 @@ def _standing(tenant: Any, username: Any, login: Any) -> users.Standing | None:
     if found is None:
         cache.pop(key, None)
         return None
-    if len(cache) >= MAX_CACHED:
-        cache.clear()
     cache[key] = now, found
     return found
 

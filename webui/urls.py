@@ -14,7 +14,9 @@ from typing import Any
 
 from flask import Flask, current_app, request
 
-MAX_REMEMBERED = 4096  # URLs per process; the table starts afresh when full
+from engine.caching import BoundedCache
+
+MAX_REMEMBERED = 4096  # URLs per process (engine.caching: the oldest goes first)
 
 
 def origin() -> tuple:
@@ -52,7 +54,7 @@ def url_for(endpoint: str, **values: Any) -> str:
 
 def remembering(app: Flask) -> Callable[..., str]:
     """app.url_for, remembering what it built."""
-    built: dict[tuple, str] = {}
+    built: BoundedCache[tuple, str] = BoundedCache(MAX_REMEMBERED)
 
     def url_for(endpoint: str, **values: Any) -> str:
         if endpoint[:1] == "." or any(app.url_default_functions.values()):
@@ -64,8 +66,6 @@ def remembering(app: Flask) -> Callable[..., str]:
             return app.url_for(endpoint, **values)
         except KeyError:
             pass
-        if len(built) >= MAX_REMEMBERED:
-            built.clear()
         built[key] = url = app.url_for(endpoint, **values)
         return url
 

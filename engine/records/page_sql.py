@@ -16,9 +16,10 @@ from typing import Any
 
 import peewee
 
+from engine.caching import BoundedCache
 from engine.types import TYPES
 
-MAX_KEPT = 256  # queries per entity; the table starts afresh when full
+MAX_KEPT = 256  # queries per entity and dialect (engine.caching: the oldest goes first)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOTHING, _TEXT, _DATE = 0, 1, 2  # what of a column's text its reader keeps as it is
 
@@ -47,7 +48,8 @@ def kept(memo: dict, database: peewee.DatabaseProxy, key: Hashable) -> PageSql |
     """The query kept for `key`, if any."""
     if not REUSE_SQL:
         return None
-    return memo.get(("page_sql", type(database.obj)), {}).get(key)
+    cache = memo.get(("page_sql", type(database.obj)))
+    return cache.get(key) if cache is not None else None
 
 
 def keep(
@@ -84,10 +86,10 @@ def keep(
         tuple(reader(field, load) for _, field, load in columns),
         rows.model.id.python_value,
     )
-    table = memo.setdefault(("page_sql", type(database.obj)), {})
-    if len(table) >= MAX_KEPT:
-        table.clear()
-    table[key] = page
+    cache = memo.get(("page_sql", type(database.obj)))
+    if cache is None:
+        cache = memo[("page_sql", type(database.obj))] = BoundedCache(MAX_KEPT)
+    cache[key] = page
     return page
 
 

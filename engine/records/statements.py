@@ -16,7 +16,9 @@ from typing import Any
 
 import peewee
 
-MAX_KEPT = 256  # statements per entity and dialect; the table starts afresh when full
+from engine.caching import BoundedCache
+
+MAX_KEPT = 256  # statements per entity and dialect (engine.caching: the oldest goes first)
 _UNPLANNED = object()  # not looked at yet (None: looked at, and left to Peewee)
 
 # The switch of this shortcut: False, Peewee builds every statement, as without this
@@ -118,8 +120,9 @@ def exists(memo: dict, model: type[peewee.Model], column: peewee.Field, value: A
     return database.execute_sql(sql, params).fetchone() is not None
 
 
-def _table(memo: dict, database: peewee.DatabaseProxy) -> dict:
-    table = memo.setdefault(("statements", type(database.obj)), {})
-    if len(table) >= MAX_KEPT:
-        table.clear()
+def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
+    key = ("statements", type(database.obj))
+    table = memo.get(key)
+    if table is None:
+        table = memo[key] = BoundedCache(MAX_KEPT)
     return table

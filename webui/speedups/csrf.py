@@ -25,16 +25,18 @@ import time
 from flask import Flask, current_app, g, request, session
 from flask_wtf.csrf import CSRFProtect, generate_csrf, same_origin
 
+from engine.caching import BoundedCache
+
 FIELD = "csrf_token"  # Flask-WTF's default field and session key, which the app keeps
 REUSE_SECONDS = 300  # with a time limit, a tenth of it, so a page stays usable
-MAX_CACHED = 4096  # raw tokens; each cache is emptied when full
+MAX_CACHED = 4096  # raw tokens per cache (engine.caching: the oldest goes first)
 EXTENSION = "formwork_csrf_tokens"
 
 
 def init_app(app: Flask) -> None:
     """Pages call csrf_token() as before; this one signs once per session and process.
     Call after CSRFProtect.init_app, whose template global and context this override."""
-    app.extensions[EXTENSION] = {}
+    app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
     app.jinja_env.globals["csrf_token"] = csrf_token
     app.context_processor(lambda: {"csrf_token": csrf_token})
 
@@ -44,7 +46,7 @@ def csrf_token() -> str:
     if FIELD in g:  # signed already for this request
         return generate_csrf()
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    signed: dict[str, tuple[str, float]] = app.extensions[EXTENSION]
+    signed: BoundedCache[str, tuple[str, float]] = app.extensions[EXTENSION]
     now = time.monotonic()
     raw = session.get(FIELD)
     known = signed.get(raw) if isinstance(raw, str) else None
@@ -52,8 +54,6 @@ def csrf_token() -> str:
         setattr(g, FIELD, known[0])  # where generate_csrf looks for this request's token
         return known[0]
     token = generate_csrf()  # which makes the session's raw token if it has none
-    if len(signed) >= MAX_CACHED:
-        signed.clear()
     signed[session[FIELD]] = token, now
     return token
 
@@ -69,7 +69,8 @@ class CachedCSRFProtect(CSRFProtect):
 
     def __init__(self) -> None:
         super().__init__()
-        self._verified: dict[tuple[str, str], str] = {}  # (secret, signed token) → raw
+        # (secret, signed token) → raw
+        self._verified: BoundedCache[tuple[str, str], str] = BoundedCache(MAX_CACHED)
 
     def protect(self, apply_exemptions: bool = False) -> None:
         """Flask-WTF's check of this request, with the signature checked once a token."""
@@ -100,6 +101,4 @@ class CachedCSRFProtect(CSRFProtect):
 
     def _cache(self, secret: str, signed: str, raw: str) -> None:
         """What the full check just let through: `signed` carries `raw`."""
-        if len(self._verified) >= MAX_CACHED:
-            self._verified.clear()
         self._verified[secret, signed] = raw

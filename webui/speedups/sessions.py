@@ -24,9 +24,10 @@ from flask import Flask, Request
 from flask.sessions import SecureCookieSession
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
+from engine.caching import BoundedCache
 from webui.sessions import CookieSessions
 
-MAX_CACHED = 4096  # cookies; the cache is emptied when full
+MAX_CACHED = 4096  # cookies (engine.caching: the oldest goes first)
 
 
 class VerifiedCookieSessions(CookieSessions):
@@ -35,7 +36,8 @@ class VerifiedCookieSessions(CookieSessions):
     def __init__(self) -> None:
         self._keys: tuple | None = None
         self._serializer: URLSafeTimedSerializer | None = None
-        self._verified: dict[str, tuple[Any, int]] = {}  # cookie → (its data, signed at)
+        # cookie → (its data, signed at)
+        self._verified: BoundedCache[str, tuple[Any, int]] = BoundedCache(MAX_CACHED)
 
     def get_signing_serializer(self, app: Flask) -> URLSafeTimedSerializer | None:
         """Flask's serializer, built again only when the secret keys change."""
@@ -43,7 +45,7 @@ class VerifiedCookieSessions(CookieSessions):
         if keys != self._keys:
             self._serializer = super().get_signing_serializer(app)
             self._keys = keys
-            self._verified = {}  # what the old keys verified proves nothing now
+            self._verified.clear()  # what the old keys verified proves nothing now
         return self._serializer
 
     def open_session(self, app: Flask, request: Request) -> SecureCookieSession | None:
@@ -81,8 +83,6 @@ class VerifiedCookieSessions(CookieSessions):
             except BadSignature:
                 continue
             data = serializer.load_payload(payload)  # what fails here fails as in Flask
-            if len(self._verified) >= MAX_CACHED:
-                self._verified = {}
             verified = self._verified[cookie] = data, _seconds(signed)
             return verified
         return None
