@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from engine.errors import Source
+from engine.types import TYPES, InputType
 
 
 @dataclass(frozen=True)
@@ -48,6 +49,11 @@ class Rule:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of an entity as the tenant sees it: its place, label and input type,
+    and every constraint declared for it (lengths and decimal places hold the type's
+    default when not declared). `input_type` is the type's name; `type` is the type
+    itself, which callers ask what to do with the field's values."""
+
     name: str
     sequence: int
     label: str
@@ -85,6 +91,11 @@ class FieldSpec:
     def stored(self) -> bool:
         """Whether the field is a column of its own (lines live in the child table)."""
         return self.lines is None and self.system is None
+
+    @cached_property
+    def type(self) -> InputType:
+        """The field's input type (looked up once)."""
+        return TYPES[self.input_type]
 
 
 @dataclass(frozen=True)

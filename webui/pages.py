@@ -22,12 +22,13 @@ from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.display import active_only, display
-from webui.form_fields import fields_html
+from webui.form_fields import fields_html, macro_named
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
 from webui.services import record_service
 
 blueprint = Blueprint("pages", __name__)
+blueprint.add_app_template_global(macro_named)  # widgets.html: a type's macro by its name
 PAGE_SIZE = 25
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import peewee
 
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES
 
 _MODEL_ATTRIBUTES = frozenset(dir(peewee.Model))
 
@@ -50,7 +49,7 @@ def attribute_name(column: str) -> str:
 
 
 def _column(field: FieldSpec) -> peewee.Field:
-    column = TYPES[field.input_type].column(field)
+    column = field.type.column(field)
     column.column_name = field.name
     column.unique = field.unique
     column.index = column.index or field.index or field.searchable

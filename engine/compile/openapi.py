@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.records.search import DEFAULT_LIMIT, MAX_LIMIT
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import INT64_MAX, TYPES, column_range
+from engine.types import INT64_MAX
 
 if TYPE_CHECKING:
     from engine.registry import CompiledEntity, CompiledTenant
@@ -210,7 +210,7 @@ def _annotate(entity: EntitySpec, properties: dict[str, dict]) -> None:
             fragment["x-formwork-visible-if"] = field.visible_if.text
         if field.required_if:
             fragment["x-formwork-required-if"] = field.required_if.text
-        if field.precision is not None and TYPES[field.input_type].numeric:
+        if field.precision is not None and field.type.numeric:
             fragment["x-formwork-precision"] = field.precision
 
 
@@ -276,7 +276,7 @@ def _read_schema(entity: EntitySpec, lines: bool = False) -> dict:
 
 def read_fragment(field: FieldSpec) -> dict:
     """The JSON Schema of a stored field's value as read back: its type, or null."""
-    written = TYPES[field.input_type].schema(field)
+    written = field.type.schema(field)
     fragment: dict[str, Any] = {"title": field.label}
     if "enum" in written:
         fragment["type"] = _json_types(written["enum"])
@@ -592,15 +592,7 @@ def _status_filter(entity: EntitySpec, name: str) -> dict:
 
 def filter_schema(field: FieldSpec) -> dict:
     """What a list filter on the field accepts: a value of the field's type, as text."""
-    written = TYPES[field.input_type].schema(field)
-    if field.input_type == "multiselect" or ("type" not in written and "enum" not in written):
-        return {"type": "string"}
-    if "enum" in written:
-        return {"enum": [str(v) for v in written["enum"]]}
-    kept = {k: written[k] for k in ("type", "format") if k in written}
-    if kept["type"] in ("integer", "number"):
-        kept["minimum"], kept["maximum"] = column_range(TYPES[field.input_type], field)
-    return kept
+    return field.type.filter_schema(field)
 
 
 def _query(name: str, schema: dict, description: str) -> dict:

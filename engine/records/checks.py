@@ -124,22 +124,22 @@ def file_errors(
     as it was stays valid."""
     errors = []
     tenant = target.tenant.spec.name
-    for field, kind in attachments(target):
+    for field, images in attachments(target):
         value = record.get(field.name)
         if not isinstance(value, str) or (before and before.get(field.name) == value):
             continue  # none, kept, or of a type the schema reports
-        problem = _file_problem(tenant, kind, value, files)
+        problem = _file_problem(tenant, images, value, files)
         if problem:
             message = f"{field.label} {problem}"
             errors.append(field_error(field, prefix + field.name, "file", message))
     return errors
 
 
-def _file_problem(tenant: str, kind: str, value: str, files: StoredFiles | None) -> str | None:
+def _file_problem(tenant: str, images: bool, value: str, files: StoredFiles | None) -> str | None:
     shown = repr(value if len(value) <= 80 else value[:77] + "...")
     name = stored_name(tenant, value)
-    if name is None or (kind == "image" and name.rsplit(".", 1)[1] not in IMAGE_SUFFIXES):
-        what = "an image" if kind == "image" else "a file"
+    if name is None or (images and name.rsplit(".", 1)[1] not in IMAGE_SUFFIXES):
+        what = "an image" if images else "a file"
         return (
             f"must name {what} uploaded to this tenant, as /{tenant}/files/NAME; "
             f"{shown} is not one."
@@ -149,7 +149,7 @@ def _file_problem(tenant: str, kind: str, value: str, files: StoredFiles | None)
     path = files.path(tenant, value)
     if path is None:
         return f"names no file kept here: {shown} was never uploaded, or is gone; upload it again."
-    if kind == "image" and not is_image(path):
+    if images and not is_image(path):
         return f"must be a PNG, JPEG or GIF image; {shown} is not one."
     return None
 

@@ -13,7 +13,7 @@ from engine.compile.validator import RecordError
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import INT64_MAX, TYPES, fits_column
+from engine.types import INT64_MAX, TYPES
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
@@ -55,11 +55,11 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
                     name,
                     "type",
                     f"{field.label if field else name} must "
-                    f"be {TYPES[field.input_type].expects if field else 'a value'}.",
+                    f"be {field.type.expects if field else 'a value'}.",
                 )
             )
             continue
-        row = TYPES[columns[name].input_type] if columns[name] else None
+        row = columns[name].type if columns[name] else None
         column = target.column(name)
         query = query.where(row.matches(column, value) if row else column == value)
     return query, errors
@@ -80,11 +80,8 @@ def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
     which the database would answer with an error rather than with no records."""
     if "\x00" in text:
         raise ValueError("a NUL character")
-    row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
-    value = row.parse(text)
-    if not fits_column(row, field, value):
-        raise ValueError(f"{text!r} is out of range")
-    return row.store(value)
+    row = field.type if field else TYPES[_SYSTEM_FILTERS.get(name, "text")]
+    return row.filter_value(field, text)
 
 
 def ordering(target: Target, sort: str | None) -> tuple[list, list]:
