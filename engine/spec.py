@@ -14,6 +14,7 @@ from typing import Any
 
 from engine.errors import Source
 from engine.types import TYPES, InputType
+from engine.types import system_columns as system_columns_of
 
 
 @dataclass(frozen=True)
@@ -137,6 +138,9 @@ class Statuses:
 
 @dataclass(frozen=True)
 class EntitySpec:
+    """One entity as the tenant sees it: its fields (lines fields included), groups,
+    and the switches that shape its records (numbering, statuses, delete rule)."""
+
     name: str
     label: str
     plural: str
@@ -156,21 +160,7 @@ class EntitySpec:
     @cached_property
     def system_columns(self) -> tuple[str, ...]:
         """The engine's own columns of this entity, in table order (worked out once)."""
-        columns = ["id"]
-        if self.statuses:
-            columns.append("status")
-        if self.delete == "never":
-            columns.append("active")
-        if self.delete == "soft":
-            columns.append("deleted")
-        return (
-            *columns,
-            "rev_number",
-            "created_by",
-            "creation_date",
-            "last_updated_by",
-            "last_update_date",
-        )
+        return system_columns_of(bool(self.statuses), self.delete)
 
 
 @dataclass(frozen=True)

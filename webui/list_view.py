@@ -20,6 +20,7 @@ from markupsafe import Markup
 from engine.records.checks import system_label
 from engine.records.target import Target
 from engine.spec import FieldSpec
+from engine.types import SYSTEM_COLUMNS
 from webui import prerender, urls
 from webui.display import display, lookup_choices
 
@@ -165,7 +166,8 @@ def columns(target: Target) -> list[FieldSpec]:
             chosen = title + [f for f in stored if f not in title][:4]
         if "active" in target.spec.system_columns and all(f.system != "active" for f in chosen):
             label = system_label(target, "active")
-            chosen.append(FieldSpec("active", 0, label, "switch", "", system="active"))
+            shown_as = SYSTEM_COLUMNS["active"].type.name
+            chosen.append(FieldSpec("active", 0, label, shown_as, "", system="active"))
         memo[key] = chosen
     return memo[key]
 

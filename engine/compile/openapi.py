@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 from engine.records.search import DEFAULT_LIMIT, MAX_LIMIT
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import INT64_MAX
+from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 if TYPE_CHECKING:
     from engine.registry import CompiledEntity, CompiledTenant
@@ -30,30 +30,6 @@ MAX_ID = INT64_MAX  # ids are 64-bit database integers
 RESERVED_QUERY = ("q", "sort", "limit", "offset")
 
 _REF = "#/components/schemas/"
-_SYSTEM_SCHEMAS: dict[str, dict] = {
-    "id": {"type": "integer", "minimum": 1, "description": "The record's id."},
-    "status": {"type": "string", "description": "The record's status."},
-    "active": {"type": "boolean", "description": "False once deactivated."},
-    "deleted": {"type": "boolean", "description": "Deleted records are never answered."},
-    "rev_number": {
-        "type": "integer",
-        "minimum": 1,
-        "description": "The revision: send it back with a change (or as If-Match).",
-    },
-    "created_by": {"type": ["string", "null"], "description": "Who created the record."},
-    "creation_date": {"type": ["string", "null"], "format": "date-time"},
-    "last_updated_by": {"type": ["string", "null"], "description": "Who changed it last."},
-    "last_update_date": {"type": ["string", "null"], "format": "date-time"},
-}
-# how a filter's text is read for a system column (stored fields use their input type)
-_SYSTEM_FILTERS = {
-    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    "rev_number": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    "active": {"type": "boolean"},
-    "deleted": {"type": "boolean"},
-    "creation_date": {"type": "string", "format": "date-time"},
-    "last_update_date": {"type": "string", "format": "date-time"},
-}
 
 
 def document(tenant: CompiledTenant) -> dict[str, Any]:
@@ -219,7 +195,7 @@ def _as_read(entity: EntitySpec, skip: tuple[str, ...] = ()) -> dict[str, dict]:
     on a new record or line), refused (422 read_only) when changed."""
     return {
         name: {
-            **_SYSTEM_SCHEMAS[name],
+            **SYSTEM_COLUMNS[name].schema,
             "readOnly": True,
             "description": "Filled in by the system; may be sent back as read, not changed.",
         }
@@ -250,7 +226,7 @@ def _changes_schema(entity: EntitySpec, new: dict) -> dict:
 def _read_schema(entity: EntitySpec, lines: bool = False) -> dict:
     """A record as the API answers it: system columns, then every stored field (values
     kept from older metadata included, so only their JSON type is promised), then lines."""
-    properties = {name: dict(_SYSTEM_SCHEMAS[name]) for name in entity.system_columns}
+    properties = {name: dict(SYSTEM_COLUMNS[name].schema) for name in entity.system_columns}
     if entity.statuses:
         states = ", ".join(entity.statuses.states)
         properties["status"]["description"] = f"The record's status: {states}."
@@ -574,20 +550,13 @@ def _list_parameters(entity: EntitySpec) -> Iterator[dict]:
     )
     yield _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}, "")
     for name in entity.system_columns:
-        if name in _SYSTEM_FILTERS and name not in RESERVED_QUERY:
-            yield _query(name, _SYSTEM_FILTERS[name], "Keep the records with this value.")
-        elif name not in RESERVED_QUERY:
-            yield _query(name, _status_filter(entity, name), "Keep the records with this value.")
+        if name not in RESERVED_QUERY:
+            schema = SYSTEM_COLUMNS[name].filter_schema(entity)
+            yield _query(name, schema, "Keep the records with this value.")
     for field in entity.fields:
         if field.stored and field.name not in RESERVED_QUERY:
             yield _query(field.name, filter_schema(field), f"Keep the records whose {field.label} "
                          "is this.")  # fmt: skip
-
-
-def _status_filter(entity: EntitySpec, name: str) -> dict:
-    if name == "status" and entity.statuses:
-        return {"type": "string", "enum": list(entity.statuses.states)}
-    return {"type": "string"}
 
 
 def filter_schema(field: FieldSpec) -> dict:

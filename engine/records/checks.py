@@ -22,7 +22,7 @@ from engine.records.files import (
 )
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES, fits_column
+from engine.types import SYSTEM_COLUMNS, fits_column
 
 
 def field_error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
@@ -184,7 +184,7 @@ def rule_errors(target: Target, record: dict, before: dict, current: dict) -> li
 def check_revision(target: Target, row: peewee.Model, revision: int) -> None:
     """Conflict unless the row is still at the revision the caller read."""
     if row.rev_number != revision:
-        when = TYPES["datetime"].load(row.last_update_date)
+        when = SYSTEM_COLUMNS["last_update_date"].load(row.last_update_date)
         _stale(target, row.id, revision, row.rev_number, row.last_updated_by, when)
 
 
@@ -204,7 +204,7 @@ def _stale(
 def system_label(target: Target, name: str) -> str:
     """How a system column is named to people: by the field that shows it, if any."""
     shown = next((f for f in target.spec.fields if f.system == name), None)
-    return shown.label if shown else name.replace("_", " ").capitalize()
+    return shown.label if shown else SYSTEM_COLUMNS[name].label
 
 
 def system_errors(

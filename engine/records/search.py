@@ -13,7 +13,7 @@ from engine.compile.validator import RecordError
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import INT64_MAX, TYPES
+from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
@@ -65,22 +65,12 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
     return query, errors
 
 
-_SYSTEM_FILTERS = {
-    "id": "integer",
-    "rev_number": "integer",
-    "active": "switch",
-    "deleted": "switch",
-    "creation_date": "datetime",
-    "last_update_date": "datetime",
-}
-
-
 def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
     """A filter's text as the column's value; ValueError for what the column cannot hold,
     which the database would answer with an error rather than with no records."""
     if "\x00" in text:
         raise ValueError("a NUL character")
-    row = field.type if field else TYPES[_SYSTEM_FILTERS.get(name, "text")]
+    row = field.type if field else SYSTEM_COLUMNS[name].filter
     return row.filter_value(field, text)
 
 
