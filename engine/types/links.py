@@ -81,6 +81,11 @@ class AttachmentType(InputType):
         """A varchar as long as a reference."""
         return peewee.CharField(max_length=field.max_length or REFERENCE_LENGTH, null=True)
 
+    def html_attributes(self, field: FieldSpec) -> dict[str, Any]:
+        """None: a file input is not required even of a required field, since the file
+        it holds is sent by a hidden input beside it, and it has no placeholder."""
+        return {}
+
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class ImageType(AttachmentType):
