@@ -22,22 +22,10 @@ from engine.spec import (
     State,
     Statuses,
 )
-from engine.types import TYPES, canonical
+from engine.types import SYSTEM_COLUMNS, TYPES, canonical
 
 if TYPE_CHECKING:
     from engine.resolve import Draft, EntityDraft
-
-SYSTEM_TYPES = {
-    "id": "integer",
-    "status": "select",
-    "rev_number": "integer",
-    "created_by": "text",
-    "creation_date": "datetime",
-    "last_updated_by": "text",
-    "last_update_date": "datetime",
-    "active": "switch",
-    "deleted": "switch",
-}
 
 
 def freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntitySpec:
@@ -119,7 +107,7 @@ def _freeze_field(
     props = dict(draft.props)
     props.pop("name", None)
     if "system" in props:
-        props["input_type"] = SYSTEM_TYPES[props["system"]]
+        props["input_type"] = SYSTEM_COLUMNS[props["system"]].type.name
         props["read_only"] = True
         if props["system"] == "status":
             states = entity.props["statuses"]["states"]

@@ -10,7 +10,7 @@ import functools
 import json
 from pathlib import Path
 
-from engine.types import SPELLINGS
+from engine.types import SPELLINGS, SYSTEM_COLUMNS
 
 SCHEMA_FILE = Path(__file__).parent / "schema" / "metadata.schema.json"
 
@@ -19,17 +19,6 @@ GROUP_CODE = r"^[A-Z][A-Z0-9_]*$"
 # Text people read (labels, headings, help) needs a character to see: spaces alone read
 # as nothing, as an empty string does.
 VISIBLE = r"\S"
-SYSTEM_COLUMNS = (
-    "id",
-    "status",
-    "rev_number",
-    "created_by",
-    "creation_date",
-    "last_updated_by",
-    "last_update_date",
-    "active",
-    "deleted",
-)
 # The keys a field declared with `system:` may carry: where and how it is shown.
 PRESENTATION_KEYS = (
     "name",

@@ -13,6 +13,8 @@ from functools import cached_property
 from typing import Any
 
 from engine.errors import Source
+from engine.types import TYPES, InputType
+from engine.types import system_columns as system_columns_of
 
 
 @dataclass(frozen=True)
@@ -48,6 +50,11 @@ class Rule:
 
 @dataclass(frozen=True)
 class FieldSpec:
+    """One field of an entity as the tenant sees it: its place, label and input type,
+    and every constraint declared for it (lengths and decimal places hold the type's
+    default when not declared). `input_type` is the type's name; `type` is the type
+    itself, which callers ask what to do with the field's values."""
+
     name: str
     sequence: int
     label: str
@@ -85,6 +92,11 @@ class FieldSpec:
     def stored(self) -> bool:
         """Whether the field is a column of its own (lines live in the child table)."""
         return self.lines is None and self.system is None
+
+    @cached_property
+    def type(self) -> InputType:
+        """The field's input type (looked up once)."""
+        return TYPES[self.input_type]
 
 
 @dataclass(frozen=True)
@@ -126,6 +138,9 @@ class Statuses:
 
 @dataclass(frozen=True)
 class EntitySpec:
+    """One entity as the tenant sees it: its fields (lines fields included), groups,
+    and the switches that shape its records (numbering, statuses, delete rule)."""
+
     name: str
     label: str
     plural: str
@@ -145,21 +160,7 @@ class EntitySpec:
     @cached_property
     def system_columns(self) -> tuple[str, ...]:
         """The engine's own columns of this entity, in table order (worked out once)."""
-        columns = ["id"]
-        if self.statuses:
-            columns.append("status")
-        if self.delete == "never":
-            columns.append("active")
-        if self.delete == "soft":
-            columns.append("deleted")
-        return (
-            *columns,
-            "rev_number",
-            "created_by",
-            "creation_date",
-            "last_updated_by",
-            "last_update_date",
-        )
+        return system_columns_of(bool(self.statuses), self.delete)
 
 
 @dataclass(frozen=True)

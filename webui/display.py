@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES
 from webui.services import record_service
 
 LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
@@ -17,19 +17,14 @@ def display(target: Target, field: FieldSpec, value: Any) -> str:
     """A value as a page shows it: an option by its label, a lookup by the linked title."""
     if field.lookup and isinstance(value, int):
         return lookup_title(target.tenant.spec.name, field, value)
-    if field.options and value is not None:
-        labels = option_labels(target, field)
-        if isinstance(value, list):
-            return ", ".join(str(labels.get(v, v)) for v in value)
-        return str(labels.get(value, value))
-    return TYPES[field.input_type].show(value)
+    return _texts(target, field)([value])[0]
 
 
-def option_labels(target: Target, field: FieldSpec) -> dict[Any, str]:
-    """Option value → label, once per compiled entity."""
-    memo, key = target.entity.memo, ("option_labels", field.name)
+def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
+    """How the field's type shows its values, chosen once per compiled entity."""
+    memo, key = target.entity.memo, ("display_texts", field.name)
     if key not in memo:
-        memo[key] = {o.value: o.label for o in field.options}
+        memo[key] = field.type.list_texts(field)
     return memo[key]
 
 

@@ -13,6 +13,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import current_app, url_for
+from jinja2 import pass_context
+from jinja2.runtime import Context, Macro
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
@@ -57,6 +59,14 @@ def fields_html(
 def _macros() -> Any:
     """The widgets template as a module: its macros, callable from Python."""
     return current_app.jinja_env.get_template("widgets.html").module
+
+
+@pass_context
+def macro_named(context: Context, name: str) -> Macro:
+    """The macro called `name` of the template that asks: widgets.html draws a field with
+    the macro its input type names (InputType.widget), with no table of type names of
+    its own. A name no macro has is a KeyError."""
+    return context[name]
 
 
 def _layout_fields(target: Target) -> list[tuple[FieldSpec, dict]]:
@@ -148,7 +158,7 @@ def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
 def _build_prerendered(
     target: Target, spec: FieldSpec, entry: dict, macros: Any
 ) -> prerender.Draw | None:
-    if prerender.VALUE_USE.get(entry["widget"], "text") is None:
+    if spec.type.value_use is None:
         return None  # known beforehand: no need to read a lookup's choices
     view = _widget_entry(target, spec, entry)
     options = [value for value, _, _ in view["option_tags"]]
@@ -156,7 +166,7 @@ def _build_prerendered(
     def macro(value: Any) -> Markup:
         return macros.field_block(_field_item(target, spec, entry, value, None, True, None))
 
-    return prerender.prerendered(entry["widget"], options, macro)
+    return prerender.prerendered(spec.type.value_use, options, macro)
 
 
 def _described(view: dict, key: str, error: str | None) -> str:

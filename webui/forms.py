@@ -17,7 +17,6 @@ from engine.compile.validator import RecordError
 from engine.numbers import OutOfRange, json_number
 from engine.records.files import is_reference
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES
 
 # An unticked checkbox and an empty multiple select send nothing: the form names them here.
 SHOWN = "_shown"
@@ -58,7 +57,7 @@ def parse_form(
     submission = Submission()
     submitted = _Submitted(form)
     for spec in editable(entity, creating):
-        if TYPES[spec.input_type].attachment:
+        if spec.type.attachment:
             _take_file(spec, files or MultiDict(), submitted, save_file, submission)
             continue
         _parse_field(spec, submitted, spec.name, spec.name, submission.payload, submission)
@@ -81,33 +80,20 @@ class _Submitted:
 def _parse_field(
     spec: FieldSpec, submitted: _Submitted, key: str, where: str, into: dict, submission: Submission
 ) -> None:
+    kind = spec.type
     first = submitted.first
-    input_type = spec.input_type
-    boolean_like = input_type in ("switch", "multiselect")
-    if key not in first and not (boolean_like and key in submitted.shown):
+    if key not in first and not (kind.empty_sends_nothing and key in submitted.shown):
         return  # not on the submitted form: leave the stored value alone
-    if input_type == "multiselect":
-        raw: Any = submitted.form.getlist(key)
-    elif input_type == "switch":
-        raw = "on" if first.get(key) else ""
-    else:
-        raw = first.get(key, "")
+    raw = kind.form_input(submitted.form, first, key)
     submission.typed[key] = raw
-    if spec.input_type == "switch":
-        into[spec.name] = bool(raw)
-        return
-    if raw in ("", []):
-        into[spec.name] = None if raw == "" else []
-        return
     try:
-        into[spec.name] = _plain(TYPES[spec.input_type].parse(raw) if isinstance(raw, str) else raw)
+        into[spec.name] = _plain(kind.form_value(raw))
     except OutOfRange:
         message = f"{spec.label} is out of the range that can be stored."
         submission.errors.append(RecordError(where, spec.label, "range", message))
     except (ValueError, decimal.InvalidOperation):
-        row = TYPES[spec.input_type]
         submission.errors.append(
-            RecordError(where, spec.label, "type", f"{spec.label} must be {row.expects}.")
+            RecordError(where, spec.label, "type", f"{spec.label} must be {kind.expects}.")
         )
 
 
@@ -123,7 +109,7 @@ def _take_file(
     upload = files.get(spec.name)
     if upload is not None and upload.filename and save_file is not None:
         try:
-            value = save_file(upload, TYPES[spec.input_type].attachment == "image")
+            value = save_file(upload, spec.type.images_only)
         except ValueError as refusal:
             submission.errors.append(
                 RecordError(spec.name, spec.label, "format", f"{spec.label} {refusal}.")
@@ -186,10 +172,4 @@ def _is_line_key(key: str, prefix: str) -> bool:
 
 def as_text(spec: FieldSpec, value: Any) -> Any:
     """A stored value as a form shows it (a list for multiselect, text otherwise)."""
-    if value is None:
-        return [] if spec.input_type == "multiselect" else ""
-    if spec.input_type in ("multiselect", "switch"):
-        return value
-    if spec.input_type == "datetime" and isinstance(value, str):
-        return value[:16]  # the browser's datetime-local input has no seconds or offset
-    return str(value)
+    return spec.type.form_text(value)

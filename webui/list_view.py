@@ -20,9 +20,9 @@ from markupsafe import Markup
 from engine.records.checks import system_label
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES
+from engine.types import SYSTEM_COLUMNS
 from webui import prerender, urls
-from webui.display import display, lookup_choices, option_labels
+from webui.display import display, lookup_choices
 
 MAX_QUERIES = 256  # queries per entity whose parts are kept; afresh when full
 MAX_ROWS = 4096  # drawn rows per entity that are kept; afresh when full
@@ -63,10 +63,9 @@ def _filter_specs(target: Target) -> list[dict]:
 
 def _filter_spec(field: FieldSpec) -> list[dict]:
     spec = {"name": field.name, "label": field.label}
-    if field.options:  # a select, or a multiselect: the records whose list holds it
-        return [{**spec, "options": [(str(o.value), o.label) for o in field.options]}]
-    if field.input_type == "switch":
-        return [{**spec, "options": [("true", "Yes"), ("false", "No")]}]
+    choices = field.type.filter_choices(field)
+    if choices is not None:
+        return [{**spec, "options": choices}]
     if field.lookup and field.in_list:
         return [{**spec, "lookup": field, "options": None}]
     return []
@@ -167,7 +166,8 @@ def columns(target: Target) -> list[FieldSpec]:
             chosen = title + [f for f in stored if f not in title][:4]
         if "active" in target.spec.system_columns and all(f.system != "active" for f in chosen):
             label = system_label(target, "active")
-            chosen.append(FieldSpec("active", 0, label, "switch", "", system="active"))
+            shown_as = SYSTEM_COLUMNS["active"].type.name
+            chosen.append(FieldSpec("active", 0, label, shown_as, "", system="active"))
         memo[key] = chosen
     return memo[key]
 
@@ -284,25 +284,7 @@ def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]]
     if field.system == "status" and target.spec.statuses:
         states = target.spec.statuses.states
         return lambda values: [states[v].label if v in states else v or "" for v in values]
-    show = TYPES[field.input_type].show
-    if not field.options:
-        if show is TYPES["text"].show:  # which shows text as it is
-            return lambda values: [v if v.__class__ is str else show(v) for v in values]
-        return lambda values: list(map(show, values))
-    labels = option_labels(target, field)
-    texts = {value: str(label) for value, label in labels.items()}
-
-    def by_label(value: Any) -> str:
-        if value is None:
-            return show(value)
-        if isinstance(value, list):
-            return ", ".join(str(labels.get(v, v)) for v in value)
-        return str(labels.get(value, value))
-
-    # a str or int value that is an option: its label, found without a call
-    return lambda values: [
-        texts[v] if v.__class__ in (str, int) and v in texts else by_label(v) for v in values
-    ]
+    return field.type.list_texts(field)
 
 
 def _macros() -> Any:

@@ -22,6 +22,7 @@ from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.display import active_only, display
+from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
@@ -29,6 +30,7 @@ from webui.list_query import list_query, requested_offset
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("pages", __name__)
+blueprint.add_app_template_global(macro_named)  # widgets.html: a type's macro by its name
 PAGE_SIZE = 25
 
 

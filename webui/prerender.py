@@ -23,24 +23,14 @@ Draw = Callable[[Any], Markup | None]  # a value → the HTML; None: use the mac
 Macro = Callable[[Any], Markup]  # a value → the macro's HTML for it
 Fill = Callable[..., Markup]  # texts → the HTML with them in place
 
-# How a widget's macro uses its value when not as escaped text in one place: by its
-# truth (a checkbox) or compared, as text, with the option values (a select). None: the
-# HTML depends on more than the value (a lookup's choices come with the data), or the
-# value is not text (a multiselect's list, a file's link).
-VALUE_USE: dict[str, str | None] = {
-    "switch": "truth",
-    "select": "option",
-    "multiselect": None,
-    "lookup": None,
-    "file": None,
-    "image": None,
-}
 _HOSTILE = "<b title='x'>&amp; \"quoted\"</b>"  # a value that escaping must change
 
 
-def prerendered(widget: str, option_values: list[str], macro: Macro) -> Draw | None:
-    """How to draw a field of `widget` from its value alone, or None when it cannot be."""
-    use = VALUE_USE.get(widget, "text")
+def prerendered(use: str | None, option_values: list[str], macro: Macro) -> Draw | None:
+    """How to draw a field from its value alone, or None when it cannot be. `use` is how
+    its macro uses the value, as the field's input type says (InputType.value_use): as
+    escaped text in one place, by its truth (a checkbox), or compared, as text, with
+    `option_values` (a select); None, in some other way."""
     if use == "text":
         return _around_text(macro)
     if use == "truth":

@@ -25,7 +25,6 @@ from engine.records.search import MAX_LIMIT
 from engine.records.service import RecordService
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES
 
 EXPORT_FORMATS = ("csv", "xlsx", "json")
 REVISION_HEADER = "Revision"
@@ -259,24 +258,21 @@ def _template_sheet(title: str, fields: list[FieldSpec], taken: str = "") -> She
     sheet = Sheet(title, headers(fields, names=False, taken=(taken,) if taken else ()), [])
     for index, field in enumerate(fields):
         sheet.notes[index] = _note(field)
-        if field.input_type == "select":
-            sheet.choices[index] = [option.label for option in field.options]
-        elif field.input_type == "switch":
-            sheet.choices[index] = ["Yes", "No"]
+        choices = field.type.template_choices(field)
+        if choices is not None:
+            sheet.choices[index] = choices
     return sheet
 
 
 def _note(field: FieldSpec) -> str:
-    parts = [f"{field.label}: {TYPES[field.input_type].expects}."]
+    parts = [f"{field.label}: {field.type.expects}."]
     if field.required:
         parts.append("Required.")
     elif field.required_if:
         parts.append(f"Required when {field.required_if.text}.")
-    if field.lookup:
-        parts.append("Name the record by its number or its title.")
-    if field.input_type == "multiselect":
-        labels = ", ".join(option.label for option in field.options)
-        parts.append(f"Several of {labels}, separated by commas.")
+    hint = field.type.cell_hint(field)
+    if hint:
+        parts.append(hint)
     if field.help:
         parts.append(field.help)
     return " ".join(parts)

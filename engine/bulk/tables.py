@@ -27,13 +27,14 @@ from engine.bulk.workbook_limits import (
     WorkbookRefused,
     check_workbook,
 )
+from engine.cell_text import normalized, safe_cell
+from engine.cell_text import unsafe_cell as unsafe_cell  # read by the importer from here
 from engine.errors import FileUnreadable
 from engine.registry import without_cycle_collection
 
 FORMATS = ("csv", "xlsx")
 DELIMITERS = ",;\t|"
 _SAMPLE = 64 * 1024
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 _BOMS = (
     (codecs.BOM_UTF8, "utf-8-sig"),
     (codecs.BOM_UTF16_LE, "utf-16"),
@@ -263,40 +264,12 @@ def _worksheet(book: Any, sheet: str | int, name: str) -> Any:
     )
 
 
-def normalized(name: str) -> str:
-    """A header or sheet name as compared: case, spaces and underscores do not count."""
-    return "".join(name.replace("_", " ").split()).casefold()
-
-
 def write_csv(target: io.TextIOBase, headers: Sequence[str], rows: Iterable[Sequence]) -> None:
     """Plain comma-separated CSV; cells that a spreadsheet would run as a formula are
     prefixed with an apostrophe."""
     writer = csv.writer(target)
     writer.writerow(headers)
     writer.writerows([safe_cell(v) for v in row] for row in rows)
-
-
-def safe_cell(value: Any) -> Any:
-    """Text that a spreadsheet would run as a formula (=, +, -, @ first) made inert; a
-    number such as -5 stays as it is. The importer takes the apostrophe off again."""
-    if isinstance(value, str) and value[:1] in _FORMULA_STARTS and not _is_number(value):
-        return "'" + value
-    return value
-
-
-def unsafe_cell(text: str) -> str:
-    """The text `safe_cell` was given."""
-    if text[:1] == "'" and text[1:2] in _FORMULA_STARTS:
-        return text[1:]
-    return text
-
-
-def _is_number(text: str) -> bool:
-    try:
-        float(text)
-    except ValueError:
-        return False
-    return True
 
 
 def rows_of(table: Table) -> Iterator[tuple[int, Sequence[Any]]]:

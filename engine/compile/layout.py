@@ -7,44 +7,23 @@ browser, as it shows up in the JSON Schema and the database column.
 
 from __future__ import annotations
 
-from decimal import Decimal
 from typing import Any
 
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES
 
 
 def html_attributes(field: FieldSpec) -> dict[str, Any]:
-    """The HTML attributes that state the field's constraints."""
-    attrs: dict[str, Any] = {}
-    if field.required and not field.visible_if and field.input_type != "switch":
-        attrs["required"] = True  # a required checkbox would have to be ticked
-    if field.max_length is not None and field.input_type != "lines":
-        attrs["maxlength"] = field.max_length
-    if field.min_length is not None:
-        attrs["minlength"] = field.min_length
-    if field.min is not None:
-        attrs["min"] = field.min
-    if field.max is not None:
-        attrs["max"] = field.max
-    if field.pattern is not None:
-        attrs["pattern"] = field.pattern
-    if TYPES[field.input_type].numeric:
-        places = field.precision or 0
-        attrs["step"] = "1" if places == 0 else str(Decimal(1).scaleb(-places))
-    if field.placeholder:
-        attrs["placeholder"] = field.placeholder
-    if field.read_only:
-        attrs["readonly"] = True
-    return attrs
+    """The HTML attributes that state the field's constraints, as its type writes them."""
+    return field.type.html_attributes(field)
 
 
 def field_entry(field: FieldSpec) -> dict[str, Any]:
+    """The layout entry of one field: what its widget macro draws it from."""
     entry: dict[str, Any] = {
         "name": field.name,
         "label": field.label,
         "input_type": field.input_type,
-        "widget": TYPES[field.input_type].widget,
+        "widget": field.type.widget,
         "required": field.required,
         "read_only": field.read_only,
         "set_once": field.set_once,

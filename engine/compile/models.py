@@ -5,42 +5,14 @@ from __future__ import annotations
 import peewee
 
 from engine.spec import EntitySpec, FieldSpec
-from engine.storage.backends import backend_of
-from engine.types import TYPES
+from engine.types import SYSTEM_COLUMNS
 
 _MODEL_ATTRIBUTES = frozenset(dir(peewee.Model))
 
 
-class RecordIdField(peewee.BigAutoField):
-    """A record's id, never given to another record: PostgreSQL's sequence never goes
-    back; on SQLite, AUTOINCREMENT keeps the largest id ever used, where a plain integer
-    key would give a deleted record's id (and its history) to the next one."""
-
-    def ddl(self, ctx: peewee.Context) -> peewee.NodeList:
-        """The column's definition, with what the backend adds (AUTOINCREMENT on SQLite)."""
-        node = super().ddl(ctx)
-        extra = backend_of(self.model._meta.database).record_id_ddl()
-        return peewee.NodeList((node, peewee.SQL(extra))) if extra else node
-
-
 def _system_columns(entity: EntitySpec) -> dict[str, peewee.Field]:
-    columns: dict[str, peewee.Field] = {"id": RecordIdField()}
-    if entity.statuses:
-        columns["status"] = peewee.CharField(
-            max_length=64, index=True, default=entity.statuses.initial
-        )
-    if entity.delete == "never":
-        columns["active"] = peewee.BooleanField(default=True, index=True)
-    if entity.delete == "soft":
-        columns["deleted"] = peewee.BooleanField(default=False, index=True)
-    columns.update(
-        rev_number=peewee.IntegerField(default=1),
-        created_by=peewee.CharField(max_length=150, null=True),
-        creation_date=peewee.DateTimeField(null=True),
-        last_updated_by=peewee.CharField(max_length=150, null=True),
-        last_update_date=peewee.DateTimeField(null=True),
-    )
-    return columns
+    """The entity's system columns, in table order, each as its table row builds it."""
+    return {name: SYSTEM_COLUMNS[name].column(entity) for name in entity.system_columns}
 
 
 def attribute_name(column: str) -> str:
@@ -49,7 +21,7 @@ def attribute_name(column: str) -> str:
 
 
 def _column(field: FieldSpec) -> peewee.Field:
-    column = TYPES[field.input_type].column(field)
+    column = field.type.column(field)
     column.column_name = field.name
     column.unique = field.unique
     column.index = column.index or field.index or field.searchable

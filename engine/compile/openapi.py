@@ -4,10 +4,11 @@ The document is plain data built from the compiled tenant and from what the web 
 says of how it serves the API (`Served`: the path prefix, how callers sign in), which
 the engine does not decide: the record schemas come from the compiled validators, the
 paths are the API's resources under that prefix, with the tenant written into them, and
-the error answers are the shapes the API sends. A tenant's document therefore differs
-from another's exactly where their metadata differs. `document()` builds it once per
-compiled tenant; a reload compiles new tenants, so a cached document never outlives the
-metadata it describes.
+the error answers are the shapes the API sends (the paths and the answers are built by
+engine.compile.openapi_paths). A tenant's document therefore differs from another's
+exactly where their metadata differs. `document()` builds it once per compiled tenant;
+a reload compiles new tenants, so a cached document never outlives the metadata it
+describes.
 """
 
 from __future__ import annotations
@@ -15,46 +16,25 @@ from __future__ import annotations
 import copy
 import hashlib
 import json
-from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from engine.records.search import DEFAULT_LIMIT, MAX_LIMIT
+from engine.compile.openapi_paths import (
+    MAX_ID,
+    SCHEMA_REF,
+    describe_operation,
+    entity_paths,
+    error_responses,
+)
+from engine.compile.openapi_paths import actions as actions  # asked of this module too
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import INT64_MAX, TYPES, column_range
+from engine.types import SYSTEM_COLUMNS
 
 if TYPE_CHECKING:
     from engine.registry import CompiledEntity, CompiledTenant
 
 OPENAPI_VERSION = "3.1.0"
-MAX_ID = INT64_MAX  # ids are 64-bit database integers
-RESERVED_QUERY = ("q", "sort", "limit", "offset")
-
-_REF = "#/components/schemas/"
-_SYSTEM_SCHEMAS: dict[str, dict] = {
-    "id": {"type": "integer", "minimum": 1, "description": "The record's id."},
-    "status": {"type": "string", "description": "The record's status."},
-    "active": {"type": "boolean", "description": "False once deactivated."},
-    "deleted": {"type": "boolean", "description": "Deleted records are never answered."},
-    "rev_number": {
-        "type": "integer",
-        "minimum": 1,
-        "description": "The revision: send it back with a change (or as If-Match).",
-    },
-    "created_by": {"type": ["string", "null"], "description": "Who created the record."},
-    "creation_date": {"type": ["string", "null"], "format": "date-time"},
-    "last_updated_by": {"type": ["string", "null"], "description": "Who changed it last."},
-    "last_update_date": {"type": ["string", "null"], "format": "date-time"},
-}
-# how a filter's text is read for a system column (stored fields use their input type)
-_SYSTEM_FILTERS = {
-    "id": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    "rev_number": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    "active": {"type": "boolean"},
-    "deleted": {"type": "boolean"},
-    "creation_date": {"type": "string", "format": "date-time"},
-    "last_update_date": {"type": "string", "format": "date-time"},
-}
+_REF = SCHEMA_REF
 
 
 @dataclass(frozen=True, eq=False)  # one per app, cached by identity
@@ -85,7 +65,7 @@ def build_document(tenant: CompiledTenant, served: Served) -> dict[str, Any]:
     """The OpenAPI 3.1 document of a tenant's JSON API: every path, schema and error."""
     name = tenant.spec.name
     schemas = dict(_shared_schemas())
-    describe = _describe_operation(copy.deepcopy(served.document_security))
+    describe = describe_operation(copy.deepcopy(served.document_security))
     paths = {f"{served.prefix}/{name}/openapi.json": {"get": describe}}
     tags = []
     for entity in sorted(tenant.entities.values(), key=lambda e: e.spec.name):
@@ -96,7 +76,7 @@ def build_document(tenant: CompiledTenant, served: Served) -> dict[str, Any]:
         "paths": paths,
         "components": {
             "schemas": schemas,
-            "responses": _error_responses(),
+            "responses": error_responses(),
             "securitySchemes": copy.deepcopy(served.security_schemes),
         },
     }
@@ -226,7 +206,7 @@ def _annotate(entity: EntitySpec, properties: dict[str, dict]) -> None:
             fragment["x-formwork-visible-if"] = field.visible_if.text
         if field.required_if:
             fragment["x-formwork-required-if"] = field.required_if.text
-        if field.precision is not None and TYPES[field.input_type].numeric:
+        if field.precision is not None and field.type.numeric:
             fragment["x-formwork-precision"] = field.precision
 
 
@@ -235,7 +215,7 @@ def _as_read(entity: EntitySpec, skip: tuple[str, ...] = ()) -> dict[str, dict]:
     on a new record or line), refused (422 read_only) when changed."""
     return {
         name: {
-            **_SYSTEM_SCHEMAS[name],
+            **SYSTEM_COLUMNS[name].schema,
             "readOnly": True,
             "description": "Filled in by the system; may be sent back as read, not changed.",
         }
@@ -266,7 +246,7 @@ def _changes_schema(entity: EntitySpec, new: dict) -> dict:
 def _read_schema(entity: EntitySpec, lines: bool = False) -> dict:
     """A record as the API answers it: system columns, then every stored field (values
     kept from older metadata included, so only their JSON type is promised), then lines."""
-    properties = {name: dict(_SYSTEM_SCHEMAS[name]) for name in entity.system_columns}
+    properties = {name: dict(SYSTEM_COLUMNS[name].schema) for name in entity.system_columns}
     if entity.statuses:
         states = ", ".join(entity.statuses.states)
         properties["status"]["description"] = f"The record's status: {states}."
@@ -292,7 +272,7 @@ def _read_schema(entity: EntitySpec, lines: bool = False) -> dict:
 
 def read_fragment(field: FieldSpec) -> dict:
     """The JSON Schema of a stored field's value as read back: its type, or null."""
-    written = TYPES[field.input_type].schema(field)
+    written = field.type.schema(field)
     fragment: dict[str, Any] = {"title": field.label}
     if "enum" in written:
         fragment["type"] = _json_types(written["enum"])
@@ -429,277 +409,4 @@ def _line_change() -> dict:
         },
         "required": ["id", "action", "changes"],
         "additionalProperties": False,
-    }
-
-
-# the errors, as the API answers them
-
-_ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
-    # status: (what it means, schema, the codes it carries)
-    "400": ("The body is not JSON, or If-Match holds no revision.", "Error",
-            ("malformed", "refused", "bad_request")),
-    "401": ("No token, or a token that is not valid.", "Error", ("unauthenticated",)),
-    "403": ("The user's role may not do this.", "Error", ("forbidden",)),
-    "404": ("No such record, entity or action for this token.", "Error", ("not_found",)),
-    "409": ("The record changed since it was read, or its state refuses this.",
-            "ConflictError",
-            ("stale", "conflict", "invalid_transition", "delete_refused", "referenced")),
-    "413": ("The body is over 1 MiB.", "Error", ("request_entity_too_large",)),
-    "422": ("The request has problems; `errors` lists every one.", "ValidationError",
-            ("invalid",)),
-}  # fmt: skip
-
-
-def _error_responses() -> dict[str, dict]:
-    responses = {}
-    for status, (description, schema, codes) in _ERRORS.items():
-        narrowed = {
-            "allOf": [
-                {"$ref": f"{_REF}{schema}"},
-                {
-                    "properties": {
-                        "status": {"const": int(status)},
-                        "code": {"enum": list(codes)},
-                    }
-                },
-            ]
-        }
-        responses[status] = {
-            "description": description,
-            "content": {"application/json": {"schema": narrowed}},
-        }
-    return responses
-
-
-# paths
-
-
-def entity_paths(tenant_path: str, entity: EntitySpec) -> dict[str, dict]:
-    """Every path of the API for one entity, under its tenant's path, with its operations."""
-    base = f"{tenant_path}/{entity.name}"
-    record = f"{base}/{{record_id}}"
-    paths = {
-        base: {"get": _list_operation(entity), "post": _create_operation(entity)},
-        record: {
-            "parameters": [_record_id()],
-            "get": _operation(entity, "read", f"Read a {entity.label}", entity.name, 200),
-            "patch": _update_operation(entity),
-            "delete": _delete_operation(entity),
-        },
-        f"{record}/history": {
-            "parameters": [_record_id()],
-            "get": _operation(
-                entity, "history", f"The history of a {entity.label}", "History", 200
-            ),
-        },
-    }
-    for action, label in actions(entity):
-        operation = _action_operation(entity, action, label)
-        paths[f"{record}/actions/{action}"] = {"parameters": [_record_id()], "post": operation}
-    return paths
-
-
-def actions(entity: EntitySpec) -> Iterator[tuple[str, str]]:
-    """The actions the records service runs on the entity's records, with their labels."""
-    found = {"copy": "Copy"}
-    if entity.delete == "never":
-        found.update(activate="Activate", deactivate="Deactivate")
-    for name, action in entity.statuses.actions.items() if entity.statuses else ():
-        found.setdefault(name, action.label)
-    yield from found.items()
-
-
-def _operation(
-    entity: EntitySpec,
-    verb: str,
-    summary: str,
-    answer: str | None,
-    status: int,
-    errors: tuple[str, ...] = ("401", "404"),
-) -> dict:
-    responses: dict[str, dict] = {}
-    if answer is None:
-        responses[str(status)] = {"description": "Done; no body."}
-    else:
-        responses[str(status)] = {
-            "description": summary,
-            "content": {"application/json": {"schema": {"$ref": f"{_REF}{answer}"}}},
-        }
-    for code in errors:
-        responses[code] = {"$ref": f"#/components/responses/{code}"}
-    return {
-        "tags": [entity.name],
-        "operationId": f"{entity.name}.{verb}",
-        "summary": summary,
-        "responses": responses,
-    }
-
-
-def _record_id() -> dict:
-    return {
-        "name": "record_id",
-        "in": "path",
-        "required": True,
-        "description": "The record's id.",
-        "schema": {"type": "integer", "minimum": 1, "maximum": MAX_ID},
-    }
-
-
-def _list_operation(entity: EntitySpec) -> dict:
-    operation = _operation(
-        entity, "list", f"List {entity.plural}", f"{entity.name}.Page", 200, ("401", "404", "422")
-    )
-    operation["description"] = (
-        "`q` searches the searchable fields; every other parameter keeps the records "
-        "whose field equals it. A parameter that is not a field, or a value its field "
-        "cannot hold, answers 422."
-    )
-    operation["parameters"] = list(_list_parameters(entity))
-    return operation
-
-
-def _list_parameters(entity: EntitySpec) -> Iterator[dict]:
-    searchable = [f.label for f in entity.fields if f.searchable and f.stored]
-    yield _query("q", {"type": "string"}, f"Search {', '.join(searchable) or 'nothing'}.")
-    columns = [*entity.system_columns, *(f.name for f in entity.fields if f.stored)]
-    yield _query(
-        "sort",
-        {"type": "string", "enum": [f"{sign}{c}" for c in columns for sign in ("", "-")]},
-        "The column to sort by; a leading - sorts descending, ties by id alike.",
-    )
-    yield _query(
-        "limit",
-        {"type": "integer", "minimum": 1, "maximum": MAX_LIMIT, "default": DEFAULT_LIMIT},
-        "",
-    )
-    yield _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}, "")
-    for name in entity.system_columns:
-        if name in _SYSTEM_FILTERS and name not in RESERVED_QUERY:
-            yield _query(name, _SYSTEM_FILTERS[name], "Keep the records with this value.")
-        elif name not in RESERVED_QUERY:
-            yield _query(name, _status_filter(entity, name), "Keep the records with this value.")
-    for field in entity.fields:
-        if field.stored and field.name not in RESERVED_QUERY:
-            yield _query(field.name, filter_schema(field), f"Keep the records whose {field.label} "
-                         "is this.")  # fmt: skip
-
-
-def _status_filter(entity: EntitySpec, name: str) -> dict:
-    if name == "status" and entity.statuses:
-        return {"type": "string", "enum": list(entity.statuses.states)}
-    return {"type": "string"}
-
-
-def filter_schema(field: FieldSpec) -> dict:
-    """What a list filter on the field accepts: a value of the field's type, as text."""
-    written = TYPES[field.input_type].schema(field)
-    if field.input_type == "multiselect" or ("type" not in written and "enum" not in written):
-        return {"type": "string"}
-    if "enum" in written:
-        return {"enum": [str(v) for v in written["enum"]]}
-    kept = {k: written[k] for k in ("type", "format") if k in written}
-    if kept["type"] in ("integer", "number"):
-        kept["minimum"], kept["maximum"] = column_range(TYPES[field.input_type], field)
-    return kept
-
-
-def _query(name: str, schema: dict, description: str) -> dict:
-    parameter = {"name": name, "in": "query", "required": False, "schema": schema}
-    if description:
-        parameter["description"] = description
-    return parameter
-
-
-def _body(schema: str) -> dict:
-    return {
-        "required": True,
-        "content": {"application/json": {"schema": {"$ref": f"{_REF}{schema}"}}},
-    }
-
-
-def _create_operation(entity: EntitySpec) -> dict:
-    operation = _operation(
-        entity,
-        "create",
-        f"Create a {entity.label}",
-        entity.name,
-        201,
-        ("400", "401", "403", "404", "413", "422"),
-    )
-    operation["requestBody"] = _body(f"{entity.name}.New")
-    return operation
-
-
-def _update_operation(entity: EntitySpec) -> dict:
-    operation = _operation(
-        entity,
-        "update",
-        f"Change a {entity.label}",
-        entity.name,
-        200,
-        ("400", "401", "403", "404", "409", "413", "422"),
-    )
-    operation["description"] = (
-        "Changes the fields sent, nothing else. A changed line list replaces the lines: "
-        "send a line's `id` to keep it. Needs the revision you read, as `rev_number` or "
-        "If-Match; a stale one answers 409 naming who changed the record."
-    )
-    operation["parameters"] = [
-        {
-            "name": "If-Match",
-            "in": "header",
-            "required": False,
-            "description": "The revision you read, when the body has no rev_number.",
-            "schema": {"type": "string"},
-        }
-    ]
-    operation["requestBody"] = _body(f"{entity.name}.Changes")
-    return operation
-
-
-def _delete_operation(entity: EntitySpec) -> dict:
-    operation = _operation(
-        entity, "delete", f"Delete a {entity.label}", None, 204, ("401", "403", "404", "409")
-    )
-    operation["description"] = {
-        "never": f"{entity.plural} are never deleted: this answers 409; deactivate instead.",
-        "soft": "The record is marked deleted and kept; it is never answered again.",
-        "when_unreferenced": "Refused with 409, listing them, while other records refer to it.",
-    }.get(entity.delete, "")
-    return operation
-
-
-def _action_operation(entity: EntitySpec, action: str, label: str) -> dict:
-    if action == "copy":
-        return _operation(
-            entity,
-            "action.copy",
-            f"Copy a {entity.label} to a new one",
-            entity.name,
-            201,
-            ("401", "403", "404", "422"),
-        )
-    return _operation(
-        entity,
-        f"action.{action}",
-        f"{label} a {entity.label}",
-        entity.name,
-        200,
-        ("401", "403", "404", "409"),
-    )
-
-
-def _describe_operation(security: list[dict]) -> dict:
-    return {
-        "operationId": "openapi",
-        "summary": "This document",
-        "security": security,
-        "responses": {
-            "200": {
-                "description": "The OpenAPI document of this tenant's API.",
-                "content": {"application/json": {"schema": {"type": "object"}}},
-            },
-            "401": {"$ref": "#/components/responses/401"},
-            "404": {"$ref": "#/components/responses/404"},
-        },
     }

@@ -22,7 +22,7 @@ from engine.records.files import (
 )
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES, fits_column
+from engine.types import SYSTEM_COLUMNS, fits_column
 
 
 def field_error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
@@ -124,22 +124,22 @@ def file_errors(
     as it was stays valid."""
     errors = []
     tenant = target.tenant.spec.name
-    for field, kind in attachments(target):
+    for field, images in attachments(target):
         value = record.get(field.name)
         if not isinstance(value, str) or (before and before.get(field.name) == value):
             continue  # none, kept, or of a type the schema reports
-        problem = _file_problem(tenant, kind, value, files)
+        problem = _file_problem(tenant, images, value, files)
         if problem:
             message = f"{field.label} {problem}"
             errors.append(field_error(field, prefix + field.name, "file", message))
     return errors
 
 
-def _file_problem(tenant: str, kind: str, value: str, files: StoredFiles | None) -> str | None:
+def _file_problem(tenant: str, images: bool, value: str, files: StoredFiles | None) -> str | None:
     shown = repr(value if len(value) <= 80 else value[:77] + "...")
     name = stored_name(tenant, value)
-    if name is None or (kind == "image" and name.rsplit(".", 1)[1] not in IMAGE_SUFFIXES):
-        what = "an image" if kind == "image" else "a file"
+    if name is None or (images and name.rsplit(".", 1)[1] not in IMAGE_SUFFIXES):
+        what = "an image" if images else "a file"
         return (
             f"must name {what} uploaded to this tenant, as /{tenant}/files/NAME; "
             f"{shown} is not one."
@@ -149,7 +149,7 @@ def _file_problem(tenant: str, kind: str, value: str, files: StoredFiles | None)
     path = files.path(tenant, value)
     if path is None:
         return f"names no file kept here: {shown} was never uploaded, or is gone; upload it again."
-    if kind == "image" and not is_image(path):
+    if images and not is_image(path):
         return f"must be a PNG, JPEG or GIF image; {shown} is not one."
     return None
 
@@ -184,7 +184,7 @@ def rule_errors(target: Target, record: dict, before: dict, current: dict) -> li
 def check_revision(target: Target, row: peewee.Model, revision: int) -> None:
     """Conflict unless the row is still at the revision the caller read."""
     if row.rev_number != revision:
-        when = TYPES["datetime"].load(row.last_update_date)
+        when = SYSTEM_COLUMNS["last_update_date"].load(row.last_update_date)
         _stale(target, row.id, revision, row.rev_number, row.last_updated_by, when)
 
 
@@ -204,7 +204,7 @@ def _stale(
 def system_label(target: Target, name: str) -> str:
     """How a system column is named to people: by the field that shows it, if any."""
     shown = next((f for f in target.spec.fields if f.system == name), None)
-    return shown.label if shown else name.replace("_", " ").capitalize()
+    return shown.label if shown else SYSTEM_COLUMNS[name].label
 
 
 def system_errors(

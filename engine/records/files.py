@@ -17,7 +17,6 @@ from typing import Any
 
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES
 
 # the formats a browser shows safely, by the bytes a file of each starts with
 IMAGE_SIGNATURES = {
@@ -85,13 +84,12 @@ def is_image(path: Path) -> bool:
         return image_kind(handle.read(16)) is not None
 
 
-def attachments(target: Target) -> list[tuple[FieldSpec, str]]:
-    """The stored fields holding a file, each with its kind (file or image); listed once
-    per compiled entity."""
+def attachments(target: Target) -> list[tuple[FieldSpec, bool]]:
+    """The stored fields holding a file, each with whether it takes images only; listed
+    once per compiled entity."""
     memo, key = target.entity.memo, ("records", "attachments")
     if key not in memo:
-        kinds = [(f, TYPES[f.input_type].attachment) for f in target.stored()]
-        memo[key] = [(field, kind) for field, kind in kinds if kind is not None]
+        memo[key] = [(f, f.type.images_only) for f in target.stored() if f.type.attachment]
     return memo[key]
 
 

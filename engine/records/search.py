@@ -16,7 +16,7 @@ from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.records.values import chosen_loaders
 from engine.spec import FieldSpec
-from engine.types import INT64_MAX, TYPES, fits_column
+from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 
@@ -58,24 +58,14 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
                     name,
                     "type",
                     f"{field.label if field else name} must "
-                    f"be {TYPES[field.input_type].expects if field else 'a value'}.",
+                    f"be {field.type.expects if field else 'a value'}.",
                 )
             )
             continue
-        row = TYPES[columns[name].input_type] if columns[name] else None
+        row = columns[name].type if columns[name] else None
         column = target.column(name)
         query = query.where(row.matches(column, value) if row else column == value)
     return query, errors
-
-
-_SYSTEM_FILTERS = {
-    "id": "integer",
-    "rev_number": "integer",
-    "active": "switch",
-    "deleted": "switch",
-    "creation_date": "datetime",
-    "last_update_date": "datetime",
-}
 
 
 def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
@@ -83,11 +73,8 @@ def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
     which the database would answer with an error rather than with no records."""
     if "\x00" in text:
         raise ValueError("a NUL character")
-    row = TYPES[field.input_type if field else _SYSTEM_FILTERS.get(name, "text")]
-    value = row.parse(text)
-    if not fits_column(row, field, value):
-        raise ValueError(f"{text!r} is out of range")
-    return row.store(value)
+    row = field.type if field else SYSTEM_COLUMNS[name].filter
+    return row.filter_value(field, text)
 
 
 def ordering(target: Target, sort: str | None) -> tuple[list, list]:

@@ -17,7 +17,7 @@ from engine.numbers import OutOfRange, json_number
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import TYPES
+from engine.types import SYSTEM_COLUMNS
 
 
 def as_id(value: Any) -> int:
@@ -43,10 +43,7 @@ def without(record: dict, *keys: str) -> dict:
 
 def system_value(row: peewee.Model, name: str) -> Any:
     """A system column's value as records carry it (timestamps as ISO text in UTC)."""
-    value = getattr(row, attribute_name(name))
-    if name in _TIMESTAMPS:
-        return TYPES["datetime"].load(value)
-    return value
+    return SYSTEM_COLUMNS[name].load(getattr(row, attribute_name(name)))
 
 
 def field_values(target: Target, row: peewee.Model) -> dict[str, Any]:
@@ -61,8 +58,7 @@ def chosen_loaders(
     error."""
     loaders = {name: loader for name, *loader in target.loaders()}
     for name in target.spec.system_columns:
-        load = TYPES["datetime"].load if name in _TIMESTAMPS else _as_it_is
-        loaders.setdefault(name, (attribute_name(name), load))
+        loaders.setdefault(name, (attribute_name(name), SYSTEM_COLUMNS[name].load))
     chosen = []
     for name in dict.fromkeys(columns):
         if name in loaders:
@@ -74,13 +70,6 @@ def chosen_loaders(
                 )
             )
     return chosen
-
-
-_TIMESTAMPS = ("creation_date", "last_update_date")
-
-
-def _as_it_is(value: Any) -> Any:
-    return value
 
 
 def fetched_from_id(parent: Target, link: FieldSpec) -> list[str]:

@@ -55,14 +55,10 @@ def system_columns(entity: EntityDraft) -> set[str]:
 
 def absent_column_advice(entity: EntityDraft, column: str) -> str | None:
     """Why an entity lacks a system column and how to get it, or None if it has it."""
-    if column == "status" and "statuses" not in entity.props:
-        return "declare statuses: to have one"
-    delete = entity.props.get("delete")
-    if column == "active" and delete != "never":
-        return "set delete: never to have one"
-    if column == "deleted" and delete != "soft":
-        return "set delete: soft to have one"
-    return None
+    system = SYSTEM_COLUMNS[column]
+    if system.present("statuses" in entity.props, entity.props.get("delete")):
+        return None
+    return system.advice
 
 
 def field_names(entity: EntityDraft) -> set[str]:

@@ -13,7 +13,7 @@ from engine import conditions
 from engine.errors import Source, did_you_mean
 from engine.metaschema import PRESENTATION_KEYS, SYSTEM_COLUMNS
 from engine.semantics.context import Context, field_names, written_at
-from engine.types import CHOICE_KEYS, NUMBER_KEYS, TEXT_KEYS, TYPES, canonical
+from engine.types import CHOICE_KEYS, NUMBER_KEYS, TEXT_KEYS, TYPES, canonical, owners
 
 if TYPE_CHECKING:
     from engine.resolve import Draft, EntityDraft
@@ -33,12 +33,17 @@ SQL_RESERVED = frozenset(
 )
 FIELD_KEYS_REQUIRED = ("sequence", "label", "input_type", "group")
 LINE_KEYS_REQUIRED = ("entity", "link", "label", "sequence", "group")
+
+
+def _listed(names: list[str]) -> str:
+    """Names as a sentence lists them: "a, b and c"."""
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
+
+
+# each constraint key, with the types that take it, as messages name them
 _KEY_OWNERS = {
-    **{key: "text, textarea, email, phone and url" for key in TEXT_KEYS},
-    **{key: "integer, decimal, currency and percent" for key in NUMBER_KEYS},
-    "precision": "decimal, currency and percent",
-    **{key: "select and multiselect" for key in CHOICE_KEYS},
-    "lookup": "lookup",
+    key: _listed(owners(key))
+    for key in (*TEXT_KEYS, *NUMBER_KEYS, "precision", *CHOICE_KEYS, "lookup")
 }
 
 
@@ -71,7 +76,7 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
     if "input_type" not in props:
         return
     type_name = canonical(props["input_type"])
-    if type_name == "lines":
+    if not TYPES[type_name].written_as_field:
         context.report(
             written_at(field, "input_type"),
             f"{path}.input_type",
@@ -80,7 +85,7 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
         )
         return
     _check_type_keys(path, field, type_name, context)
-    if type_name == "lookup" and "lookup" in props:
+    if "lookup" in props and "lookup" in TYPES[type_name].keys:
         _check_lookup(entity, path, field, context)
     if "pattern" in props:
         _check_pattern(path, field, context)
@@ -114,25 +119,18 @@ def _check_group(
 
 def _check_type_keys(path: str, field: Draft, type_name: str, context: Context) -> None:
     row = TYPES[type_name]
-    for key, owners in _KEY_OWNERS.items():
+    for key, takers in _KEY_OWNERS.items():
         if key in field.props and key not in row.keys:
             context.report(
                 written_at(field, key),
                 f"{path}.{key}",
-                f"'{key}' applies to {owners} fields, not to {type_name}",
+                f"'{key}' applies to {takers} fields, not to {type_name}",
             )
-    if row.keys & CHOICE_KEYS and "options" not in field.props:
-        context.report(
-            written_at(field, "input_type"),
-            path,
-            f"a {type_name} field needs options: the values to choose from",
-        )
-    if type_name == "lookup" and "lookup" not in field.props:
-        context.report(
-            written_at(field, "input_type"),
-            path,
-            "a lookup field needs lookup: {entity: …}, the entity it points at",
-        )
+    for key, gives in row.needs.items():
+        if key not in field.props:
+            context.report(
+                written_at(field, "input_type"), path, f"a {type_name} field needs {key}: {gives}"
+            )
     values = [o["value"] if isinstance(o, dict) else o for o in field.props.get("options", ())]
     for value in {v for v in values if values.count(v) > 1}:
         context.report(
@@ -220,7 +218,7 @@ def _check_condition(
 
 def _check_default(path: str, field: Draft, type_name: str, context: Context) -> None:
     row = TYPES[type_name]
-    if type_name == "lines":
+    if not row.written_as_field:
         return
     props = field.props
     shape = SimpleNamespace(
