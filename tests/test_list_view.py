@@ -163,3 +163,33 @@ def test_rows_whose_values_cannot_be_kept_are_drawn_each_time(tree, storage):
     assert "blue" in page(ann, "/tag/")
     service.update("t", "tag", 1, {"colours": ["red", "blue"], "rev_number": 1}, "ann")
     assert "red, blue" in page(ann, "/tag/")
+
+
+PLAIN = """\
+entity: memo
+label: Memo
+plural: Memos
+title_field: subject
+fields:
+  - {name: subject, sequence: 1, label: Subject, input_type: text, group: MAIN, in_list: true}
+  - {name: body, sequence: 2, label: Body, input_type: text, group: MAIN, in_list: true}
+"""
+
+
+def test_the_caches_stay_within_their_bounds_and_the_pages_stay_whole(tree, storage, monkeypatch):
+    from webui import views as web_views
+
+    monkeypatch.setattr(web_views, "MAX_ROWS", 3)
+    monkeypatch.setattr(web_views, "MAX_QUERIES", 2)
+    application = make_app(tree({"entities/memo.yaml": PLAIN}), storage)
+    service = application.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
+    for n in range(30):
+        service.create("t", "memo", {"subject": f"Memo {n:02d}", "body": "text"}, "ann")
+    ann = logged_in(application)
+    for path in ("/memo/", "/memo/?offset=25", "/memo/?q=Memo", "/memo/"):
+        listing = page(ann, path)
+        assert listing.count("<tr>") == 1 + (5 if "offset" in path else 25), path
+        assert "Memo 00" in listing or "offset" in path
+    view = web_views.views(service.target("t", "memo")).list
+    assert 0 < len(view.rows) <= 3 and 0 < len(view.parts) <= 2

@@ -9,6 +9,7 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui.services import record_service
+from webui.views import views
 
 LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
 
@@ -22,10 +23,10 @@ def display(target: Target, field: FieldSpec, value: Any) -> str:
 
 def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
     """How the field's type shows its values, chosen once per compiled entity."""
-    memo, key = target.entity.memo, ("display_texts", field.name)
-    if key not in memo:
-        memo[key] = field.type.list_texts(field)
-    return memo[key]
+    texts = views(target).texts
+    if field.name not in texts:
+        texts[field.name] = field.type.list_texts(field)
+    return texts[field.name]
 
 
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:

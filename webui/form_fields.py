@@ -4,8 +4,8 @@ Most fields are drawn from pieces cut once per compiled entity from their own ma
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place. A field with an error, a field
 shown read-only, a lookup and a line table are drawn by their macros on every request.
-The pieces live in the compiled entity's memo, so a metadata reload, which builds new
-entities, draws with new pieces.
+The pieces are held by the entity's form view (webui.views), so a metadata reload,
+which builds new entities, renders with new pieces.
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from engine.spec import FieldSpec
 from webui import prerender
 from webui.display import display, lookup_choices
 from webui.forms import Submission, as_text, editable
+from webui.views import views
 
 
 def fields_html(
@@ -71,19 +72,19 @@ def macro_named(context: Context, name: str) -> Macro:
 
 def _layout_fields(target: Target) -> list[tuple[FieldSpec, dict]]:
     """Every field of the form in order, with its layout entry."""
-    memo, key = target.entity.memo, ("form", "layout_fields")
-    if key not in memo:
+    view = views(target).form
+    if view.layout_fields is None:
         fields = {f.name: f for f in target.spec.fields}
         groups = target.entity.layout["groups"]
-        memo[key] = [(fields[e["name"]], e) for group in groups for e in group["fields"]]
-    return memo[key]
+        view.layout_fields = [(fields[e["name"]], e) for g in groups for e in g["fields"]]
+    return view.layout_fields
 
 
 def _writable(target: Target, creating: bool) -> frozenset[str]:
-    memo, key = target.entity.memo, ("form", "writable", creating)
-    if key not in memo:
-        memo[key] = frozenset(f.name for f in editable(target.spec, creating))
-    return memo[key]
+    writable = views(target).form.writable
+    if creating not in writable:
+        writable[creating] = frozenset(f.name for f in editable(target.spec, creating))
+    return writable[creating]
 
 
 def _in_frame(target: Target, drawn: list[Markup], macros: Any) -> Markup:
@@ -105,8 +106,8 @@ def _in_frame(target: Target, drawn: list[Markup], macros: Any) -> Markup:
 
 def _frame(target: Target, macros: Any) -> list[str] | None:
     """The groups macro's HTML between the fields, once per compiled entity."""
-    memo, key = target.entity.memo, ("form", "frame", macros)  # new macros: new pieces
-    if key not in memo:
+    frames = views(target).form.frames  # by macros: new macros, new pieces
+    if macros not in frames:
         groups = target.entity.layout["groups"]
         sizes = [len(group["fields"]) for group in groups]
         markers = prerender.markers(sum(sizes))
@@ -117,8 +118,8 @@ def _frame(target: Target, macros: Any) -> list[str] | None:
         ]
         found = prerender.cut(str(macros.groups(probe)), markers)
         in_order = found is not None and found[1] == list(range(len(markers)))
-        memo[key] = found[0] if in_order else None
-    return memo[key]
+        frames[macros] = found[0] if in_order else None
+    return frames[macros]
 
 
 def _field_item(
@@ -146,13 +147,13 @@ def _field_item(
 def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
     """Each field's HTML for any value while editable and without an error, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
-    memo, key = target.entity.memo, ("form", "draws", macros)
-    if key not in memo:
-        memo[key] = [
+    draws = views(target).form.draws
+    if macros not in draws:
+        draws[macros] = [
             None if spec.lines else _build_prerendered(target, spec, entry, macros)
             for spec, entry in _layout_fields(target)
         ]
-    return memo[key]
+    return draws[macros]
 
 
 def _build_prerendered(
@@ -212,11 +213,10 @@ def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> d
     """The entry plus the HTML of it that never changes while the entity is compiled,
     escaped once here rather than on every request. `source` tells a layout entry from
     the plain entry a line's cell uses: a numbering field's two differ."""
-    key = ("static_view", source, spec.name)
-    memo = target.entity.memo
-    if key not in memo:
-        memo[key] = _build_static_view(entry)
-    return memo[key]
+    built, key = views(target).form.static_views, (source, spec.name)
+    if key not in built:
+        built[key] = _build_static_view(entry)
+    return built[key]
 
 
 def _build_static_view(entry: dict) -> dict:

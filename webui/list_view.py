@@ -5,8 +5,8 @@ alone (the head, the table's head, the links) is drawn once per compiled entity 
 query; the filters' selects and the rows come from pieces cut once per compiled entity
 (webui.prerender), so a request only escapes its values into place. A filter whose
 choices come with the data (a lookup) is drawn by its macro every time, and so is a
-head holding one. All of it lives in the compiled entity's memo, so a metadata reload
-starts afresh.
+head holding one. All of it is held by the entity's list view (webui.views), so a
+metadata reload builds it again.
 """
 
 from __future__ import annotations
@@ -23,9 +23,7 @@ from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 from webui import prerender, urls
 from webui.display import display, lookup_choices
-
-MAX_QUERIES = 256  # queries per entity whose parts are kept; afresh when full
-MAX_ROWS = 4096  # drawn rows per entity that are kept; afresh when full
+from webui.views import views
 
 
 def filters(target: Target) -> list[dict]:
@@ -43,8 +41,8 @@ def filters(target: Target) -> list[dict]:
 
 def _filter_specs(target: Target) -> list[dict]:
     """The filters that can be, once per compiled entity; a lookup's choices come later."""
-    memo, key = target.entity.memo, ("list", "filter_specs")
-    if key not in memo:
+    view = views(target).list
+    if view.filter_specs is None:
         specs = []
         if target.spec.statuses:
             states = target.spec.statuses.states.values()
@@ -57,8 +55,8 @@ def _filter_specs(target: Target) -> list[dict]:
         for field in target.spec.fields:
             if field.stored and not field.hidden:
                 specs += _filter_spec(field)
-        memo[key] = [{"lookup": None, **spec} for spec in specs]
-    return memo[key]
+        view.filter_specs = [{"lookup": None, **spec} for spec in specs]
+    return view.filter_specs
 
 
 def _filter_spec(field: FieldSpec) -> list[dict]:
@@ -90,18 +88,18 @@ def filters_html(target: Target, found: list[dict], chosen: dict[str, str]) -> M
 
 def _static(target: Target) -> frozenset[str]:
     """The filters whose choices never change while the entity is compiled."""
-    memo, key = target.entity.memo, ("list", "static_filters")
-    if key not in memo:
-        memo[key] = frozenset(s["name"] for s in _filter_specs(target) if not s["lookup"])
-    return memo[key]
+    view = views(target).list
+    if view.static_filters is None:
+        view.static_filters = frozenset(s["name"] for s in _filter_specs(target) if not s["lookup"])
+    return view.static_filters
 
 
 def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | None:
-    memo, key = target.entity.memo, ("list", "filter_draw", spec["name"], macro)
-    if key not in memo:
+    draws, key = views(target).list.filter_draws, (spec["name"], macro)
+    if key not in draws:
         values = [value for value, _ in spec["options"]]
-        memo[key] = prerender.by_option(values, lambda value: macro(spec, value))
-    return memo[key]
+        draws[key] = prerender.by_option(values, lambda value: macro(spec, value))
+    return draws[key]
 
 
 def page_parts(
@@ -110,12 +108,12 @@ def page_parts(
     """What of the page follows from the query alone (and whether the user may write): its
     links, its head (title, search form, tools) and its table's head. Built once per
     compiled entity and query, unless a filter's choices come with the data."""
-    key = (urls.origin(), tuple(request.args.items(multi=True)), can_write)
     macros = _macros()
-    table = target.entity.memo.setdefault(("list", "parts", macros), {})
-    kept = table.get(key)  # read once: another thread may start the table afresh
-    if kept is not None:
-        return kept
+    key = (macros, urls.origin(), tuple(request.args.items(multi=True)), can_write)
+    cache = views(target).list.parts
+    cached = cache.get(key)  # read once: another thread may drop it meanwhile
+    if cached is not None:
+        return cached
     links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
     sort = query["sort"]
     filters = filters_html(target, found, query["chosen"])
@@ -125,9 +123,7 @@ def page_parts(
         "thead_html": macros.table_head(columns(target), sort, links),
     }
     if all(spec["name"] in _static(target) for spec in found):
-        if len(table) >= MAX_QUERIES:
-            table.clear()
-        table[key] = parts
+        cache[key] = parts
     return parts
 
 
@@ -156,8 +152,8 @@ def columns(target: Target) -> list[FieldSpec]:
     """The fields the list shows: those marked in_list (system columns shown by a field
     too), else the title and four more; and whether a record is active, where the entity
     is deactivated rather than deleted."""
-    memo, key = target.entity.memo, ("list", "columns")
-    if key not in memo:
+    view = views(target).list
+    if view.columns is None:
         shown = [f for f in target.spec.fields if (f.stored or f.system) and not f.hidden]
         chosen = [f for f in shown if f.in_list]
         if not chosen:
@@ -168,8 +164,8 @@ def columns(target: Target) -> list[FieldSpec]:
             label = system_label(target, "active")
             shown_as = SYSTEM_COLUMNS["active"].type.name
             chosen.append(FieldSpec("active", 0, label, shown_as, "", system="active"))
-        memo[key] = chosen
-    return memo[key]
+        view.columns = chosen
+    return view.columns
 
 
 def _sorted_by(field: FieldSpec, sort: str) -> str:
@@ -189,17 +185,17 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     title, where people look for the record's name.
 
     A row's HTML follows from its id, its values and the list's URL alone, unless a
-    column shows a linked record's title, read anew each time: so each row drawn is
-    kept, per compiled entity, under exactly those, and a row whose values changed is a
-    row not drawn yet."""
+    column shows a linked record's title, read again each time: so each rendered row is
+    cached, per compiled entity, under exactly those, and a row whose values changed is
+    a row not rendered yet."""
     shown, ids = columns(target), page["ids"]
     if any(c.lookup for c in shown):
         return _rows_drawn(target, shown, page, list_url)
-    kept = target.entity.memo.setdefault(("list", "rows", _macros().record_row), {})
+    cache, macro = views(target).list.rows, _macros().record_row
     values = [page["values"][column_name(c)] for c in shown]
-    keys = [(list_url, *row) for row in zip(ids, *values, strict=True)]
+    keys = [(macro, list_url, *row) for row in zip(ids, *values, strict=True)]
     try:
-        rows = [kept.get(key) for key in keys]
+        rows = [cache.get(key) for key in keys]
     except TypeError:  # a value that cannot be a key (a multiple select's list)
         return _rows_drawn(target, shown, page, list_url)
     missing = [place for place, row in enumerate(rows) if row is None]
@@ -208,11 +204,9 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
         chosen["values"] = {
             column_name(c): [page["values"][column_name(c)][p] for p in missing] for c in shown
         }
-        drawn = _rows_drawn(target, shown, chosen, list_url, each=True)
-        if len(kept) + len(missing) > MAX_ROWS:
-            kept.clear()
-        for place, html in zip(missing, drawn, strict=True):
-            rows[place] = kept[keys[place]] = html
+        rendered = _rows_drawn(target, shown, chosen, list_url, each=True)
+        for place, html in zip(missing, rendered, strict=True):
+            rows[place] = cache[keys[place]] = html
     return Markup("".join(rows))
 
 
@@ -257,20 +251,20 @@ def _rows_by_macro(
 
 def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:
     macro = _macros().record_row
-    memo, key = target.entity.memo, ("list", "row_slots", macro)  # new macros: new pieces
-    if key not in memo:
-        memo[key] = prerender.text_slots(
+    slots = views(target).list.row_slots  # by macro: new macros, new pieces
+    if macro not in slots:
+        slots[macro] = prerender.text_slots(
             lambda url, *cells: macro(url, list(cells), link_at), 1 + count
         )
-    return memo[key]
+    return slots[macro]
 
 
 def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str]:
     """A column's values as display() shows them; the way chosen once per compiled entity."""
-    memo, key = target.entity.memo, ("list", "cell_texts", field.name)
-    if key not in memo:
-        memo[key] = _choose_cell_texts(target, field)
-    return memo[key](values)
+    chosen = views(target).list.cell_texts
+    if field.name not in chosen:
+        chosen[field.name] = _choose_cell_texts(target, field)
+    return chosen[field.name](values)
 
 
 _ACTIVE = {True: "Active", False: "Inactive"}

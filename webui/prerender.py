@@ -6,8 +6,8 @@ values, hostile ones included; a request then only escapes its values into place
 Jinja's autoescape would. When a check fails (a macro that uses a value in some other
 way), the caller draws with the macro on every request, as before.
 
-What is cut here is kept by the callers in the compiled entity's memo: a metadata
-reload builds new entities, and with them new pieces.
+What is cut here is cached by the callers in the entity's views (webui.views): a
+metadata reload builds new entities, and with them new views and new pieces.
 """
 
 from __future__ import annotations

@@ -1,0 +1,68 @@
+"""The web side of one compiled entity: what its pages build once, and the bounded caches
+of what they render, held by typed views rather than under keys of a shared dict.
+
+`views(target)` answers them. They live as long as the compiled entity they belong to, so
+a metadata reload, which compiles new entities, builds new views: nothing a page cached
+outlives the metadata it was built from. Each cache is an engine.caching.BoundedCache.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from engine.caching import BoundedCache
+from engine.records.target import Target
+
+MAX_QUERIES = 256  # list queries per entity whose page parts are cached
+MAX_ROWS = 4096  # rendered list rows per entity
+_CREATING = threading.Lock()
+
+
+@dataclass(eq=False)
+class ListView:
+    """A list page's: its filters and columns, built once; its page parts per query and
+    its rendered rows, cached."""
+
+    filter_specs: list[dict] | None = None  # the filters that can be, their choices aside
+    static_filters: frozenset[str] | None = None  # those whose choices never change
+    columns: list | None = None  # the fields the table shows
+    filter_draws: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (name, macro)
+    row_slots: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by row macro
+    cell_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
+    parts: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
+    rows: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
+
+
+@dataclass(eq=False)
+class FormView:
+    """A form page's: its fields in order and which may be edited, built once; the HTML
+    around and of its fields, cut once per template (webui.prerender)."""
+
+    layout_fields: list | None = None  # (field, layout entry) of every field, in order
+    writable: dict[bool, frozenset[str]] = dataclasses.field(default_factory=dict)  # creating?
+    frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by groups macro
+    draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
+    static_views: dict[tuple, dict] = dataclasses.field(default_factory=dict)  # (source, name)
+
+
+@dataclass(eq=False)
+class EntityViews:
+    """Every view of one compiled entity, and how each field's values read as text."""
+
+    list: ListView = dataclasses.field(default_factory=ListView)
+    form: FormView = dataclasses.field(default_factory=FormView)
+    texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
+
+
+def views(target: Target) -> EntityViews:
+    """The views of the target's compiled entity, made on first use."""
+    memo = target.entity.memo
+    found = memo.get(EntityViews)
+    if found is None:
+        with _CREATING:  # two first requests at once share one
+            found = memo.setdefault(EntityViews, EntityViews())
+    return found
