@@ -10,6 +10,7 @@ which builds new entities, renders with new pieces.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, url_for
@@ -39,7 +40,8 @@ def fields_html(
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
     drawn = []
-    for (spec, entry), draw in zip(_layout_fields(target), _draws(target, macros), strict=True):
+    layout, draws = _layout_fields(target), _draws(target, macros)
+    for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
         if spec.lines:
             item = _lines_entry(target, spec, entry, values, submission, errors)
             drawn.append(macros.lines(item))
@@ -48,7 +50,7 @@ def fields_html(
         stored = values.get(spec.system or name)
         editable_here = name in writable and name not in locked
         error = errors.get(name)
-        value = typed[name] if name in typed else as_text(spec, stored)
+        value = typed[name] if name in typed else text_of(stored)
         html = draw(value) if draw is not None and editable_here and not error else None
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored)
@@ -78,6 +80,15 @@ def _layout_fields(target: Target) -> list[tuple[FieldSpec, dict]]:
         groups = target.entity.layout["groups"]
         view.layout_fields = [(fields[e["name"]], e) for g in groups for e in g["fields"]]
     return view.layout_fields
+
+
+def _form_texts(target: Target) -> list[Callable[[Any], Any]]:
+    """How each field of the form shows a stored value for editing (as_text), looked up
+    once per compiled entity rather than once per field and request."""
+    view = views(target).form
+    if view.form_texts is None:
+        view.form_texts = [spec.type.form_text for spec, _ in _layout_fields(target)]
+    return view.form_texts
 
 
 def _writable(target: Target, creating: bool) -> frozenset[str]:

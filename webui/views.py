@@ -43,6 +43,7 @@ class FormView:
     around and of its fields, cut once per template (webui.prerender)."""
 
     layout_fields: list | None = None  # (field, layout entry) of every field, in order
+    form_texts: list | None = None  # how each of them shows a stored value for editing
     writable: dict[bool, frozenset[str]] = dataclasses.field(default_factory=dict)  # creating?
     frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by groups macro
     draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
