@@ -82,26 +82,76 @@ class _AliasRefused(Exception):
 
 
 class _Builder:
-    """Turns a composed node graph into plain data, noting lines and duplicates.
-
-    An alias is the very node its anchor composed, met again: the builder counts the
-    values it copies that way and refuses a file past ALIAS_BUDGET, or an alias inside
-    its own anchor, before either costs more than a few milliseconds.
-    """
+    """Turns a composed node graph into plain data, noting lines and duplicates."""
 
     def __init__(self, file: str) -> None:
         self.file = file
         self.lines: dict[Path_, int] = {}
         self.problems: list[tuple[int, Path_, str]] = []
         self._scalars = yaml.constructor.SafeConstructor()
+
+    def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
+        """Plain data for `node` at `path`; `line` says where it was written, which the
+        node's own mark does not for an alias (that is its anchor's)."""
+        self.lines.setdefault(path, line or node.start_mark.line + 1)
+        return self._value(node, path)
+
+    def _value(self, node: yaml.Node, path: Path_) -> Any:
+        if isinstance(node, yaml.MappingNode):
+            return self._mapping(node, path)
+        if isinstance(node, yaml.SequenceNode):
+            return [self._item(item, (*path, i), node) for i, item in enumerate(node.value)]
+        if node.tag in _TEXT_TAGS:  # dates stay text: their meaning depends on the field
+            return node.value
+        return self._scalars.construct_object(node)
+
+    def _item(self, item: yaml.Node, path: Path_, sequence: yaml.SequenceNode) -> Any:
+        return self.build(item, path)
+
+    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
+        result: dict = {}
+        for key_node, value_node in node.value:
+            key = (
+                self._scalars.construct_object(key_node)
+                if key_node.tag != _TIMESTAMP
+                else (key_node.value)
+            )
+            line = key_node.start_mark.line + 1
+            if not isinstance(key, str | int | float | bool) or key is None:
+                self._problem(line, path, "a key must be a plain word")
+                continue
+            key = str(key)
+            if key in result:
+                first = self.lines[(*path, key)]
+                self._problem(
+                    line, (*path, key), f"duplicate key '{key}' (first written on line {first})"
+                )
+                continue
+            self.lines[(*path, key)] = line
+            result[key] = self.build(value_node, (*path, key), line)
+        return result
+
+    def _problem(self, line: int, path: Path_, message: str) -> None:
+        self.problems.append((line, path, message))
+
+
+class _AliasGuard(_Builder):
+    """The builder for a file that has anchors, so may have aliases.
+
+    An alias is the very node its anchor composed, met again: the guard counts the
+    values it copies that way and refuses a file past ALIAS_BUDGET, or an alias inside
+    its own anchor, before either costs more than a few milliseconds.
+    """
+
+    def __init__(self, file: str) -> None:
+        super().__init__(file)
         self._built: set[int] = set()  # ids of the nodes built once already
         self._open: set[int] = set()  # ids of the collections being built
         self._repeated = 0  # values built again through an alias
         self._alias_line = 0  # where the outermost alias being expanded was written
 
     def build(self, node: yaml.Node, path: Path_, line: int | None = None) -> Any:
-        """Plain data for `node` at `path`; `line` says where it was written, which the
-        node's own mark does not for an alias (that is its anchor's)."""
+        """Plain data for `node`, counting what aliases copy."""
         line = line or node.start_mark.line + 1
         self.lines.setdefault(path, line)
         if id(node) in self._open:
@@ -131,48 +181,24 @@ class _Builder:
         return outermost
 
     def _value(self, node: yaml.Node, path: Path_) -> Any:
-        if isinstance(node, yaml.MappingNode | yaml.SequenceNode):
-            self._open.add(id(node))
-            try:
-                if isinstance(node, yaml.MappingNode):
-                    return self._mapping(node, path)
-                return [self._item(item, (*path, i), node) for i, item in enumerate(node.value)]
-            finally:
-                self._open.discard(id(node))
-        if node.tag in _TEXT_TAGS:  # dates stay text: their meaning depends on the field
-            return node.value
-        return self._scalars.construct_object(node)
+        if not isinstance(node, yaml.MappingNode | yaml.SequenceNode):
+            return super()._value(node, path)
+        self._open.add(id(node))
+        try:
+            return super()._value(node, path)
+        finally:
+            self._open.discard(id(node))
 
     def _item(self, item: yaml.Node, path: Path_, sequence: yaml.SequenceNode) -> Any:
         # an item that is an alias carries its anchor's mark: locate it in its list instead
         line = sequence.start_mark.line + 1 if id(item) in self._built else None
         return self.build(item, path, line)
 
-    def _mapping(self, node: yaml.MappingNode, path: Path_) -> dict:
-        result: dict = {}
-        for key_node, value_node in node.value:
-            key = (
-                self._scalars.construct_object(key_node)
-                if key_node.tag != _TIMESTAMP
-                else (key_node.value)
-            )
-            line = key_node.start_mark.line + 1
-            if not isinstance(key, str | int | float | bool) or key is None:
-                self._problem(line, path, "a key must be a plain word")
-                continue
-            key = str(key)
-            if key in result:
-                first = self.lines[(*path, key)]
-                self._problem(
-                    line, (*path, key), f"duplicate key '{key}' (first written on line {first})"
-                )
-                continue
-            self.lines[(*path, key)] = line
-            result[key] = self.build(value_node, (*path, key), line)
-        return result
 
-    def _problem(self, line: int, path: Path_, message: str) -> None:
-        self.problems.append((line, path, message))
+def builder_for(text: str, file: str) -> _Builder:
+    """The builder of a file's text: only a file with an anchor ('&') can hold an alias,
+    so only such a file pays for counting what aliases copy."""
+    return _AliasGuard(file) if "&" in text else _Builder(file)
 
 
 def readable_path(document: Document, path: Path_) -> str:
@@ -219,7 +245,7 @@ def load_text(text: str, file: str) -> tuple[Document | None, list[Problem]]:
         return None, problems
     if node is None:
         return None, [*problems, Problem(file, 1, "", "the file is empty")]
-    builder = _Builder(file)
+    builder = builder_for(text, file)
     try:
         data = builder.build(node, ())
     except _AliasRefused as refused:

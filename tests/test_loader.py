@@ -157,3 +157,29 @@ def test_a_file_beside_a_tenant_yaml_is_reported_not_read(tree):
         "file into tenants/t/entities"
     ]
     assert project.tenants["t"].entities == {}
+
+
+SHIPPED_FILES = sorted((Path(__file__).resolve().parents[1] / "metadata").rglob("*.yaml"))
+CORPUS_FILES = sorted((Path(__file__).resolve().parent / "corpus").rglob("*.yaml"))
+
+
+@pytest.mark.parametrize("path", SHIPPED_FILES + CORPUS_FILES, ids=str)
+def test_a_file_without_anchors_loads_as_the_alias_guard_loads_it(path: Path):
+    """Files without '&' skip the alias guard: the plain builder must give what the guard
+    gives, data, lines and problems alike, for every shipped and corpus file."""
+    text = path.read_text(encoding="utf-8", errors="replace")
+    plain = load_text(text, "f.yaml")
+    guarded = load_text(text + "\n# & forces the guard\n", "f.yaml")
+    assert _loaded(plain) == _loaded(guarded)
+
+
+def test_an_ampersand_in_a_value_is_text_not_an_anchor():
+    document, problems = load_text("label: R&D\nhelp: 'Terms & conditions'\n", "f.yaml")
+    assert problems == []
+    assert document.data == {"label": "R&D", "help": "Terms & conditions"}
+
+
+def _loaded(result):
+    document, problems = result
+    data = (document.data, document.lines) if document else None
+    return data, [(p.line, p.path, p.message) for p in problems]
