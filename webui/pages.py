@@ -225,7 +225,7 @@ def new(tenant: str, entity: str) -> Any:
             record = record_service().create(
                 tenant, entity, submission.payload, user, read_back=False, copy_of=copy_of
             )
-            uploads.saved(tenant, submission.payload)
+            uploads.saved(target, submission.payload)
             return _saved(tenant, entity, record["id"])
         except RecordInvalid as error:
             submission.errors += error.errors
@@ -266,7 +266,7 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
         try:
             payload = {**submission.payload, "rev_number": revision}
             record_service().update(tenant, entity, record_id, payload, g.user["username"])
-            uploads.saved(tenant, submission.payload)
+            uploads.saved(target, submission.payload)
             return _saved(tenant, entity, record_id)
         except RecordInvalid as error:
             submission.errors += error.errors

@@ -24,8 +24,14 @@ def record_service() -> RecordService:
 
 def stored_files() -> StoredFiles:
     """The files uploaded to this site's tenants, in the data directory, which every worker
-    serving a tenant shares."""
-    return StoredFiles(Path(current_app.config["FORMWORK_DATA"]) / UPLOADS)
+    serving a tenant shares; one object per app."""
+    extensions = current_app.extensions
+    files = extensions.get("formwork.files")
+    if files is None:
+        files = extensions["formwork.files"] = StoredFiles(
+            Path(current_app.config["FORMWORK_DATA"]) / UPLOADS
+        )
+    return files
 
 
 def target_or_404(tenant: str, entity: str) -> Target:

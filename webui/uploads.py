@@ -16,7 +16,6 @@ from __future__ import annotations
 import re
 import secrets
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +23,8 @@ from flask import Blueprint, abort, send_from_directory
 from werkzeug.datastructures import FileStorage
 
 from engine.records import files
+from engine.records.files import attachments
+from engine.records.target import Target
 from webui.auth import login_required
 from webui.services import record_service, stored_files
 
@@ -58,25 +59,21 @@ def save_upload(tenant: str, upload: FileStorage, image: bool) -> str:
     return files.reference(tenant, name)
 
 
-def saved(tenant: str, values: dict[str, Any]) -> None:
-    """A save succeeded: the uploads its values name are held, no longer pending."""
-    pending = stored_files().root / tenant / _PENDING
-    for value in _strings(values):
-        name = files.stored_name(tenant, value)
-        if name is not None:
+def saved(target: Target, values: dict[str, Any]) -> None:
+    """A save of `target` succeeded: the uploads its values name are held, no longer
+    pending. Only the fields that hold files, the record's and its lines', are looked at."""
+    tenant = target.tenant.spec.name
+    references = [values.get(field.name) for field, _ in attachments(target)]
+    for line in target.lines():
+        fields = attachments(target.child(line))
+        for row in values.get(line.name) or ():
+            if fields and isinstance(row, dict):
+                references += [row.get(field.name) for field, _ in fields]
+    names = [name for value in references if (name := files.stored_name(tenant, value))]
+    if names:
+        pending = stored_files().root / tenant / _PENDING
+        for name in names:
             (pending / name).unlink(missing_ok=True)
-
-
-def _strings(values: Any) -> Iterator[str]:
-    """Every text among the values, lines included."""
-    if isinstance(values, str):
-        yield values
-    elif isinstance(values, dict):
-        for value in values.values():
-            yield from _strings(value)
-    elif isinstance(values, list):
-        for value in values:
-            yield from _strings(value)
 
 
 def sweep(tenant: str) -> None:

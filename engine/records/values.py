@@ -138,6 +138,8 @@ def _clean_row(child: Target, row: Any, errors: list, prefix: str) -> Any:
 def _readable_items(target: Target, data: dict, errors: list, prefix: str) -> list[tuple]:
     """The items of a record whose names can be read; a name that cannot be stored
     (a lone surrogate) is an error, and its value is left out."""
+    if _storable_text("".join(data)):  # every name at once: the usual case
+        return list(data.items())
     items = []
     for key, value in data.items():
         if _storable_text(key):
