@@ -25,7 +25,9 @@ class OutOfRange(ValueError):
 
 def number_text(text: str) -> str:
     """The number a person typed, as plain ASCII digits; ValueError if it is not one."""
-    plain = "".join(_ascii_digit(char) for char in text.strip().translate(_GROUPING))
+    plain = text.strip().translate(_GROUPING)
+    if not plain.isascii():  # digits of another script: each as its ASCII digit
+        plain = "".join(_ascii_digit(char) for char in plain)
     if not _NUMBER.fullmatch(plain):
         raise ValueError(f"{text!r} is not a number")
     return plain
