@@ -158,7 +158,7 @@ def clean_value(target: Target, key: str, value: Any, errors: list, prefix: str)
     naming the field: no database could store them as they were sent."""
     if isinstance(value, str):
         problem = "a NUL character" if "\x00" in value else None
-        if problem is None and not _storable_text(value):
+        if problem is None and not value.isascii() and not _storable_text(value):
             problem = "half of a character pair (a lone surrogate)"
         if problem:
             message = f"{_label(target, key)} contains {problem}, which cannot be stored."
