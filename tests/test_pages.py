@@ -373,8 +373,9 @@ def test_a_save_leads_to_the_record_saying_saved_without_rewriting_the_session(a
     assert created.status_code == 302 and created.headers["Location"] == "/t/account/1?notice=saved"
     assert "Set-Cookie" not in created.headers  # the notice is in the address, not the cookie
     shown = ann.client.get(created.headers["Location"])
-    assert '<p class="flash info" role="status" data-notice>Account saved.</p>' in shown.get_data(
-        as_text=True
+    assert (
+        '<p class="flash info" role="status" data-notice>Account Acme saved.</p>'
+        in shown.get_data(as_text=True)
     )
     assert "Set-Cookie" not in shown.headers
     edited = ann.post("/account/1/edit", {"name": "Acme Ltd", "rev_number": "1"})
