@@ -5,73 +5,28 @@ names the record and what happened to it."""
 
 from __future__ import annotations
 
-import re
 from collections import deque
 
 import pytest
-from conftest import SHIPPED, _drop_tenant_schemas
+from conftest import SHIPPED
 from sample_records import create_sample, sample_payload, with_lines
+from shipped_pages import Person, shipped_app
 
-from engine import users
 from engine.errors import NotFound
 from engine.registry import build_registry
-from engine.storage.databases import Storage
-from webui import create_app
 
 REGISTRY = build_registry(str(SHIPPED))
 PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant.entities)]
-PASSWORD = "correct horse battery"
 
 
 def spec_of(tenant, entity):
     return REGISTRY.tenant(tenant).entity(entity).spec
 
 
-class Person:
-    """A test client logged in as an editor of one tenant, sending the pages' CSRF token."""
-
-    def __init__(self, app, tenant):
-        self.client, self.tenant = app.test_client(), tenant
-        data = {"username": "clerk", "password": PASSWORD, "csrf_token": self.token()}
-        assert self.client.post(f"/{tenant}/login", data=data).status_code == 302
-
-    def token(self):
-        page = self.client.get(f"/{self.tenant}/login").get_data(as_text=True)
-        return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
-
-    def get(self, path):
-        return self.client.get(f"/{self.tenant}{path}")
-
-    def post(self, path, data=None, token=True):
-        data = dict(data or {})
-        if token is True:
-            data["csrf_token"] = self.token()
-        elif token:
-            data["csrf_token"] = token
-        return self.client.post(f"/{self.tenant}{path}", data=data)
-
-
 @pytest.fixture(scope="module", params=["sqlite", "postgresql"])
 def app(request, tmp_path_factory):
-    """The app over the shipped metadata on one backend, an editor `clerk` in each tenant."""
     url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    data = tmp_path_factory.mktemp("data")
-    application = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "FORMWORK_METADATA": str(SHIPPED),
-            "FORMWORK_DATA": str(data),
-            "FORMWORK_DATABASE": url,
-        }
-    )
-    service = application.extensions["formwork"]
-    for tenant in service.registry.tenants:
-        users.add_user(service.registry.tenant(tenant), "clerk", "editor", PASSWORD)
-    yield application
-    Storage(str(data), url).close()
-    if url:
-        _drop_tenant_schemas(url)
+    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
 
 
 @pytest.fixture(scope="module")

@@ -28,12 +28,12 @@ from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
 from webui.list_query import list_query, requested_offset
+from webui.pager import pager, requested_size
 from webui.record_actions import available_actions
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("pages", __name__)
 blueprint.add_app_template_global(macro_named)  # widgets.html: a type's macro by its name
-PAGE_SIZE = 25
 
 
 def _can_write() -> bool:
@@ -62,15 +62,16 @@ def list_page(tenant: str, entity: str) -> Any:
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
     offset = requested_offset()
+    size = requested_size()
     shown = [list_view.column_name(c) for c in list_view.columns(target)]  # what it shows
     service = record_service()
     try:
         page = service.list_table(
-            tenant, entity, q or None, filters, sort, PAGE_SIZE, offset, shown
+            tenant, entity, q or None, filters, sort, size.size, offset, shown
         )
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = service.list_table(tenant, entity, limit=PAGE_SIZE, columns=shown)
+        page = service.list_table(tenant, entity, limit=size.size, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
     query = {
@@ -81,7 +82,7 @@ def list_page(tenant: str, entity: str) -> Any:
         "sort": sort or "",
         "offset": offset,
     }
-    parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
+    parts = list_view.page_parts(target, query, filter_list, _can_write(), size.size)
     return render_template(
         "pages/list.html",
         tenant=tenant,
@@ -89,7 +90,11 @@ def list_page(tenant: str, entity: str) -> Any:
         rows_html=list_view.rows_html(target, page, list_url),
         total=page["total"],
         offset=offset,
-        page_size=PAGE_SIZE,
+        page_size=size.size,
+        notice=size.problem,
+        searching=bool(q or filters),
+        list_url=list_url,
+        pages=pager(tenant, entity, offset, size.size, page["total"]),
         **parts,
     )
 
