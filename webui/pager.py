@@ -6,7 +6,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import request, url_for
+from flask import current_app, request, url_for
+from markupsafe import Markup
+
+from engine.records.target import Target
+from webui import urls
+from webui.views import views
 
 SIZES = (25, 50, 100)  # the choices a list offers; a URL may ask for any size up to the last
 WINDOW = 2  # page numbers shown on each side of the current page
@@ -42,6 +47,19 @@ def requested_size() -> PageSize:
     return PageSize(size)
 
 
+def pager_html(target: Target, offset: int, size: int, total: int) -> Markup:
+    """The list's page links and page sizes, drawn by the `pager` macro of
+    pages/list_parts.html once per query and total and held by the entity's list view."""
+    macro = current_app.jinja_env.get_template("pages/list_parts.html").module.pager
+    key = (macro, urls.origin(), tuple(request.args.items(multi=True)), offset, size, total)
+    cache = views(target).list.pagers
+    found = cache.get(key)
+    if found is None:
+        links = pager(target.tenant.spec.name, target.spec.name, offset, size, total)
+        found = cache[key] = macro(links, size)
+    return found
+
+
 def pager(tenant: str, entity: str, offset: int, size: int, total: int) -> dict:
     """The page links of a list: `pages` (number, link, whether current) around the
     current page, `first`, `previous`, `next`, `last` (None where there is none), and
@@ -71,4 +89,5 @@ def pager(tenant: str, entity: str, offset: int, size: int, total: int) -> dict:
         "next": link(offset + size) if offset + size < total else None,
         "last": link((count - 1) * size) if current < count else None,
         "sizes": sizes,
+        "many": total > SIZES[0],  # more than the smallest page: the sizes are worth a choice
     }

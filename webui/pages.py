@@ -28,7 +28,7 @@ from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
 from webui.list_query import list_query, requested_offset
-from webui.pager import pager, requested_size
+from webui.pager import pager_html, requested_size
 from webui.record_actions import available_actions
 from webui.services import record_service, target_or_404
 
@@ -94,7 +94,7 @@ def list_page(tenant: str, entity: str) -> Any:
         notice=size.problem,
         searching=bool(q or filters),
         list_url=list_url,
-        pages=pager(tenant, entity, offset, size.size, page["total"]),
+        pager_html=pager_html(target, offset, size.size, page["total"]),
         **parts,
     )
 
