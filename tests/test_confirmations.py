@@ -9,9 +9,12 @@ from collections import deque
 
 import pytest
 from conftest import SHIPPED
+from records_metadata import FILES
 from sample_records import create_sample, sample_payload, with_lines
 from shipped_pages import Person, shipped_app
+from test_pages import Browser, make_app
 
+from engine import users
 from engine.errors import NotFound
 from engine.registry import build_registry
 
@@ -260,3 +263,28 @@ def test_an_action_not_possible_now_says_so_before_the_confirmation(app, people)
     asked = person.get(f"/{entity}/{record['id']}/actions/cancel")
     assert asked.status_code == 409 and "is not possible for" in text(asked)
     assert 'name="confirmed"' not in text(asked)
+
+
+def test_an_action_with_confirm_text_in_its_metadata_asks_first_and_says_it(tree, storage):
+    said = "Confirming tells the bank about this account."
+    account = FILES["entities/account.yaml"].replace(
+        "confirm: {label: Confirm, from: [draft], to: confirmed}",
+        f"confirm: {{label: Confirm, from: [draft], to: confirmed, confirm: {said}}}",
+    )
+    assert account != FILES["entities/account.yaml"]
+    app = make_app(tree({**FILES, "entities/account.yaml": account}), storage)
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
+    ann = Browser(app, "t")
+    ann.login("ann")
+    record = service.create("t", "account", {"name": "Acme"}, "ann")
+    path = f"/account/{record['id']}/actions/confirm"
+    assert f'<a class="button danger" href="/t{path}">Confirm</a>' in text(
+        ann.get(f"/account/{record['id']}")
+    )
+    asked = text(ann.get(path))
+    assert said in asked and "The status of Account Acme becomes Confirmed." in asked
+    assert ann.post(path).status_code == 200
+    assert service.read("t", "account", record["id"])["status"] == "draft"
+    done = ann.post(path, {"confirmed": "yes"})
+    assert "Account Acme confirmed." in text(ann.client.get(done.headers["Location"]))

@@ -34,14 +34,16 @@ class Consequences:
 
 
 def needs_confirmation(target: Target, action: str) -> bool:
-    """Whether the action ends the record's life: a delete, a deactivation, or a status
-    action into a state where no field can change any more (`locked: all`)."""
+    """Whether the action asks first: a delete, a deactivation, a status action into a
+    state where no field can change any more (`locked: all`), or one whose metadata
+    declares `confirm:` text."""
     if action in (DELETE, "deactivate"):
         return True
     statuses = target.spec.statuses
     if statuses is None or action not in statuses.actions:
         return False
-    return statuses.states[statuses.actions[action].target].locked == "all"
+    declared = statuses.actions[action]
+    return declared.confirm is not None or statuses.states[declared.target].locked == "all"
 
 
 def action_label(target: Target, action: str) -> str | None:
@@ -72,20 +74,27 @@ def consequences(target: Target, record: dict, action: str, available: list[str]
             f"{target.spec.plural} are looked up. It can be activated again later."
         )
     else:
-        found.effects.append(_status_effect(target, action, title))
+        found.effects += _status_effects(target, action, title)
     return found
 
 
-def _status_effect(target: Target, action: str, title: str) -> str:
-    """What a status action into a locked state does, and whether another action undoes it."""
+def _status_effects(target: Target, action: str, title: str) -> list[str]:
+    """What a status action does: its metadata's `confirm` text, the state it leads to,
+    and, for a state locked whole, that nothing can change after it, unless another action
+    undoes it."""
     statuses = target.spec.statuses
-    state = statuses.states[statuses.actions[action].target]
+    declared = statuses.actions[action]
+    state = statuses.states[declared.target]
+    said = [declared.confirm] if declared.confirm else []
+    if state.locked != "all":
+        return [*said, f"The status of {title} becomes {state.label}."]
     back = [a.label for a in statuses.actions.values() if state.name in a.sources]
     undo = f"{' or '.join(back)} can undo it" if back else "this cannot be undone"
-    return (
+    return [
+        *said,
         f"The status of {title} becomes {state.label}. After that, none of its fields "
-        f"can be changed; {undo}."
-    )
+        f"can be changed; {undo}.",
+    ]
 
 
 def _is_status_action(target: Target, action: str) -> bool:
