@@ -42,10 +42,16 @@ def text(response):
 
 
 def title_of(service, tenant, entity, record):
-    """How the pages name a record: its entity's label and title, or its id."""
+    """How the pages name a record: its entity's label and title (a linked record's, for
+    a lookup), or its id."""
     spec = service.target(tenant, entity).spec
     title = record.get(spec.title_field or "")
-    return f"{spec.label} {title}" if title else f"{spec.label} #{record['id']}"
+    if not title:
+        return f"{spec.label} #{record['id']}"
+    lookup = spec.field(spec.title_field).lookup
+    if lookup:
+        title = service.read(tenant, lookup.entity, title)[lookup.show]
+    return f"{spec.label} {title}"
 
 
 def escaped(value):

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from engine.errors import Conflict
 from engine.records.removal import refuse_if_referenced
 from engine.records.target import Target
+from webui.display import display
 from webui.form_page import record_title
 
 DELETE = "delete"
@@ -31,6 +32,16 @@ class Consequences:
     effects: list[str] = field(default_factory=list)
     lines: list[dict] = field(default_factory=list)  # {"label", "titles"} per lines field
     refusal: str | None = None  # why the action would be refused; None: it can go ahead
+
+
+def named(target: Target, record: dict) -> str:
+    """How a notice or a question names a record: its entity and its title, a linked
+    record's title where the title field is a lookup (never a bare id), or its id."""
+    title_field = target.spec.title_field
+    value = record.get(title_field) if title_field else None
+    if value in (None, ""):
+        return record_title(target, record)
+    return f"{target.spec.label} {display(target, target.spec.field(title_field), value)}"
 
 
 def needs_confirmation(target: Target, action: str) -> bool:
@@ -61,7 +72,7 @@ def action_label(target: Target, action: str) -> str | None:
 def consequences(target: Target, record: dict, action: str, available: list[str]) -> Consequences:
     """What the action will do to `record` (read with its lines), and why it would be
     refused when it would; `available` names the actions the record's page offers now."""
-    title = record_title(target, record)
+    title = named(target, record)
     label = action_label(target, action) or action
     found = Consequences(action, label, title)
     if action == DELETE:
@@ -116,7 +127,7 @@ def _delete_consequences(target: Target, record: dict, found: Consequences) -> N
         child = target.child(line)
         rows = record.get(line.name) or []
         if rows:
-            titles = [record_title(child, row) for row in rows]
+            titles = [named(child, row) for row in rows]
             found.lines.append({"label": line.label, "titles": titles})
     if found.lines:
         found.effects.append("These lines are deleted with it:")
@@ -126,7 +137,7 @@ def done_notice(target: Target, record: dict, action: str) -> str | None:
     """The notice after `action` ran on `record` (as it is now): "Customer CUST-00012
     confirmed"; None when the record does not show that the action ran (a URL that says
     so on its own)."""
-    title = record_title(target, record)
+    title = named(target, record)
     statuses = target.spec.statuses
     if statuses is None or action not in statuses.actions:
         if action not in ACTIVITY or target.spec.delete != "never":

@@ -21,7 +21,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
-from webui.confirmations import done_notice
+from webui.confirmations import done_notice, named
 from webui.display import active_only, display
 from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
@@ -256,7 +256,7 @@ def _saved_notice(target: Target) -> str | None:
         record = record_service().read(target.tenant.spec.name, target.spec.name, saved)
     except NotFound:
         return None
-    return f"{record_title(target, record)} saved."
+    return f"{named(target, record)} saved."
 
 
 def _submission(target: Target, creating: bool, record_id: int | None = None) -> Submission:

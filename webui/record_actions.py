@@ -22,9 +22,9 @@ from webui.confirmations import (
     DELETE,
     action_label,
     consequences,
+    named,
     needs_confirmation,
 )
-from webui.form_page import record_title
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("actions", __name__)
@@ -80,7 +80,7 @@ def delete(tenant: str, entity: str, record_id: int) -> Any:
         return _confirmation_page(target, record_id, DELETE)
     service = record_service()
     try:
-        title = record_title(target, service.read(tenant, entity, record_id))
+        title = named(target, service.read(tenant, entity, record_id))
         service.delete(tenant, entity, record_id, g.user["username"])
     except Conflict as error:
         flash(str(error), "error")
