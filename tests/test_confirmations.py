@@ -5,6 +5,7 @@ names the record and what happened to it."""
 
 from __future__ import annotations
 
+import re
 from collections import deque
 
 import pytest
@@ -85,8 +86,16 @@ def test_a_delete_asks_first_naming_the_record_and_its_lines(app, people, tenant
     for line in target.lines():
         child = target.child(line)
         assert f"{escaped(line.label)} (2)" in page
-        for row in record[line.name]:
-            assert f"<li>{escaped(title_of(service, tenant, child.spec.name, row))}</li>" in page
+        doomed = re.search(
+            rf"<h3>{re.escape(escaped(line.label))} \(2\)</h3>(.*?)</ul>", page, re.S
+        )
+        for position, row in enumerate(record[line.name], 1):
+            if row.get(child.spec.title_field or ""):
+                named = title_of(service, tenant, child.spec.name, row)
+                assert f"<li>{escaped(named)}</li>" in doomed.group(1)
+            else:  # by its place and values, never by a bare id
+                assert f"<li>{escaped(child.spec.label)} {position}" in doomed.group(1)
+            assert f"#{row['id']}<" not in doomed.group(1)
     # sent without the confirmation, it only asks again
     assert person.post(path).status_code == 200
     assert exists(service, tenant, entity, record["id"])

@@ -44,6 +44,20 @@ def named(target: Target, record: dict) -> str:
     return f"{target.spec.label} {display(target, target.spec.field(title_field), value)}"
 
 
+def _line_named(child: Target, row: dict, position: int, link: str) -> str:
+    """A line by its title, or, for lines without one, by its place and its first values
+    ("Branch 2: Linz, 4"), never by a bare id."""
+    title_field = child.spec.title_field
+    if title_field and row.get(title_field) not in (None, ""):
+        return named(child, row)
+    shown = [f for f in child.spec.fields if f.stored and not f.hidden and f.name != link]
+    values = [
+        display(child, f, row.get(f.name)) for f in shown if row.get(f.name) not in (None, "")
+    ]
+    listed = f": {', '.join(values[:3])}" if values else ""
+    return f"{child.spec.label} {position}{listed}"
+
+
 def needs_confirmation(target: Target, action: str) -> bool:
     """Whether the action asks first: a delete, a deactivation, a status action into a
     state where no field can change any more (`locked: all`), or one whose metadata
@@ -127,7 +141,7 @@ def _delete_consequences(target: Target, record: dict, found: Consequences) -> N
         child = target.child(line)
         rows = record.get(line.name) or []
         if rows:
-            titles = [named(child, row) for row in rows]
+            titles = [_line_named(child, row, n, line.lines.link) for n, row in enumerate(rows, 1)]
             found.lines.append({"label": line.label, "titles": titles})
     if found.lines:
         found.effects.append("These lines are deleted with it:")

@@ -91,22 +91,55 @@ def test_the_action_bar_stays_in_reach_on_a_long_form_without_covering_it(new_co
     screenshot(page, request.node.name, full_page=False)
 
 
-def test_deleting_asks_on_a_page_of_its_own_with_the_lines(page, site, log_in):
+def test_without_the_script_deleting_asks_on_a_page_of_its_own(browser, site, log_in):
     account = site.service.create(
         "t", "account", {"name": "Doomed Co", "branches": [{"city": "Graz"}]}, "x"
     )
+    context = browser.new_context(base_url=site.url, viewport=PHONE, java_script_enabled=False)
+    try:
+        page = context.new_page()
+        log_in(page, "ann")
+        page.goto(f"/t/account/{account['id']}")
+        page.get_by_role("link", name="Delete").click()
+        expect(page.get_by_role("heading", level=1)).to_have_text("Delete Account Doomed Co?")
+        expect(page.get_by_text("Account Doomed Co will be deleted.")).to_be_visible()
+        expect(page.get_by_role("heading", name="Branches (1)")).to_be_visible()
+        screenshot(page, "test_without_the_script_deleting_asks-phone")
+        page.get_by_role("link", name="No, keep it as it is").click()
+        expect(page.get_by_role("heading", name="Account Doomed Co")).to_be_visible()
+        page.get_by_role("link", name="Delete").click()
+        page.get_by_role("button", name="Yes, delete").click()
+        expect(page.get_by_role("status")).to_have_text("Account Doomed Co deleted.")
+        expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    finally:
+        context.close()
+
+
+def test_with_the_script_the_question_opens_in_a_dialog_over_the_record(page, site, log_in):
+    account = site.service.create(
+        "t", "account", {"name": "Dialog Co", "branches": [{"city": "Linz"}]}, "x"
+    )
     log_in(page, "ann")
     page.goto(f"/t/account/{account['id']}")
-    page.get_by_role("link", name="Delete").click()
-    expect(page.get_by_role("heading", level=1)).to_have_text("Delete Account Doomed Co?")
-    expect(page.get_by_text("Account Doomed Co will be deleted.")).to_be_visible()
-    expect(page.get_by_role("heading", name="Branches (1)")).to_be_visible()
-    page.get_by_role("link", name="No, keep it as it is").click()
-    expect(page.get_by_role("heading", name="Account Doomed Co")).to_be_visible()
-    page.get_by_role("link", name="Delete").click()
-    page.get_by_role("button", name="Yes, delete").click()
-    expect(page.get_by_role("status")).to_have_text("Account Doomed Co deleted.")
-    expect(page.get_by_role("heading", name="Accounts")).to_be_visible()
+    delete = page.get_by_role("link", name="Delete")
+    delete.focus()
+    page.keyboard.press("Enter")
+    dialog = page.get_by_role("dialog", name="Delete Account Dialog Co?")
+    expect(dialog).to_be_visible()
+    expect(dialog.get_by_text("Account Dialog Co will be deleted.")).to_be_visible()
+    expect(dialog.get_by_role("listitem")).to_have_text("Branch 1: Linz")
+    screenshot(page, "test_with_the_script_the_question_opens_in_a_dialog", full_page=False)
+    page.keyboard.press("Escape")
+    expect(dialog).to_have_count(0)
+    expect(delete).to_be_focused()  # back where the person was
+    page.keyboard.press("Enter")
+    dialog.get_by_role("link", name="No, keep it as it is").click()
+    expect(dialog).to_have_count(0)
+    expect(page).to_have_url(re.compile(rf"/t/account/{account['id']}$"))
+    page.keyboard.press("Enter")
+    dialog.get_by_role("button", name="Yes, delete").click()
+    expect(page.get_by_role("status")).to_have_text("Account Dialog Co deleted.")
+    assert site.service.list("t", "account", q="Dialog Co")["total"] == 0
 
 
 def test_no_page_asks_for_a_missing_file_or_logs_an_error(page, site, log_in):

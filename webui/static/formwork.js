@@ -357,3 +357,38 @@ document.addEventListener("DOMContentLoaded", () => {
   guardUnsaved(form);
   saveWithKeys(form);
 });
+
+// An action that asks first: with this script its question, read from the page the link
+// leads to without it, opens in a dialog over the record; Escape or "No" closes it.
+function askInDialog(link) {
+  link.addEventListener("click", async (event) => {
+    event.preventDefault();
+    let page;
+    try {
+      const response = await fetch(link.href, { credentials: "same-origin" });
+      page = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch {
+      window.location.assign(link.href);  // the page itself asks, as without the script
+      return;
+    }
+    const question = page.querySelector("main h1");
+    const section = page.querySelector(".confirmation");
+    if (!question || !section) { window.location.assign(link.href); return; }
+    const dialog = document.createElement("dialog");
+    dialog.className = "asks-first";
+    dialog.setAttribute("aria-labelledby", "asks-first-title");
+    const title = document.createElement("h2");
+    title.id = "asks-first-title";
+    title.textContent = question.textContent;
+    dialog.append(title, document.importNode(section, true));
+    dialog.querySelectorAll(".confirmation a[href]").forEach((back) => {
+      back.addEventListener("click", (click) => { click.preventDefault(); dialog.close(); });
+    });
+    dialog.addEventListener("close", () => { dialog.remove(); link.focus(); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("a[data-asks-first]").forEach(askInDialog);
+});
