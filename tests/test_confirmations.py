@@ -294,7 +294,7 @@ def test_an_action_with_confirm_text_in_its_metadata_asks_first_and_says_it(tree
     ann.login("ann")
     record = service.create("t", "account", {"name": "Acme"}, "ann")
     path = f"/account/{record['id']}/actions/confirm"
-    assert f'<a class="button danger" href="/t{path}">Confirm</a>' in text(
+    assert f'<a class="button danger" data-asks-first href="/t{path}">Confirm</a>' in text(
         ann.get(f"/account/{record['id']}")
     )
     asked = text(ann.get(path))
