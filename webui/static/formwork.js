@@ -368,12 +368,12 @@ function askInDialog(link) {
       const response = await fetch(link.href, { credentials: "same-origin" });
       page = new DOMParser().parseFromString(await response.text(), "text/html");
     } catch {
-      window.location.assign(link.href);  // the page itself asks, as without the script
+      window.open(link.href, "_self");  // the page itself asks, as without the script
       return;
     }
     const question = page.querySelector("main h1");
     const section = page.querySelector(".confirmation");
-    if (!question || !section) { window.location.assign(link.href); return; }
+    if (!question || !section) { window.open(link.href, "_self"); return; }
     const dialog = document.createElement("dialog");
     dialog.className = "asks-first";
     dialog.setAttribute("aria-labelledby", "asks-first-title");
