@@ -77,6 +77,7 @@ def _freeze_statuses(values: dict | None) -> Statuses | None:
             action.get("label", name.replace("_", " ").capitalize()),
             tuple(action["from"]),
             action["to"],
+            action.get("confirm"),
         )
         for name, action in values.get("actions", {}).items()
     }

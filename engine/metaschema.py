@@ -127,6 +127,10 @@ def _entity_properties() -> dict:
     action = _object(
         {
             "label": _text("the button's text"),
+            "confirm": _text(
+                "the action asks first, on a page that says this text (an action into a "
+                "state locked whole always asks)"
+            ),
             "from": {"type": "array", "items": _ref("identifier"), "minItems": 1},
             "to": _ref("identifier"),
         },

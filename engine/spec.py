@@ -127,6 +127,7 @@ class Action:
     label: str
     sources: tuple[str, ...]
     target: str
+    confirm: str | None = None  # what its confirmation page says; None: no words of its own
 
 
 @dataclass(frozen=True)

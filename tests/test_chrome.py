@@ -39,3 +39,15 @@ def test_each_user_sees_their_own_name_role_and_token(app):
 def test_a_page_without_a_user_has_no_account_menu(app):
     page = Browser(app, "t").get("/login").get_data(as_text=True)
     assert 'href="/static/formwork.css"' in page and "Log out" not in page
+
+
+def test_the_site_icon_is_there_where_browsers_look_and_every_page_links_it(app):
+    ann = Browser(app, "t")
+    icon = ann.client.get("/favicon.ico")
+    assert icon.status_code == 200 and icon.data[:4] == b"\x00\x00\x01\x00"  # an ICO file
+    assert icon.mimetype in ("image/vnd.microsoft.icon", "image/x-icon")
+    ann.login("ann")
+    for path in ("/login", "/", "/account/", "/account/new"):
+        page = ann.get(path).get_data(as_text=True)
+        link = re.search(r'<link rel="icon" href="([^"]+)">', page).group(1)
+        assert ann.client.get(link).data == icon.data

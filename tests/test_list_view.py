@@ -54,6 +54,9 @@ PATHS = [
     "/account/?sort=nothing",  # an error, shown above the first page
     "/account/?offset=25",  # asked again: from what was kept
     "/account/?q=Acc&kind=person",
+    "/account/?size=10&offset=10&sort=-status",  # page numbers, a page size, a status sort
+    "/account/?size=500",  # a page size out of range, said above the page
+    "/account/?q=nothing-matches",  # the empty state
 ]
 
 

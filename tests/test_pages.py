@@ -373,8 +373,9 @@ def test_a_save_leads_to_the_record_saying_saved_without_rewriting_the_session(a
     assert created.status_code == 302 and created.headers["Location"] == "/t/account/1?notice=saved"
     assert "Set-Cookie" not in created.headers  # the notice is in the address, not the cookie
     shown = ann.client.get(created.headers["Location"])
-    assert '<p class="flash info" role="status" data-notice>Account saved.</p>' in shown.get_data(
-        as_text=True
+    assert (
+        '<p class="flash info" role="status" data-notice>Account Acme saved.</p>'
+        in shown.get_data(as_text=True)
     )
     assert "Set-Cookie" not in shown.headers
     edited = ann.post("/account/1/edit", {"name": "Acme Ltd", "rev_number": "1"})
@@ -383,3 +384,18 @@ def test_a_save_leads_to_the_record_saying_saved_without_rewriting_the_session(a
     assert "saved." not in ann.get("/account/1").get_data(as_text=True)
     hostile = ann.get("/account/1?notice=%3Cscript%3Ealert(1)%3C/script%3E").get_data(as_text=True)
     assert "saved." not in hostile and "<script>alert(1)" not in hostile
+
+
+def test_save_and_add_another_opens_a_new_form_that_names_the_record_saved(ann):
+    created = ann.post("/account/new", {"name": "Acme", "then": "new"})
+    assert created.status_code == 302 and created.headers["Location"] == "/t/account/new?saved=1"
+    page = ann.client.get(created.headers["Location"]).get_data(as_text=True)
+    assert '<p class="flash info" role="status" data-notice>Account Acme saved.</p>' in page
+    assert "<h1>New Account</h1>" in page and 'value="Acme"' not in page
+    edited = ann.post("/account/1/edit", {"name": "Acme Ltd", "rev_number": "1", "then": "new"})
+    page = ann.client.get(edited.headers["Location"]).get_data(as_text=True)
+    assert "Account Acme Ltd saved." in page
+    # a URL naming no record there is, or no record at all, says nothing
+    for wrong in ("999", "abc", ""):
+        response = ann.get(f"/account/new?saved={wrong}")
+        assert response.status_code == 200 and "data-notice" not in response.get_data(as_text=True)

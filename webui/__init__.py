@@ -68,7 +68,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
 
 def _register(app: Flask) -> None:
-    from webui import admin, api, apidocs, auth, chrome, pages, signed_in, speedups, uploads, urls
+    from webui import (
+        admin,
+        api,
+        apidocs,
+        auth,
+        chrome,
+        pages,
+        record_actions,
+        signed_in,
+        speedups,
+        uploads,
+        urls,
+    )
     from webui.headers import SecurityHeaders
     from webui.transfer import exports, imports
 
@@ -78,6 +90,7 @@ def _register(app: Flask) -> None:
     app.register_blueprint(api.blueprint)
     app.register_blueprint(auth.blueprint)
     app.register_blueprint(pages.blueprint)
+    app.register_blueprint(record_actions.blueprint)
     app.register_blueprint(admin.blueprint)
     app.register_blueprint(uploads.blueprint)
     app.register_blueprint(imports.blueprint)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Flask, current_app
+from flask import Flask, current_app, send_from_directory
 from markupsafe import Markup
 
 from engine.caching import BoundedCache
@@ -26,6 +26,13 @@ def init_app(app: Flask) -> None:
     """base.html calls page_assets() and page_header(tenant)."""
     app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
     app.jinja_env.globals.update(page_assets=page_assets, page_header=page_header)
+    app.add_url_rule("/favicon.ico", "favicon", favicon)
+
+
+def favicon() -> Any:
+    """The site's icon where browsers look for it without asking the page (the pages
+    link it too): without it, each first visit logs a failed request."""
+    return send_from_directory(str(current_app.static_folder), "favicon.ico", max_age=86400)
 
 
 def page_assets() -> Markup:

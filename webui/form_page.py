@@ -20,10 +20,11 @@ def render_form(
     status: int,
     copy_of: int | None = None,
     stale: dict | None = None,
+    notice: str | None = None,
 ) -> Any:
     """The form page and its status: a new record's (`record` None; a copy of `copy_of`)
     or `record`'s, filled with `values` and what `submission` holds, and, when the record
-    changed meanwhile, the newer version (`stale`)."""
+    changed meanwhile, the newer version (`stale`); `notice` says what was just done."""
     creating = record is None
     title = f"New {target.spec.label}" if creating else f"Edit {record_title(target, record)}"
     if copy_of is not None:
@@ -40,6 +41,7 @@ def render_form(
         rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
         copy_of=copy_of,
         kept=uploaded_files(submission, record),
+        notice=notice,
     ), status
 
 

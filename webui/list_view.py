@@ -150,8 +150,8 @@ def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int
 
 def columns(target: Target) -> list[FieldSpec]:
     """The fields the list shows: those marked in_list (system columns shown by a field
-    too), else the title and four more; and whether a record is active, where the entity
-    is deactivated rather than deleted."""
+    too), else the title and four more; then the status, where the entity has statuses,
+    and whether a record is active, where the entity is deactivated rather than deleted."""
     view = views(target).list
     if view.columns is None:
         shown = [f for f in target.spec.fields if (f.stored or f.system) and not f.hidden]
@@ -160,6 +160,10 @@ def columns(target: Target) -> list[FieldSpec]:
             stored = [f for f in shown if f.stored]
             title = [f for f in stored if f.name == target.spec.title_field]
             chosen = title + [f for f in stored if f not in title][:4]
+        if target.spec.statuses and all(f.system != "status" for f in chosen):
+            label = system_label(target, "status")  # where a record stands, by its label
+            shown_as = SYSTEM_COLUMNS["status"].type.name
+            chosen.append(FieldSpec("status", 0, label, shown_as, "", system="status"))
         if "active" in target.spec.system_columns and all(f.system != "active" for f in chosen):
             label = system_label(target, "active")
             shown_as = SYSTEM_COLUMNS["active"].type.name

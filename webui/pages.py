@@ -21,17 +21,19 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
+from webui.confirmations import done_notice, named
 from webui.display import active_only, display
 from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
 from webui.list_query import list_query, requested_offset
+from webui.pager import pager_html, requested_size
+from webui.record_actions import available_actions
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("pages", __name__)
 blueprint.add_app_template_global(macro_named)  # widgets.html: a type's macro by its name
-PAGE_SIZE = 25
 
 
 def _can_write() -> bool:
@@ -60,15 +62,16 @@ def list_page(tenant: str, entity: str) -> Any:
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
     offset = requested_offset()
+    size = requested_size()
     shown = [list_view.column_name(c) for c in list_view.columns(target)]  # what it shows
     service = record_service()
     try:
         page = service.list_table(
-            tenant, entity, q or None, filters, sort, PAGE_SIZE, offset, shown
+            tenant, entity, q or None, filters, sort, size.size, offset, shown
         )
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = service.list_table(tenant, entity, limit=PAGE_SIZE, columns=shown)
+        page = service.list_table(tenant, entity, limit=size.size, columns=shown)
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
     query = {
@@ -79,7 +82,7 @@ def list_page(tenant: str, entity: str) -> Any:
         "sort": sort or "",
         "offset": offset,
     }
-    parts = list_view.page_parts(target, query, filter_list, _can_write(), PAGE_SIZE)
+    parts = list_view.page_parts(target, query, filter_list, _can_write(), size.size)
     return render_template(
         "pages/list.html",
         tenant=tenant,
@@ -87,7 +90,11 @@ def list_page(tenant: str, entity: str) -> Any:
         rows_html=list_view.rows_html(target, page, list_url),
         total=page["total"],
         offset=offset,
-        page_size=PAGE_SIZE,
+        page_size=size.size,
+        notice=size.problem,
+        searching=bool(q or filters),
+        list_url=list_url,
+        pager_html=pager_html(target, offset, size.size, page["total"]),
         **parts,
     )
 
@@ -133,75 +140,22 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
     except NotFound:
         abort(404)
     history = record_service().history(tenant, entity, record_id)
-    saved = request.args.get("notice") == "saved"
+    title = record_title(target, record)
+    notice = request.args.get("notice")
     return render_template(
         "pages/record.html",
-        notice=f"{target.spec.label} saved." if saved else None,
+        notice=f"{title} saved."
+        if notice == "saved"
+        else notice and done_notice(target, record, notice),
         tenant=tenant,
         entity=target.spec,
         record=record,
-        title=record_title(target, record),
+        title=title,
         groups=_groups(target, record),
-        actions=_actions(target, record),
+        actions=available_actions(target, record),
         history=readable_history(target, history),
         can_write=_can_write(),
     )
-
-
-def _actions(target: Target, record: dict) -> list[dict]:
-    spec, actions = target.spec, []
-    if spec.statuses:
-        for action in spec.statuses.actions.values():
-            if record.get("status") in action.sources:
-                actions.append({"name": action.name, "label": action.label})
-    if spec.delete == "never":
-        active = record.get("active", True)
-        actions.append(
-            {
-                "name": "deactivate" if active else "activate",
-                "label": "Deactivate" if active else "Activate",
-            }
-        )
-    return actions
-
-
-@blueprint.post("/<tenant>/<entity>/<int:record_id>/actions/<action>")
-@login_required("editor")
-def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
-    """Run a status action (or activate, deactivate) on a record, then show it; a copy
-    opens a new record's form instead."""
-    if action == "copy":  # a copy is a new form to fill, saved only when the person saves
-        return redirect(url_for("pages.new", tenant=tenant, entity=entity, copy_of=record_id))
-    try:
-        record = record_service().act(tenant, entity, record_id, action, g.user["username"])
-    except (Conflict, RecordInvalid) as error:
-        flash(str(error), "error")
-        return redirect(
-            url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
-        )
-    except NotFound:
-        abort(404)
-    flash("Done.", "info")
-    return redirect(
-        url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record["id"])
-    )
-
-
-@blueprint.post("/<tenant>/<entity>/<int:record_id>/delete")
-@login_required("editor")
-def delete(tenant: str, entity: str, record_id: int) -> Any:
-    """Delete a record, as the entity's delete policy allows, then show the list."""
-    try:
-        record_service().delete(tenant, entity, record_id, g.user["username"])
-    except Conflict as error:
-        flash(str(error), "error")
-        return redirect(
-            url_for("pages.record_page", tenant=tenant, entity=entity, record_id=record_id)
-        )
-    except NotFound:
-        abort(404)
-    flash("Deleted.", "info")
-    return redirect(url_for("pages.list_page", tenant=tenant, entity=entity))
 
 
 # forms
@@ -215,7 +169,13 @@ def new(tenant: str, entity: str) -> Any:
     copy_of = request.values.get("copy_of", type=int)
     if request.method == "GET":
         return render_form(
-            target, _starting_values(target, copy_of), None, Submission(), 200, copy_of
+            target,
+            _starting_values(target, copy_of),
+            None,
+            Submission(),
+            200,
+            copy_of,
+            notice=_saved_notice(target),
         )
     submission = _submission(target, creating=True)
     if not submission.errors:
@@ -276,11 +236,27 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
 
 
 def _saved(tenant: str, entity: str, record_id: int) -> Any:
-    """To the saved record, whose page says so: the notice rides in the URL, not in a
+    """To the saved record, whose page says so, or, when the person chose "Save and add
+    another", to a new empty form that says so: the notice rides in the URL, not in a
     flashed message, so neither this answer nor the next page rewrites the session cookie."""
+    if request.form.get("then") == "new":
+        return redirect(url_for("pages.new", tenant=tenant, entity=entity, saved=record_id))
     # a record's page is the list's URL and its id, as on the list page
     page = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
     return redirect(f"{page}{record_id}?notice=saved")
+
+
+def _saved_notice(target: Target) -> str | None:
+    """The notice of a new form opened by "Save and add another": the record just saved,
+    by its title; none when the URL names no record there is."""
+    saved = request.args.get("saved", type=int)
+    if saved is None:
+        return None
+    try:
+        record = record_service().read(target.tenant.spec.name, target.spec.name, saved)
+    except NotFound:
+        return None
+    return f"{named(target, record)} saved."
 
 
 def _submission(target: Target, creating: bool, record_id: int | None = None) -> Submission:

@@ -35,6 +35,8 @@ class ListView:
     cell_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     parts: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
     rows: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
+    # page links per query and total (webui.pager)
+    pagers: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
 
 
 @dataclass(eq=False)

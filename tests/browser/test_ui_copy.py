@@ -23,8 +23,8 @@ def test_copy_fills_a_new_form_and_only_saving_it_makes_a_record(page, log_in, s
     expect(cell(page, "City", 1)).to_have_value("Lyon")
     assert service.list("t", "account", limit=1)["total"] == before  # nothing saved yet
     field(page, "Name").fill("Copy Co")
-    page.get_by_role("button", name="Save").click()
-    expect(page.get_by_text("Account saved.")).to_be_visible()
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_text("Account Copy Co saved.")).to_be_visible()
     assert service.list("t", "account", limit=1)["total"] == before + 1
     (copy,) = service.list("t", "account", q="Copy Co")["items"]
     assert [b["city"] for b in service.read("t", "account", copy["id"])["branches"]] == ["Lyon"]

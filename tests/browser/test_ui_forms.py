@@ -35,7 +35,7 @@ def test_required_if_in_the_browser_matches_the_server(page, kind, credit, requi
     star = page.locator("label[for=field-tax_id] .required")
     expect(star).to_have_count(1 if required else 0)
     # the name is left empty so that the submit always fails and shows the server's view
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.locator(".summary")).to_be_visible()
     assert ("Tax Id is required." in problems(page)) is required
     expect(tax_id).to_have_js_property("required", required)  # the same after the round trip
@@ -67,7 +67,7 @@ def test_conditions_follow_each_change(page, log_in):
     expect(tax_id).to_have_js_property("required", True)
     field(page, "Name").fill("Taxed Co")
     page.get_by_label("Tax Id").fill("NO-123")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Account Taxed Co")).to_be_visible()
 
 
@@ -95,7 +95,7 @@ def test_a_lookup_over_a_large_table_is_searched_as_you_type(page, log_in, reque
     expect(status).to_have_text("Chosen: Place 153")
     expect(place).to_have_value(re.compile(r"^\d+$"))
     field(page, "Subject").fill("Visit to 153")
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("heading", name="Visit Visit to 153")).to_be_visible()
     shown = page.locator("dl > div")
     expect(shown.filter(has=page.get_by_text("Place", exact=True)).locator("dd")).to_have_text(
@@ -137,7 +137,7 @@ def test_tab_groups_are_tabs_on_a_wide_screen(page, log_in):
     extra.click()
     page.get_by_label("Score").fill("11")
     more.click()
-    page.get_by_role("button", name="Save").click()
+    page.get_by_role("button", name="Save", exact=True).click()
     expect(page.get_by_role("tab", name="Extra")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_label("Score")).to_have_value("11")
     expect(page.get_by_label("Score")).to_have_attribute("aria-invalid", "true")

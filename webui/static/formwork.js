@@ -317,11 +317,78 @@ document.addEventListener("DOMContentLoaded", () => {
   forgetNotice();
 });
 
-// "Saved." comes in the URL (?notice=saved); once shown, the URL drops it, so a
-// reload or a bookmark of the page does not say it again.
+// "Saved." comes in the URL (?notice=saved, or ?saved=ID on the next new form); once
+// shown, the URL drops it, so a reload or a bookmark of the page does not say it again.
 function forgetNotice() {
   const url = new URL(document.URL);
-  if (!document.querySelector("[data-notice]") || !url.searchParams.has("notice")) return;
-  url.searchParams.delete("notice");
+  const names = ["notice", "saved"].filter((name) => url.searchParams.has(name));
+  if (!document.querySelector("[data-notice]") || !names.length) return;
+  names.forEach((name) => url.searchParams.delete(name));
   window.history.replaceState(window.history.state, "", url.pathname + url.search + url.hash);
 }
+
+// A record's form: leaving it changed and unsaved asks first (not once it is sent), and
+// Ctrl+S (Cmd+S on a Mac) saves it, as in a desktop program. A form shown again with
+// problems to fix holds typing not saved yet, so it counts as changed from the start.
+function guardUnsaved(form) {
+  let changed = Boolean(document.querySelector(".summary, .flash.error"));
+  let sending = false;
+  // only what the person does counts: a script filling a field in is no change of theirs
+  const mark = (event) => { if (event.isTrusted) changed = true; };
+  form.addEventListener("input", mark);
+  form.addEventListener("change", mark);
+  form.addEventListener("submit", () => { sending = true; });
+  window.addEventListener("beforeunload", (event) => {
+    if (!changed || sending) return;
+    event.preventDefault();
+    event.returnValue = "";  // older browsers show the warning only when this is set
+  });
+}
+function saveWithKeys(form) {
+  document.addEventListener("keydown", (event) => {
+    if (!(event.ctrlKey || event.metaKey) || event.altKey || event.key.toLowerCase() !== "s") return;
+    event.preventDefault();  // not the browser's "save page as"
+    form.requestSubmit(form.querySelector('.action-bar button[type="submit"]:not([name])'));
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  const form = document.querySelector("form[data-warn-unsaved]");
+  if (!form) return;
+  guardUnsaved(form);
+  saveWithKeys(form);
+});
+
+// An action that asks first: with this script its question, read from the page the link
+// leads to without it, opens in a dialog over the record; Escape or "No" closes it.
+function askInDialog(link) {
+  link.addEventListener("click", async (event) => {
+    event.preventDefault();
+    let page;
+    try {
+      const response = await fetch(link.href, { credentials: "same-origin" });
+      page = new DOMParser().parseFromString(await response.text(), "text/html");
+    } catch {
+      window.open(link.href, "_self");  // the page itself asks, as without the script
+      return;
+    }
+    const question = page.querySelector("main h1");
+    const section = page.querySelector(".confirmation");
+    if (!question || !section) { window.open(link.href, "_self"); return; }
+    const dialog = document.createElement("dialog");
+    dialog.className = "asks-first";
+    dialog.setAttribute("aria-labelledby", "asks-first-title");
+    const title = document.createElement("h2");
+    title.id = "asks-first-title";
+    title.textContent = question.textContent;
+    dialog.append(title, document.importNode(section, true));
+    dialog.querySelectorAll(".confirmation a[href]").forEach((back) => {
+      back.addEventListener("click", (click) => { click.preventDefault(); dialog.close(); });
+    });
+    dialog.addEventListener("close", () => { dialog.remove(); link.focus(); });
+    document.body.append(dialog);
+    dialog.showModal();
+  });
+}
+document.addEventListener("DOMContentLoaded", () => {
+  document.querySelectorAll("a[data-asks-first]").forEach(askInDialog);
+});
