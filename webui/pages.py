@@ -21,7 +21,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
-from webui.display import active_only, display
+from webui.display import active_only, display, titled
 from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
@@ -312,7 +312,7 @@ def lookup(tenant: str, entity: str) -> Any:
     """Search-as-you-type for lookup widgets: id and title of matching records; with `id`
     and `fetch` (field names), that one record's values to fill the fetched fields with."""
     target = target_or_404(tenant, entity)
-    show = request.args.get("show") or target.spec.title_field
+    show = request.args.get("show") or target.spec.title_field or ""
     if request.args.get("id"):
         try:
             values = record_service().fetchable(tenant, entity, request.args["id"])
@@ -322,8 +322,5 @@ def lookup(tenant: str, entity: str) -> Any:
         return {"values": {name: values[name] for name in wanted if name in values}}
     q = request.args.get("q") or None
     page = record_service().list(tenant, entity, q=q, filters=active_only(tenant, entity), limit=20)
-    return {
-        "items": [
-            {"id": r["id"], "title": str(r.get(show) or f"#{r['id']}")} for r in page["items"]
-        ]
-    }
+    items = [{"id": r["id"], "title": titled(target.spec, show, r)} for r in page["items"]]
+    return {"items": items}
