@@ -306,6 +306,29 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
     return submission
 
 
+@blueprint.get("/<tenant>/<entity>/fetched/<field>")
+@login_required()
+def fetched(tenant: str, entity: str, field: str) -> Any:
+    """What choosing the record `id` in the lookup `field` fills in: each field its fetch
+    names, with its value and its text as the form shows it (a view value's title)."""
+    target = target_or_404(tenant, entity)
+    spec = next((f for f in target.spec.fields if f.name == field and f.lookup), None)
+    if spec is None or not request.args.get("id", "").isdigit():
+        abort(404)
+    try:
+        linked = record_service().fetchable(tenant, spec.lookup.entity, request.args["id"])
+    except NotFound:
+        abort(404)
+    fields = {f.name: f for f in target.spec.fields}
+    values = {mine: linked.get(theirs) for mine, theirs in spec.lookup.fetch.items()}
+    texts = {
+        mine: "" if value is None else display(target, fields[mine], value)
+        for mine, value in values.items()
+        if mine in fields
+    }
+    return {"values": values, "texts": texts}
+
+
 @blueprint.get("/<tenant>/<entity>/lookup")
 @login_required()
 def lookup(tenant: str, entity: str) -> Any:
