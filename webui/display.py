@@ -37,6 +37,8 @@ def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
         linked = record_service().read(tenant, field.lookup.entity, value)
     except NotFound:
         return missing_title(linked_target.spec)
+    if field.view and linked.get(field.lookup.show) in (None, ""):
+        return ""  # a view value shows one column of the record: empty, it shows nothing
     return titled(linked_target.spec, field.lookup.show, linked)
 
 
