@@ -13,6 +13,7 @@ from conftest import SHIPPED, _drop_tenant_schemas, stop_metadata_watching
 from sample_records import sample_payload, sample_value
 
 from engine import users
+from engine.bulk.exporter import Selection, export_sheets
 from engine.demo import load_demo
 from engine.errors import RecordInvalid
 from webui import create_app
@@ -372,3 +373,18 @@ def test_the_demo_has_a_customer_lookup_searched_as_you_type(site, tenant):
     page = client_of(site, tenant).get(f"/{tenant}/customer/new").get_data(as_text=True)
     for field in searched:
         assert re.search(rf'<input type="number" id="field-{field.name}"[^>]*data-lookup=', page)
+
+
+def test_an_export_names_links_by_title_and_view_values_by_their_own_column(site):
+    service = site.extensions["formwork"]
+    address = service.list("standard", "address", limit=1, sort="id")["items"][0]
+    made = service.create(
+        "standard", "customer", {"customer_name": "Export Co", "ship_to_id": address["id"]}, "t"
+    )
+    chosen = Selection(filters={"id": str(made["id"])})
+    sheet = export_sheets(service, "standard", "customer", chosen)[0]
+    row = dict(zip(sheet.headers, sheet.rows[0], strict=True))
+    assert row["Ship To Id"] == address["address_name"]  # what an import names it by
+    assert row["Ship To Address Name"] == address["address_name"]
+    assert row["Ship To Postal Code"] == address["postal_code"]
+    assert row["Ship To Email"] == (address.get("email") or "")
