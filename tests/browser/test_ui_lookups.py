@@ -85,3 +85,28 @@ def test_a_failed_save_shows_the_lookup_and_its_view_values_by_title(shipped_pag
     box.press("Tab")
     expect(page.locator("input[type=hidden][name=ship_to_id]")).to_have_value("")
     expect(page.locator(VIEW)).to_have_text("—")
+
+
+def test_a_copied_or_added_line_gets_a_working_lookup_combobox(shipped_page: Page):
+    page = shipped_page
+    log_in_to(page, "standard")
+    page.goto("/standard/customer/new")
+    first = page.get_by_role("combobox", name="Ship To Id (row 1)")
+    first.press_sequentially("Branch office 031")
+    expect(page.get_by_role("option", name="Branch office 031")).to_be_visible()
+    first.press("ArrowDown")
+    first.press("Enter")
+    expect(first).to_have_value("Branch office 031")
+    page.get_by_role("button", name="Copy row 1").first.click()
+    copy = page.get_by_role("combobox", name="Ship To Id (row 2)")
+    expect(copy).to_have_value("Branch office 031")  # the copy keeps the choice
+    copy.fill("")
+    copy.press_sequentially("Branch office 032")
+    expect(page.get_by_role("option", name="Branch office 032")).to_be_visible()
+    copy.press("ArrowDown")
+    copy.press("Enter")
+    expect(copy).to_have_value("Branch office 032")
+    expect(first).to_have_value("Branch office 031")
+    ids = page.locator("input[type=hidden][name$='-ship_to_id']")
+    expect(ids).to_have_count(2)
+    assert ids.nth(0).input_value() != ids.nth(1).input_value()

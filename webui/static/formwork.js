@@ -119,6 +119,7 @@ function enhanceLines(fieldset) {
     const picked = Array.from(row.querySelectorAll("select"), (s) => Array.from(s.options, (o) => o.selected));
     copy.querySelectorAll("select").forEach((s, i) => Array.from(s.options).forEach((o, j) => { o.selected = picked[i][j]; }));
     renumber(copy, next());
+    enhanceLookupsIn(copy);
     copy.querySelector('input[type=hidden][name$="-id"]').value = "";
     row.after(copy);
     buttons(copy);
@@ -137,6 +138,7 @@ function enhanceLines(fieldset) {
   add.addEventListener("click", () => {
     const row = template.cloneNode(true);
     renumber(row, next());
+    enhanceLookupsIn(row);
     body.append(row);
     buttons(row);
     relabel(body);
@@ -152,7 +154,9 @@ function enhanceLines(fieldset) {
 let lookups = 0;
 function enhanceLookup(input) {
   const listId = `lookup-${++lookups}-list`;
-  const shown = document.getElementById(`${input.id}-title`);
+  // a row being added or copied is not in the page yet: look in the row first
+  const near = (selector) => input.closest("tr, .field")?.querySelector(selector) || document.querySelector(selector);
+  const shown = near(`[id="${input.id}-title"]`);
   const box = document.createElement("input");
   box.type = "text";
   box.id = input.id;
@@ -173,7 +177,7 @@ function enhanceLookup(input) {
   list.id = listId;
   list.className = "lookup-results";
   list.setAttribute("role", "listbox");
-  const label = document.querySelector(`label[for="${input.id}"]`);
+  const label = near(`label[for="${input.id}"]`);
   if (label) list.setAttribute("aria-label", label.textContent.replace(/\s*\*\s*$/, "").trim());
   list.hidden = true;
   const status = document.createElement("p");
@@ -274,6 +278,28 @@ function enhanceLookup(input) {
       box.value = chosen;
     }
   });
+}
+
+// A row the lines table adds or copies gets working lookups: a copy's combobox, cloned
+// without its handlers, is drawn again from the id input it keeps.
+function enhanceLookupsIn(root) {
+  root.querySelectorAll(".lookup-combobox").forEach((wrap) => {
+    const input = wrap.previousElementSibling;
+    const box = wrap.querySelector("[role=combobox]");
+    if (!input || !box || input.type !== "hidden") return;
+    input.type = "number";
+    input.id = box.id;
+    input.required = box.required;
+    if (input.value && box.value) {
+      const title = document.createElement("span");
+      title.className = "lookup-title";
+      title.id = `${box.id}-title`;
+      title.textContent = box.value;
+      wrap.after(title);
+    }
+    wrap.remove();
+  });
+  root.querySelectorAll('input[type="number"][data-lookup]').forEach(enhanceLookup);
 }
 
 // Tab groups: tabs on a wide screen, one after another on a phone (see formwork.css).
