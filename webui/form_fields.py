@@ -65,22 +65,20 @@ def fields_html(
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
     """The view values of the links a form shown again holds, fetched as a save would:
     the record typed, not the one stored, is what they show."""
-    fillers = [f for f in target.spec.fields if f.lookup and f.lookup.fetch and f.name in typed]
+    shown = {f.name for f in target.spec.fields if f.view}
     values: dict[str, Any] = {}
-    for field in fillers:
-        views_of = {
-            mine: theirs for mine, theirs in field.lookup.fetch.items() if _is_view(target, mine)
-        }
-        text = str(typed[field.name] or "").strip()
-        if not views_of:
+    for field in target.spec.fields:
+        if not (field.lookup and field.name in typed and shown & set(field.lookup.fetch)):
             continue
-        linked = _fetchable(target, field, text)
-        values.update({mine: linked.get(theirs) for mine, theirs in views_of.items()})
+        linked = _fetchable(target, field, str(typed[field.name] or "").strip())
+        values.update(
+            {
+                mine: linked.get(theirs)
+                for mine, theirs in field.lookup.fetch.items()
+                if mine in shown
+            }
+        )
     return values
-
-
-def _is_view(target: Target, name: str) -> bool:
-    return any(f.name == name and f.view for f in target.spec.fields)
 
 
 def _fetchable(target: Target, field: FieldSpec, text: str) -> dict[str, Any]:

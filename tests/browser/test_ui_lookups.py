@@ -6,7 +6,7 @@ import re
 from playwright.sync_api import Page, expect
 
 from . import shipped_lookups
-from .conftest import screenshot
+from .conftest import field, screenshot
 from .shipped_lookups import log_in_to
 
 # the fixtures of the shipped site, used here by name
@@ -110,3 +110,22 @@ def test_a_copied_or_added_line_gets_a_working_lookup_combobox(shipped_page: Pag
     ids = page.locator("input[type=hidden][name$='-ship_to_id']")
     expect(ids).to_have_count(2)
     assert ids.nth(0).input_value() != ids.nth(1).input_value()
+
+
+def test_view_values_of_a_small_lookup_fill_with_titles_at_once(shipped_page: Page):
+    """A lookup to a few records is a select; its view values show titles, not ids."""
+    page = shipped_page
+    log_in_to(page, "standard")
+    page.goto("/standard/customer_bu/new")
+    org, code = page.locator("output#field-vv_bu_org"), page.locator("output#field-vv_bu_org_code")
+    expect(org).to_have_text("—")
+    select = field(page, "Bu Org Id")
+    select.focus()
+    select.select_option(label="Europe Operations")
+    expect(org).to_have_text("Europe Operations")
+    expect(code).to_have_text("DE01")
+    select.select_option(label="UK Operations")
+    expect(org).to_have_text("UK Operations")
+    expect(code).to_have_text("UK01")
+    select.select_option("")
+    expect(org).to_have_text("—")
