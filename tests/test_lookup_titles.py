@@ -388,3 +388,53 @@ def test_an_export_names_links_by_title_and_view_values_by_their_own_column(site
     assert row["Ship To Address Name"] == address["address_name"]
     assert row["Ship To Postal Code"] == address["postal_code"]
     assert row["Ship To Email"] == (address.get("email") or "")
+
+
+UNTITLED = {
+    "entities/place.yaml": """\
+        entity: place
+        label: Place
+        plural: Places
+        title_field: name
+        fields:
+          - {name: name, sequence: 1, label: Name, input_type: text, group: MAIN}
+          - {name: zone, sequence: 2, label: Zone, input_type: text, group: MAIN}
+        """,
+    "entities/visit.yaml": """\
+        entity: visit
+        label: Visit
+        plural: Visits
+        title_field: subject
+        fields:
+          - {name: subject, sequence: 1, label: Subject, input_type: text, group: MAIN}
+          - {name: place, sequence: 2, label: Place, input_type: lookup, group: MAIN,
+             lookup: {entity: place, fetch: {zone: zone}}}
+          - {name: zone, sequence: 3, label: Zone, input_type: text, group: MAIN, view: true}
+        """,
+}
+
+
+def test_a_link_to_a_record_without_a_title_says_so_in_words(tree, storage):
+    app = create_app(
+        {
+            "TESTING": True,
+            "SECRET_KEY": "test",
+            "FORMWORK_METADATA": str(tree(UNTITLED)),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "eve", "editor", PASSWORD)
+    place = service.create("t", "place", {"zone": "North"}, "t")
+    visit = service.create("t", "visit", {"subject": "Check", "place": place["id"]}, "t")
+    assert visit["zone"] == "North"  # the view value, fetched on save
+    client = client_of(app, "t")
+    page = Page(client.get(f"/t/visit/{visit['id']}").get_data(as_text=True))
+    assert ("Place", "Place without Name") in page.rows
+    assert ("Zone", "North") in page.rows
+    form = Page(client.get(f"/t/visit/{visit['id']}/edit").get_data(as_text=True))
+    assert form.selected["place"] == "Place without Name"
+    assert form.texts["field-zone"] == "North"
+    found = client.get("/t/place/lookup?q=").json["items"]
+    assert found == [{"id": place["id"], "title": "Place without Name"}]
