@@ -7,8 +7,12 @@ created:
       - {entity: ENTITY, key: LOCAL_NAME, values: {FIELD: VALUE, ...}, actions: [ACTION]}
 
 A value `{ref: LOCAL_NAME}` is the id of a record listed above it; lines are nested
-lists of values. This module knows no entity and no field: it reads them all from the
-files, and every record goes through the records service, validated like any other.
+lists of values. `count: N` makes N records of one entry, numbered 1 to N: each text
+value is a format with `n` (`"Branch {n:03d}"`), so a table a lookup searches can hold
+hundreds of records without listing them; the key then names the last one.
+
+This module knows no entity and no field: it reads them all from the files, and every
+record goes through the records service, validated like any other.
 
 Loading is idempotent. A tenant whose data is there already (it has records of the
 file's first entity) is skipped; a tenant's records are written in one transaction, so
@@ -38,7 +42,8 @@ DATA_DIR = Path(__file__).resolve().parent / "demo_data"
 # (username, role): one user per role
 DEMO_USERS = tuple((role, role) for role in reversed(users.ROLES))
 AUTHOR = "demo"  # the created_by of every demo record
-_RECORD_KEYS = ("entity", "key", "values", "actions")
+_RECORD_KEYS = ("entity", "key", "values", "actions", "count")
+MAX_COUNT = 1000  # records one `count:` entry may make: the demo stays quick to load
 
 
 class DemoDataError(EngineError):
@@ -197,6 +202,11 @@ def _shape_problems(tenant: CompiledTenant, document: Document) -> list[Problem]
                 if not isinstance(ref, str) or ref not in keys:
                     message = f"{{ref: {ref}}} names no record above this one"
                     problems.append(problem(path, message + did_you_mean(ref, keys)))
+        count = item.get("count", 1)
+        if not isinstance(count, int) or isinstance(count, bool) or not 1 <= count <= MAX_COUNT:
+            problems.append(problem((*at, "count"), f"must be a whole number 1 to {MAX_COUNT}"))
+        elif count > 1 and isinstance(values, dict):
+            problems += [problem(p, m) for p, m in _format_problems(values, (*at, "values"))]
         actions = item.get("actions", [])
         if not isinstance(actions, list) or not all(isinstance(a, str) for a in actions):
             problems.append(problem((*at, "actions"), "must be a list of action names"))
@@ -216,6 +226,32 @@ def _refs(value: Any, path: Path_) -> Iterator[tuple[Path_, Any]]:
     elif isinstance(value, list):
         for index, item in enumerate(value):
             yield from _refs(item, (*path, index))
+
+
+def _format_problems(value: Any, path: Path_) -> Iterator[tuple[Path_, str]]:
+    """Every text of a counted entry that is no format of `n` alone."""
+    if isinstance(value, dict) and set(value) != {"ref"}:
+        for key, item in value.items():
+            yield from _format_problems(item, (*path, key))
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _format_problems(item, (*path, index))
+    elif isinstance(value, str):
+        try:
+            value.format(n=1)
+        except (KeyError, IndexError, ValueError) as error:
+            yield path, f"{value!r} is no format of n ({error}); write {{n}} or {{n:03d}}"
+
+
+def _numbered(value: Any, n: int) -> Any:
+    """A counted entry's values for its n-th record: each text formatted with n."""
+    if isinstance(value, dict):
+        if set(value) == {"ref"}:
+            return value
+        return {key: _numbered(item, n) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_numbered(item, n) for item in value]
+    return value.format(n=n) if isinstance(value, str) else value
 
 
 def _resolved(value: Any, ids: Mapping[str, int]) -> Any:
@@ -238,19 +274,25 @@ def _load_tenant(service: RecordService, tenant: str, data: _DataFile) -> _Loade
     plurals: dict[str, str] = {}
     ids: dict[str, int] = {}
     for index, item in enumerate(data.records):
-        entity, key = item["entity"], item["key"]
-        record = _create(service, tenant, data, index, _resolved(item["values"], ids))
-        ids[key] = record["id"]
+        entity, key, count = item["entity"], item["key"], item.get("count", 1)
         target = service.target(tenant, entity)
-        counts = [(entity, target.spec.plural, 1)] + [
-            (line.lines.entity, target.child(line).spec.plural, len(record.get(line.name) or []))
-            for line in target.lines()
-        ]
-        for name, plural, count in counts:
-            if count:
-                created[name] = created.get(name, 0) + count
-                plurals[name] = plural
+        for n in range(1, count + 1):
+            values = _numbered(item["values"], n) if count > 1 else item["values"]
+            record = _create(service, tenant, data, index, _resolved(values, ids))
+            ids[key] = record["id"]
+            counts = [(entity, target.spec.plural, 1)] + [
+                (line.lines.entity, target.child(line).spec.plural, _count(record, line.name))
+                for line in target.lines()
+            ]
+            for name, plural, number in counts:
+                if number:
+                    created[name] = created.get(name, 0) + number
+                    plurals[name] = plural
     return _Loaded(created, plurals, ids)
+
+
+def _count(record: dict[str, Any], lines: str) -> int:
+    return len(record.get(lines) or [])
 
 
 def _create(

@@ -113,6 +113,8 @@ def _freeze_field(
         if props["system"] == "status":
             states = entity.props["statuses"]["states"]
             props["options"] = [{"value": k, "label": v["label"]} for k, v in states.items()]
+    if props.get("view"):  # what a lookup fetches is never typed by people
+        props["read_only"] = True
     row = TYPES[canonical(props["input_type"])]
     props["input_type"] = row.name
     props.setdefault("max_length", row.default_max_length)

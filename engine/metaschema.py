@@ -103,6 +103,7 @@ def _field_properties() -> dict:
         "pattern": _code("a regular expression the whole value must match"),
         "precision": {"type": "integer", "minimum": 0, "maximum": 10},
         "read_only": _flag("shown, never edited by people"),
+        "view": _flag("a view value: shown read-only, filled by the lookup whose fetch names it"),
         "hidden": _flag("not shown on forms and lists"),
         "set_once": _flag("given on creation, never changed after"),
         "copy": _flag("copied when a record is duplicated"),

@@ -75,6 +75,7 @@ class FieldSpec:
     pattern: str | None = None
     precision: int | None = None
     read_only: bool = False
+    view: bool = False  # a view value: read-only, filled by a lookup's fetch
     hidden: bool = False
     set_once: bool = False
     copy: bool = True

@@ -62,7 +62,7 @@ def test_every_tenant_gets_its_users_and_records(demo_service):
             assert count(service, tenant, entity) == created, (tenant, entity)
         top = {}
         for record in records:
-            top[record["entity"]] = top.get(record["entity"], 0) + 1
+            top[record["entity"]] = top.get(record["entity"], 0) + record.get("count", 1)
         assert all(result.created[entity] == n for entity, n in top.items())
         assert result.records >= len(records)
         last = records[-1]
@@ -161,6 +161,32 @@ def test_malformed_data_files_report_every_problem_before_writing(demo_service, 
     assert any("did you mean 'actions'" in line for line in lines)
     assert any("'later' names an earlier record already" in line for line in lines)
     assert all(re.match(r".*trade\.yaml:\d+: records\[\d\]", line) for line in lines)
+    assert count(service, "trade", "currency_code") == 0
+
+
+def test_a_counted_entry_makes_numbered_records_and_its_mistakes_are_named(demo_service, tmp_path):
+    service = demo_service
+    (tmp_path / "retail.yaml").write_text(
+        "records:\n"
+        "  - {entity: location_group, key: g, count: 3,"
+        "     values: {code: 'G{n}', name: 'Group {n:02d}'}}\n",
+        encoding="utf-8",
+    )
+    load_demo(service, service.registry, data_dir=tmp_path)
+    names = [r["name"] for r in service.list("retail", "location_group", sort="code")["items"]]
+    assert names == ["Group 01", "Group 02", "Group 03"]
+    (tmp_path / "retail.yaml").unlink()
+    (tmp_path / "trade.yaml").write_text(
+        "records:\n"
+        "  - {entity: currency_code, key: a, count: 0, values: {code: AAA}}\n"
+        "  - {entity: currency_code, key: b, count: 2, values: {code: 'B{m}', name: B}}\n",
+        encoding="utf-8",
+    )
+    with pytest.raises(DemoDataError) as raised:
+        load_demo(service, service.registry, data_dir=tmp_path)
+    lines = str(raised.value).splitlines()
+    assert re.match(r".*trade\.yaml:2: records\[0\]\.count: must be a whole number", lines[0])
+    assert re.match(r".*trade\.yaml:3: records\[1\]\.values\.code: 'B\{m\}' is no format", lines[1])
     assert count(service, "trade", "currency_code") == 0
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 from engine.errors import NotFound
 from engine.records.target import Target
-from engine.spec import FieldSpec
+from engine.spec import EntitySpec, FieldSpec
 from webui.services import record_service
 from webui.views import views
 
@@ -30,13 +30,37 @@ def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]
 
 
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
-    """The linked record's shown field, or its id when it has none."""
+    """The linked record's shown field; in words, never a bare id, when the record is gone
+    or its shown field is empty."""
+    linked_target = record_service().target(tenant, field.lookup.entity)
     try:
         linked = record_service().read(tenant, field.lookup.entity, value)
     except NotFound:
-        return f"#{value} (missing)"
-    shown = linked.get(field.lookup.show)
-    return f"{shown}" if shown not in (None, "") else f"#{value}"
+        return missing_title(linked_target.spec)
+    if field.view and linked.get(field.lookup.show) in (None, ""):
+        return ""  # a view value shows one column of the record: empty, it shows nothing
+    return titled(linked_target.spec, field.lookup.show, linked)
+
+
+def missing_title(entity: EntitySpec) -> str:
+    """What a link to a record that no longer exists shows."""
+    return f"{entity.label} no longer exists"
+
+
+def titled(entity: EntitySpec, show: str, record: dict[str, Any]) -> str:
+    """A linked record as people read it: its `show` field, else its number, else words
+    saying it has none (an id means nothing to a person)."""
+    shown = record.get(show)
+    if shown not in (None, ""):
+        return str(shown)
+    if entity.numbering and record.get(entity.numbering.field) not in (None, ""):
+        return str(record[entity.numbering.field])
+    named = entity.field(show).label if show in _field_names(entity) else "title"
+    return f"{entity.label} without {named}"
+
+
+def _field_names(entity: EntitySpec) -> set[str]:
+    return {f.name for f in entity.fields}
 
 
 def active_only(tenant: str, entity: str) -> dict[str, str]:
@@ -57,8 +81,5 @@ def lookup_choices(
     page = record_service().list(tenant, entity, filters=filters, limit=LOOKUP_CHOICES)
     if page["total"] > LOOKUP_CHOICES:
         return None
-    show = spec.lookup.show
-    return [
-        (r["id"], r.get(show) if r.get(show) not in (None, "") else f"#{r['id']}")
-        for r in page["items"]
-    ]
+    linked, show = record_service().target(tenant, entity).spec, spec.lookup.show
+    return [(r["id"], titled(linked, show, r)) for r in page["items"]]

@@ -21,11 +21,13 @@ from markupsafe import Markup, escape
 
 from engine.compile.layout import field_entry
 from engine.compile.validator import RecordError
+from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
 from webui.display import display, lookup_choices
 from webui.forms import Submission, as_text, editable
+from webui.services import record_service
 from webui.views import views
 
 
@@ -39,6 +41,7 @@ def fields_html(
     locked = _locked_fields(target, record)
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
+    values = {**values, **_view_values(target, typed)}
     drawn = []
     layout, draws = _layout_fields(target), _draws(target, macros)
     for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
@@ -57,6 +60,35 @@ def fields_html(
             html = macros.field_block(item)
         drawn.append(html)
     return _in_frame(target, drawn, macros)
+
+
+def _view_values(target: Target, typed: dict) -> dict[str, Any]:
+    """The view values of the links a form shown again holds, fetched as a save would:
+    the record typed, not the one stored, is what they show."""
+    shown = {f.name for f in target.spec.fields if f.view}
+    values: dict[str, Any] = {}
+    for field in target.spec.fields:
+        if not (field.lookup and field.name in typed and shown & set(field.lookup.fetch)):
+            continue
+        linked = _fetchable(target, field, str(typed[field.name] or "").strip())
+        values.update(
+            {
+                mine: linked.get(theirs)
+                for mine, theirs in field.lookup.fetch.items()
+                if mine in shown
+            }
+        )
+    return values
+
+
+def _fetchable(target: Target, field: FieldSpec, text: str) -> dict[str, Any]:
+    """What the record a typed id names gives its view values; nothing when none is."""
+    if not text.isdigit():
+        return {}
+    try:
+        return record_service().fetchable(target.tenant.spec.name, field.lookup.entity, text)
+    except NotFound:
+        return {}
 
 
 def _macros() -> Any:
@@ -197,12 +229,19 @@ def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "l
         return view
     tenant = target.tenant.spec.name
     url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
+    # where the browser reads what a chosen record fills in, as people read it
+    fetched = url_for("pages.fetched", tenant=tenant, entity=target.spec.name, field=spec.name)
     # without choices, a number input that searches: its attributes name where
-    searching = {"data-lookup": url, "data-fetch": view["fetch_json"] or None}
+    searching = {
+        "data-lookup": url,
+        "data-fetch": view["fetch_json"] or None,
+        "data-fetched": fetched if view["fetch_json"] else None,
+    }
     return {
         **view,
         "choices": lookup_choices(target, spec),
         "lookup_url": url,
+        "fetched_url": fetched,
         "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
     }
 
@@ -211,9 +250,10 @@ def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any
     """A lookup's select offers the records a new link may name; a link already made to
     one it no longer offers (deactivated since) stays shown and chosen, marked as such."""
     choices = view.get("choices")
-    if choices is None:
-        return view
     text = str(value or "")
+    if choices is None:  # a search box: the chosen record's title beside the id
+        title = display(target, spec, int(text)) if spec.lookup and text.isdigit() else ""
+        return {**view, "title": title}
     if not text.isdigit() or text in {str(key) for key, _ in choices}:
         return view
     title = display(target, spec, int(text))

@@ -22,7 +22,7 @@ from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.confirmations import done_notice, named
-from webui.display import active_only, display
+from webui.display import active_only, display, titled
 from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
@@ -282,13 +282,36 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
     return submission
 
 
+@blueprint.get("/<tenant>/<entity>/fetched/<field>")
+@login_required()
+def fetched(tenant: str, entity: str, field: str) -> Any:
+    """What choosing the record `id` in the lookup `field` fills in: each field its fetch
+    names, with its value and its text as the form shows it (a view value's title)."""
+    target = target_or_404(tenant, entity)
+    spec = next((f for f in target.spec.fields if f.name == field and f.lookup), None)
+    if spec is None or not request.args.get("id", "").isdigit():
+        abort(404)
+    try:
+        linked = record_service().fetchable(tenant, spec.lookup.entity, request.args["id"])
+    except NotFound:
+        abort(404)
+    fields = {f.name: f for f in target.spec.fields}
+    values = {mine: linked.get(theirs) for mine, theirs in spec.lookup.fetch.items()}
+    texts = {
+        mine: "" if value is None else display(target, fields[mine], value)
+        for mine, value in values.items()
+        if mine in fields
+    }
+    return {"values": values, "texts": texts}
+
+
 @blueprint.get("/<tenant>/<entity>/lookup")
 @login_required()
 def lookup(tenant: str, entity: str) -> Any:
     """Search-as-you-type for lookup widgets: id and title of matching records; with `id`
     and `fetch` (field names), that one record's values to fill the fetched fields with."""
     target = target_or_404(tenant, entity)
-    show = request.args.get("show") or target.spec.title_field
+    show = request.args.get("show") or target.spec.title_field or ""
     if request.args.get("id"):
         try:
             values = record_service().fetchable(tenant, entity, request.args["id"])
@@ -298,8 +321,5 @@ def lookup(tenant: str, entity: str) -> Any:
         return {"values": {name: values[name] for name in wanted if name in values}}
     q = request.args.get("q") or None
     page = record_service().list(tenant, entity, q=q, filters=active_only(tenant, entity), limit=20)
-    return {
-        "items": [
-            {"id": r["id"], "title": str(r.get(show) or f"#{r['id']}")} for r in page["items"]
-        ]
-    }
+    items = [{"id": r["id"], "title": titled(target.spec, show, r)} for r in page["items"]]
+    return {"items": items}

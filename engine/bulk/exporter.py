@@ -56,22 +56,26 @@ class _KeyNames:
 
     def __init__(self, service: RecordService, tenant: str) -> None:
         self.service, self.tenant = service, tenant
-        self._names: dict[str, dict[int, str]] = {}
+        self._names: dict[tuple[str, str | None], dict[int, str]] = {}
 
     def name(self, field: FieldSpec, value: Any) -> str:
+        """A lookup's cell: what the importer names the record by, or "#id" for a record
+        with no number or title, the one name an import can read back. A view value, which
+        imports skip, shows its own column of the record as the form does."""
         if value is None:
             return ""
         entity = field.lookup.entity
-        if entity not in self._names:
-            self._names[entity] = self._read(entity)
-        return self._names[entity].get(value, f"#{value}")
+        shown = field.lookup.show if field.view else None
+        if (entity, shown) not in self._names:
+            self._names[entity, shown] = self._read(entity, shown)
+        return self._names[entity, shown].get(value, "" if shown else f"#{value}")
 
-    def _read(self, entity: str) -> dict[int, str]:
+    def _read(self, entity: str, shown: str | None) -> dict[int, str]:
         linked = self.service.target(self.tenant, entity)
-        keys = key_fields(linked.spec)
+        keys = [linked.spec.field(shown)] if shown else key_fields(linked.spec)
         if not keys:
             return {}
-        columns = [linked.column(keys[0].name)]
+        columns = [linked.column(keys[0].system or keys[0].name)]
         return {
             record_id: str(key)
             for record_id, key in linked.model.select(linked.model.id, *columns).tuples()

@@ -81,6 +81,7 @@ def _describe_field(field: FieldSpec) -> list[str]:
             "required",
             "unique",
             "read_only",
+            "view",
             "set_once",
             "searchable",
             "in_list",

@@ -87,6 +87,8 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
     _check_type_keys(path, field, type_name, context)
     if "lookup" in props and "lookup" in TYPES[type_name].keys:
         _check_lookup(entity, path, field, context)
+    if props.get("view"):
+        _check_view(entity, name, path, field, context)
     if "pattern" in props:
         _check_pattern(path, field, context)
     _check_bounds(path, field, context)
@@ -171,6 +173,30 @@ def _check_lookup(entity: EntityDraft, path: str, field: Draft, context: Context
                 f"{path}.lookup.fetch.{mine}",
                 f"'{target.name}' has no field '{theirs}' to fetch{did_you_mean(theirs, targets)}",
             )
+
+
+def _check_view(entity: EntityDraft, name: str, path: str, field: Draft, context: Context) -> None:
+    """A view value is filled by a lookup of its entity: one whose fetch names it."""
+    fillers = [
+        other
+        for other, draft in entity.fields.items()
+        if name in ((draft.props.get("lookup") or {}).get("fetch") or {})
+    ]
+    if not fillers:
+        lookups = [o for o, d in entity.fields.items() if d.props.get("lookup") and o != name]
+        context.report(
+            written_at(field, "view"),
+            f"{path}.view",
+            f"no lookup of '{entity.name}' fetches '{name}', so nothing fills this view "
+            f"value; add '{name}: FIELD' to the fetch: of the lookup it shows"
+            + (f" (one of {_listed(sorted(lookups))})" if lookups else ""),
+        )
+    if field.props.get("required"):
+        context.report(
+            written_at(field, "required"),
+            f"{path}.required",
+            "a view value is filled from its link, never typed: it cannot be required",
+        )
 
 
 def _check_pattern(path: str, field: Draft, context: Context) -> None:

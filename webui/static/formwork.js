@@ -119,6 +119,7 @@ function enhanceLines(fieldset) {
     const picked = Array.from(row.querySelectorAll("select"), (s) => Array.from(s.options, (o) => o.selected));
     copy.querySelectorAll("select").forEach((s, i) => Array.from(s.options).forEach((o, j) => { o.selected = picked[i][j]; }));
     renumber(copy, next());
+    enhanceLookupsIn(copy);
     copy.querySelector('input[type=hidden][name$="-id"]').value = "";
     row.after(copy);
     buttons(copy);
@@ -137,6 +138,7 @@ function enhanceLines(fieldset) {
   add.addEventListener("click", () => {
     const row = template.cloneNode(true);
     renumber(row, next());
+    enhanceLookupsIn(row);
     body.append(row);
     buttons(row);
     relabel(body);
@@ -146,69 +148,158 @@ function enhanceLines(fieldset) {
   relabel(body);
 }
 
-// Lookups over large tables: the id input gets a search box that finds records by title.
+// Lookups over large tables: the id input becomes an ARIA combobox (WAI-ARIA 1.2, a
+// listbox popup) that finds records by title. The id goes on in a hidden input of the
+// same name; the box takes the input's id, so its label and the error summary reach it.
 let lookups = 0;
 function enhanceLookup(input) {
-  const id = `lookup-${++lookups}`;
-  const name = input.closest(".field")?.querySelector(`label[for="${input.id}"]`)?.textContent.trim() || "";
-  const wrap = document.createElement("div");
-  wrap.className = "lookup-search";
-  const label = document.createElement("label");
-  label.htmlFor = `${id}-q`;
-  label.textContent = `Search ${name.replace(/\s*\*$/, "")}`;
+  const listId = `lookup-${++lookups}-list`;
+  // a row being added or copied is not in the page yet: look in the row first
+  const near = (selector) => input.closest("tr, .field")?.querySelector(selector) || document.querySelector(selector);
+  const shown = near(`[id="${input.id}-title"]`);
   const box = document.createElement("input");
-  box.type = "search";
-  box.id = `${id}-q`;
+  box.type = "text";
+  box.id = input.id;
+  box.value = shown?.textContent.trim() || "";
   box.autocomplete = "off";
-  box.setAttribute("aria-controls", `${id}-list`);
-  const status = document.createElement("p");
-  status.className = "lookup-status";
-  status.setAttribute("role", "status");
+  box.required = input.required;
+  box.setAttribute("role", "combobox");
+  box.setAttribute("aria-autocomplete", "list");
+  box.setAttribute("aria-expanded", "false");
+  box.setAttribute("aria-controls", listId);
+  for (const name of ["aria-invalid", "disabled"]) {
+    if (input.hasAttribute(name)) box.setAttribute(name, input.getAttribute(name));
+  }
+  const described = (input.getAttribute("aria-describedby") || "").split(" ")
+    .filter((ref) => ref && ref !== `${input.id}-title`).join(" ");
+  if (described) box.setAttribute("aria-describedby", described);
   const list = document.createElement("ul");
-  list.id = `${id}-list`;
+  list.id = listId;
   list.className = "lookup-results";
-  wrap.append(label, box, status, list);
+  list.setAttribute("role", "listbox");
+  const label = near(`label[for="${input.id}"]`);
+  if (label) list.setAttribute("aria-label", label.textContent.replace(/\s*\*\s*$/, "").trim());
+  list.hidden = true;
+  const status = document.createElement("p");
+  status.className = "lookup-status visually-hidden";
+  status.setAttribute("role", "status");
+  input.id = `${input.id}-value`;
+  input.type = "hidden";
+  input.required = false;
+  shown?.remove();
+  const wrap = document.createElement("div");
+  wrap.className = "lookup-combobox";
   input.after(wrap);
-  let timer, asked = 0;
-  function choose(item) {
+  wrap.append(box, list, status);
+  let chosen = box.value, items = [], active = -1, timer, asked = 0;
+  function open(found) {
+    items = found;
+    active = -1;
+    list.replaceChildren(...found.map((item, index) => {
+      const option = document.createElement("li");
+      option.id = `${listId}-${index}`;
+      option.setAttribute("role", "option");
+      option.setAttribute("aria-selected", "false");
+      option.textContent = item.title;
+      option.addEventListener("mousedown", (event) => event.preventDefault());  // keeps focus
+      option.addEventListener("click", () => pick(item));
+      return option;
+    }));
+    list.hidden = !found.length;
+    box.setAttribute("aria-expanded", String(found.length > 0));
+    box.removeAttribute("aria-activedescendant");
+    status.textContent = found.length
+      ? `${found.length} result${found.length === 1 ? "" : "s"}; the arrow keys move through them, Enter picks one.`
+      : "No results.";
+  }
+  function close() {
+    list.hidden = true;
+    box.setAttribute("aria-expanded", "false");
+    box.removeAttribute("aria-activedescendant");
+    active = -1;
+  }
+  function move(step) {
+    if (!items.length) return;
+    active = (active + step + items.length) % items.length;
+    Array.from(list.children).forEach((option, index) => {
+      option.setAttribute("aria-selected", String(index === active));
+      option.classList.toggle("active", index === active);
+    });
+    const option = list.children[active];
+    box.setAttribute("aria-activedescendant", option.id);
+    option.scrollIntoView({ block: "nearest" });
+  }
+  function pick(item) {
     input.value = item.id;
-    box.value = item.title;
-    list.replaceChildren();
-    status.textContent = `Chosen: ${item.title}`;
+    box.value = chosen = item.title;
+    close();
+    status.textContent = `Chosen: ${item.title}.`;
     input.dispatchEvent(new Event("change", { bubbles: true }));
   }
   async function search() {
-    const q = box.value.trim();
     const asking = ++asked;
-    if (!q) { list.replaceChildren(); status.textContent = ""; return; }
     const url = new URL(input.dataset.lookup, document.baseURI);
-    url.searchParams.set("q", q);
+    const q = box.value.trim();
+    if (q) url.searchParams.set("q", q);
     try {
       const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
-      const { items } = await response.json();
-      if (asking !== asked) return;  // a newer search is under way
-      list.replaceChildren(...items.map((item) => {
-        const choice = document.createElement("li");
-        const button = document.createElement("button");
-        button.type = "button";
-        button.className = "link";
-        button.textContent = item.title;
-        button.addEventListener("click", () => choose(item));
-        choice.append(button);
-        return choice;
-      }));
-      status.textContent = items.length ? `${items.length} found` : "Nothing found";
+      const { items: found } = await response.json();
+      if (asking === asked && document.activeElement === box) open(found);
     } catch {
-      if (asking === asked) status.textContent = "The search failed; type the id instead.";
+      if (asking === asked) status.textContent = "The search failed; try again.";
     }
   }
   box.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(search, 200); });
   box.addEventListener("keydown", (event) => {
-    if (event.key !== "Enter") return;
-    event.preventDefault();  // Enter picks the first match instead of sending the form
-    list.querySelector("button")?.click();
+    const expanded = box.getAttribute("aria-expanded") === "true";
+    if (event.key === "ArrowDown" || event.key === "ArrowUp") {
+      event.preventDefault();
+      if (expanded) move(event.key === "ArrowDown" ? 1 : -1);
+      else { clearTimeout(timer); search(); }
+    } else if (event.key === "Enter" && expanded) {
+      event.preventDefault();  // Enter picks instead of sending the form
+      pick(items[Math.max(active, 0)]);
+    } else if (event.key === "Escape" && expanded) {
+      event.preventDefault();
+      close();
+    }
   });
+  // leaving the box keeps the record chosen, or no record when the text was cleared
+  box.addEventListener("blur", () => {
+    clearTimeout(timer);
+    asked++;
+    close();
+    if (box.value.trim() === "" && input.value !== "") {
+      input.value = "";
+      chosen = "";
+      input.dispatchEvent(new Event("change", { bubbles: true }));
+    } else {
+      box.value = chosen;
+    }
+  });
+}
+
+// A row the lines table adds or copies gets working lookups: a copy's combobox, cloned
+// without its handlers, is drawn again from the id input it keeps.
+function enhanceLookupsIn(root) {
+  root.querySelectorAll(".lookup-combobox").forEach((wrap) => {
+    const input = wrap.previousElementSibling;
+    const box = wrap.querySelector("[role=combobox]");
+    if (!input || !box || input.type !== "hidden") return;
+    input.type = "number";
+    input.id = box.id;
+    input.required = box.required;
+    if (input.value && box.value) {
+      const title = document.createElement("span");
+      title.className = "lookup-title";
+      title.id = `${box.id}-title`;
+      title.textContent = box.value;
+      wrap.after(title);
+    }
+    wrap.remove();
+  });
+  root.querySelectorAll('input[type="number"][data-lookup]').forEach(enhanceLookup);
 }
 
 // Tab groups: tabs on a wide screen, one after another on a phone (see formwork.css).
@@ -279,23 +370,30 @@ function enhanceSummary(summary) {
   summary.focus();
 }
 
-// Fetched fields: choosing a linked record fills them at once, as saving would.
+// Fetched fields: choosing a linked record fills them at once, as saving would; a view
+// value shows the text the server gives it (a linked record's title, never its id).
 async function fillFetched(input) {
   const mapping = JSON.parse(input.dataset.fetch);
   const form = input.form;
-  if (!form || input.value === "") return;
-  const url = new URL(input.dataset.lookup, document.baseURI);
-  url.searchParams.set("id", input.value);
-  url.searchParams.set("fetch", Object.values(mapping).join(","));
-  const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
-  if (!response.ok) return;
-  const { values } = await response.json();
+  if (!form) return;
+  let values = {}, texts = {};
+  if (input.value !== "") {
+    const url = new URL(input.dataset.fetched || input.dataset.lookup, document.baseURI);
+    url.searchParams.set("id", input.value);
+    if (!input.dataset.fetched) url.searchParams.set("fetch", Object.values(mapping).join(","));
+    const response = await fetch(url, { headers: { Accept: "application/json" }, credentials: "same-origin" });
+    if (!response.ok) return;
+    ({ values, texts = {} } = await response.json());
+  }
+  // a line's cell fills the cells of its own row: their names carry the row's prefix
+  const own = decodeURIComponent((input.dataset.fetched || "").split("?")[0].split("/").pop());
+  const prefix = own && input.name.endsWith(own) ? input.name.slice(0, -own.length) : "";
   for (const [mine, theirs] of Object.entries(mapping)) {
-    const value = values[theirs] ?? "";
-    const field = form.querySelector(`[name="${mine}"]`);
-    if (field && field.type !== "hidden") field.value = value;
-    const shown = form.querySelector(`output#field-${mine}`);
-    if (shown) shown.textContent = value === "" ? "—" : value;
+    const value = (input.dataset.fetched ? values[mine] : values[theirs]) ?? "";
+    const field = form.querySelector(`[name="${prefix}${mine}"]`);
+    if (field && field.type !== "hidden" && input.value !== "") field.value = value;
+    const shown = form.querySelector(`output#field-${prefix}${mine}`);
+    if (shown) shown.textContent = (texts[mine] ?? String(value)) || "—";
   }
   applyConditions(form);
 }
