@@ -159,3 +159,15 @@ def test_the_shipped_reference_group_is_collapsed_in_every_form(shipped):
                     assert group["collapsed"], f"{tenant_name} {entity_name}"
                     found += 1
         assert found >= 5, tenant_name
+
+
+def test_a_record_page_shows_a_collapsed_group_closed_under_its_heading(ann):
+    response = ann.post("/ticket/new", {"title": "Printer", "code": "ABC"})
+    page = page_of(ann.client.get(response.headers["Location"]))
+    disclosure = re.search(
+        r"<details class=\"group-disclosure\"><summary>Reference</summary>(.*?)</details>",
+        page,
+        re.S,
+    )
+    assert disclosure and "ABC" in disclosure.group(1)
+    assert "<summary>Main</summary>" not in page

@@ -41,6 +41,11 @@ class ShippedSite:
         assert items, f"the demo data of {tenant} has no {entity} record to open"
         return items[0]["id"]
 
+    def widest_entity(self, tenant: str) -> str:
+        """The entity of the tenant with the most fields."""
+        entities = self.service.registry.tenant(tenant).spec.entities.values()
+        return max(entities, key=lambda entity: len(entity.fields)).name
+
 
 def shipped_entities() -> list[tuple[str, str]]:
     """Every (tenant, entity) of the shipped metadata, tenant by tenant."""
