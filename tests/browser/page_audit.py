@@ -29,10 +29,12 @@ AUDIT = Path(__file__).resolve().parent / "page_audit.js"
 
 
 def problems(page: Page) -> list[str]:
-    """Everything wrong with the page as shown, one sentence each."""
+    """Everything wrong with the page as shown, one sentence each. The page's context
+    adds AUDIT and AXE as init scripts (BrowserContext.add_init_script), which run
+    whatever the page's Content-Security-Policy says."""
     assert AXE.exists(), AXE_MISSING
-    page.add_script_tag(path=str(AUDIT))
-    page.add_script_tag(path=str(AXE))
+    loaded = page.evaluate("() => Boolean(window.formworkAudit && window.axe)")
+    assert loaded, f"the page's context must add {AUDIT.name} and axe-core as init scripts"
     skip = LINE_GRID_CELLS
     found = page.evaluate("() => formworkAudit.overflow()")
     found += page.evaluate("(skip) => formworkAudit.unlabelled(skip)", skip)

@@ -24,6 +24,8 @@ from engine.records.service import RecordService
 from engine.registry import build_registry
 from webui import create_app
 
+from .page_audit import AUDIT, AXE
+
 SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
 
 
@@ -155,12 +157,15 @@ class Visitor:
 
 @pytest.fixture(scope="module")
 def visitors(browser: Browser, shipped_site: ShippedSite) -> Iterator[dict[str, Visitor]]:
-    """A visitor per viewport size, its context and tab reused by every test of the module."""
+    """A visitor per viewport size, its context and tab reused by every test of the module;
+    its pages get the audit's scripts (page_audit.problems fails when axe-core is missing)."""
+    audit_scripts = [path for path in (AUDIT, AXE) if path.exists()]
     made: dict[str, Visitor] = {}
     for size, viewport in SIZES.items():
-        # the audit script is injected as an inline script, which the pages' CSP refuses
-        context = browser.new_context(base_url=shipped_site.url, viewport=viewport, bypass_csp=True)
+        context = browser.new_context(base_url=shipped_site.url, viewport=viewport)
         context.set_default_timeout(10_000)
+        for script in audit_scripts:  # in every page before its own, past its CSP
+            context.add_init_script(path=script)
         context.route(lambda url: not url.startswith(shipped_site.url), lambda route: route.abort())
         made[size] = Visitor(size, context, shipped_site, context.new_page())
     yield made
