@@ -40,6 +40,7 @@ def freeze_entity(draft: EntityDraft, drafts: dict[str, EntityDraft]) -> EntityS
             g.props["order"],
             g.props.get("layout", "section"),
             g.origins,
+            g.props.get("collapsed", False),
         )
         for code, g in draft.groups.items()
     }

@@ -196,6 +196,10 @@ def build() -> dict:
             "label": _text("the group's heading"),
             "order": {"type": "integer", "description": "groups show by ascending order"},
             "layout": {"enum": ["section", "tab"]},
+            "collapsed": {
+                "type": "boolean",
+                "description": "shown closed, under a heading that opens it; never a tab",
+            },
         }
     )
     entity = _entity_properties()

@@ -107,6 +107,7 @@ class GroupSpec:
     order: int
     layout: str = "section"
     origins: Mapping[str, Source] = field(default_factory=dict)
+    collapsed: bool = False  # shown closed until opened (or until it holds an error)
 
 
 @dataclass(frozen=True)

@@ -94,7 +94,9 @@ def text_of(response):
 # who may see the admin pages
 
 
-@pytest.mark.parametrize("path", ["/admin/metadata", "/admin/preview/account"])
+@pytest.mark.parametrize(
+    "path", ["/admin/metadata", "/admin/metadata/account", "/admin/preview/account"]
+)
 def test_only_admins_see_the_admin_pages(app, ada, path):
     assert ada.get(path).status_code == 200
     for username in ("ann", "vic"):
@@ -125,10 +127,24 @@ def field_rows(page, entity, field):
     return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", page[start:end]))
 
 
-def test_every_entity_and_field_is_shown_with_its_properties(ada):
+def test_the_index_links_every_entity_and_each_of_its_fields_to_the_entity_page(ada):
     page = text_of(ada.get("/admin/metadata"))
     for entity in ("account", "branch", "region", "gadget"):
         assert f'id="entity-{entity}"' in page
+        assert f'href="/t/admin/metadata/{entity}"' in page
+    assert 'href="/t/admin/metadata/account#field-account-credit_limit"' in page
+    assert "max_length" not in page  # the properties are on the entity pages only
+    entity_page = text_of(ada.get("/admin/metadata/account"))
+    assert 'id="field-account-credit_limit"' in entity_page
+    assert 'href="/t/admin/metadata"' in entity_page  # back to the index
+
+
+def test_an_entity_the_tenant_does_not_have_has_no_metadata_page(ada):
+    assert ada.get("/admin/metadata/nothing").status_code == 404
+
+
+def test_every_field_is_shown_with_its_properties(ada):
+    page = text_of(ada.get("/admin/metadata/account"))
     name = field_rows(page, "account", "name")
     assert "max_length 40" in name and "required yes" in name
     assert "from entities/account.yaml:" in name  # relative to the metadata directory
@@ -136,20 +152,24 @@ def test_every_entity_and_field_is_shown_with_its_properties(ada):
 
 
 def test_a_customized_property_names_the_tenant_file_and_line(ada):
-    rows = field_rows(text_of(ada.get("/admin/metadata")), "account", "credit_limit")
+    rows = field_rows(text_of(ada.get("/admin/metadata/account")), "account", "credit_limit")
     assert "label Credit Line customized in tenants/t/entities/account.yaml:3" in rows
     assert "input_type currency from entities/account.yaml:26" in rows
 
 
 def test_custom_fields_and_own_entities_are_marked(ada):
-    page = text_of(ada.get("/admin/metadata"))
-    assert "custom field" in field_rows(page, "account", "vip")
-    assert "custom field" not in field_rows(page, "account", "name")
-    gadget = page[page.index('id="entity-gadget"') :]
-    assert "the tenant's own entity" in gadget[: gadget.index("</h2>")]
-    account = page[page.index('id="entity-account"') :]
-    assert "own entity" not in account[: account.index("</h2>")]
-    assert "Customized in <code>tenants/t/entities/account.yaml:1</code>" in account
+    account_page = text_of(ada.get("/admin/metadata/account"))
+    assert "custom field" in field_rows(account_page, "account", "vip")
+    assert "custom field" not in field_rows(account_page, "account", "name")
+    assert "Customized in <code>tenants/t/entities/account.yaml:1</code>" in account_page
+    gadget_page = text_of(ada.get("/admin/metadata/gadget"))
+    assert "the tenant's own entity" in gadget_page[: gadget_page.index("</h1>")]
+    assert "own entity" not in account_page[: account_page.index("</h1>")]
+    index = text_of(ada.get("/admin/metadata"))
+    gadget = index[index.index('id="entity-gadget"') :]
+    assert "the tenant's own entity" in gadget[: gadget.index("</li>")]
+    account = index[index.index('id="entity-account"') :]
+    assert "own entity" not in account[: account.index("<details>")]
 
 
 # the preview

@@ -52,7 +52,8 @@ def _watch_metadata(state: BlueprintSetupState) -> None:
 @blueprint.get("/<tenant>/admin/metadata")
 @login_required("admin")
 def metadata(tenant: str) -> Any:
-    """Every entity of the tenant, every field, each property and where it was written."""
+    """The index of the tenant's metadata: every entity, each linked to its own page and
+    listing its fields, with the state of the metadata served."""
     watcher = reload.metadata_watcher()
     compiled = record_service().registry.tenant(tenant)
     entities = sorted(compiled.entities.values(), key=lambda e: e.spec.name)
@@ -65,7 +66,26 @@ def metadata(tenant: str) -> Any:
         noticing=_NOTICING[watcher.noticing],
         trouble=_trouble(watcher, tenant),
         unserved=_unserved(tenant),
-        entities=[_entity_view(entity, watcher.root) for entity in entities],
+        entities=[_entity_index(entity, watcher.root) for entity in entities],
+    )
+
+
+@blueprint.get("/<tenant>/admin/metadata/<entity>")
+@login_required("admin")
+def entity_metadata(tenant: str, entity: str) -> Any:
+    """One entity's properties and every field's, each with where it was written."""
+    watcher = reload.metadata_watcher()
+    compiled = record_service().registry.tenant(tenant)
+    if entity not in compiled.entities:
+        abort(404)
+    view = _entity_view(compiled.entities[entity], watcher.root)
+    return render_template(
+        "admin/entity_metadata.html",
+        tenant=tenant,
+        title=f"{compiled.spec.label}: metadata of {view['label']}",
+        label=compiled.spec.label,
+        trouble=_trouble(watcher, tenant),
+        entity=view,
     )
 
 
@@ -103,6 +123,19 @@ def _trouble(watcher: reload.MetadataWatcher, tenant: str) -> dict | None:
 
 def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _entity_index(entity: CompiledEntity, root: str) -> dict:
+    """An entity's entry in the index: its names, marks and fields, without properties."""
+    spec = entity.spec
+    customized = spec.origins.get("customized")
+    return {
+        "name": spec.name,
+        "label": spec.label,
+        "own": spec.custom,
+        "customized": _where(customized, root) if customized else None,
+        "fields": [{"name": f.name, "label": f.label, "custom": f.custom} for f in spec.fields],
+    }
 
 
 def _entity_view(entity: CompiledEntity, root: str) -> dict:

@@ -38,11 +38,13 @@ def fields_html(
     what is stored, its error, and an input only where it may be edited."""
     macros = _macros()
     writable = _writable(target, creating=record is None)
+    # a new record's system columns and read-only fields have nothing to show yet
+    left_out = _left_out_when_empty(target) if record is None else frozenset()
     locked = _locked_fields(target, record)
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
     values = {**values, **_view_values(target, typed)}
-    drawn = []
+    drawn: list[Markup | None] = []
     layout, draws = _layout_fields(target), _draws(target, macros)
     for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
         if spec.lines:
@@ -51,6 +53,9 @@ def fields_html(
             continue
         name = spec.name
         stored = values.get(spec.system or name)
+        if name in left_out and stored in (None, "") and name not in typed:
+            drawn.append(None)
+            continue
         editable_here = name in writable and name not in locked
         error = errors.get(name)
         value = typed[name] if name in typed else text_of(stored)
@@ -59,7 +64,7 @@ def fields_html(
             item = _field_item(target, spec, entry, value, error, editable_here, stored)
             html = macros.field_block(item)
         drawn.append(html)
-    return _in_frame(target, drawn, macros)
+    return _in_frame(target, drawn, macros, _opened_groups(target, errors))
 
 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
@@ -130,30 +135,49 @@ def _writable(target: Target, creating: bool) -> frozenset[str]:
     return writable[creating]
 
 
-def _in_frame(target: Target, drawn: list[Markup], macros: Any) -> Markup:
-    """The drawn fields inside their groups, as the groups macro draws them."""
-    frame = _frame(target, macros)
+def _in_frame(
+    target: Target, drawn: list[Markup | None], macros: Any, opened: frozenset[str]
+) -> Markup:
+    """The drawn fields inside their groups, as the groups macro draws them; a field drawn
+    as None is left out, and so is a group left with no field."""
+    shown = tuple(html is not None for html in drawn)
+    kept = [html for html in drawn if html is not None]
+    frame = _frame(target, macros, shown, opened)
     if frame is None:  # the macro could not be cut: it draws the groups every time
-        fields = iter(drawn)
+        fields = iter(kept)
         return macros.groups(
             [
                 {**group, "fields": [{"html": next(fields)} for _ in group["fields"]]}
-                for group in target.entity.layout["groups"]
+                for group in _shown_groups(target, shown, opened)
             ]
         )
     parts = [frame[0]]
-    for html, piece in zip(drawn, frame[1:], strict=True):
+    for html, piece in zip(kept, frame[1:], strict=True):
         parts += (html, piece)
     return Markup("".join(parts))
 
 
-def _frame(target: Target, macros: Any) -> list[str] | None:
-    """The groups macro's HTML between the fields, once per compiled entity."""
+def _shown_groups(target: Target, shown: tuple[bool, ...], opened: frozenset[str]) -> list[dict]:
+    """The layout's groups holding only the fields shown, each marked open when asked."""
+    flags = iter(shown)
+    groups = []
+    for group in target.entity.layout["groups"]:
+        fields = [entry for entry in group["fields"] if next(flags)]
+        if fields:
+            groups.append({**group, "fields": fields, "open": group["code"] in opened})
+    return groups
+
+
+def _frame(
+    target: Target, macros: Any, shown: tuple[bool, ...], opened: frozenset[str]
+) -> list[str] | None:
+    """The groups macro's HTML between the fields, once per compiled entity and set of
+    fields shown (a new record's form leaves some out) and of groups drawn open."""
     frames = views(target).form.frames  # by macros: new macros, new pieces
-    if macros not in frames:
-        groups = target.entity.layout["groups"]
-        sizes = [len(group["fields"]) for group in groups]
-        markers = prerender.markers(sum(sizes))
+    key = (macros, shown, opened)
+    if key not in frames:
+        groups = _shown_groups(target, shown, opened)
+        markers = prerender.markers(sum(len(group["fields"]) for group in groups))
         fields = iter(markers)
         probe = [
             {**group, "fields": [{"html": Markup(next(fields))} for _ in group["fields"]]}
@@ -161,8 +185,36 @@ def _frame(target: Target, macros: Any) -> list[str] | None:
         ]
         found = prerender.cut(str(macros.groups(probe)), markers)
         in_order = found is not None and found[1] == list(range(len(markers)))
-        frames[macros] = found[0] if in_order else None
-    return frames[macros]
+        frames[key] = found[0] if in_order else None
+    return frames[key]
+
+
+def _left_out_when_empty(target: Target) -> frozenset[str]:
+    """The fields a new record's form leaves out while they hold nothing: those nobody
+    fills in on creation (system columns, read-only fields), but for a field a lookup
+    fills in as it is chosen, which the form shows as soon as it is."""
+    view = views(target).form
+    if view.left_out is None:
+        fetched = {mine for f in target.spec.fields if f.lookup for mine in f.lookup.fetch}
+        writable = _writable(target, creating=True)
+        view.left_out = frozenset(
+            spec.name
+            for spec, _ in _layout_fields(target)
+            if not spec.lines and spec.name not in writable and spec.name not in fetched
+        )
+    return view.left_out
+
+
+def _opened_groups(target: Target, errors: dict[str, str]) -> frozenset[str]:
+    """The collapsed groups that hold a field with an error: those are drawn open."""
+    if not errors:
+        return frozenset()
+    named = {key.split("[")[0] for key in errors}
+    return frozenset(
+        group["code"]
+        for group in target.entity.layout["groups"]
+        if group.get("collapsed") and any(entry["name"] in named for entry in group["fields"])
+    )
 
 
 def _field_item(

@@ -115,7 +115,14 @@ def _groups(target: Target, record: dict) -> list[dict]:
                 continue  # hidden by its condition, as on the form
             value = record.get(spec.system or spec.name)
             fields.append({"spec": spec, "text": display(target, spec, value)})
-        groups.append({"label": group["label"], "layout": group["layout"], "fields": fields})
+        groups.append(
+            {
+                "label": group["label"],
+                "layout": group["layout"],
+                "collapsed": group["collapsed"],
+                "fields": fields,
+            }
+        )
     return groups
 
 

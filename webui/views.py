@@ -47,7 +47,8 @@ class FormView:
     layout_fields: list | None = None  # (field, layout entry) of every field, in order
     form_texts: list | None = None  # how each of them shows a stored value for editing
     writable: dict[bool, frozenset[str]] = dataclasses.field(default_factory=dict)  # creating?
-    frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by groups macro
+    frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by macro, fields shown
+    left_out: frozenset[str] | None = None  # left out of a new record's form while empty
     draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
     static_views: dict[tuple, dict] = dataclasses.field(default_factory=dict)  # (source, name)
 

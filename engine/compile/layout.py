@@ -98,7 +98,14 @@ def build_layout(entity: EntitySpec) -> dict[str, Any]:
         ]
         if fields:
             layout_groups.append(
-                {"code": group.code, "label": group.label, "layout": group.layout, "fields": fields}
+                {
+                    "code": group.code,
+                    "label": group.label,
+                    # a collapsed group is a disclosure of its own, never one of a tab strip
+                    "layout": "section" if group.collapsed else group.layout,
+                    "collapsed": group.collapsed,
+                    "fields": fields,
+                }
             )
     _number_tab_sets(layout_groups)
     return {

@@ -42,6 +42,10 @@ def test_an_admin_adds_a_custom_field_in_yaml_reloads_and_fills_it_in(page, site
     expect(page.get_by_role("status").filter(has_text="reloaded")).to_have_text(
         "The metadata was reloaded from disk."
     )
+    # the index lists the new field under its entity, whose page shows its properties
+    entry = page.locator("#entity-account")
+    entry.get_by_text("fields", exact=False).click()
+    entry.get_by_role("link", name="loyalty_code Loyalty Code").click()
     row = page.locator("#field-account-loyalty_code")
     expect(row).to_contain_text("Loyalty Code")
     expect(row).to_contain_text("custom field")

@@ -1,0 +1,179 @@
+"""The shipped metadata with its demo data, served on a free port, and visitors at two sizes.
+
+`shipped_site` serves every shipped tenant on SQLite with `formwork demo`'s users and
+records. `visitors` gives one browser context per viewport size (reused by every test of
+the module), which logs in as the role a page needs, tenant by tenant, and audits the
+pages it opens with `page_audit`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pytest
+import yaml
+from conftest import SHIPPED
+from playwright.sync_api import Browser, BrowserContext, Page, expect
+from werkzeug.serving import make_server
+
+from engine.demo import DATA_DIR, load_demo
+from engine.records.service import RecordService
+from engine.registry import build_registry
+from webui import create_app
+
+from .page_audit import AUDIT, AXE
+
+SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+
+
+@dataclass
+class ShippedSite:
+    """The shipped tenants served at `url`, with the demo users' passwords and records."""
+
+    url: str
+    passwords: dict[tuple[str, str], str]  # (tenant, role) → password
+    service: RecordService
+
+    def first_record(self, tenant: str, entity: str) -> int:
+        """The id of the oldest record of an entity, which the demo data must have."""
+        items = self.service.list(tenant, entity, sort="id", limit=1)["items"]
+        assert items, f"the demo data of {tenant} has no {entity} record to open"
+        return items[0]["id"]
+
+    def widest_entity(self, tenant: str) -> str:
+        """The entity of the tenant with the most fields."""
+        entities = self.service.registry.tenant(tenant).spec.entities.values()
+        return max(entities, key=lambda entity: len(entity.fields)).name
+
+
+def shipped_entities() -> list[tuple[str, str]]:
+    """Every (tenant, entity) of the shipped metadata, tenant by tenant."""
+    registry = build_registry(str(SHIPPED))
+    return [
+        (tenant, entity)
+        for tenant, compiled in registry.tenants.items()
+        for entity in compiled.entities
+    ]
+
+
+def demo_entities() -> list[tuple[str, str]]:
+    """The (tenant, entity) pairs the demo data files create records of, lines included."""
+    registry = build_registry(str(SHIPPED))
+    found: list[tuple[str, str]] = []
+    for tenant, compiled in registry.tenants.items():
+        path = DATA_DIR / f"{tenant}.yaml"
+        records = (
+            yaml.safe_load(path.read_text(encoding="utf-8"))["records"] if path.exists() else []
+        )
+        for record in records:
+            spec = compiled.entities[record["entity"]].spec
+            names = [record["entity"]]
+            for name, value in (record.get("values") or {}).items():
+                lines = spec.field(name).lines
+                if lines is not None and value:
+                    names.append(lines.entity)
+            found += [(tenant, name) for name in names if (tenant, name) not in found]
+    return found
+
+
+@pytest.fixture(scope="module")
+def shipped_site(tmp_path_factory, cheap_hashing_for_module) -> Iterator[ShippedSite]:
+    """Every shipped tenant with its demo users and records, served by werkzeug in a thread."""
+    root = tmp_path_factory.mktemp("shipped")
+    app = create_app(
+        {
+            "SECRET_KEY": "browser-tests",
+            "FORMWORK_METADATA": str(SHIPPED),
+            "FORMWORK_DATA": str(root / "data"),
+            "FORMWORK_RELOAD": "off",
+        }
+    )
+    service = app.extensions["formwork"]
+    report = load_demo(service, service.registry)
+    passwords = {
+        (demo.tenant, user.username): user.password
+        for demo in report.tenants
+        for user in demo.users
+    }
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield ShippedSite(f"http://127.0.0.1:{server.server_port}", passwords, service)
+    server.shutdown()
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def cheap_hashing_for_module() -> Iterator[None]:
+    """argon2 at its smallest cost for the demo users made once for the whole module."""
+    from argon2 import PasswordHasher
+
+    from engine import users
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
+
+
+@dataclass
+class Visitor:
+    """One browser context of one viewport size, logged in to one tenant as one role at a time."""
+
+    size: str
+    context: BrowserContext
+    site: ShippedSite
+    page: Page
+    cookies: dict[tuple[str, str], list] = field(default_factory=dict)
+    signed_in: tuple[str, str] | None = None
+
+    def open(self, tenant: str, role: str, path: str) -> Page:
+        """The page at `path`, opened as `role` of `tenant`; fails on an error status."""
+        self._sign_in(tenant, role)
+        response = self.page.goto(path)
+        assert response is not None and response.ok, (
+            f"{path} answered {response and response.status}"
+        )
+        return self.page
+
+    def _sign_in(self, tenant: str, role: str) -> None:
+        if self.signed_in == (tenant, role):
+            return
+        self.context.clear_cookies()
+        saved = self.cookies.get((tenant, role))
+        if saved:
+            self.context.add_cookies(saved)
+        else:
+            self.page.goto(f"/{tenant}/login")
+            self.page.get_by_label("User name").fill(role)
+            self.page.get_by_label("Password").fill(self.site.passwords[(tenant, role)])
+            self.page.get_by_role("button", name="Log in").click()
+            expect(self.page.get_by_text(f"{role} ({role})")).to_be_visible()
+            self.cookies[(tenant, role)] = self.context.cookies()
+        self.signed_in = (tenant, role)
+
+
+@pytest.fixture(scope="module")
+def visitors(browser: Browser, shipped_site: ShippedSite) -> Iterator[dict[str, Visitor]]:
+    """A visitor per viewport size, its context and tab reused by every test of the module;
+    its pages get the audit's scripts (page_audit.problems fails when axe-core is missing)."""
+    audit_scripts = [path for path in (AUDIT, AXE) if path.exists()]
+    made: dict[str, Visitor] = {}
+    for size, viewport in SIZES.items():
+        context = browser.new_context(base_url=shipped_site.url, viewport=viewport)
+        context.set_default_timeout(10_000)
+        for script in audit_scripts:  # in every page before its own, past its CSP
+            context.add_init_script(path=script)
+        context.route(lambda url: not url.startswith(shipped_site.url), lambda route: route.abort())
+        made[size] = Visitor(size, context, shipped_site, context.new_page())
+    yield made
+    for visitor in made.values():
+        visitor.context.close()
+
+
+def artifact_path(artifacts: Path, *parts: str) -> Path:
+    """test-artifacts/<tenant>-<entity>-<page>-<size>.png, the folder made if missing."""
+    artifacts.mkdir(exist_ok=True)
+    return artifacts / ("-".join(parts) + ".png")
