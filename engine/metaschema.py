@@ -226,6 +226,13 @@ def build() -> dict:
             {
                 "tenant": _ref("identifier"),
                 "label": _text("the tenant's name for people"),
+                "locale": _code("the CLDR locale values are shown in, such as de_DE; en"),
+                "timezone": _code("the IANA time zone moments are shown in; UTC"),
+                "currency": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{3}$",
+                    "description": "the ISO 4217 code of amounts whose record names none",
+                },
                 "settings": {
                     "type": "object",
                     "additionalProperties": {"type": ["string", "number", "boolean"]},

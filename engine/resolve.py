@@ -17,6 +17,7 @@ from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
 from engine.freeze import freeze_entity
 from engine.loader import Document, Project, Unusable, load_project, readable_path
+from engine.locales import Locality, currency_problem, locale_problem, timezone_problem
 from engine.spec import TenantSpec
 
 ENTITY_KEYS = (
@@ -229,13 +230,34 @@ class _Resolver:
             self._apply_tenant_file(drafts, document)
         tenant_layer = (tenant_data.get("groups", {}), files.document, ("groups",))
         settings = tenant_data.get("settings", {})
+        locality = self._locality(files.document) if files.document else Locality()
         gaps = self.base_gaps | _gaps(files.unusable, tenant=files.document is None)
         # without its tenant.yaml the tenant's settings are unknown: None, as for the base
         self.check_view(name, None if gaps.settings else settings, drafts, tenant_layer, gaps)
         if self.problems:  # freezing needs every file whole and every reference good
             return None
         entities = {n: freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
-        return TenantSpec(name, tenant_data.get("label", name), dict(settings), entities)
+        label = tenant_data.get("label", name)
+        return TenantSpec(name, label, dict(settings), entities, locality=locality)
+
+    def _locality(self, document: Document) -> Locality:
+        """The tenant's locale, time zone and currency, each problem reported where it
+        is written."""
+        data, given = document.data, {}
+        checks = (
+            ("locale", locale_problem),
+            ("timezone", timezone_problem),
+            ("currency", currency_problem),
+        )
+        for key, problem_of in checks:
+            if key not in data:
+                continue
+            problem = problem_of(data[key])
+            if problem:
+                self.problem(_source(document, key), f"{data['tenant']}.{key}", problem)
+            else:
+                given[key] = data[key]
+        return Locality(**given)
 
     def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
         if "customize" in document.data:

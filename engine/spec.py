@@ -13,6 +13,7 @@ from functools import cached_property
 from typing import Any
 
 from engine.errors import Source
+from engine.locales import ENGLISH_UTC, Locality
 from engine.types import TYPES, InputType
 from engine.types import system_columns as system_columns_of
 
@@ -165,8 +166,12 @@ class EntitySpec:
 
 @dataclass(frozen=True)
 class TenantSpec:
+    """One tenant: its entities as it sees them, its settings, and its locality (the
+    locale, time zone and currency its pages show values in)."""
+
     name: str
     label: str
     settings: Mapping[str, Any]
     entities: Mapping[str, EntitySpec]
     origins: Mapping[str, Source] = field(default_factory=dict)
+    locality: Locality = ENGLISH_UTC

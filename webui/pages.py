@@ -295,6 +295,7 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
         creating,
         save_file=lambda upload, image: uploads.save_upload(tenant, upload, image),
         files=request.files,
+        locality=target.tenant.spec.locality,
     )
     if submission.errors:
         unparsed = {e.field for e in submission.errors}

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from engine.types.base import ColumnReader, InputType
+from engine.types.base import ColumnReader, InputType, Texts
 from engine.types.cells import Converter, stripped
 
 if TYPE_CHECKING:
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
@@ -62,6 +63,12 @@ class DateType(InputType):
         """A date column."""
         return peewee.DateField(null=True)
 
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Dates in the locality's medium format; ISO text without one."""
+        if locality is None:
+            return super().list_texts(field)
+        return lambda values: ["" if v is None else locality.date(v) for v in values]
+
     def parse(self, text: str) -> str:
         """A typed date, checked, as ISO text."""
         return dt.date.fromisoformat(text.strip()).isoformat()
@@ -100,6 +107,12 @@ class DateTimeType(InputType):
     def column(self, field: FieldSpec) -> peewee.Field:
         """A timestamp column, UTC."""
         return peewee.DateTimeField(null=True)
+
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Instants in the locality's time zone and medium format; ISO text without."""
+        if locality is None:
+            return super().list_texts(field)
+        return lambda values: ["" if v is None else locality.moment(v) for v in values]
 
     def parse(self, text: str) -> str:
         """A typed date and time as ISO text; without an offset, as a form's
