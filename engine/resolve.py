@@ -16,9 +16,10 @@ from engine import semantics
 from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
 from engine.freeze import freeze_entity
-from engine.loader import Document, Project, Unusable, load_project, readable_path
+from engine.loader import Document, Project, TenantFiles, Unusable, load_project, readable_path
 from engine.locales import Locality, currency_problem, locale_problem, timezone_problem
 from engine.spec import TenantSpec
+from engine.translations import Translations, check_translations, language_of
 
 ENTITY_KEYS = (
     "label",
@@ -237,8 +238,24 @@ class _Resolver:
         if self.problems:  # freezing needs every file whole and every reference good
             return None
         entities = {n: freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
+        translations = self._translations(files, locality)
+        self.problems += check_translations(files.translations, entities)
+        if self.problems:  # a translation of what the tenant does not have
+            return None
         label = tenant_data.get("label", name)
-        return TenantSpec(name, label, dict(settings), entities, locality=locality)
+        return TenantSpec(
+            name, label, dict(settings), entities, locality=locality, translations=translations
+        )
+
+    def _translations(self, files: TenantFiles, locality: Locality) -> Translations:
+        """The tenant's languages and their texts, each problem reported where written."""
+        default = language_of(locality.locale)
+        data = files.document.data if files.document else {}
+        source = data.get("source_language", default)
+        problem = locale_problem(source)
+        if problem:
+            self.problem(_source(files.document, "source_language"), "source_language", problem)
+        return Translations(source, default, {k: d.data for k, d in files.translations.items()})
 
     def _locality(self, document: Document) -> Locality:
         """The tenant's locale, time zone and currency, each problem reported where it
@@ -346,6 +363,7 @@ def _mark_broken(project: Project, problems: list[Problem]) -> None:
         if tenant.document and tenant.document.file in broken:
             tenant.document = None
         tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
+        tenant.translations = {n: d for n, d in tenant.translations.items() if d.file not in broken}
 
 
 def _gaps(unusable: Unusable, tenant: bool = False) -> semantics.Gaps:
