@@ -298,3 +298,48 @@ def test_a_number_typed_the_wrong_way_is_refused_and_shown_again_as_typed(shippe
     assert f"{field.label} must be" in unescape(page)
     assert f'name="{field.name}" value="12.5"' in page
     assert service.read(tenant.name, entity, record["id"])["rev_number"] == record["rev_number"]
+
+
+# a form's date and time is on the tenant's clock
+
+MEETING = """\
+entity: meeting
+label: Meeting
+plural: Meetings
+title_field: topic
+fields:
+  - {name: topic, sequence: 1, label: Topic, input_type: text, group: MAIN, required: true}
+  - {name: starts, sequence: 2, label: Starts, input_type: datetime, group: MAIN}
+"""
+
+
+@pytest.mark.parametrize("zone", ["Asia/Kolkata", "America/Chicago", "UTC"])
+def test_a_forms_date_and_time_is_on_the_tenants_clock(tree, storage, zone):
+    from test_pages import make_app
+
+    root = tree(
+        {
+            "tenants/t/tenant.yaml": f"tenant: t\nlabel: T\nlocale: en_IN\ntimezone: {zone}\n",
+            "entities/meeting.yaml": MEETING,
+        }
+    )
+    app = make_app(root, storage)
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", PASSWORD)
+    record = service.create("t", "meeting", {"topic": "Plan", "starts": MOMENT}, "ann")
+    browser = Browser(app, "t")
+    browser.login("ann")
+    url = f"/meeting/{record['id']}/edit"
+    local = dt.datetime.fromisoformat(MOMENT).astimezone(zoneinfo.ZoneInfo(zone))
+    data = _record_form(browser, url)[1]
+    assert data["starts"] == local.strftime("%Y-%m-%dT%H:%M")  # as the record page reads
+    assert browser.post(url, data).status_code == 302  # saved unchanged: the same instant
+    stored = service.read("t", "meeting", record["id"])
+    assert dt.datetime.fromisoformat(stored["starts"]) == dt.datetime.fromisoformat(MOMENT)
+    data = {**_record_form(browser, url)[1], "starts": "2024-07-01T09:15"}  # summer time
+    assert browser.post(url, data).status_code == 302
+    typed = dt.datetime(2024, 7, 1, 9, 15, tzinfo=zoneinfo.ZoneInfo(zone))
+    stored = service.read("t", "meeting", record["id"])["starts"]
+    assert dt.datetime.fromisoformat(stored) == typed
+    page = unescape(browser.get(f"/meeting/{record['id']}").get_data(as_text=True))
+    assert dates.format_datetime(typed, "medium", locale="en_IN") in page

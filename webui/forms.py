@@ -179,8 +179,9 @@ def as_text(spec: FieldSpec, value: Any, locality: Locality | None = None) -> An
 
 
 def edit_text(spec: FieldSpec, locality: Locality | None = None) -> Callable[[Any], Any]:
-    """How the field shows a stored value for editing: a number in a text input with the
-    locality's decimal symbol (1234,5), as `parse_form` reads it back."""
-    if spec.type.numeric and locality is not None and locality.typed_as_text:
-        return locality.typed_number
-    return spec.type.form_text
+    """How the field shows a stored value for editing to people of `locality` (a number
+    with its decimal symbol, a moment on its clock), as `parse_form` reads it back."""
+    if locality is None:
+        return spec.type.form_text
+    local = spec.type.local_form_text
+    return lambda value: local(value, locality)

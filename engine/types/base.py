@@ -150,6 +150,11 @@ class InputType:
         """A stored value as the widget shows it for editing."""
         return "" if value is None else str(value)
 
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """A stored value as the widget shows it for editing to people of `locality`, as
+        `form_value` with that locality reads it back."""
+        return self.form_text(value)
+
     def html_attributes(self, field: FieldSpec) -> dict[str, Any]:
         """The HTML attributes that state the field's constraints in the browser."""
         attrs: dict[str, Any] = {}

@@ -128,6 +128,22 @@ class DateTimeType(InputType):
             return value[:16]
         return super().form_text(value)
 
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """On the locality's clock: what its people read on the record's page."""
+        if isinstance(value, str):
+            return locality.local(value).strftime("%Y-%m-%dT%H:%M")
+        return self.form_text(value)
+
+    def form_value(self, raw: Any, locality: Locality | None = None) -> Any:
+        """A form's date and time, without an offset, is on the locality's clock (UTC's
+        without one)."""
+        if raw == "" or locality is None:
+            return super().form_value(raw)
+        moment = dt.datetime.fromisoformat(raw.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=locality.zone)
+        return moment.isoformat()
+
     def cell_reader(
         self, field: FieldSpec, lookup: LookupIndex | None = None, decimal_comma: bool = False
     ) -> Converter:

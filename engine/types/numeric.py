@@ -88,6 +88,12 @@ class NumberType(InputType):
             return int(number)
         return number
 
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """In a text input, the locality's decimal symbol (1234,5), no grouping."""
+        if value is None or not locality.typed_as_text:
+            return self.form_text(value)
+        return locality.typed_number(value)
+
     def html_step(self, field: FieldSpec) -> str:
         """1 for whole numbers, else one unit of the last decimal place."""
         places = field.precision or 0
