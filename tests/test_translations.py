@@ -218,6 +218,39 @@ def test_the_shipped_german_tenant_shows_its_customer_in_german_and_english(tmp_
             )
 
 
+# the user's own language
+
+
+def test_a_users_chosen_language_wins_over_the_browsers_until_they_choose_the_browser(
+    translated_app, storage
+):
+    from click.testing import CliRunner
+
+    from engine.cli import main
+
+    root = translated_app.config["FORMWORK_METADATA"]
+    place = ["--database", storage.database_url] if storage.database_url else []
+    place = place or ["--data", str(storage.data_dir)]
+
+    def choose(language):
+        arguments = ["user", "language", "t", "ann", language, "--metadata", root, *place]
+        return CliRunner().invoke(main, arguments)
+
+    browser = Browser(translated_app, "t")
+    browser.login("ann")
+    assert "<h1>Konten</h1>" in _page(browser, "/account/", "de")
+    assert choose("fr").exit_code == 0
+    translated_app.config["FORMWORK_USER_RECHECK_SECONDS"] = 0  # no wait for the change
+    assert "<h1>Comptes</h1>" in _page(browser, "/account/", "de")
+    assert "<h1>Comptes</h1>" in _page(browser, "/account/", None)
+    refused = choose("ja")
+    assert refused.exit_code != 0
+    assert "tenant 't' has no language 'ja'; choose one of de, en, fr" in refused.output
+    assert "<h1>Comptes</h1>" in _page(browser, "/account/", "de")  # the choice kept
+    assert choose("browser").exit_code == 0
+    assert "<h1>Konten</h1>" in _page(browser, "/account/", "de")
+
+
 # pre-rendered pages, per language, against the macros
 
 

@@ -1,12 +1,13 @@
 """The language a page speaks: the person's, among the tenant's languages, and the
 tenant's entities with their texts in it.
 
-The language comes from the browser's Accept-Language, limited to the languages the
-tenant has (its locale's, its metadata's own and one per translation file), else the
-tenant's locale's. Each language's entities are compiled entities of their own, sharing
-the model and validator but with their own texts, layout and memo: so every cache a page
-fills (webui.views, webui.prerender) is per entity × language, and a metadata reload drops
-them all. They are held in a bounded cache per compiled tenant.
+The language is the one the signed-in user chose (`formwork user language`), else the
+browser's Accept-Language, limited to the languages the tenant has (its locale's, its
+metadata's own and one per translation file), else the tenant's locale's. Each
+language's entities are compiled entities of their own, sharing the model and validator
+but with their own texts, layout and memo: so every cache a page fills (webui.views,
+webui.prerender) is per entity × language, and a metadata reload drops them all. They
+are held in a bounded cache per compiled tenant.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from engine.records.target import Target
 from engine.registry import CompiledTenant
 from engine.spec import TenantSpec
 from engine.translations import translated_entity
+from webui.signed_in import current_user
 
 MAX_LANGUAGES = 16  # translated copies kept per compiled tenant
 _BUILDING = threading.Lock()
@@ -33,6 +35,9 @@ def page_language(tenant: TenantSpec) -> str:
     if translations is None:
         return tenant.locality.locale.replace("_", "-").split("-")[0]
     offered = translations.languages
+    user = current_user(tenant.name)
+    if user and user.get("language") in offered:  # the user's choice, where still offered
+        return user["language"]
     chosen = request.accept_languages.best_match([code.replace("_", "-") for code in offered])
     return chosen.replace("-", "_") if chosen else offered[0]
 
