@@ -77,6 +77,8 @@ def _translations_file() -> dict:
             "label": _text("the entity's name"),
             "plural": _text("the entity's plural"),
             "fields": {"type": "object", "additionalProperties": field_texts},
+            "states": {**texts, "description": "state name: its label"},
+            "actions": {**texts, "description": "action name: its label"},
         }
     )
     return _object(

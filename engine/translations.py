@@ -1,6 +1,6 @@
 """Translations of a tenant's texts for people: one file per language,
 `tenants/<tenant>/translations/<locale>.yaml`, holding entity labels, field labels, help
-and placeholders, option labels and group labels.
+and placeholders, option labels, group labels, and the labels of states and actions.
 
 The metadata's own texts are written in the tenant's `source_language` (by default its
 locale's). A person reads their language's file, then the file of the tenant's locale,
@@ -19,7 +19,7 @@ from engine.check import located
 from engine.errors import Problem
 from engine.loader import Document
 from engine.locales import locale_problem
-from engine.spec import EntitySpec, FieldSpec, GroupSpec, Option
+from engine.spec import EntitySpec, FieldSpec, GroupSpec, Option, Statuses
 
 FIELD_TEXTS = ("label", "help", "placeholder")
 ENTITY_TEXTS = ("label", "plural")
@@ -90,6 +90,7 @@ def _file_problems(
         if name not in entities:
             yield located(document, ("entities", name), f"the tenant has no entity '{name}'")
             continue
+        yield from _status_problems(document, name, texts, entities[name])
         fields = {f.name: f for f in entities[name].fields}
         for field_name, field_texts in texts.get("fields", {}).items():
             path = ("entities", name, "fields", field_name)
@@ -101,6 +102,19 @@ def _file_problems(
                 if str(value) not in values:
                     message = f"'{name}.{field_name}' has no option '{value}'"
                     yield located(document, (*path, "options", value), message)
+
+
+def _status_problems(
+    document: Document, name: str, texts: Mapping[str, Any], entity: EntitySpec
+) -> Iterator[Problem]:
+    """Texts of states and actions the entity does not have."""
+    statuses = entity.statuses
+    for key, what in (("states", "state"), ("actions", "action")):
+        known = getattr(statuses, key) if statuses else {}
+        for word in texts.get(key, {}):
+            if word not in known:
+                path = ("entities", name, key, word)
+                yield located(document, path, f"'{name}' has no {what} '{word}'")
 
 
 def _texts(data: Mapping[str, Any], path: tuple = ()) -> Iterator[tuple]:
@@ -118,20 +132,47 @@ def translated_entity(spec: EntitySpec, chain: list[Mapping[str, Any]]) -> Entit
     """The entity with each text of the first file of `chain` that has it."""
     entities = [texts.get("entities", {}).get(spec.name, {}) for texts in chain]
     groups = [texts.get("groups", {}) for texts in chain]
+    states = [texts.get("states", {}) for texts in entities]
     fields = tuple(
-        _translated_field(f, [e.get("fields", {}) for e in entities]) for f in spec.fields
+        _translated_field(f, [e.get("fields", {}) for e in entities], states) for f in spec.fields
     )
     return dataclasses.replace(
         spec,
         **{key: _first(entities, key, getattr(spec, key)) for key in ENTITY_TEXTS},
         fields=fields,
         groups={code: _translated_group(g, groups) for code, g in spec.groups.items()},
+        statuses=_translated_statuses(spec.statuses, entities),
     )
 
 
-def _translated_field(spec: FieldSpec, chain: list[Mapping[str, Any]]) -> FieldSpec:
+def _translated_statuses(
+    statuses: Statuses | None, chain: list[Mapping[str, Any]]
+) -> Statuses | None:
+    """The states' and actions' labels in the language."""
+    if statuses is None:
+        return None
+    states = [texts.get("states", {}) for texts in chain]
+    actions = [texts.get("actions", {}) for texts in chain]
+    return dataclasses.replace(
+        statuses,
+        states={
+            name: dataclasses.replace(state, label=_first(states, name, state.label))
+            for name, state in statuses.states.items()
+        },
+        actions={
+            name: dataclasses.replace(action, label=_first(actions, name, action.label))
+            for name, action in statuses.actions.items()
+        },
+    )
+
+
+def _translated_field(
+    spec: FieldSpec, chain: list[Mapping[str, Any]], states: list[Mapping[str, str]]
+) -> FieldSpec:
     own = [texts.get(spec.name, {}) for texts in chain]
     options = [texts.get("options", {}) for texts in own]
+    if spec.system == "status":  # its options are the states, shown by their labels
+        options = [*states, *options]
     return dataclasses.replace(
         spec,
         **{key: _first(own, key, getattr(spec, key)) for key in FIELD_TEXTS},

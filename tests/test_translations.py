@@ -218,6 +218,33 @@ def test_the_shipped_german_tenant_shows_its_customer_in_german_and_english(tmp_
             )
 
 
+def test_states_and_actions_speak_the_language_too(tree, storage):
+    german = GERMAN + "    states: {draft: Entwurf}\n    actions: {confirm: Bestätigen}\n"
+    root = tree(_files(**{"tenants/t/translations/de.yaml": german}))
+    app = make_app(root, storage)
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
+    service.create("t", "account", {"name": "Acme", "kind": "company"}, "ann")
+    browser = Browser(app, "t")
+    browser.login("ann")
+    listing = _page(browser, "/account/", "de")  # the status filter's choices
+    assert re.search(r"<option[^>]*>Entwurf</option>", listing) and ">Draft<" not in listing
+    record = _page(browser, "/account/1", "de")
+    assert "Entwurf" in record and "Draft" not in record  # the record's state
+    assert re.search(r"<button[^>]*>\s*Bestätigen\s*</button>", record)
+    assert "Draft" in _page(browser, "/account/1", "en")
+
+
+def test_states_and_actions_the_entity_does_not_have_are_reported(tree):
+    german = GERMAN + "    states: {drafted: Entwurf}\n    actions: {confrim: Bestätigen}\n"
+    assert _problems(tree, **{"tenants/t/translations/de.yaml": german}) == [
+        "tenants/t/translations/de.yaml:10: entities.account.states.drafted: "
+        "'account' has no state 'drafted'",
+        "tenants/t/translations/de.yaml:11: entities.account.actions.confrim: "
+        "'account' has no action 'confrim'",
+    ]
+
+
 # the user's own language
 
 
