@@ -161,6 +161,19 @@ def _page(browser, path, language):
     return unescape(response.get_data(as_text=True))
 
 
+def test_a_tenant_of_one_language_sends_pages_that_do_not_vary_by_language(tree, storage):
+    plain = TENANT.replace("locale: de_DE\nsource_language: en\n", "")  # en, no translations
+    app = make_app(tree({**FILES, "tenants/t/tenant.yaml": plain}), storage)
+    users.add_user(
+        app.extensions["formwork"].registry.tenant("t"), "ann", "editor", "correct horse battery"
+    )
+    browser = Browser(app, "t")
+    browser.login("ann")
+    page = browser.client.get("/t/account/", headers={"Accept-Language": "fr"})
+    assert "Accept-Language" not in page.headers.get("Vary", "")
+    assert '<html lang="en"' in page.get_data(as_text=True)
+
+
 @pytest.mark.parametrize(
     ("language", "wanted"),
     [

@@ -50,7 +50,8 @@ def in_page_language(target: Target) -> Target:
         return target
     language = page_language(target.tenant.spec)
     g.language = language
-    after_this_request(_varies_by_language)
+    if len(translations.languages) > 1:  # one language: the page is the same for all
+        after_this_request(_varies_by_language)
     chain = translations.chain(language)
     if not chain:
         return target  # the metadata's own texts
