@@ -44,6 +44,8 @@ def check_project(project: Project) -> list[Problem]:
         for document in tenant.entities.values():
             kind = "customize_file" if "customize" in document.data else "entity_file"
             problems += check_document(document, kind)
+        for document in tenant.translations.values():
+            problems += check_document(document, "translations_file")
     return problems
 
 

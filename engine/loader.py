@@ -60,6 +60,7 @@ class TenantFiles:
     document: Document | None
     entities: dict[str, Document] = field(default_factory=dict)
     unusable: Unusable = field(default_factory=Unusable)
+    translations: dict[str, Document] = field(default_factory=dict)  # by file name (locale)
 
 
 @dataclass
@@ -307,7 +308,8 @@ class _ProjectLoader:
         return document
 
     def tenant(self, directory: Path) -> TenantFiles:
-        """A tenant's tenant.yaml and entity files; any other file there is not read."""
+        """A tenant's tenant.yaml, entity and translation files; any other file beside
+        tenant.yaml is not read."""
         files, owner = TenantFiles(None), f"tenant '{directory.name}'"
         tenant_file = directory / "tenant.yaml"
         if tenant_file.is_file():
@@ -319,6 +321,10 @@ class _ProjectLoader:
             if path.name != "tenant.yaml":
                 self._unread(path, files.unusable, tenant_file, owner)
         files.entities = self.entities(directory / "entities", files.unusable, tenant_file, owner)
+        for path in _yaml_files(directory / "translations"):
+            document = self.load(path, files.unusable)
+            if document is not None:
+                files.translations[path.stem] = document
         return files
 
     def entities(

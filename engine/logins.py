@@ -44,7 +44,7 @@ def standing(tenant: CompiledTenant, username: object, token: object) -> Standin
         return None
     user, login = tenant.system.user, tenant.system.login
     row = (
-        user.select(user.role, user.session_stamp)
+        user.select(user.role, user.session_stamp, user.language)
         .join(login, on=login.user == user.id)
         .where(login.token_hash == _hash(token), user.username == normalized(username), user.active)
         .tuples()

@@ -61,6 +61,36 @@ def _object(properties: dict, required: tuple = (), **extra: object) -> dict:
     }
 
 
+def _translations_file() -> dict:
+    """A tenant's texts in one language (translations/<locale>.yaml)."""
+    texts = {"type": "object", "additionalProperties": _text("the text in this language")}
+    field_texts = _object(
+        {
+            "label": _text("the field's label"),
+            "help": _text("the field's help"),
+            "placeholder": _text("the field's placeholder"),
+            "options": {**texts, "description": "option value: its label"},
+        }
+    )
+    entity_texts = _object(
+        {
+            "label": _text("the entity's name"),
+            "plural": _text("the entity's plural"),
+            "fields": {"type": "object", "additionalProperties": field_texts},
+            "states": {**texts, "description": "state name: its label"},
+            "actions": {**texts, "description": "action name: its label"},
+        }
+    )
+    return _object(
+        {
+            "translations": _code("the locale of the texts: the file's name"),
+            "groups": {**texts, "description": "group code: its label"},
+            "entities": {"type": "object", "additionalProperties": entity_texts},
+        },
+        ("translations",),
+    )
+
+
 def _field_properties() -> dict:
     number = {"type": "number"}
     count = {"type": "integer", "minimum": 0}
@@ -235,6 +265,14 @@ def build() -> dict:
             {
                 "tenant": _ref("identifier"),
                 "label": _text("the tenant's name for people"),
+                "locale": _code("the CLDR locale values are shown in, such as de_DE; en"),
+                "source_language": _code("the language the metadata's texts are written in"),
+                "timezone": _code("the IANA time zone moments are shown in; UTC"),
+                "currency": {
+                    "type": "string",
+                    "pattern": "^[A-Z]{3}$",
+                    "description": "the ISO 4217 code of amounts whose record names none",
+                },
                 "settings": {
                     "type": "object",
                     "additionalProperties": {"type": ["string", "number", "boolean"]},
@@ -244,8 +282,14 @@ def build() -> dict:
             ("tenant", "label"),
         ),
         "groups_file": _object({"groups": _ref("groups")}, ("groups",)),
+        "translations_file": _translations_file(),
     }
-    by_key = [("entity", "entity_file"), ("customize", "customize_file"), ("tenant", "tenant_file")]
+    by_key = [
+        ("entity", "entity_file"),
+        ("customize", "customize_file"),
+        ("tenant", "tenant_file"),
+        ("translations", "translations_file"),
+    ]
     root: dict = _ref("groups_file")
     for key, name in reversed(by_key):
         root = {"if": {"required": [key]}, "then": _ref(name), "else": root}

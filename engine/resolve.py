@@ -16,8 +16,10 @@ from engine import semantics
 from engine.check import check_project
 from engine.errors import MetadataError, Problem, Source, did_you_mean
 from engine.freeze import freeze_entity
-from engine.loader import Document, Project, Unusable, load_project, readable_path
+from engine.loader import Document, Project, TenantFiles, Unusable, load_project, readable_path
+from engine.locales import Locality, currency_problem, locale_problem, timezone_problem
 from engine.spec import TenantSpec
+from engine.translations import Translations, check_translations, language_of
 
 ENTITY_KEYS = (
     "label",
@@ -229,13 +231,50 @@ class _Resolver:
             self._apply_tenant_file(drafts, document)
         tenant_layer = (tenant_data.get("groups", {}), files.document, ("groups",))
         settings = tenant_data.get("settings", {})
+        locality = self._locality(files.document) if files.document else Locality()
         gaps = self.base_gaps | _gaps(files.unusable, tenant=files.document is None)
         # without its tenant.yaml the tenant's settings are unknown: None, as for the base
         self.check_view(name, None if gaps.settings else settings, drafts, tenant_layer, gaps)
         if self.problems:  # freezing needs every file whole and every reference good
             return None
         entities = {n: freeze_entity(d, drafts) for n, d in sorted(drafts.items())}
-        return TenantSpec(name, tenant_data.get("label", name), dict(settings), entities)
+        translations = self._translations(files, locality)
+        self.problems += check_translations(files.translations, entities)
+        if self.problems:  # a translation of what the tenant does not have
+            return None
+        label = tenant_data.get("label", name)
+        return TenantSpec(
+            name, label, dict(settings), entities, locality=locality, translations=translations
+        )
+
+    def _translations(self, files: TenantFiles, locality: Locality) -> Translations:
+        """The tenant's languages and their texts, each problem reported where written."""
+        default = language_of(locality.locale)
+        data = files.document.data if files.document else {}
+        source = data.get("source_language", default)
+        problem = locale_problem(source)
+        if problem:
+            self.problem(_source(files.document, "source_language"), "source_language", problem)
+        return Translations(source, default, {k: d.data for k, d in files.translations.items()})
+
+    def _locality(self, document: Document) -> Locality:
+        """The tenant's locale, time zone and currency, each problem reported where it
+        is written."""
+        data, given = document.data, {}
+        checks = (
+            ("locale", locale_problem),
+            ("timezone", timezone_problem),
+            ("currency", currency_problem),
+        )
+        for key, problem_of in checks:
+            if key not in data:
+                continue
+            problem = problem_of(data[key])
+            if problem:
+                self.problem(_source(document, key), f"{data['tenant']}.{key}", problem)
+            else:
+                given[key] = data[key]
+        return Locality(**given)
 
     def _apply_tenant_file(self, drafts: dict[str, EntityDraft], document: Document) -> None:
         if "customize" in document.data:
@@ -324,6 +363,7 @@ def _mark_broken(project: Project, problems: list[Problem]) -> None:
         if tenant.document and tenant.document.file in broken:
             tenant.document = None
         tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
+        tenant.translations = {n: d for n, d in tenant.translations.items() if d.file not in broken}
 
 
 def _gaps(unusable: Unusable, tenant: bool = False) -> semantics.Gaps:

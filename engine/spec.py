@@ -10,9 +10,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from engine.errors import Source
+from engine.locales import ENGLISH_UTC, Locality
+
+if TYPE_CHECKING:
+    from engine.translations import Translations
 from engine.types import TYPES, InputType
 from engine.types import system_columns as system_columns_of
 
@@ -168,8 +172,13 @@ class EntitySpec:
 
 @dataclass(frozen=True)
 class TenantSpec:
+    """One tenant: its entities as it sees them, its settings, its locality (the locale,
+    time zone and currency its pages show values in) and its texts in other languages."""
+
     name: str
     label: str
     settings: Mapping[str, Any]
     entities: Mapping[str, EntitySpec]
     origins: Mapping[str, Source] = field(default_factory=dict)
+    locality: Locality = ENGLISH_UTC
+    translations: Translations | None = None  # None: only the metadata's own texts

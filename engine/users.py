@@ -49,6 +49,7 @@ class Standing:
 
     role: str
     session_stamp: str
+    language: str | None = None  # chosen by the user; None: the browser's
 
 
 def allows(role: str, needed: str) -> bool:
@@ -114,6 +115,21 @@ def set_role(tenant: CompiledTenant, username: str, role: str) -> None:
     user.save(only=[type(user).role])
 
 
+def set_language(tenant: CompiledTenant, username: str, language: str | None) -> None:
+    """Choose the language a user reads the tenant's pages in, one of the tenant's
+    languages; None leaves it to their browser. UserError for another language."""
+    translations = tenant.spec.translations
+    offered = translations.languages if translations else ()
+    if language is not None and language not in offered:
+        raise UserError(
+            f"tenant '{tenant.spec.name}' has no language '{language}'; "
+            f"choose one of {', '.join(offered)}, or 'browser' for the browser's"
+        )
+    user = get_user(tenant, username)
+    user.language = language
+    user.save(only=[type(user).language])
+
+
 def remove_user(tenant: CompiledTenant, username: str) -> None:
     """Delete a user with their tokens; their sessions end. The audit keeps their name."""
     user = get_user(tenant, username)
@@ -131,7 +147,7 @@ def standing(tenant: CompiledTenant, username: object) -> Standing | None:
         return None
     user_model = _models(tenant).user
     row = (
-        user_model.select(user_model.role, user_model.session_stamp)
+        user_model.select(user_model.role, user_model.session_stamp, user_model.language)
         .where(user_model.username == normalized(username), user_model.active)
         .tuples()
         .first()

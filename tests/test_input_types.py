@@ -524,6 +524,7 @@ def test_a_record_page_shows_each_value_as_its_type_displays_it(app, specs):
     ann.login("ann")
     service = app.extensions["formwork"]
     spec = _specimen(specs)
+    place = service.target("t", "specimen").tenant.spec.locality  # values as its people read
 
     @EXAMPLES
     @given(_values(spec))
@@ -539,7 +540,7 @@ def test_a_record_page_shows_each_value_as_its_type_displays_it(app, specs):
                 child = specs[field.lines.entity]
                 shown_by = [child.field(name) for name in ("amount", "note")]
                 wanted_rows = [
-                    [f.type.display(f, line[f.name]) for f in shown_by]
+                    [f.type.display(f, line[f.name], place) for f in shown_by]
                     for line in values[field.name]
                 ]
                 assert cells == wanted_rows, field.name
@@ -548,7 +549,7 @@ def test_a_record_page_shows_each_value_as_its_type_displays_it(app, specs):
             wanted = (
                 TARGETS[values[field.name] - 1]
                 if field.lookup
-                else field.type.display(field, values[field.name])
+                else field.type.display(field, values[field.name], place)
             )
             assert unescape(texts[field.label]) == wanted, field.name
         # the list, newest first: a column of each field, as its type lists it
@@ -556,13 +557,13 @@ def test_a_record_page_shows_each_value_as_its_type_displays_it(app, specs):
         first = re.search(r"<tbody>\s*<tr>(.*?)</tr>", listing, re.S).group(1)
         cells = [unescape(re.sub(r"<[^>]+>", "", c)) for c in re.findall(r"<td>(.*?)</td>", first)]
         assert cells == [
-            _listed(field, values[field.name]) for field in spec.fields if field.stored
+            _listed(field, values[field.name], place) for field in spec.fields if field.stored
         ]
 
     shown()
 
 
-def _listed(field: Any, value: Any) -> str:
+def _listed(field: Any, value: Any, place: Any) -> str:
     if field.lookup:
         return TARGETS[value - 1]
-    return field.type.list_texts(field)([value])[0]
+    return field.type.list_texts(field, place)([value])[0]

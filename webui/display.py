@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.errors import NotFound
+from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
 from webui.services import record_service
@@ -25,8 +26,13 @@ def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]
     """How the field's type shows its values, chosen once per compiled entity."""
     texts = views(target).texts
     if field.name not in texts:
-        texts[field.name] = field.type.list_texts(field)
+        texts[field.name] = field.type.list_texts(field, locality(target))
     return texts[field.name]
+
+
+def locality(target: Target) -> Locality:
+    """Where the target's tenant is: how its pages write numbers, amounts and moments."""
+    return target.tenant.spec.locality
 
 
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:

@@ -141,7 +141,13 @@ def _form_html(error: Unavailable) -> str:
             record = {**record, "rev_number": revision}
     children = {line.name: target.child(line).spec for line in target.lines()}
     # a file chosen in the form is not kept: it has to be chosen again
-    submission = parse_form(target.spec, children, request.form, creating=record is None)
+    submission = parse_form(
+        target.spec,
+        children,
+        request.form,
+        creating=record is None,
+        locality=target.tenant.spec.locality,
+    )
     flash(f"{error.public} What you typed is kept below.", "error")
     copy_of = request.values.get("copy_of", type=int)
     html, _ = render_form(target, record or {}, record, submission, error.status, copy_of)

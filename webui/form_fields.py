@@ -25,8 +25,8 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, lookup_choices
-from webui.forms import Submission, as_text, editable
+from webui.display import display, locality, lookup_choices
+from webui.forms import Submission, as_text, edit_text, editable
 from webui.services import record_service
 from webui.views import views
 
@@ -124,7 +124,8 @@ def _form_texts(target: Target) -> list[Callable[[Any], Any]]:
     once per compiled entity rather than once per field and request."""
     view = views(target).form
     if view.form_texts is None:
-        view.form_texts = [spec.type.form_text for spec, _ in _layout_fields(target)]
+        place = locality(target)
+        view.form_texts = [edit_text(spec, place) for spec, _ in _layout_fields(target)]
     return view.form_texts
 
 
@@ -318,8 +319,18 @@ def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> d
     the plain entry a line's cell uses: a numbering field's two differ."""
     built, key = views(target).form.static_views, (source, spec.name)
     if key not in built:
-        built[key] = _build_static_view(entry)
+        built[key] = _build_static_view(_typed_as_text(target, spec, entry))
     return built[key]
+
+
+def _typed_as_text(target: Target, spec: FieldSpec, entry: dict) -> dict:
+    """A number input as a text input with a decimal keyboard, where the tenant's locale
+    writes its fraction after another symbol than the dot, which a number input refuses;
+    the bounds and the step are the server's to check then."""
+    if not spec.type.numeric or not locality(target).typed_as_text:
+        return entry
+    attrs = {k: v for k, v in entry["attrs"].items() if k not in ("min", "max", "step")}
+    return {**entry, "attrs": {**attrs, "inputmode": "decimal"}, "typed_as_text": True}
 
 
 def _build_static_view(entry: dict) -> dict:
@@ -421,7 +432,9 @@ def _lines_entry(
         cells = []
         for spec in columns:
             key = f"{line.name}-{index}-{spec.name}"
-            value = submission.typed.get(key, as_text(spec, (stored or {}).get(spec.name)))
+            value = submission.typed.get(
+                key, as_text(spec, (stored or {}).get(spec.name), locality(target))
+            )
             cells.append(
                 {
                     "spec": spec,

@@ -14,6 +14,7 @@ from typing import Any
 from werkzeug.datastructures import FileStorage, MultiDict
 
 from engine.compile.validator import RecordError
+from engine.locales import Locality
 from engine.numbers import OutOfRange, json_number
 from engine.records.files import is_reference
 from engine.spec import EntitySpec, FieldSpec
@@ -49,13 +50,14 @@ def parse_form(
     creating: bool,
     save_file: Callable[[FileStorage, bool], str] | None = None,
     files: MultiDict | None = None,
+    locality: Locality | None = None,
 ) -> Submission:
     """Read a submitted form into a payload, collecting every value that does not parse.
     An uploaded file is kept by `save_file`, and its reference becomes the value; without
     one, the reference the form holds (the stored file's, or one kept from a try that
-    failed) is the value."""
+    failed) is the value. Numbers are read as the `locality`'s people type them."""
     submission = Submission()
-    submitted = _Submitted(form)
+    submitted = _Submitted(form, locality)
     for spec in editable(entity, creating):
         if spec.type.attachment:
             _take_file(spec, files or MultiDict(), submitted, save_file, submission)
@@ -71,8 +73,9 @@ class _Submitted:
     """A submitted form read as plain dicts: each name's first value, and the names the
     form says it showed; a name's every value is asked of the form itself."""
 
-    def __init__(self, form: MultiDict) -> None:
+    def __init__(self, form: MultiDict, locality: Locality | None = None) -> None:
         self.form = form
+        self.locality = locality
         self.first: dict[str, Any] = form.to_dict()
         self.shown = frozenset(form.getlist(SHOWN))
 
@@ -87,7 +90,7 @@ def _parse_field(
     raw = kind.form_input(submitted.form, first, key)
     submission.typed[key] = raw
     try:
-        into[spec.name] = _plain(kind.form_value(raw))
+        into[spec.name] = _plain(kind.form_value(raw, submitted.locality))
     except OutOfRange:
         message = f"{spec.label} is out of the range that can be stored."
         submission.errors.append(RecordError(where, spec.label, "range", message))
@@ -170,6 +173,15 @@ def _is_line_key(key: str, prefix: str) -> bool:
     return key.startswith(prefix) and len(parts) == 3 and parts[1].isdigit()
 
 
-def as_text(spec: FieldSpec, value: Any) -> Any:
+def as_text(spec: FieldSpec, value: Any, locality: Locality | None = None) -> Any:
     """A stored value as a form shows it (a list for multiselect, text otherwise)."""
-    return spec.type.form_text(value)
+    return edit_text(spec, locality)(value)
+
+
+def edit_text(spec: FieldSpec, locality: Locality | None = None) -> Callable[[Any], Any]:
+    """How the field shows a stored value for editing to people of `locality` (a number
+    with its decimal symbol, a moment on its clock), as `parse_form` reads it back."""
+    if locality is None:
+        return spec.type.form_text
+    local = spec.type.local_form_text
+    return lambda value: local(value, locality)

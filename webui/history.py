@@ -6,16 +6,18 @@ from __future__ import annotations
 from typing import Any
 
 from engine.records.target import Target
-from webui.display import display
+from webui.display import display, locality
 
 _LINE_ACTIONS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
 def readable_history(target: Target, history: list[dict]) -> list[dict]:
-    """Newest first, each change as people read it."""
+    """Newest first, each change as people read it, and when, on the tenant's clock."""
+    place = locality(target)
     return [
         {
             **entry,
+            "when": place.moment(entry["at"]),
             "changes": _changes(target, entry["changes"]),
             "lines": _lines(target, entry.get("lines", {})),
         }

@@ -22,7 +22,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 from webui import prerender, urls
-from webui.display import display, lookup_choices
+from webui.display import display, locality, lookup_choices
 from webui.views import views
 
 
@@ -282,7 +282,7 @@ def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]]
     if field.system == "status" and target.spec.statuses:
         states = target.spec.statuses.states
         return lambda values: [states[v].label if v in states else v or "" for v in values]
-    return field.type.list_texts(field)
+    return field.type.list_texts(field, locality(target))
 
 
 def _macros() -> Any:

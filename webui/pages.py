@@ -27,6 +27,7 @@ from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import readable_history
+from webui.language import in_page_language
 from webui.list_query import list_query, requested_offset
 from webui.pager import pager_html, requested_size
 from webui.record_actions import available_actions
@@ -58,7 +59,7 @@ def home(tenant: str) -> Any:
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
     """A page of the entity's records, searched, filtered and sorted as the URL asks."""
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
     offset = requested_offset()
@@ -141,7 +142,7 @@ def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
 @login_required()
 def record_page(tenant: str, entity: str, record_id: int) -> Any:
     """A record as people read it, group by group, with its actions and its history."""
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     try:
         record = record_service().read(tenant, entity, record_id)
     except NotFound:
@@ -172,7 +173,7 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
 @login_required("editor")
 def new(tenant: str, entity: str) -> Any:
     """A new record's form (or a copy's, `copy_of`); saved, the record's page."""
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     copy_of = request.values.get("copy_of", type=int)
     if request.method == "GET":
         return render_form(
@@ -219,7 +220,7 @@ def _starting_values(target: Target, copy_of: int | None) -> dict:
 def edit(tenant: str, entity: str, record_id: int) -> Any:
     """A record's form; saved, the record's page, or the form again with every problem
     (409 and the newer version when someone saved the record meanwhile)."""
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     try:
         record = record_service().read(tenant, entity, record_id)
     except NotFound:
@@ -278,6 +279,7 @@ def _submission(target: Target, creating: bool, record_id: int | None = None) ->
         creating,
         save_file=lambda upload, image: uploads.save_upload(tenant, upload, image),
         files=request.files,
+        locality=target.tenant.spec.locality,
     )
     if submission.errors:
         unparsed = {e.field for e in submission.errors}

@@ -50,7 +50,7 @@ def forget(tenant: str, username: str, login: str) -> None:
 
 
 def current_user(tenant: str | None = None) -> dict[str, str] | None:
-    """The signed-in user, {tenant, username, role} as the user table has them now; only
+    """The signed-in user, {tenant, username, role, language} as the user table has them now; only
     a user of `tenant` when it is given. A session whose login has ended is cleared."""
     request_globals = g._get_current_object()  # through the proxy once: the page is hot
     user = getattr(request_globals, "formwork_user", _UNCHECKED)
@@ -76,7 +76,12 @@ def _checked(login: Any) -> dict[str, str] | None:
         session.clear()
         g.formwork_login_ended = True
         return None
-    return {"tenant": tenant, "username": username, "role": standing.role}
+    return {
+        "tenant": tenant,
+        "username": username,
+        "role": standing.role,
+        "language": standing.language,
+    }
 
 
 def _standing(tenant: Any, username: Any, login: Any) -> users.Standing | None:

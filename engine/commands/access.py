@@ -58,6 +58,20 @@ def user_role(deployment: Deployment, tenant: str, username: str, role: str) -> 
     click.echo(f"User '{username}' of tenant '{tenant}' is now {role}.")
 
 
+@user.command("language")
+@click.argument("tenant")
+@click.argument("username")
+@click.argument("language")
+@data_options
+def user_language(deployment: Deployment, tenant: str, username: str, language: str) -> None:
+    """Choose the language a user reads pages in (one of the tenant's), or `browser` to
+    follow their browser's; it applies within seconds."""
+    chosen = None if language == "browser" else language
+    with synced_tenant(deployment, tenant) as compiled:
+        users.set_language(compiled, username, chosen)
+    click.echo(f"User '{username}' of tenant '{tenant}' reads pages in {language}.")
+
+
 @user.command("deactivate")
 @click.argument("tenant")
 @click.argument("username")

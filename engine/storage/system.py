@@ -86,6 +86,8 @@ def build_system_tables(database: peewee.DatabaseProxy) -> SystemTables:
         # carried by each session cookie; a new one ends every session of the user. Null
         # for users stored before it existed, who get one at their next login.
         session_stamp = peewee.CharField(max_length=32, null=True)
+        # the language the user reads pages in, one of the tenant's; null: the browser's
+        language = peewee.CharField(max_length=35, null=True)
 
         class Meta:
             table_name = "formwork_user"

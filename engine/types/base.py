@@ -23,6 +23,7 @@ from engine.types.cells import Converter, read_text
 
 if TYPE_CHECKING:
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 ColumnReader = Callable[[Sequence[str]], list[Any]]
@@ -140,13 +141,19 @@ class InputType:
         `first` is each name's first value, `form` the MultiDict with every value."""
         return first.get(key, "")
 
-    def form_value(self, raw: Any) -> Any:
-        """The value of what `form_input` read: nothing typed is None."""
+    def form_value(self, raw: Any, locality: Locality | None = None) -> Any:
+        """The value of what `form_input` read: nothing typed is None. `locality` says
+        how its people type numbers."""
         return None if raw == "" else self.parse(raw)
 
     def form_text(self, value: Any) -> Any:
         """A stored value as the widget shows it for editing."""
         return "" if value is None else str(value)
+
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """A stored value as the widget shows it for editing to people of `locality`, as
+        `form_value` with that locality reads it back."""
+        return self.form_text(value)
 
     def html_attributes(self, field: FieldSpec) -> dict[str, Any]:
         """The HTML attributes that state the field's constraints in the browser."""
@@ -215,14 +222,15 @@ class InputType:
         """A value as people read it, without the field (options show by value)."""
         return show_plain(value)
 
-    def display(self, field: FieldSpec, value: Any) -> str:
+    def display(self, field: FieldSpec, value: Any, locality: Locality | None = None) -> str:
         """A value of the field as a page shows it (an option by its label): what
         `list_texts` writes for it."""
-        return self.list_texts(field)([value])[0]
+        return self.list_texts(field, locality)([value])[0]
 
-    def list_texts(self, field: FieldSpec) -> Texts:
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
         """The function a list page turns a column of the field's values into texts with:
-        chosen once per field, then called on each page."""
+        chosen once per field, then called on each page. With a `locality`, numbers and
+        moments are written as its people read them; without, as plain text."""
         show = self.show
         # text, as most values are, is shown as it is: no call for it
         return lambda values: [v if v.__class__ is str else show(v) for v in values]

@@ -20,6 +20,7 @@ from engine.types.cells import Converter, mapped, parts
 
 if TYPE_CHECKING:
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 _YES_NO = [("true", "Yes"), ("false", "No")]
@@ -64,7 +65,7 @@ class SwitchType(InputType):
         """Yes or No; nothing for None."""
         return {True: "Yes", False: "No"}.get(value, "")
 
-    def list_texts(self, field: FieldSpec) -> Texts:
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
         """Yes or No, each."""
         return show_each(self.show)
 
@@ -72,7 +73,7 @@ class SwitchType(InputType):
         """A ticked checkbox sends its value; an unticked one nothing."""
         return "on" if first.get(key) else ""
 
-    def form_value(self, raw: Any) -> bool:
+    def form_value(self, raw: Any, locality: Locality | None = None) -> bool:
         """Ticked or not."""
         return bool(raw)
 
@@ -119,7 +120,7 @@ class ChoiceType(InputType):
         """The options; a multiselect's filter keeps the records whose list holds one."""
         return [(str(o.value), o.label) for o in field.options]
 
-    def list_texts(self, field: FieldSpec) -> Texts:
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
         """Options by their labels; a value no longer an option as it is."""
         labels = {option.value: option.label for option in field.options}
         texts = {value: str(label) for value, label in labels.items()}
@@ -225,7 +226,7 @@ class MultiSelectType(ChoiceType):
         """Every option chosen."""
         return form.getlist(key)
 
-    def form_value(self, raw: Any) -> list:
+    def form_value(self, raw: Any, locality: Locality | None = None) -> list:
         """The options chosen, as the form sent them."""
         return raw
 

@@ -17,6 +17,7 @@ if TYPE_CHECKING:
     from collections.abc import Mapping
 
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 REFERENCE_LENGTH = 500  # the longest reference of a stored file
@@ -114,6 +115,6 @@ class LinesType(InputType):
         """How many lines."""
         return f"{len(value or [])} lines"
 
-    def list_texts(self, field: FieldSpec) -> Texts:
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
         """How many lines, each."""
         return show_each(self.show)

@@ -9,11 +9,12 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
-from engine.types.base import ColumnReader, InputType
+from engine.types.base import ColumnReader, InputType, Texts
 from engine.types.cells import Converter, stripped
 
 if TYPE_CHECKING:
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
@@ -62,6 +63,12 @@ class DateType(InputType):
         """A date column."""
         return peewee.DateField(null=True)
 
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Dates in the locality's medium format; ISO text without one."""
+        if locality is None:
+            return super().list_texts(field)
+        return lambda values: ["" if v is None else locality.date(v) for v in values]
+
     def parse(self, text: str) -> str:
         """A typed date, checked, as ISO text."""
         return dt.date.fromisoformat(text.strip()).isoformat()
@@ -101,6 +108,12 @@ class DateTimeType(InputType):
         """A timestamp column, UTC."""
         return peewee.DateTimeField(null=True)
 
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Instants in the locality's time zone and medium format; ISO text without."""
+        if locality is None:
+            return super().list_texts(field)
+        return lambda values: ["" if v is None else locality.moment(v) for v in values]
+
     def parse(self, text: str) -> str:
         """A typed date and time as ISO text; without an offset, as a form's
         datetime-local input sends it, taken as UTC."""
@@ -114,6 +127,22 @@ class DateTimeType(InputType):
         if isinstance(value, str):
             return value[:16]
         return super().form_text(value)
+
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """On the locality's clock: what its people read on the record's page."""
+        if isinstance(value, str):
+            return locality.local(value).strftime("%Y-%m-%dT%H:%M")
+        return self.form_text(value)
+
+    def form_value(self, raw: Any, locality: Locality | None = None) -> Any:
+        """A form's date and time, without an offset, is on the locality's clock (UTC's
+        without one)."""
+        if raw == "" or locality is None:
+            return super().form_value(raw)
+        moment = dt.datetime.fromisoformat(raw.strip())
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=locality.zone)
+        return moment.isoformat()
 
     def cell_reader(
         self, field: FieldSpec, lookup: LookupIndex | None = None, decimal_comma: bool = False

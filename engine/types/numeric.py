@@ -16,11 +16,12 @@ from typing import TYPE_CHECKING, Any, ClassVar
 import peewee
 
 from engine.numbers import json_number, number_text
-from engine.types.base import NUMBER_KEYS, ColumnReader, InputType
+from engine.types.base import NUMBER_KEYS, ColumnReader, InputType, Texts
 from engine.types.cells import Converter
 
 if TYPE_CHECKING:
     from engine.bulk.lookups import LookupIndex
+    from engine.locales import Locality
     from engine.spec import FieldSpec
 
 # Whole numbers and ids are 64-bit database integers: a larger value is refused as out of
@@ -62,6 +63,36 @@ class NumberType(InputType):
         fragment["minimum"] = field.min if field.min is not None else low
         fragment["maximum"] = field.max if field.max is not None else high
         return fragment
+
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Numbers as the locality writes them (grouping, decimal symbol); plain text
+        without one."""
+        if locality is None:
+            return super().list_texts(field)
+        write = self.people_text(field, locality)
+        return lambda values: ["" if v is None else write(v) for v in values]
+
+    def people_text(self, field: FieldSpec, locality: Locality) -> Callable[[Any], str]:
+        """How one value of the field is written for people of the locality."""
+        return locality.number
+
+    def form_value(self, raw: Any, locality: Locality | None = None) -> Any:
+        """What was typed, read the locality's way where its inputs are text (1.234,5
+        in German); nothing typed is None."""
+        if raw == "" or locality is None or not locality.typed_as_text:
+            return super().form_value(raw)
+        number = locality.parse_number(raw)
+        if self.json_type == "integer":
+            if number != number.to_integral_value():
+                raise ValueError(f"{raw!r} is not a whole number")
+            return int(number)
+        return number
+
+    def local_form_text(self, value: Any, locality: Locality) -> Any:
+        """In a text input, the locality's decimal symbol (1234,5), no grouping."""
+        if value is None or not locality.typed_as_text:
+            return self.form_text(value)
+        return locality.typed_number(value)
 
     def html_step(self, field: FieldSpec) -> str:
         """1 for whole numbers, else one unit of the last decimal place."""
@@ -129,6 +160,16 @@ class DecimalType(NumberType):
     keys: frozenset[str] = NUMBER_KEYS | {"precision"}
     store: Callable[[Any], Any] = store_decimal
     load: Callable[[Any], Any] = load_decimal
+    shown_as: str = "number"  # for people: "number", "amount" (a currency) or "percent"
+
+    def people_text(self, field: FieldSpec, locality: Locality) -> Callable[[Any], str]:
+        """A number, an amount in the locality's currency, or a percentage."""
+        if self.shown_as == "amount":
+            places = field.precision or 0
+            return lambda value: locality.amount(value, places)
+        if self.shown_as == "percent":
+            return locality.percent
+        return locality.number
 
     def column(self, field: FieldSpec) -> peewee.Field:
         """A decimal column of DECIMAL_DIGITS digits, `precision` after the point."""

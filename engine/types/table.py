@@ -41,8 +41,12 @@ _ROWS: tuple[InputType, ...] = (
     ),
     IntegerType(name="integer", expects="a whole number"),
     DecimalType(name="decimal", aliases=("number",), expects="a number", default_precision=4),
-    DecimalType(name="currency", expects="an amount", default_precision=2),
-    DecimalType(name="percent", expects="a percentage", default_precision=2),
+    DecimalType(
+        name="currency", expects="an amount", default_precision=2, shown_as="amount"
+    ),
+    DecimalType(
+        name="percent", expects="a percentage", default_precision=2, shown_as="percent"
+    ),
     DateType(name="date", expects="a date (YYYY-MM-DD)"),
     DateTimeType(
         name="datetime", aliases=("dateTime",),
