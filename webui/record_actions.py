@@ -25,6 +25,7 @@ from webui.confirmations import (
     named,
     needs_confirmation,
 )
+from webui.language import in_page_language
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("actions", __name__)
@@ -53,7 +54,7 @@ def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
     confirmed where the action asks; a copy opens a new record's form instead."""
     if action == "copy":  # a copy is a new form to fill, saved only when the person saves
         return redirect(url_for("pages.new", tenant=tenant, entity=entity, copy_of=record_id))
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     if action_label(target, action) is None:
         abort(404)
     if request.method == "GET" or (
@@ -75,7 +76,7 @@ def run_action(tenant: str, entity: str, record_id: int, action: str) -> Any:
 def delete(tenant: str, entity: str, record_id: int) -> Any:
     """Delete a record, as the entity's delete policy allows, once confirmed; then show
     the list, whose notice names the record deleted."""
-    target = target_or_404(tenant, entity)
+    target = in_page_language(target_or_404(tenant, entity))
     if request.method == "GET" or request.form.get("confirmed") != "yes":
         return _confirmation_page(target, record_id, DELETE)
     service = record_service()
