@@ -37,10 +37,14 @@ def shipped_app(data: str, url: str | None) -> Iterator[Flask]:
 
 
 class Person:
-    """A test client logged in as an editor of one tenant, sending the pages' CSRF token."""
+    """A test client logged in as an editor of one tenant, sending the pages' CSRF token.
+    Its browser asks for English, the language the metadata is written in, so the words
+    these tests look for are the metadata's own (test_translations.py reads the pages in
+    the tenants' other languages)."""
 
     def __init__(self, app, tenant):
         self.client, self.tenant = app.test_client(), tenant
+        self.client.environ_base["HTTP_ACCEPT_LANGUAGE"] = "en"
         data = {"username": "clerk", "password": PASSWORD, "csrf_token": self.token()}
         assert self.client.post(f"/{tenant}/login", data=data).status_code == 302
 

@@ -192,7 +192,10 @@ def referring_fields():
     found = {}
     for tenant, entity in PAIRS:
         for field in spec_of(tenant, entity).fields:
-            target = field.lookup.entity if field.lookup and field.stored else None
+            linked = (
+                field.lookup and field.stored and not field.view
+            )  # a view value is set by its link
+            target = field.lookup.entity if linked else None
             if target in (None, entity) or (tenant, target) in found:
                 continue
             lines = [f.lines for f in spec_of(tenant, target).fields if f.lines]
