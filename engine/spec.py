@@ -38,6 +38,7 @@ class Lines:
     link: str
     min_rows: int | None = None
     max_rows: int | None = None
+    columns: tuple[str, ...] = ()  # the child's fields the grid shows; () lets the form choose
 
 
 @dataclass(frozen=True)

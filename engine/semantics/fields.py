@@ -339,6 +339,7 @@ def check_line(entity: EntityDraft, name: str, line: Draft, context: Context) ->
         )
     if child is None or "link" not in props:
         return
+    _check_line_columns(path, line, child, context)
     links = [n for n, f in child.fields.items() if _lookup_target(f) == entity.name]
     if props["link"] not in links:
         hint = f" (did you mean '{links[0]}'?)" if len(links) == 1 else ""
@@ -348,6 +349,18 @@ def check_line(entity: EntityDraft, name: str, line: Draft, context: Context) ->
             f"link '{props['link']}' must be a lookup field of '{child.name}' "
             f"pointing at '{entity.name}'{hint}",
         )
+
+
+def _check_line_columns(path: str, line: Draft, child: EntityDraft, context: Context) -> None:
+    """The grid's columns name fields of the child."""
+    known = field_names(child)
+    for index, column in enumerate(line.props.get("columns", ())):
+        if column not in known:
+            context.report(
+                written_at(line, "columns", index),
+                f"{path}.columns",
+                f"unknown field '{column}' of '{child.name}'{did_you_mean(column, known)}",
+            )
 
 
 def _lookup_target(field: Draft) -> str | None:
