@@ -103,6 +103,7 @@ def _freeze_lines(name: str, line: Draft) -> FieldSpec:
             props.get("min_rows"),
             props.get("max_rows"),
             tuple(props.get("columns", ())),
+            props.get("order"),
         ),
     )
 

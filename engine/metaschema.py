@@ -149,6 +149,10 @@ def _entity_properties() -> dict:
                 "uniqueItems": True,
                 "description": "the child's fields the grid of rows shows",
             },
+            "order": {
+                **_ref("identifier"),
+                "description": "the child's integer field that keeps each line's place",
+            },
         }
     )
     return {

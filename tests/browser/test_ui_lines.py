@@ -226,6 +226,16 @@ def test_rows_are_added_edited_copied_moved_and_removed_with_the_keyboard(
         for name, value in typed.items():
             assert str(row[name]) == value, (name, row[name], value)
 
+    # a stored row moved up stays there
+    page.goto(f"{shipped_site.url}/{tenant}/{entity}/{lines.record['id']}/edit")
+    show_lines(page, lines.box)
+    press(lines.button("up", stored + 1))
+    press(page.get_by_role("button", name="Save", exact=True))
+    expect(page).to_have_url(re.compile(rf"/{tenant}/{entity}/{lines.record['id']}(\?.*)?$"))
+    again = shipped_site.service.read(tenant, entity, lines.record["id"])[line]
+    ids = [row["id"] for row in saved]
+    assert [row["id"] for row in again] == [*ids[:stored], ids[stored + 1], ids[stored]]
+
 
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize(("tenant", "entity", "line"), CASES)
