@@ -51,10 +51,15 @@ def lines_item(
     views = _row_views(child, line)
     columns = grid_columns(child, line)
     typed_rows = submission.typed.get(f"{line.name}-rows")
-    if typed_rows is not None:
-        sources = [(index, None) for index in typed_rows]
+    stored_rows = values.get(line.name, []) or []
+    if typed_rows is not None:  # a form shown again: each typed row with its stored line
+        by_id = {str(row.get("id")): row for row in stored_rows}
+        sources = [
+            (index, by_id.get(str(submission.typed.get(f"{line.name}-{index}-id"))))
+            for index in typed_rows
+        ]
     else:
-        sources = list(enumerate(values.get(line.name, []) or []))
+        sources = list(enumerate(stored_rows))
     blank = max((index for index, _ in sources), default=-1) + 1
     rows = []
     for position, (index, stored) in enumerate([*sources, (blank, None)]):

@@ -187,6 +187,10 @@ def test_rows_are_added_edited_copied_moved_and_removed_with_the_keyboard(
     no_overflow(page)
     screenshot(page, f"lines-editor-{tenant}-{entity}-{line}-{size}", full_page=False)
 
+    for button in first.locator("button").all():  # targets a finger or a tremor can hit
+        box = button.bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, (button.text_content(), box)
+
     press(lines.button("copy", served))
     expect(lines.rows).to_have_count(served + 2)
     copy = lines.rows.nth(served + 1)
