@@ -259,7 +259,9 @@ def test_a_closed_rows_problem_shows_on_its_grid_row_and_the_summary_opens_it(
     served = lines.rows.count()
     press(lines.box.get_by_role("button", name=f"Add row to {lines.spec.label}", exact=True))
     enter_text(lines.control(served, other), "a row without its required field")
-    press(lines.rows.nth(served).locator("summary"))  # closes the editor
+    page.keyboard.press("Escape")  # closes the editor, back on its summary
+    expect(lines.rows.nth(served).locator("details")).not_to_have_attribute("open", "")
+    expect(lines.rows.nth(served).locator("summary")).to_be_focused()
 
     press(page.get_by_role("button", name="Save", exact=True))
     summary = page.locator(".summary")

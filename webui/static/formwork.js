@@ -229,6 +229,13 @@ function enhanceLines(fieldset) {
       if (body) refreshCells(body);
     });
   }
+  // Escape in a row's editor closes it, back on its summary (unless a widget used it)
+  fieldset.addEventListener("keydown", (event) => {
+    const editor = event.target.closest("details[open]");
+    if (event.key !== "Escape" || event.defaultPrevented || !editor) return;
+    editor.open = false;
+    editor.querySelector("summary").focus();
+  });
   add.addEventListener("click", addRow);
   rows().forEach(buttons);
   fieldset.querySelector(".lines-scroll").after(add, status);
