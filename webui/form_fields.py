@@ -42,7 +42,9 @@ def fields_html(
     layout, draws = _layout_fields(target), _draws(target, macros)
     for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
         if spec.lines:
-            item = line_editor.lines_item(target, spec, entry, values, submission, errors, macros)
+            item = line_editor.lines_item(
+                target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
+            )
             drawn.append(macros.lines(item))
             continue
         name = spec.name
@@ -331,3 +333,7 @@ def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
     for error in errors:
         by_field.setdefault(error.field, error.message)
     return by_field
+
+
+# how a line row's fields are drawn: as the form's own
+_ROW_DRAWING = line_editor.FieldDrawing(widget_entry, named_view, field_item)

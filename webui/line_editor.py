@@ -11,6 +11,8 @@ are drawn by the same field_block and groups macros as the parent form's.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
@@ -18,11 +20,21 @@ from markupsafe import Markup
 from engine.compile.layout import form_fields
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import form_fields as fields_html
 from webui.display import display
 from webui.forms import Submission, as_text, editable
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
+
+
+@dataclass(frozen=True)
+class FieldDrawing:
+    """How the parent form draws a field (webui.form_fields), handed over so that a row's
+    fields are drawn the same way: its widget's entry, that entry under a row input's
+    name, and what the field_block macro draws from."""
+
+    widget_entry: Callable[..., dict]  # (target, field, layout entry, source)
+    named_view: Callable[..., dict]  # (entry, input name, lines label, row position)
+    field_item: Callable[..., dict]  # (target, field, entry, value, error, editable, stored)
 
 
 def grid_columns(child: Target, line: FieldSpec) -> list[FieldSpec]:
@@ -43,12 +55,13 @@ def lines_item(
     submission: Submission,
     errors: dict[str, str],
     macros: Any,
+    drawing: FieldDrawing,
 ) -> dict:
     """What the lines macro draws: the grid's columns, and each row (those typed or
     stored, then one empty row to fill) with its cells, problems and editor."""
     child = target.child(line)
     writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
-    views = _row_views(child, line)
+    views = _row_views(child, line, drawing)
     columns = grid_columns(child, line)
     typed_rows = submission.typed.get(f"{line.name}-rows")
     stored_rows = values.get(line.name, []) or []
@@ -70,7 +83,7 @@ def lines_item(
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),
-                "fields": _editor_html(child, views, writable, row, macros),
+                "fields": _editor_html(child, views, writable, row, macros, drawing),
                 "no_copy": " ".join(f.name for f in child.spec.fields if not f.copy),
             }
         )
@@ -134,7 +147,7 @@ def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     return {"name": spec.name, "label": spec.label, "text": text}
 
 
-def _row_views(child: Target, line: FieldSpec) -> list[tuple[dict, list]]:
+def _row_views(child: Target, line: FieldSpec, drawing: FieldDrawing) -> list[tuple[dict, list]]:
     """The child's groups in order, each with (field, its widget's entry) of its fields,
     with a lookup's choices read once for all rows. Conditions are left out: they name
     the child's fields, which a row's inputs do not answer to."""
@@ -146,13 +159,15 @@ def _row_views(child: Target, line: FieldSpec) -> list[tuple[dict, list]]:
             if spec.name == line.lines.link or spec.lines:
                 continue
             plain = {k: v for k, v in entry.items() if k not in ("visible_if", "required_if")}
-            members.append((spec, fields_html.widget_entry(child, spec, plain, "row")))
+            members.append((spec, drawing.widget_entry(child, spec, plain, "row")))
         if members:
             groups.append((group, members))
     return groups
 
 
-def _editor_html(child: Target, views: list, writable: set[str], row: _Row, macros: Any) -> Markup:
+def _editor_html(
+    child: Target, views: list, writable: set[str], row: _Row, macros: Any, drawing: FieldDrawing
+) -> Markup:
     """Every field of the row by group and sequence, drawn as the parent form's are. A
     new row shows no read-only field: nothing is stored there to show."""
     groups = []
@@ -162,8 +177,8 @@ def _editor_html(child: Target, views: list, writable: set[str], row: _Row, macr
             editable_here = spec.name in writable
             if not editable_here and not row.stored:
                 continue
-            named = fields_html.named_view(view, row.key(spec.name), row.line.label, row.position)
-            item = fields_html.field_item(
+            named = drawing.named_view(view, row.key(spec.name), row.line.label, row.position)
+            item = drawing.field_item(
                 child, spec, named, row.value(spec), row.error(spec), editable_here,
                 row.stored_value(spec),
             )  # fmt: skip
