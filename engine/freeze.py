@@ -99,7 +99,14 @@ def _freeze_lines(name: str, line: Draft) -> FieldSpec:
         group=props["group"],
         hidden=props.get("hidden", False),
         origins=line.origins,
-        lines=Lines(props["entity"], props["link"], props.get("min_rows"), props.get("max_rows")),
+        lines=Lines(
+            props["entity"],
+            props["link"],
+            props.get("min_rows"),
+            props.get("max_rows"),
+            tuple(props.get("columns", ())),
+            props.get("order"),
+        ),
     )
 
 

@@ -177,6 +177,17 @@ def _entity_properties() -> dict:
             "min_rows": {"type": "integer", "minimum": 0},
             "max_rows": {"type": "integer", "minimum": 1},
             "hidden": _flag("not shown on the parent's form"),
+            "columns": {
+                "type": "array",
+                "items": _ref("identifier"),
+                "minItems": 1,
+                "uniqueItems": True,
+                "description": "the child's fields the grid of rows shows",
+            },
+            "order": {
+                **_ref("identifier"),
+                "description": "the child's integer field that keeps each line's place",
+            },
         }
     )
     return {

@@ -42,6 +42,8 @@ class Lines:
     link: str
     min_rows: int | None = None
     max_rows: int | None = None
+    columns: tuple[str, ...] = ()  # the child's fields the grid shows; () lets the form choose
+    order: str | None = None  # the child's integer field holding each line's place (1, 2, …)
 
 
 @dataclass(frozen=True)

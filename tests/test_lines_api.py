@@ -231,3 +231,21 @@ def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, cust
     answered = {"$ref": "urn:api#/components/schemas/customer"}
     assert list(Draft202012Validator(answered, registry=registry).iter_errors(read)) == []
     assert list(Draft202012Validator(changes, registry=registry).iter_errors(read)) == []
+
+
+@pytest.mark.parametrize(("tenant", "entity"), LINED)
+def test_lines_come_back_in_the_order_they_were_sent(shipped_api, tenant, entity):
+    api, headers = shipped_api, shipped_api.headers[tenant]
+    made = with_lines(api.service, tenant, entity, 3)
+    url = f"/api/{tenant}/{entity}/{made['id']}"
+    read = api.get(url, headers=headers).json
+    ordered = [f for f in lines_of(api.service.target(tenant, entity).spec) if f.lines.order]
+    assert ordered, "every shipped lines field keeps its order"
+    reordered = {**read, **{line.name: read[line.name][::-1] for line in ordered}}
+
+    answer = api.patch(url, json=reordered, headers=headers)
+
+    assert answer.status_code == 200, answer.json
+    again = api.get(url, headers=headers).json
+    for line in ordered:
+        assert [r["id"] for r in again[line.name]] == [r["id"] for r in read[line.name]][::-1]

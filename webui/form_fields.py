@@ -19,14 +19,13 @@ from jinja2.runtime import Context, Macro
 from jinja2.utils import htmlsafe_json_dumps
 from markupsafe import Markup, escape
 
-from engine.compile.layout import field_entry
 from engine.compile.validator import RecordError
 from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import prerender
+from webui import line_editor, prerender
 from webui.display import display, locality, lookup_choices
-from webui.forms import Submission, as_text, edit_text, editable
+from webui.forms import Submission, edit_text, editable
 from webui.services import record_service
 from webui.views import views
 
@@ -48,7 +47,9 @@ def fields_html(
     layout, draws = _layout_fields(target), _draws(target, macros)
     for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
         if spec.lines:
-            item = _lines_entry(target, spec, entry, values, submission, errors)
+            item = line_editor.lines_item(
+                target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
+            )
             drawn.append(macros.lines(item))
             continue
         name = spec.name
@@ -228,13 +229,28 @@ def _field_item(
     stored: Any,
 ) -> dict:
     """What the field_block macro draws a field from."""
-    view = _with_current_choice(target, spec, _widget_entry(target, spec, entry), value)
+    return field_item(
+        target, spec, widget_entry(target, spec, entry), value, error, editable_here, stored
+    )
+
+
+def field_item(
+    target: Target,
+    spec: FieldSpec,
+    view: dict,
+    value: Any,
+    error: str | None,
+    editable_here: bool,
+    stored: Any,
+) -> dict:
+    """What the field_block macro draws a field from, given its widget's entry."""
+    view = _with_current_choice(target, spec, view, value)
     return {
         "entry": view,
         "spec": spec,
         "value": value,
         "error": error,
-        "described": _described(view, spec.name, error),
+        "described": _described(view, view["name"], error),
         "editable": editable_here,
         "display": "" if editable_here else display(target, spec, stored),
     }
@@ -257,7 +273,7 @@ def _build_prerendered(
 ) -> prerender.Draw | None:
     if spec.type.value_use is None:
         return None  # known beforehand: no need to read a lookup's choices
-    view = _widget_entry(target, spec, entry)
+    view = widget_entry(target, spec, entry)
     options = [value for value, _, _ in view["option_tags"]]
 
     def macro(value: Any) -> Markup:
@@ -274,7 +290,7 @@ def _described(view: dict, key: str, error: str | None) -> str:
     return f"{help_id} error-{key}" if help_id else f"error-{key}"
 
 
-def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
+def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
     """The layout entry with its static HTML, plus a lookup's choices when its target table
     is small (those change with the data, so they are read on every request)."""
     view = _static_view(target, spec, entry, source)
@@ -297,6 +313,19 @@ def _widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "l
         "fetched_url": fetched,
         "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
     }
+
+
+def named_view(view: dict, key: str, line_label: str, position: int) -> dict:
+    """A field's widget entry as the input of a line row, named `key`: its label also
+    says, to a screen reader, which row it belongs to (formwork.js renumbers it)."""
+    named = _build_static_view({**view, "name": key})
+    required = (
+        Markup(' <span class="required" aria-hidden="true">*</span>') if view["required"] else ""
+    )
+    named["label_tag_html"] = Markup(
+        '<label for="field-{}">{}<span class="visually-hidden row-of"> ({} row {})</span>{}</label>'
+    ).format(key, view["label"], line_label, position + 1, required)
+    return named
 
 
 def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
@@ -409,48 +438,5 @@ def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
     return by_field
 
 
-def _lines_entry(
-    target: Target,
-    line: FieldSpec,
-    entry: dict,
-    values: dict,
-    submission: Submission,
-    errors: dict,
-) -> dict:
-    """What the lines macro draws a line table from: the rows typed or stored, and one
-    empty row to fill."""
-    child = target.child(line)
-    columns = [f for f in editable(child.spec, creating=True) if f.name != line.lines.link]
-    rows = []
-    typed_rows = submission.typed.get(f"{line.name}-rows")
-    if typed_rows is not None:
-        sources = [(i, None) for i in typed_rows]
-    else:
-        sources = list(enumerate(values.get(line.name, []) or []))
-    blank = max((index for index, _ in sources), default=-1) + 1  # one empty row to fill
-    for position, (index, stored) in enumerate([*sources, (blank, None)]):
-        cells = []
-        for spec in columns:
-            key = f"{line.name}-{index}-{spec.name}"
-            value = submission.typed.get(
-                key, as_text(spec, (stored or {}).get(spec.name), locality(target))
-            )
-            cells.append(
-                {
-                    "spec": spec,
-                    "key": key,
-                    "value": value,
-                    "entry": _with_current_choice(
-                        child, spec, _widget_entry(child, spec, field_entry(spec), "line"), value
-                    ),
-                    "error": errors.get(f"{line.name}[{position}].{spec.name}"),
-                }
-            )
-        row_id = (stored or {}).get("id") or (submission.typed.get(f"{line.name}-{index}-id"))
-        rows.append({"index": index, "id": row_id, "cells": cells})
-    return {
-        "entry": entry,
-        "spec": line,
-        "lines": {"columns": columns, "rows": rows},
-        "error": errors.get(line.name),
-    }
+# how a line row's fields are drawn: as the form's own
+_ROW_DRAWING = line_editor.FieldDrawing(widget_entry, named_view, field_item)

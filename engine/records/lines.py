@@ -51,6 +51,8 @@ def write_lines(
         for index, values in enumerate(line_values[line.name]):
             where = f"{line.name}[{index}]."
             values = {**values, line.lines.link: parent_id}
+            if line.lines.order:  # the place it was given in, kept
+                values[line.lines.order] = index + 1
             for mine in from_id:  # fetched from the parent's id, unknown until now
                 if values.get(mine) is None:
                     values[mine] = parent_id
@@ -99,6 +101,13 @@ def update_line(child: Target, line_id: int, values: dict, user: str, where: str
     return line_entry(child, line_id, "update", changes, {**before, **values})
 
 
-def line_rows(child: Target, link: str, parent_id: int) -> peewee.ModelSelect:
-    """A record's stored lines of one lines field, in the order they were added."""
-    return child.live().where(child.column(link) == parent_id).order_by(child.model.id)
+def line_rows(
+    child: Target, link: str, parent_id: int, order: str | None = None
+) -> peewee.ModelSelect:
+    """A record's stored lines of one lines field: by their `order` field where the lines
+    declaration names one (lines stored before it had one first), then as they were
+    added."""
+    rows = child.live().where(child.column(link) == parent_id)
+    if order is None:
+        return rows.order_by(child.model.id)
+    return rows.order_by(peewee.fn.COALESCE(child.column(order), 0), child.model.id)

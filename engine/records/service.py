@@ -96,7 +96,7 @@ class RecordService:
                 child = target.child(line)
                 record[line.name] = [
                     self._as_dict(child, r, lines=False)
-                    for r in line_rows(child, line.lines.link, row.id)
+                    for r in line_rows(child, line.lines.link, row.id, line.lines.order)
                 ]
         return record
 
@@ -308,7 +308,7 @@ class RecordService:
         for line in target.lines():
             child = target.child(line)
             entries = []
-            for line_row in line_rows(child, line.lines.link, row.id):
+            for line_row in line_rows(child, line.lines.link, row.id, line.lines.order):
                 values = self._as_dict(child, line_row, lines=False)
                 line_changes = self._delete_whole(child, line_row, user)
                 audit.record_audit(

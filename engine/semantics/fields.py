@@ -365,6 +365,8 @@ def check_line(entity: EntityDraft, name: str, line: Draft, context: Context) ->
         )
     if child is None or "link" not in props:
         return
+    _check_line_columns(path, line, child, context)
+    _check_line_order(path, line, child, context)
     links = [n for n, f in child.fields.items() if _lookup_target(f) == entity.name]
     if props["link"] not in links:
         hint = f" (did you mean '{links[0]}'?)" if len(links) == 1 else ""
@@ -374,6 +376,34 @@ def check_line(entity: EntityDraft, name: str, line: Draft, context: Context) ->
             f"link '{props['link']}' must be a lookup field of '{child.name}' "
             f"pointing at '{entity.name}'{hint}",
         )
+
+
+def _check_line_columns(path: str, line: Draft, child: EntityDraft, context: Context) -> None:
+    """The grid's columns name fields of the child."""
+    known = field_names(child)
+    for index, column in enumerate(line.props.get("columns", ())):
+        if column not in known:
+            context.report(
+                written_at(line, "columns", index),
+                f"{path}.columns",
+                f"unknown field '{column}' of '{child.name}'{did_you_mean(column, known)}",
+            )
+
+
+def _check_line_order(path: str, line: Draft, child: EntityDraft, context: Context) -> None:
+    """The order names an integer field of the child, which the lines' places fill."""
+    order = line.props.get("order")
+    if order is None:
+        return
+    field = child.fields.get(order)
+    if field is None:
+        hint = did_you_mean(order, child.fields)
+        message = f"unknown field '{order}' of '{child.name}'{hint}"
+    elif canonical(str(field.props.get("input_type"))) != "integer" or "system" in field.props:
+        message = f"'{order}' must be an integer field of '{child.name}' to keep the lines' order"
+    else:
+        return
+    context.report(written_at(line, "order"), f"{path}.order", message)
 
 
 def _lookup_target(field: Draft) -> str | None:

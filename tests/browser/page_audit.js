@@ -45,7 +45,7 @@ window.formworkAudit = (() => {
 
   // visible controls without a visible label: a <label> of theirs that is itself seen
   // (not one only screen readers get), or an aria-labelledby target that is
-  function unlabelled(skip) {
+  function unlabelled() {
     const shown = (el) => {
       if (!seen(el)) return false;
       const box = el.getBoundingClientRect();
@@ -55,7 +55,7 @@ window.formworkAudit = (() => {
       "input:not([type=hidden], [type=submit], [type=button], [type=reset], [type=image]), select, textarea");
     const bad = [];
     for (const el of controls) {
-      if (!seen(el) || el.closest(skip)) continue;
+      if (!seen(el)) continue;
       const ids = (el.getAttribute("aria-labelledby") || "").split(/\s+/).filter(Boolean);
       const labels = [...(el.labels || []), ...ids.map((id) => document.getElementById(id))];
       if (!labels.some((label) => label && shown(label))) bad.push(`${named(el)} has no visible label`);
@@ -65,12 +65,12 @@ window.formworkAudit = (() => {
 
   // clickable targets under 24x24 CSS px (WCAG 2.2), but for links in running text,
   // which the success criterion leaves out
-  function smallTargets(skip) {
+  function smallTargets() {
     const bad = [];
     const targets = document.querySelectorAll(
       "a[href], button, input:not([type=hidden]), select, summary, [role=tab], [role=option]");
     for (const el of targets) {
-      if (!seen(el) || el.closest(skip)) continue;
+      if (!seen(el)) continue;
       if (el.matches("a") && el.closest("p, li, td, dd, th, caption, span")) continue;
       const box = el.getBoundingClientRect();
       if (box.width < 24 || box.height < 24) {
@@ -81,14 +81,12 @@ window.formworkAudit = (() => {
   }
 
   // axe-core's violations of the rules tagged `tags`, each with its elements' selectors
-  async function axeViolations(tags, skip) {
+  async function axeViolations(tags) {
     const options = { runOnly: { type: "tag", values: tags }, resultTypes: ["violations"] };
     const result = await window.axe.run(document, options);
-    const exempt = (node) => document.querySelector(node.target[0])?.closest(skip);
     const told = [];
     for (const rule of result.violations) {
-      const nodes = rule.id === "target-size" ? rule.nodes.filter((n) => !exempt(n)) : rule.nodes;
-      if (!nodes.length) continue;
+      const nodes = rule.nodes;
       const where = nodes.slice(0, 4).map((n) => n.target.join(" ")).join(", ");
       const more = nodes.length > 4 ? ` and ${nodes.length - 4} more` : "";
       told.push(`axe ${rule.id} (${rule.impact}): ${rule.help}: ${where}${more}`);

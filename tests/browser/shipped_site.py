@@ -37,6 +37,14 @@ class ShippedSite:
     passwords: dict[tuple[str, str], str]  # (tenant, role) → password
     service: RecordService
 
+    def log_in(self, page: Page, tenant: str, username: str = "editor") -> None:
+        """Log the page's context in to the tenant through its login form."""
+        page.goto(f"{self.url}/{tenant}/login")
+        page.get_by_label("User name").fill(username)
+        page.get_by_label("Password").fill(self.passwords[tenant, username])
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_text(f"{username} (")).to_be_visible()
+
     def first_record(self, tenant: str, entity: str) -> int:
         """The id of the oldest record of an entity, which the demo data must have."""
         items = self.service.list(tenant, entity, sort="id", limit=1)["items"]

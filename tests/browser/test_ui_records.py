@@ -13,8 +13,12 @@ def shown(page: Page, label: str):
 
 
 def cell(page: Page, label: str, row: int):
-    """An input of a lines table, by its column and row as the label says them."""
-    return page.get_by_label(f"{label} (row {row})", exact=True)
+    """An input of a lines row, by its label and row as the label says them, in the row's
+    editor, opened first if it is closed."""
+    editor = page.locator(f"details:has(> summary .row-name:text-is('Branches row {row}'))")
+    if editor.get_attribute("open") is None:
+        editor.locator("summary").click()
+    return field(page, f"{label} (Branches row {row})")
 
 
 def test_logging_in_and_a_wrong_password(page):
@@ -88,15 +92,16 @@ def test_copying_and_removing_lines_on_edit(page, site, log_in):
     expect(cell(page, "City", 1)).to_have_value("Rome")
     expect(cell(page, "City", 2)).to_have_value("Pisa")
     cell(page, "Staff", 1).fill("7")
-    copy = page.get_by_role("button", name="Copy row 1")
+    copy = page.get_by_role("button", name="Copy Branches row 1")
     expect(copy).to_have_css("color", "rgb(31, 95, 168)")  # not white on the white table
     copy.click()
     expect(cell(page, "City", 2)).to_have_value("Rome")  # the copy sits under its original
     expect(cell(page, "Staff", 2)).to_have_value("7")
     cell(page, "City", 2).fill("Ostia")
     expect(cell(page, "City", 3)).to_have_value("Pisa")
-    page.get_by_role("button", name="Remove row 3").click()
-    expect(page.get_by_label(re.compile(r"^City \(row"))).to_have_count(3)  # with the empty one
+    page.get_by_role("button", name="Remove Branches row 3").click()
+    # three rows, with the empty one
+    expect(page.get_by_label(re.compile(r"^City \(Branches row"))).to_have_count(3)
     page.get_by_role("button", name="Save", exact=True).click()
 
     expect(page.get_by_role("status")).to_have_text("Account Line Co saved.")

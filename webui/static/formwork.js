@@ -75,78 +75,191 @@ function applyConditions(form) {
   });
 }
 
-// Lines: add, copy and remove rows of a lines table.
-function renumber(row, index) {
-  row.dataset.row = index;
-  row.querySelectorAll("[name], [id], [for]").forEach((node) => {
-    for (const attribute of ["name", "id", "for"]) {
+// Lines: a grid of rows, each row's editor (a <details> with every field) below it, all
+// served ready to use without this code. Here: add, copy, move and remove rows, and the
+// grid's cells follow what is typed in the editor. After each change the rows are
+// renumbered, so the names the server reads (`sites-0-name`) come in the order seen.
+const ROW_ACTIONS = [
+  ["copy", "Copy", (place) => `Copy ${place}`],
+  ["up", "Up", (place) => `Move ${place} up`],
+  ["down", "Down", (place) => `Move ${place} down`],
+  ["remove", "Remove", (place) => `Remove ${place}`],
+];
+function renameRow(body, line, index) {
+  const pattern = new RegExp(`(^|[\\s-])${line}-\\d+(?=-|\\s|$)`, "g");
+  const rename = (value) => value.replace(pattern, `$1${line}-${index}`);
+  body.dataset.row = index;
+  const attributes = ["name", "id", "for", "aria-describedby", "aria-controls"];
+  body.querySelectorAll(attributes.map((a) => `[${a}]`).join(", ")).forEach((node) => {
+    for (const attribute of attributes) {
       const value = node.getAttribute(attribute);
-      if (value) node.setAttribute(attribute, value.replace(/-(\d+)-/, `-${index}-`));
+      if (value) node.setAttribute(attribute, rename(value));
     }
   });
+  // a switch or a multiple select names itself in the value of a hidden _shown input
+  body.querySelectorAll('input[name="_shown"]').forEach((input) => { input.value = rename(input.value); });
 }
-// Each cell's label and row button names the row's place in the table as a person counts.
-function relabel(body) {
-  Array.from(body.rows).forEach((row, position) => {
-    row.querySelectorAll("label").forEach((label) => {
-      label.textContent = label.textContent.replace(/\(row \d+\)\s*$/, `(row ${position + 1})`);
-    });
-    row.querySelectorAll("button[data-label]").forEach((button) => {
-      button.setAttribute("aria-label", `${button.dataset.label} ${position + 1}`);
-    });
-  });
+function cellText(control) {
+  if (control.type === "checkbox") return control.checked ? "Yes" : "No";
+  if (control.tagName === "SELECT") {
+    return Array.from(control.selectedOptions).filter((o) => o.value !== "").map((o) => o.textContent.trim()).join(", ");
+  }
+  return control.value.trim();
 }
 function enhanceLines(fieldset) {
-  const body = fieldset.querySelector("tbody");
-  const template = body.lastElementChild.cloneNode(true);  // the empty row
-  const next = () => Math.max(-1, ...Array.from(body.rows, (r) => Number(r.dataset.row))) + 1;
-  function buttons(row) {
-    const cell = row.lastElementChild;
-    for (const [label, act] of [["Copy row", copyRow], ["Remove row", removeRow]]) {
-      const button = document.createElement("button");
-      button.type = "button";
-      button.className = "link";
-      button.textContent = label;
-      button.dataset.label = label;
-      button.addEventListener("click", () => act(row));
-      cell.append(" ", button);
-    }
-  }
-  function copyRow(row) {
-    const copy = row.cloneNode(true);
-    copy.querySelectorAll("button").forEach((b) => b.remove());
-    // a clone keeps what was typed in inputs, not what was picked in selects
-    const picked = Array.from(row.querySelectorAll("select"), (s) => Array.from(s.options, (o) => o.selected));
-    copy.querySelectorAll("select").forEach((s, i) => Array.from(s.options).forEach((o, j) => { o.selected = picked[i][j]; }));
-    renumber(copy, next());
-    enhanceLookupsIn(copy);
-    copy.querySelector('input[type=hidden][name$="-id"]').value = "";
-    row.after(copy);
-    buttons(copy);
-    relabel(body);
-  }
-  function removeRow(row) {
-    const focus = row.nextElementSibling || row.previousElementSibling;
-    row.remove();
-    relabel(body);
-    (focus?.querySelector("input, select, textarea") || add).focus();
-  }
-  Array.from(body.rows).forEach(buttons);
+  const line = fieldset.dataset.lines;
+  const label = fieldset.dataset.label;
+  const table = fieldset.querySelector("table");
+  const rows = () => Array.from(table.tBodies);
+  const template = rows().at(-1).cloneNode(true);  // the empty row to fill, as served
+  const status = document.createElement("p");
+  status.className = "visually-hidden";
+  status.setAttribute("role", "status");
   const add = document.createElement("button");
   add.type = "button";
+  add.className = "add-row";
   add.textContent = "Add row";
-  add.addEventListener("click", () => {
-    const row = template.cloneNode(true);
-    renumber(row, next());
-    enhanceLookupsIn(row);
-    body.append(row);
-    buttons(row);
-    relabel(body);
-    row.querySelector("input, select, textarea")?.focus();
+  const to = document.createElement("span");
+  to.className = "visually-hidden";
+  to.textContent = ` to ${label}`;
+  add.append(to);
+  const fieldOf = (name) => name.split("-").slice(2).join("-");  // sites-0-name → name
+  const controls = (body) => body.querySelectorAll("input[name], select[name], textarea[name]");
+  function buttons(body) {
+    const tools = document.createElement("span");
+    tools.className = "row-buttons";
+    for (const [action, text] of ROW_ACTIONS) {
+      const button = document.createElement("button");
+      button.type = "button";
+      button.className = "secondary";
+      button.dataset.action = action;
+      button.textContent = text;
+      tools.append(button);
+    }
+    body.querySelector(".line-tools").prepend(tools);
+  }
+  function renumber() {
+    rows().forEach((body, position) => {
+      renameRow(body, line, position);
+      const place = `${label} row ${position + 1}`;
+      body.querySelector(".row-number").textContent = position + 1;
+      body.querySelector(".row-name").textContent = place;
+      body.querySelectorAll(".row-of").forEach((span) => { span.textContent = ` (${place})`; });
+      body.querySelectorAll("button[data-action]").forEach((button) => {
+        const [, , name] = ROW_ACTIONS.find(([action]) => action === button.dataset.action);
+        button.setAttribute("aria-label", name(place));
+      });
+    });
+  }
+  function refreshCells(body) {
+    body.querySelectorAll(".line-cells td[data-column]").forEach((cell) => {
+      const name = `${line}-${body.dataset.row}-${cell.dataset.column}`;
+      const control = body.querySelector(`[name="${name}"]:not([type=hidden])`)
+        // a lookup's id is in a hidden input; people read the title in its combobox
+        || body.querySelector(`[name="${name}"] + .lookup-combobox [role=combobox]`);
+      if (control) cell.querySelector(".cell-value").textContent = cellText(control) || "—";
+    });
+  }
+  function insert(body, after) {
+    buttons(body);
+    if (after) after.after(body); else table.append(body);
+    renumber();
+    // a new row's inputs get what the served ones got
+    enhanceLookupsIn(body);
+    body.querySelectorAll("[data-lookup][data-fetch]").forEach((input) => {
+      input.addEventListener("change", () => fillFetched(input));
+    });
+  }
+  function addRow() {
+    const body = template.cloneNode(true);
+    insert(body, null);
+    const editor = body.querySelector("details");
+    editor.open = true;
+    (editor.querySelector(".field input:not([type=hidden]), .field select, .field textarea") || editor.querySelector("summary")).focus();
+    status.textContent = `${label} row ${rows().length} added`;
+  }
+  function copyRow(body) {
+    const copy = template.cloneNode(true);
+    insert(copy, body);
+    const skip = new Set((body.dataset.noCopy || "").split(" ").filter(Boolean));
+    const sources = new Map(Array.from(controls(body), (c) => [fieldOf(c.name), c]));
+    controls(copy).forEach((control) => {
+      const field = fieldOf(control.name);
+      const source = sources.get(field);
+      if (!source || !field || field === "id" || skip.has(field)) return;
+      if (control.type === "checkbox") control.checked = source.checked;
+      else if (control.multiple) Array.from(control.options).forEach((o, i) => { o.selected = Boolean(source.options[i]?.selected); });
+      else if (control.type !== "file") control.value = source.value;
+    });
+    // a lookup's box shows the title of the record the copied id names
+    copy.querySelectorAll(".lookup-combobox").forEach((wrap) => {
+      const from = sources.get(fieldOf(wrap.previousElementSibling?.name || ""));
+      const box = wrap.querySelector("[role=combobox]");
+      const shown = from?.nextElementSibling?.querySelector?.("[role=combobox]");
+      if (box && shown) box.value = shown.value;
+    });
+    refreshCells(copy);
+    copy.querySelector("summary").focus();
+    status.textContent = `${label} row ${rows().indexOf(body) + 1} copied to row ${rows().indexOf(copy) + 1}`;
+  }
+  function moveRow(body, step, button) {
+    const all = rows();
+    const at = all.indexOf(body);
+    const other = all[at + step];
+    if (!other) {
+      status.textContent = `${label} row ${at + 1} is the ${step < 0 ? "first" : "last"} already`;
+      return;
+    }
+    if (step < 0) other.before(body); else other.after(body);
+    renumber();
+    button.focus();  // moving the row took the focus away from its button
+    status.textContent = `Moved to ${label} row ${at + step + 1}`;
+  }
+  function removeRow(body) {
+    const at = rows().indexOf(body);
+    body.remove();
+    renumber();
+    const next = rows()[at] || rows()[at - 1];
+    (next?.querySelector('button[data-action="remove"]') || add).focus();
+    status.textContent = `${label} row ${at + 1} removed`;
+  }
+  fieldset.addEventListener("click", (event) => {
+    const button = event.target.closest("button[data-action]");
+    if (!button) return;
+    const body = button.closest("tbody");
+    const act = { copy: copyRow, up: (b) => moveRow(b, -1, button), down: (b) => moveRow(b, 1, button), remove: removeRow };
+    act[button.dataset.action](body);
+    fieldset.dispatchEvent(new Event("rows-changed", { bubbles: true }));  // the form changed
   });
-  fieldset.append(add);
-  relabel(body);
+  for (const kind of ["input", "change"]) {
+    fieldset.addEventListener(kind, (event) => {
+      const body = event.target.closest("tbody.line");
+      if (body) refreshCells(body);
+    });
+  }
+  // Escape in a row's editor closes it, back on its summary (unless a widget used it)
+  fieldset.addEventListener("keydown", (event) => {
+    const editor = event.target.closest("details[open]");
+    if (event.key !== "Escape" || event.defaultPrevented || !editor) return;
+    editor.open = false;
+    editor.querySelector("summary").focus();
+  });
+  add.addEventListener("click", () => {
+    addRow();
+    fieldset.dispatchEvent(new Event("rows-changed", { bubbles: true }));
+  });
+  rows().forEach(buttons);
+  fieldset.querySelector(".lines-scroll").after(add, status);
+  renumber();
 }
+// The error summary's link to a field of a closed row editor opens the editor first
+// (listening before the link's own listener, which focuses the field).
+document.addEventListener("click", (event) => {
+  const link = event.target.closest?.('.summary a[href^="#"]');
+  const target = link && document.getElementById(decodeURIComponent(link.hash.slice(1)));
+  const editor = target?.closest("details");
+  if (editor) editor.open = true;
+}, true);
 
 // Lookups over large tables: the id input becomes an ARIA combobox (WAI-ARIA 1.2, a
 // listbox popup) that finds records by title. The id goes on in a hidden input of the
@@ -435,6 +548,7 @@ function guardUnsaved(form) {
   const mark = (event) => { if (event.isTrusted) changed = true; };
   form.addEventListener("input", mark);
   form.addEventListener("change", mark);
+  form.addEventListener("rows-changed", () => { changed = true; });  // a line added, moved…
   form.addEventListener("submit", () => { sending = true; });
   window.addEventListener("beforeunload", (event) => {
     if (!changed || sending) return;

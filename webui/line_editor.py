@@ -1,0 +1,197 @@
+"""A lines field on a form: a compact grid of its rows, each row with an editor that lays
+out every field of the child by group and sequence, as the parent form does.
+
+The grid shows a few columns: the lines declaration's `columns`, else the child's
+`in_list` fields, else its first required fields. Each row's editor is a <details>
+below its grid row, so every field of every row is on the page, submitted and editable
+without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
+keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
+are drawn by the same field_block and groups macros as the parent form's.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup
+
+from engine.compile.layout import form_fields
+from engine.locales import Locality
+from engine.records.target import Target
+from engine.spec import FieldSpec
+from webui.display import display, locality
+from webui.forms import Submission, as_text, editable
+
+GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
+
+
+@dataclass(frozen=True)
+class FieldDrawing:
+    """How the parent form draws a field (webui.form_fields), handed over so that a row's
+    fields are drawn the same way: its widget's entry, that entry under a row input's
+    name, and what the field_block macro draws from."""
+
+    widget_entry: Callable[..., dict]  # (target, field, layout entry, source)
+    named_view: Callable[..., dict]  # (entry, input name, lines label, row position)
+    field_item: Callable[..., dict]  # (target, field, entry, value, error, editable, stored)
+
+
+def grid_columns(child: Target, line: FieldSpec) -> list[FieldSpec]:
+    """The child's fields the grid shows, in the order of the child's form."""
+    shown = [f for f in form_fields(child.spec) if f.name != line.lines.link and not f.lines]
+    if line.lines.columns:
+        by_name = {f.name: f for f in shown}
+        return [by_name[name] for name in line.lines.columns if name in by_name]
+    listed = [f for f in shown if f.in_list]
+    return listed or [f for f in shown if f.required][:GRID_FALLBACK]
+
+
+def lines_item(
+    target: Target,
+    line: FieldSpec,
+    entry: dict,
+    values: dict,
+    submission: Submission,
+    errors: dict[str, str],
+    macros: Any,
+    drawing: FieldDrawing,
+) -> dict:
+    """What the lines macro draws: the grid's columns, and each row (those typed or
+    stored, then one empty row to fill) with its cells, problems and editor."""
+    child = target.child(line)
+    writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
+    views = _row_views(child, line, drawing)
+    columns = grid_columns(child, line)
+    typed_rows = submission.typed.get(f"{line.name}-rows")
+    stored_rows = values.get(line.name, []) or []
+    if typed_rows is not None:  # a form shown again: each typed row with its stored line
+        by_id = {str(row.get("id")): row for row in stored_rows}
+        sources = [
+            (index, by_id.get(str(submission.typed.get(f"{line.name}-{index}-id"))))
+            for index in typed_rows
+        ]
+    else:
+        sources = list(enumerate(stored_rows))
+    blank = max((index for index, _ in sources), default=-1) + 1
+    place = locality(child)  # how the tenant's people write numbers and moments
+    rows = []
+    for position, (index, stored) in enumerate([*sources, (blank, None)]):
+        row = _Row(line, index, position, stored, submission, errors, place)
+        rows.append(
+            {
+                "index": index,
+                "id": row.line_id,
+                "cells": [_cell(child, spec, row) for spec in columns],
+                "errors": row.problems(),
+                "fields": _editor_html(child, views, writable, row, macros, drawing),
+                "no_copy": " ".join(f.name for f in child.spec.fields if not f.copy),
+            }
+        )
+    return {
+        "entry": entry,
+        "spec": line,
+        "lines": {"columns": columns, "rows": rows},
+        "error": errors.get(line.name),
+    }
+
+
+class _Row:
+    """One row of the form: its place, what was typed or stored, and its problems."""
+
+    def __init__(
+        self,
+        line: FieldSpec,
+        index: int,
+        position: int,
+        stored: dict | None,
+        submission: Submission,
+        errors: dict[str, str],
+        locality: Locality,
+    ) -> None:
+        self.line, self.index, self.position = line, index, position
+        self.stored = stored or {}
+        self.typed = submission.typed
+        self.errors = errors
+        self.line_id = self.stored.get("id") or self.typed.get(self.key("id")) or None
+        self.locality = locality
+
+    def key(self, name: str) -> str:
+        """The name of the row's input for a field, as the server reads it."""
+        return f"{self.line.name}-{self.index}-{name}"
+
+    def stored_value(self, spec: FieldSpec) -> Any:
+        return self.stored.get(spec.system or spec.name)
+
+    def value(self, spec: FieldSpec) -> Any:
+        """What the field's input shows: what was typed, else the stored value."""
+        return self.typed.get(
+            self.key(spec.name), as_text(spec, self.stored_value(spec), self.locality)
+        )
+
+    def error(self, spec: FieldSpec) -> str | None:
+        return self.errors.get(f"{self.line.name}[{self.position}].{spec.name}")
+
+    def problems(self) -> list[str]:
+        """Every problem of the row, as its grid row lists them."""
+        start = f"{self.line.name}[{self.position}]."
+        return [message for where, message in self.errors.items() if where.startswith(start)]
+
+
+def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
+    """A grid cell: the field's value as people read it."""
+    key = row.key(spec.name)
+    if key in row.typed:
+        value = row.typed[key]
+        if spec.lookup and isinstance(value, str) and value.isdigit():
+            value = int(value)
+        text = display(child, spec, value) if value not in (None, "", []) else ""
+    else:
+        stored = row.stored_value(spec)
+        text = display(child, spec, stored) if stored not in (None, "") else ""
+    return {"name": spec.name, "label": spec.label, "text": text}
+
+
+def _row_views(child: Target, line: FieldSpec, drawing: FieldDrawing) -> list[tuple[dict, list]]:
+    """The child's groups in order, each with (field, its widget's entry) of its fields,
+    with a lookup's choices read once for all rows. Conditions are left out: they name
+    the child's fields, which a row's inputs do not answer to."""
+    groups = []
+    for group in child.entity.layout["groups"]:
+        members = []
+        for entry in group["fields"]:
+            spec = child.spec.field(entry["name"])
+            if spec.name == line.lines.link or spec.lines:
+                continue
+            plain = {k: v for k, v in entry.items() if k not in ("visible_if", "required_if")}
+            members.append((spec, drawing.widget_entry(child, spec, plain, "row")))
+        if members:
+            groups.append((group, members))
+    return groups
+
+
+def _editor_html(
+    child: Target, views: list, writable: set[str], row: _Row, macros: Any, drawing: FieldDrawing
+) -> Markup:
+    """Every field of the row by group and sequence, drawn as the parent form's are. A
+    new row shows no read-only field: nothing is stored there to show."""
+    groups = []
+    for group, members in views:
+        drawn = []
+        for spec, view in members:
+            editable_here = spec.name in writable
+            if not editable_here and not row.stored:
+                continue
+            named = drawing.named_view(view, row.key(spec.name), row.line.label, row.position)
+            item = drawing.field_item(
+                child, spec, named, row.value(spec), row.error(spec), editable_here,
+                row.stored_value(spec),
+            )  # fmt: skip
+            drawn.append({"html": macros.field_block(item)})
+        if drawn:
+            code = f"{row.line.name}-{row.index}-{group['code']}"
+            # sections only: tabs in each row would be tabs within tabs
+            section = {"code": code, "layout": "section", "tab_set": None, "fields": drawn}
+            groups.append({**group, **section})
+    return macros.groups(groups)
