@@ -191,7 +191,9 @@ def _editor_html(
             drawn.append({"html": macros.field_block(item)})
         if drawn:
             code = f"{row.line.name}-{row.index}-{group['code']}"
-            # sections only: tabs in each row would be tabs within tabs
+            # open sections only: tabs, or disclosures, in a row's editor (itself a
+            # disclosure) would be tabs within tabs
             section = {"code": code, "layout": "section", "tab_set": None, "fields": drawn}
+            section["collapsed"] = False
             groups.append({**group, **section})
     return macros.groups(groups)

@@ -15,10 +15,13 @@ from test_lines_form import CASES, editable_record, row_fields
 from engine.spec import FieldSpec
 from webui.line_editor import grid_columns
 
+from . import shipped_site as site
 from .conftest import screenshot
-from .shipped_site import shipped_site  # noqa: F401  (the fixture)
+from .shipped_site import SIZES
 
-SIZES = {"wide": {"width": 1280, "height": 800}, "phone": {"width": 390, "height": 844}}
+# the module's fixtures: the shipped site with its demo data
+cheap_hashing_for_module = site.cheap_hashing_for_module
+shipped_site = site.shipped_site
 
 
 def press(control: Locator, key: str = "Enter") -> None:
@@ -54,6 +57,23 @@ def choose(control: Locator, value: str) -> None:
     expect(control).to_have_value(value)
 
 
+def pick(box: Locator, title: str) -> None:
+    """Choose a record in a lookup's combobox by keyboard: type its title, move down the
+    results to it, Enter."""
+    box.focus()
+    box.page.keyboard.press("Control+A")
+    box.press_sequentially(title)
+    listbox = box.page.locator(f"#{box.get_attribute('aria-controls')}")
+    expect(listbox.get_by_role("option", name=title, exact=True)).to_be_visible()
+    for _ in range(listbox.get_by_role("option").count()):
+        box.press("ArrowDown")
+        active = box.get_attribute("aria-activedescendant")
+        if active and box.page.locator(f"#{active}").inner_text().strip() == title:
+            break
+    box.press("Enter")
+    expect(box).to_have_value(title)
+
+
 def show_lines(page: Page, lines: Locator) -> None:
     """Bring the tab holding the lines forward (Enter on its tab), where tabs are shown."""
     panel = lines.evaluate("node => node.closest('fieldset.group')?.id")
@@ -68,6 +88,7 @@ class Lines:
 
     def __init__(self, page: Page, service, tenant: str, entity: str, line: str, record: dict):
         self.page, self.name = page, line
+        self.service, self.tenant = service, tenant
         target = service.target(tenant, entity)
         self.spec = target.spec.field(line)
         self.child = target.child(self.spec)
@@ -79,6 +100,23 @@ class Lines:
     def control(self, row: int, field) -> Locator:
         return self.page.locator(f'[name="{self.name}-{row}-{field.name}"]:not([type=hidden])')
 
+    def combobox(self, row: int, field) -> Locator:
+        """The search box of a lookup over a large table (formwork.js's combobox)."""
+        name = f"{self.name}-{row}-{field.name}"
+        return self.page.locator(f'[name="{name}"] + .lookup-combobox [role=combobox]')
+
+    def unused_target(self, field, taken: set[str]) -> tuple[str, str]:
+        """(id, title) of an active record the lookup may name that no row names yet."""
+        service, tenant = self.service, self.tenant
+        spec = service.target(tenant, field.lookup.entity).spec
+        active = {"active": "true"} if "active" in spec.system_columns else {}
+        page = service.list(tenant, field.lookup.entity, filters=active, limit=50)
+        for item in page["items"]:
+            title = str(item.get(field.lookup.show) or "")
+            if str(item["id"]) not in taken and title:
+                return str(item["id"]), title
+        raise AssertionError(f"no record left for {field.name}")
+
     def button(self, action: str, row: int) -> Locator:
         place = f"{self.spec.label} row {row + 1}"
         names = {"copy": f"Copy {place}", "up": f"Move {place} up", "remove": f"Remove {place}"}
@@ -89,6 +127,18 @@ class Lines:
         lookup gets a record not `taken` (which it joins). Answers the values."""
         typed = {}
         for field in self.fields:
+            box = self.combobox(row, field)
+            if field.lookup and box.count():
+                if not field.required:
+                    continue
+                value, title = self.unused_target(field, taken)
+                taken.add(value)
+                pick(box, title)
+                expect(self.page.locator(f'[name="{self.name}-{row}-{field.name}"]')).to_have_value(
+                    value
+                )
+                typed[field.name] = value
+                continue
             control = self.control(row, field)
             if control.evaluate("node => node.tagName") == "SELECT":
                 if not field.required:
@@ -126,7 +176,7 @@ def ensure_targets(service, tenant: str, lines: FieldSpec, child, count: int) ->
             service.create(tenant, target.name, values, "test")
 
 
-def open_form(shipped_site, browser, request, tenant, entity, line, size):  # noqa: F811
+def open_form(shipped_site, browser, request, tenant, entity, line, size):
     service = shipped_site.service
     record = editable_record(service, tenant, entity, line)
     target = service.target(tenant, entity)
@@ -152,7 +202,7 @@ def taken_values(lines: Lines) -> set[str]:
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize(("tenant", "entity", "line"), CASES)
 def test_rows_are_added_edited_copied_moved_and_removed_with_the_keyboard(
-    shipped_site,  # noqa: F811
+    shipped_site,
     browser,
     request,
     tenant,
@@ -244,7 +294,7 @@ def test_rows_are_added_edited_copied_moved_and_removed_with_the_keyboard(
 @pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize(("tenant", "entity", "line"), CASES)
 def test_a_closed_rows_problem_shows_on_its_grid_row_and_the_summary_opens_it(
-    shipped_site,  # noqa: F811
+    shipped_site,
     browser,
     request,
     tenant,
