@@ -185,3 +185,17 @@ def artifact_path(artifacts: Path, *parts: str) -> Path:
     """test-artifacts/<tenant>-<entity>-<page>-<size>.png, the folder made if missing."""
     artifacts.mkdir(exist_ok=True)
     return artifacts / ("-".join(parts) + ".png")
+
+
+@pytest.fixture
+def shipped_page(browser: Browser, shipped_site: ShippedSite) -> Iterator[Page]:
+    """A page of a fresh context at the shipped site (wide); its scripts must not fail."""
+    context: BrowserContext = browser.new_context(base_url=shipped_site.url, viewport=SIZES["wide"])
+    context.set_default_timeout(5_000)
+    context.route(lambda url: not url.startswith(shipped_site.url), lambda route: route.abort())
+    errors: list[str] = []
+    page = context.new_page()
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    yield page
+    context.close()
+    assert errors == [], "the pages' script failed"

@@ -3,14 +3,23 @@ records worked with the keyboard alone, and view values filled from the link at 
 
 import re
 
+import pytest
 from playwright.sync_api import Page, expect
 
-from . import shipped_lookups
+from . import shipped_site as site
 from .conftest import field, screenshot
-from .shipped_lookups import log_in_to
 
 # the fixtures of the shipped site, used here by name
-shipped_site, shipped_page = shipped_lookups.shipped_site, shipped_lookups.shipped_page
+cheap_hashing_for_module = site.cheap_hashing_for_module
+shipped_site, shipped_page = site.shipped_site, site.shipped_page
+
+
+@pytest.fixture
+def editor_page(shipped_site, shipped_page: Page) -> Page:
+    """A page logged in to the standard tenant as its editor."""
+    shipped_site.log_in(shipped_page, "standard")
+    return shipped_page
+
 
 # the standard tenant's customer: ship_to_id searches the demo's 248 addresses, and its
 # fetch fills the ship-to view values
@@ -27,9 +36,8 @@ def open_reference(page: Page) -> None:
     expect(group).to_have_attribute("open", "")
 
 
-def test_a_lookup_combobox_is_worked_with_the_keyboard_alone(shipped_page: Page):
-    page = shipped_page
-    log_in_to(page, "standard")
+def test_a_lookup_combobox_is_worked_with_the_keyboard_alone(editor_page: Page):
+    page = editor_page
     page.goto("/standard/customer/new")
     open_reference(page)  # the link's group
     box = page.get_by_role("combobox", name=LINK, exact=True)
@@ -72,9 +80,8 @@ def test_a_lookup_combobox_is_worked_with_the_keyboard_alone(shipped_page: Page)
         expect(page.locator(f'dl > div:has(> dt:text-is("{label}")) > dd')).to_have_text(picked)
 
 
-def test_a_failed_save_shows_the_lookup_and_its_view_values_by_title(shipped_page: Page):
-    page = shipped_page
-    log_in_to(page, "standard")
+def test_a_failed_save_shows_the_lookup_and_its_view_values_by_title(editor_page: Page):
+    page = editor_page
     page.goto("/standard/customer/new")
     open_reference(page)
     box = page.get_by_role("combobox", name=LINK, exact=True)
@@ -97,9 +104,8 @@ def test_a_failed_save_shows_the_lookup_and_its_view_values_by_title(shipped_pag
     expect(page.locator(VIEW)).to_have_text("—")
 
 
-def test_a_copied_or_added_line_gets_a_working_lookup_combobox(shipped_page: Page):
-    page = shipped_page
-    log_in_to(page, "standard")
+def test_a_copied_or_added_line_gets_a_working_lookup_combobox(editor_page: Page):
+    page = editor_page
     page.goto("/standard/customer/new")
     sites = page.locator("fieldset[data-lines=sites]")
     sites.get_by_text("Edit Sites row 1").press("Enter")  # the empty row's editor
@@ -125,10 +131,9 @@ def test_a_copied_or_added_line_gets_a_working_lookup_combobox(shipped_page: Pag
     assert ids.nth(0).input_value() != ids.nth(1).input_value()
 
 
-def test_view_values_of_a_small_lookup_fill_with_titles_at_once(shipped_page: Page):
+def test_view_values_of_a_small_lookup_fill_with_titles_at_once(editor_page: Page):
     """A lookup to a few records is a select; its view values show titles, not ids."""
-    page = shipped_page
-    log_in_to(page, "standard")
+    page = editor_page
     page.goto("/standard/customer_bu/new")
     org, code = page.locator("output#field-vv_bu_org"), page.locator("output#field-vv_bu_org_code")
     expect(org).to_have_text("—")
