@@ -399,11 +399,16 @@ def _check_line_order(path: str, line: Draft, child: EntityDraft, context: Conte
     if field is None:
         hint = did_you_mean(order, child.fields)
         message = f"unknown field '{order}' of '{child.name}'{hint}"
-    elif canonical(str(field.props.get("input_type"))) != "integer" or "system" in field.props:
+    elif not _holds_whole_numbers(field) or "system" in field.props:
         message = f"'{order}' must be an integer field of '{child.name}' to keep the lines' order"
     else:
         return
     context.report(written_at(line, "order"), f"{path}.order", message)
+
+
+def _holds_whole_numbers(field: Draft) -> bool:
+    type_name = canonical(str(field.props.get("input_type")))
+    return type_name is not None and TYPES[type_name].whole_numbers
 
 
 def _lookup_target(field: Draft) -> str | None:

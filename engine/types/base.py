@@ -66,6 +66,7 @@ class InputType:
     load: Callable[[Any], Any] = as_it_is
 
     numeric: ClassVar[bool] = False  # a number people type, with a step and decimal places
+    whole_numbers: ClassVar[bool] = False  # every value is a whole number (a line's place)
     attachment: ClassVar[bool] = False  # a value is the reference of an uploaded file
     images_only: ClassVar[bool] = False  # … of an image a browser shows safely
     holds_lists: ClassVar[bool] = False  # a value is a list, kept as JSON text

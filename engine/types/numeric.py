@@ -135,6 +135,7 @@ class IntegerType(NumberType):
     """A whole number, kept in a 64-bit column."""
 
     json_type: ClassVar[str] = "integer"
+    whole_numbers: ClassVar[bool] = True
 
     def column(self, field: FieldSpec) -> peewee.Field:
         """A 64-bit integer column."""
