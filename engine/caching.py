@@ -3,13 +3,16 @@
 A cache here remembers what a pure function computed from its key: the SQL of a
 statement, the HTML of a row, a signed-in user for a second or two. Each is bounded,
 so no key an attacker or a busy day makes up can grow memory without end: when it is
-full, the key first written longest ago goes (a dict keeps the order entries were written
-in, so that costs nothing on a read, which the hot paths do most).
+full, the key first written longest ago goes. The entries are an OrderedDict, which keeps
+the order they were written in at no cost to a read (the hot paths read most), and drops
+its oldest in constant time: a plain dict's first key is found by stepping over every
+slot deleted before it, which makes each write to a full cache slower as it is bigger.
 """
 
 from __future__ import annotations
 
 import contextlib
+from collections import OrderedDict
 from collections.abc import Callable, Hashable, ItemsView, Iterator
 from typing import Generic, TypeVar
 
@@ -27,7 +30,7 @@ class BoundedCache(Generic[K, V]):
         if size < 1:
             raise ValueError("a cache holds at least one entry")
         self.size = size
-        self._entries: dict[K, V] = {}
+        self._entries: OrderedDict[K, V] = OrderedDict()
 
     def get(self, key: K, default: V | None = None) -> V | None:
         """The value of `key`, or `default`."""
@@ -53,8 +56,8 @@ class BoundedCache(Generic[K, V]):
         entries = self._entries
         if key not in entries and len(entries) >= self.size:
             # the oldest; another thread may have dropped it, or be writing, meanwhile
-            with contextlib.suppress(KeyError, StopIteration, RuntimeError):
-                del entries[next(iter(entries))]
+            with contextlib.suppress(KeyError):
+                entries.popitem(last=False)
         entries[key] = value
 
     def pop(self, key: K, default: V | None = None) -> V | None:

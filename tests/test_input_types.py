@@ -31,6 +31,7 @@ from engine import users
 from engine.bulk.cells import CONVERSION_ERRORS, cell_text, column_converter, converter
 from engine.bulk.tables import Sheet, read_csv, read_xlsx, write_csv, xlsx_bytes
 from engine.compile.layout import html_attributes
+from engine.locales import Locality
 from engine.records.search import filter_value
 from engine.registry import build_registry
 from engine.types import INT64_MAX, INT64_MIN, TYPES
@@ -276,6 +277,27 @@ def test_an_exported_cell_imports_back_to_its_value(specs, name, tmp_path_factor
             assert text in choices
 
     round_trip()
+
+
+LOCALITIES = (
+    Locality(),
+    Locality("de_DE", "Europe/Berlin", "EUR"),
+    Locality("fr_CH", "Asia/Tokyo"),
+)
+
+
+@pytest.mark.parametrize("name", sorted(TYPES))
+def test_the_form_text_of_a_locality_is_its_local_form_text(specs, name):
+    """The callable a form takes once per field writes what local_form_text writes."""
+    field = next(f for f in _specimen(specs).fields if f.input_type == name)
+
+    @settings(max_examples=40, deadline=None)
+    @given(st.one_of(st.none(), VALUES[name](field)), st.sampled_from(LOCALITIES))
+    def alike(value, locality):
+        shown = field.type.form_text_for(locality)(value)
+        assert shown == field.type.local_form_text(value, locality)
+
+    alike()
 
 
 @pytest.mark.parametrize("name", sorted(TYPES))

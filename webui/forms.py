@@ -183,5 +183,4 @@ def edit_text(spec: FieldSpec, locality: Locality | None = None) -> Callable[[An
     with its decimal symbol, a moment on its clock), as `parse_form` reads it back."""
     if locality is None:
         return spec.type.form_text
-    local = spec.type.local_form_text
-    return lambda value: local(value, locality)
+    return spec.type.form_text_for(locality)

@@ -13,6 +13,7 @@ the same way (engine.records.page_sql reads text and dates without a call).
 from __future__ import annotations
 
 import decimal
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -155,6 +156,13 @@ class InputType:
         """A stored value as the widget shows it for editing to people of `locality`, as
         `form_value` with that locality reads it back."""
         return self.form_text(value)
+
+    def form_text_for(self, locality: Locality) -> Callable[[Any], Any]:
+        """`local_form_text` for one locality, as a callable a form calls per field; the
+        plain `form_text` itself where the type writes every locality's values alike."""
+        if type(self).local_form_text is InputType.local_form_text:
+            return self.form_text
+        return functools.partial(self.local_form_text, locality=locality)
 
     def html_attributes(self, field: FieldSpec) -> dict[str, Any]:
         """The HTML attributes that state the field's constraints in the browser."""
