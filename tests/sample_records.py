@@ -5,6 +5,8 @@ from __future__ import annotations
 import itertools
 import re
 
+from babel import numbers
+
 _counter = itertools.count(1)
 
 
@@ -17,6 +19,8 @@ def sample_value(service, tenant, field):
     if field.options:
         return [field.options[0].value] if kind == "multiselect" else field.options[0].value
     if field.pattern:
+        while _real_code(n):  # demo data and tests name real currencies (USD, JPY)
+            n = next(_counter)
         return _matching(field.pattern, n)
     values = {
         "email": f"user{n}@example.com", "phone": "+1 555 0100", "url": "https://example.com",
@@ -57,9 +61,17 @@ def with_lines(service, tenant, entity, count):
     return service.create(tenant, entity, payload, "sampler")
 
 
+def _letters(n):
+    return "".join(chr(ord("A") + (n // 26**i) % 26) for i in range(3))
+
+
+def _real_code(n):
+    return numbers.is_currency(_letters(n))
+
+
 def _matching(pattern, n):
     """A value distinct per call that matches the shipped metadata's patterns."""
-    for candidate in ("".join(chr(ord("A") + (n // 26**i) % 26) for i in range(3)), f"s{n}"):
+    for candidate in (_letters(n), f"s{n}"):
         if re.fullmatch(pattern, candidate):
             return candidate
     raise AssertionError(f"no sample matches {pattern!r}; teach sample_records one")
