@@ -86,10 +86,12 @@ class Locality:
         """A number with the locale's grouping and decimal symbol, every digit kept."""
         return numbers.format_decimal(value, locale=self.babel_locale, decimal_quantization=False)
 
-    def amount(self, value: Any, places: int) -> str:
-        """An amount: with its currency where one is known, else `places` decimals."""
-        if self.currency:
-            return numbers.format_currency(value, self.currency, locale=self.babel_locale)
+    def amount(self, value: Any, places: int, currency: str | None = None) -> str:
+        """An amount in `currency` (the record's), else in the locality's; with no
+        currency known, a number of `places` decimals."""
+        currency = currency or self.currency
+        if currency:
+            return numbers.format_currency(value, currency, locale=self.babel_locale)
         pattern = "#,##0." + "0" * places if places else "#,##0"
         return numbers.format_decimal(value, pattern, locale=self.babel_locale)
 

@@ -132,6 +132,11 @@ def _field_properties() -> dict:
         "max_length": {"type": "integer", "minimum": 1},
         "pattern": _code("a regular expression the whole value must match"),
         "precision": {"type": "integer", "minimum": 0, "maximum": 10},
+        "currency_field": {
+            **_ref("identifier"),
+            "description": "the field of the same record holding the currency code its "
+            "amount is in (a text, a choice, or a lookup showing the code)",
+        },
         "read_only": _flag("shown, never edited by people"),
         "view": _flag("a view value: shown read-only, filled by the lookup whose fetch names it"),
         "hidden": _flag("not shown on forms and lists"),

@@ -80,6 +80,7 @@ class FieldSpec:
     max_length: int | None = None
     pattern: str | None = None
     precision: int | None = None
+    currency_field: str | None = None  # the field holding the code of the amount's currency
     read_only: bool = False
     view: bool = False  # a view value: read-only, filled by a lookup's fetch
     hidden: bool = False

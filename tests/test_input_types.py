@@ -51,6 +51,7 @@ CONSTRAINTS = {
     "min": "min: 1",
     "max": "max: 99.5",
     "precision": "precision: 3",
+    "currency_field": "currency_field: the_text",  # the gauge's text field holds the code
 }
 FILES = [f"/t/files/{'a' * 32}.pdf", f"/t/files/{'c' * 32}.txt"]
 IMAGES = [f"/t/files/{'b' * 32}.png", f"/t/files/{'d' * 32}.gif"]

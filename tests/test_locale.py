@@ -72,6 +72,53 @@ def test_a_currency_not_written_as_a_code_fails_the_metadata_schema(tree):
     assert problem.line == 3 and "euro" in problem.message
 
 
+SALE = """\
+entity: sale
+label: Sale
+plural: Sales
+fields:
+  - {name: code, sequence: 10, label: Code, input_type: text, group: MAIN}
+  - {name: total, sequence: 20, label: Total, input_type: currency, group: MAIN, %s}
+  - {name: placed, sequence: 30, label: Placed, input_type: date, group: MAIN}
+  - {name: tags, sequence: 40, label: Tags, input_type: multiselect, group: MAIN,
+     options: [a, b]}
+"""
+
+
+def test_an_amount_names_the_field_holding_its_currency(tree):
+    root = tree({"entities/sale.yaml": SALE % "currency_field: code"})
+    total = load_and_resolve(str(root))["t"].entities["sale"].field("total")
+    assert total.currency_field == "code"
+
+
+@pytest.mark.parametrize(
+    ("key", "message"),
+    [
+        ("currency_field: kode", "'kode' is not a field of 'sale' (did you mean 'code'?)"),
+        ("currency_field: placed", "'placed' cannot hold a currency code"),
+        ("currency_field: tags", "'tags' cannot hold a currency code"),
+    ],
+)
+def test_a_currency_field_that_holds_no_code_is_reported_where_written(tree, key, message):
+    root = tree({"entities/sale.yaml": SALE % key})
+    with pytest.raises(MetadataError) as raised:
+        load_and_resolve(str(root))
+    (problem,) = raised.value.problems
+    assert (
+        str(problem)
+        .split("metadata/", 1)[1]
+        .startswith(f"entities/sale.yaml:6: sale.total.currency_field: {message}")
+    )
+
+
+def test_only_an_amount_takes_a_currency_field(tree):
+    text = SALE.replace("input_type: currency", "input_type: decimal") % "currency_field: code"
+    with pytest.raises(MetadataError) as raised:
+        load_and_resolve(str(tree({"entities/sale.yaml": text})))
+    (problem,) = raised.value.problems
+    assert "'currency_field' applies to currency fields, not to decimal" in str(problem)
+
+
 def test_the_shipped_tenants_speak_more_than_english(shipped):
     localities = {name: t.spec.locality for name, t in shipped.tenants.items()}
     symbols = {numbers.get_decimal_symbol(p.locale) for p in localities.values()}
@@ -106,12 +153,12 @@ def _cases(registry):
             yield tenant.spec, entity
 
 
-def _formatted(field, value, locality) -> str | None:
-    """What Babel itself writes for a value of a number, date or moment field; None for
-    a field of another type."""
+def _formatted(field, value, locality, currency=None) -> str | None:
+    """What Babel itself writes for a value of a number, date or moment field (an amount
+    in `currency`, else the tenant's); None for a field of another type."""
     locale, kind = Locale.parse(locality.locale), field.input_type
     if kind == "currency":
-        return numbers.format_currency(value, locality.currency, locale=locale)
+        return numbers.format_currency(value, currency or locality.currency, locale=locale)
     if kind == "percent":
         share = Decimal(str(value)) / 100
         return numbers.format_percent(share, locale=locale, decimal_quantization=False)
@@ -165,12 +212,110 @@ def test_record_and_list_pages_write_values_the_tenants_way(shipped_app):
         texts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
         listing = unescape(browser.get(f"/{entity}/?sort=-id").get_data(as_text=True))
         for field, value in shown:
-            wanted = _formatted(field, value, tenant.locality)
+            code = _record_currency(service, tenant.name, spec, field, record)
+            wanted = _formatted(field, value, tenant.locality, code)
             assert texts[field.label] == wanted, (tenant.name, entity, field.name)
             if field.in_list:
                 assert f">{wanted}<" in listing, (tenant.name, entity, field.name)
             checked.add(field.input_type)
     assert checked == {"integer", "decimal", "currency", "percent", "date"}
+
+
+def _record_currency(service, tenant, spec, field, record) -> str | None:
+    """The code of the currency the record names for an amount field, if it names one
+    CLDR knows."""
+    if not field.currency_field or record.get(field.currency_field) is None:
+        return None
+    named = spec.field(field.currency_field)
+    code = record[field.currency_field]
+    if named.lookup:
+        code = service.read(tenant, named.lookup.entity, code)[named.lookup.show]
+    return code if numbers.is_currency(code) else None
+
+
+def _amounts_in_record_currencies(registry):
+    for tenant, entity in _cases(registry):
+        spec = tenant.entities[entity]
+        amounts = [f for f in spec.fields if f.currency_field and not f.hidden]
+        if amounts:
+            yield tenant, entity, amounts
+
+
+def test_an_amount_is_written_in_the_currency_its_record_names(shipped_app):
+    """Two records of each shipped entity whose amounts follow a currency field, in two
+    currencies: the record page, its edit form (read-only amounts) and the list write
+    each amount in its own record's currency, as Babel writes it."""
+    service = shipped_app.extensions["formwork"]
+    cases = list(_amounts_in_record_currencies(service.registry))
+    assert cases  # the shipped tenants have amounts in their records' currencies
+    for tenant, entity, amounts in cases:
+        browser = Browser(shipped_app, tenant.name)
+        browser.login("ann")
+        for code in ("JPY", "CHF"):
+            payload = sample_payload(service, tenant.name, entity)
+            named = tenant.entities[entity].field(amounts[0].currency_field)
+            if named.lookup:
+                linked = sample_payload(service, tenant.name, named.lookup.entity)
+                linked[named.lookup.show] = code
+                payload[named.name] = service.create(
+                    tenant.name, named.lookup.entity, linked, "ann"
+                )["id"]
+            else:
+                payload[named.name] = code
+            editable = [f for f in amounts if not f.read_only and not f.visible_if]
+            payload.update({f.name: 1234.5 for f in editable})
+            record = service.create(tenant.name, entity, payload, "ann")
+            page = unescape(browser.get(f"/{entity}/{record['id']}").get_data(as_text=True))
+            texts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
+            form = unescape(browser.get(f"/{entity}/{record['id']}/edit").get_data(as_text=True))
+            listing = unescape(browser.get(f"/{entity}/?sort=-id").get_data(as_text=True))
+            history = page.split('class="history', 1)[1]
+            for field in amounts:
+                if record.get(field.name) is None:
+                    continue
+                wanted = _formatted(field, record[field.name], tenant.locality, code)
+                assert code != tenant.locality.currency and wanted
+                assert texts[field.label] == wanted, (tenant.name, entity, field.name, code)
+                assert wanted in history, (tenant.name, entity, field.name, code)
+                if field.read_only:
+                    assert wanted in form, (tenant.name, entity, field.name, code)
+                if field.in_list:
+                    assert f">{wanted}<" in listing, (tenant.name, entity, field.name, code)
+
+
+def test_an_amount_whose_record_names_no_known_currency_is_in_the_tenants(tree, storage):
+    sale = SALE.replace(
+        "  - {name: placed",
+        "  - {name: paid, sequence: 35, label: Paid, "
+        "input_type: currency, group: MAIN, in_list: true}\n  - {name: placed",
+    )
+    root = tree(
+        {
+            "tenants/t/tenant.yaml": "tenant: t\nlabel: T\nlocale: de_DE\ncurrency: EUR\n",
+            "entities/sale.yaml": sale % "currency_field: code, in_list: true",
+        }
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "FORMWORK_METADATA": str(root),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", PASSWORD)
+    browser = Browser(app, "t")
+    browser.login("ann")
+    wanted = {"USD": "1.234,50\xa0$", "XQX": "1.234,50\xa0€", None: "1.234,50\xa0€"}
+    for code, text in wanted.items():
+        record = service.create("t", "sale", {"code": code, "total": 1234.5, "paid": 1}, "ann")
+        page = unescape(browser.get(f"/sale/{record['id']}").get_data(as_text=True))
+        texts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
+        assert texts["Total"] == text, code
+        assert texts["Paid"] == "1,00\xa0€"  # an amount without currency_field: the tenant's
+        listing = unescape(browser.get("/sale/?sort=-id").get_data(as_text=True))
+        assert f">{text}<" in listing, code
 
 
 def test_history_times_are_valid_iso_and_shown_on_the_tenants_clock(shipped_app):

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from typing import Any
 
 from engine.errors import NotFound
-from engine.locales import Locality
+from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
 from webui.services import record_service
@@ -15,11 +15,34 @@ from webui.views import views
 LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
 
 
-def display(target: Target, field: FieldSpec, value: Any) -> str:
-    """A value as a page shows it: an option by its label, a lookup by the linked title."""
+def display(
+    target: Target, field: FieldSpec, value: Any, record: dict[str, Any] | None = None
+) -> str:
+    """A value as a page shows it: an option by its label, a lookup by the linked title,
+    an amount in the currency its `record` names (see amounts_in)."""
     if field.lookup and isinstance(value, int):
         return lookup_title(target.tenant.spec.name, field, value)
+    if field.currency_field and record is not None and value is not None:
+        return amounts_in(target, field, [value], [record.get(field.currency_field)])[0]
     return _texts(target, field)([value])[0]
+
+
+def amounts_in(target: Target, field: FieldSpec, values: list[Any], codes: list[Any]) -> list[str]:
+    """A currency field's amounts, each in the currency its record's `currency_field`
+    holds (`codes`: the stored values, a lookup's ids too); in the tenant's where a
+    record names none, or a code CLDR does not know."""
+    named = target.spec.field(field.currency_field)
+    places, place = field.precision or 0, locality(target)
+    tenant_texts = _texts(target, field)
+    shown = []
+    for value, code in zip(values, codes, strict=True):
+        if named.lookup and isinstance(code, int):
+            code = lookup_title(target.tenant.spec.name, named, code)
+        if value is None or not isinstance(code, str) or currency_problem(code):
+            shown.append(tenant_texts([value])[0])
+        else:
+            shown.append(place.amount(value, places, code))
+    return shown
 
 
 def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:

@@ -62,7 +62,7 @@ def fields_html(
         value = typed[name] if name in typed else text_of(stored)
         html = draw(value) if draw is not None and editable_here and not error else None
         if html is None:
-            item = _field_item(target, spec, entry, value, error, editable_here, stored)
+            item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
         drawn.append(html)
     return _in_frame(target, drawn, macros, _opened_groups(target, errors))
@@ -227,11 +227,11 @@ def _field_item(
     error: str | None,
     editable_here: bool,
     stored: Any,
+    record: dict | None = None,
 ) -> dict:
     """What the field_block macro draws a field from."""
-    return field_item(
-        target, spec, widget_entry(target, spec, entry), value, error, editable_here, stored
-    )
+    view = widget_entry(target, spec, entry)
+    return field_item(target, spec, view, value, error, editable_here, stored, record)
 
 
 def field_item(
@@ -242,8 +242,10 @@ def field_item(
     error: str | None,
     editable_here: bool,
     stored: Any,
+    record: dict | None = None,
 ) -> dict:
-    """What the field_block macro draws a field from, given its widget's entry."""
+    """What the field_block macro draws a field from, given its widget's entry; a value
+    shown read-only is written as `record` says (an amount in its currency)."""
     view = _with_current_choice(target, spec, view, value)
     return {
         "entry": view,
@@ -252,7 +254,7 @@ def field_item(
         "error": error,
         "described": _described(view, view["name"], error),
         "editable": editable_here,
-        "display": "" if editable_here else display(target, spec, stored),
+        "display": "" if editable_here else display(target, spec, stored, record),
     }
 
 

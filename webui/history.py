@@ -11,22 +11,27 @@ from webui.display import display, locality
 _LINE_ACTIONS = {"create": "added", "update": "changed", "delete": "removed"}
 
 
-def readable_history(target: Target, history: list[dict]) -> list[dict]:
-    """Newest first, each change as people read it, and when, on the tenant's clock."""
+def readable_history(
+    target: Target, history: list[dict], record: dict[str, Any] | None = None
+) -> list[dict]:
+    """Newest first, each change as people read it, and when, on the tenant's clock; an
+    amount in the currency the `record` names (see display.amounts_in)."""
     place = locality(target)
     return [
         {
             **entry,
             "when": place.moment(entry["at"]),
-            "changes": _changes(target, entry["changes"]),
+            "changes": _changes(target, entry["changes"], record),
             "lines": _lines(target, entry.get("lines", {})),
         }
         for entry in reversed(history)
     ]
 
 
-def _changes(target: Target, changes: dict) -> list[tuple[str, str, str]]:
-    return [_change(target, name, old, new) for name, (old, new) in changes.items()]
+def _changes(
+    target: Target, changes: dict, record: dict[str, Any] | None = None
+) -> list[tuple[str, str, str]]:
+    return [_change(target, name, old, new, record) for name, (old, new) in changes.items()]
 
 
 def _lines(target: Target, lines: dict[str, list[dict]]) -> list[dict]:
@@ -49,12 +54,14 @@ def _lines(target: Target, lines: dict[str, list[dict]]) -> list[dict]:
     return readable
 
 
-def _change(target: Target, name: str, old: Any, new: Any) -> tuple[str, str, str]:
+def _change(
+    target: Target, name: str, old: Any, new: Any, record: dict[str, Any] | None = None
+) -> tuple[str, str, str]:
     """One change: the field's label, and the values with option labels and linked titles."""
     fields = {f.name: f for f in target.spec.fields if f.stored}
     if name in fields:
         spec = fields[name]
-        return spec.label, display(target, spec, old), display(target, spec, new)
+        return spec.label, display(target, spec, old, record), display(target, spec, new, record)
     states = target.spec.statuses.states if target.spec.statuses else {}
     label = name.replace("_", " ").capitalize()
     return label, _state_or_text(states, old), _state_or_text(states, new)

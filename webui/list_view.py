@@ -22,7 +22,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 from webui import prerender, urls
-from webui.display import display, locality, lookup_choices
+from webui.display import amounts_in, display, locality, lookup_choices
 from webui.views import views
 
 
@@ -193,7 +193,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     cached, per compiled entity, under exactly those, and a row whose values changed is
     a row not rendered yet."""
     shown, ids = columns(target), page["ids"]
-    if any(c.lookup for c in shown):
+    if any(c.lookup or c.currency_field for c in shown):
         return _rows_drawn(target, shown, page, list_url)
     cache, macro = views(target).list.rows, _macros().record_row
     values = [page["values"][column_name(c)] for c in shown]
@@ -223,7 +223,7 @@ def _rows_drawn(
         return _rows_by_macro(ids, [[] for _ in ids], list_url, 0, each)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
     # column by column, every cell's text, then all of them escaped in one pass
-    texts = [_cell_texts(target, c, page["values"][column_name(c)]) for c in shown]
+    texts = [_column_texts(target, c, page["values"]) for c in shown]
     cells = [list(row) for row in zip(*texts, strict=True)]
     for row, record_id in zip(cells, ids, strict=True):
         row[link_at] = row[link_at] or f"#{record_id}"
@@ -261,6 +261,21 @@ def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | No
             lambda url, *cells: macro(url, list(cells), link_at), 1 + count
         )
     return slots[macro]
+
+
+def fetched_columns(target: Target) -> list[str]:
+    """The columns a page of the list reads: those it shows, and the currency of each
+    amount it shows in its record's currency."""
+    shown = [column_name(c) for c in columns(target)]
+    currencies = [c.currency_field for c in columns(target) if c.currency_field]
+    return shown + [name for name in dict.fromkeys(currencies) if name not in shown]
+
+
+def _column_texts(target: Target, field: FieldSpec, values: dict[str, list[Any]]) -> list[str]:
+    """A shown column's texts, from the page's `values` by column."""
+    if field.currency_field:
+        return amounts_in(target, field, values[field.name], values[field.currency_field])
+    return _cell_texts(target, field, values[column_name(field)])
 
 
 def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str]:

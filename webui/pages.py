@@ -64,7 +64,7 @@ def list_page(tenant: str, entity: str) -> Any:
     q, filters, sort = list_query(target, filter_list)
     offset = requested_offset()
     size = requested_size()
-    shown = [list_view.column_name(c) for c in list_view.columns(target)]  # what it shows
+    shown = list_view.fetched_columns(target)
     service = record_service()
     try:
         page = service.list_table(
@@ -115,7 +115,7 @@ def _groups(target: Target, record: dict) -> list[dict]:
             if spec.visible_if and not conditions.evaluate(spec.visible_if.tree, record):
                 continue  # hidden by its condition, as on the form
             value = record.get(spec.system or spec.name)
-            fields.append({"spec": spec, "text": display(target, spec, value)})
+            fields.append({"spec": spec, "text": display(target, spec, value, record)})
         groups.append(
             {
                 "label": group["label"],
@@ -133,7 +133,8 @@ def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
         f for f in child.spec.fields if f.stored and not f.hidden and f.name != line.lines.link
     ]
     rows = [
-        [display(child, c, row.get(c.name)) for c in columns] for row in record.get(line.name, [])
+        [display(child, c, row.get(c.name), row) for c in columns]
+        for row in record.get(line.name, [])
     ]
     return {"columns": columns, "rows": rows}
 
@@ -161,7 +162,7 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
         title=title,
         groups=_groups(target, record),
         actions=available_actions(target, record),
-        history=readable_history(target, history),
+        history=readable_history(target, history, record),
         can_write=_can_write(),
     )
 

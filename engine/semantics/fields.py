@@ -43,7 +43,7 @@ def _listed(names: list[str]) -> str:
 # each constraint key, with the types that take it, as messages name them
 _KEY_OWNERS = {
     key: _listed(owners(key))
-    for key in (*TEXT_KEYS, *NUMBER_KEYS, "precision", *CHOICE_KEYS, "lookup")
+    for key in (*TEXT_KEYS, *NUMBER_KEYS, "precision", "currency_field", *CHOICE_KEYS, "lookup")
 }
 
 
@@ -89,6 +89,8 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
         _check_lookup(entity, path, field, context)
     if props.get("view"):
         _check_view(entity, name, path, field, context)
+    if "currency_field" in props and "currency_field" in TYPES[type_name].keys:
+        _check_currency_field(entity, path, field, context)
     if "pattern" in props:
         _check_pattern(path, field, context)
     _check_bounds(path, field, context)
@@ -104,6 +106,31 @@ def check_field(entity: EntityDraft, name: str, field: Draft, context: Context) 
         )
     if "default" in props and not missing:
         _check_default(path, field, type_name, context)
+
+
+def _check_currency_field(entity: EntityDraft, path: str, field: Draft, context: Context) -> None:
+    """The field an amount takes its currency from is one of the record's, holding a code:
+    typed text, a choice, or a lookup (which shows the linked record's code)."""
+    name = field.props["currency_field"]
+    where, key_path = written_at(field, "currency_field"), f"{path}.currency_field"
+    named = entity.fields.get(name)
+    if named is None:
+        hint = did_you_mean(name, entity.fields)
+        context.report(where, key_path, f"'{name}' is not a field of '{entity.name}'{hint}")
+        return
+    props = named.props
+    row = TYPES.get(canonical(props.get("input_type", "")))
+    holds_code = (
+        row is not None
+        and not row.holds_lists
+        and ("lookup" in props or "options" in props or row.free_text)
+    )
+    if not holds_code:
+        context.report(
+            where,
+            key_path,
+            f"'{name}' cannot hold a currency code: name a text, select or lookup field",
+        )
 
 
 def _check_group(

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from engine.types.base import InputType
+from engine.types.base import NUMBER_KEYS, InputType
 from engine.types.choices import MultiSelectType, SelectType, SwitchType
 from engine.types.links import AttachmentType, ImageType, LinesType, LookupType
 from engine.types.moments import DateTimeType, DateType, TimeType
@@ -42,7 +42,11 @@ _ROWS: tuple[InputType, ...] = (
     IntegerType(name="integer", expects="a whole number"),
     DecimalType(name="decimal", aliases=("number",), expects="a number", default_precision=4),
     DecimalType(
-        name="currency", expects="an amount", default_precision=2, shown_as="amount"
+        name="currency",
+        expects="an amount",
+        keys=NUMBER_KEYS | {"precision", "currency_field"},
+        default_precision=2,
+        shown_as="amount",
     ),
     DecimalType(
         name="percent", expects="a percentage", default_precision=2, shown_as="percent"
