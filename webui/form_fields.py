@@ -26,6 +26,7 @@ from engine.spec import FieldSpec
 from webui import line_editor, prerender
 from webui.display import display, locality, lookup_choices
 from webui.forms import Submission, edit_text, editable
+from webui.page_links import read_links, typed_records
 from webui.services import record_service
 from webui.views import views
 
@@ -35,6 +36,7 @@ def fields_html(
 ) -> Markup:
     """The form's groups in order with their fields, each showing what was typed, else
     what is stored, its error, and an input only where it may be edited."""
+    _read_links(target, values, submission.typed)
     macros = _macros()
     writable = _writable(target, creating=record is None)
     # a new record's system columns and read-only fields have nothing to show yet
@@ -66,6 +68,28 @@ def fields_html(
             html = macros.field_block(item)
         drawn.append(html)
     return _in_frame(target, drawn, macros, _opened_groups(target, errors))
+
+
+def _read_links(target: Target, values: dict, typed: dict) -> None:
+    """Every choice list and title the form shows, its lines' included: the choices of
+    each linked entity once, then the titles they do not hold, one query per entity."""
+    for owner, spec in _form_lookups(target):
+        lookup_choices(owner, spec)
+    read_links(target, [values, typed_records(typed)])
+
+
+def _form_lookups(target: Target) -> list[tuple[Target, FieldSpec]]:
+    """The lookups the form shows, with the entity each belongs to: its own, then its
+    lines' (once per compiled entity)."""
+    view = views(target).form
+    if view.lookups is None:
+        found = []
+        for spec, _ in _layout_fields(target):
+            owner = target.child(spec) if spec.lines else target
+            fields = owner.spec.fields if spec.lines else [spec]
+            found += [(owner, field) for field in fields if field.lookup and not field.hidden]
+        view.lookups = found
+    return view.lookups
 
 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
