@@ -138,7 +138,7 @@ def _distinct(service, tenant: str, child, row: dict, rows: list[dict]) -> dict:
             if name not in row or not spec.lookup:
                 continue
             used = {r.get(name) for r in rows}
-            others = service.first_records(tenant, spec.lookup.entity, 50, selectable=True)
+            others = service.list(tenant, spec.lookup.entity, limit=50)["items"]
             row[name] = next((r["id"] for r in others if r["id"] not in used), row[name])
     return row
 

@@ -1,7 +1,8 @@
-"""The titles and choices a page reads once (webui.page_links) against the plain path,
-which reads each where it is shown: every page of every shipped tenant × entity is the
-same either way, and the records service's bulk reads answer what its plain reads do,
-on SQLite and PostgreSQL."""
+"""The titles and choices a page reads once (webui.page_links), the statements built once
+(engine.records.statements) and the views cached per entity (webui.views) against the
+plain path, which reads each where it is shown and builds everything anew: every page of
+every shipped tenant × entity is the same either way, and the records service's bulk
+reads answer what its plain reads do, on SQLite and PostgreSQL."""
 
 import re
 
@@ -18,8 +19,10 @@ from page_costs import (
 
 from engine import users
 from engine.demo import load_demo
+from engine.records import statements
 from webui import create_app, page_links
 from webui.display import LOOKUP_CHOICES
+from webui.views import EntityViews
 
 TOKEN = re.compile(r'(name="csrf_token" value=")[^"]+"')
 
@@ -49,7 +52,12 @@ def test_pages_read_once_equal_pages_read_where_shown(demo_app, tenant, entity, 
     service = demo_app.extensions["formwork"]
     client = logged_in(demo_app, tenant)
     quick = pages(client, service, tenant, entity)
+    # the plain path: each title and choice list read where shown, every statement built
+    # by Peewee, and every view of the tenant's entities built anew on the first request
     monkeypatch.setattr(page_links, "READ_ONCE", False)
+    monkeypatch.setattr(statements, "REUSE_SQL", False)
+    for compiled in service.registry.tenant(tenant).entities.values():
+        compiled.memo.pop(EntityViews, None)
     plain = pages(client, service, tenant, entity)
     assert quick.keys() == plain.keys()
     for kind in quick:
@@ -74,14 +82,18 @@ def demo_service(storage):
     return service
 
 
-def test_bulk_reads_answer_what_plain_reads_do(demo_service):
+@pytest.mark.parametrize("reuse_sql", [True, False])
+def test_bulk_reads_answer_what_plain_reads_do(demo_service, reuse_sql, monkeypatch):
     """read_many is `read` of each id, lines aside, and knows no id of no live record;
-    first_records is `list`'s items, of every record or of those a link may name."""
+    few_records is `list`'s items, of every record or of those a link may name, while
+    there are at most as many as it is asked for, and None beyond."""
+    monkeypatch.setattr(statements, "REUSE_SQL", reuse_sql)
     service = demo_service
     for tenant in service.registry.tenants:
         for entity in service.registry.tenant(tenant).entities:
             target = service.target(tenant, entity)
-            items = service.list(tenant, entity, limit=LOOKUP_CHOICES + 1)["items"]
+            page = service.list(tenant, entity, limit=LOOKUP_CHOICES + 1)
+            items, total = page["items"], page["total"]
             ids = [item["id"] for item in items]
             lines = [line.name for line in target.lines()]
             plain = {
@@ -89,7 +101,13 @@ def test_bulk_reads_answer_what_plain_reads_do(demo_service):
                 for i in ids
             }
             assert service.read_many(tenant, entity, [*ids, 0, -1, 2**40]) == plain
-            assert service.first_records(tenant, entity, LOOKUP_CHOICES + 1) == items
+            assert service.few_records(tenant, entity, LOOKUP_CHOICES) == (
+                items if total <= LOOKUP_CHOICES else None
+            )
+            if total:  # one fewer than there are: too many
+                assert service.few_records(tenant, entity, total - 1) is None
             filters = {"active": "true"} if "active" in target.spec.system_columns else {}
-            selectable = service.list(tenant, entity, filters=filters, limit=7)["items"]
-            assert service.first_records(tenant, entity, 7, selectable=True) == selectable
+            selectable = service.list(tenant, entity, filters=filters, limit=500)
+            assert service.few_records(tenant, entity, 500, selectable=True) == (
+                selectable["items"] if selectable["total"] <= 500 else None
+            )

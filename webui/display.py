@@ -95,8 +95,8 @@ def lookup_choices(
 def _read_choices(tenant: str, entity: str, selectable: bool) -> list[dict] | None:
     """The records a lookup offers, or None when there are too many for a select: one
     query, which reads one record more than a select holds to know."""
-    items = record_service().first_records(tenant, entity, LOOKUP_CHOICES + 1, selectable)
-    if len(items) > LOOKUP_CHOICES:
+    items = record_service().few_records(tenant, entity, LOOKUP_CHOICES, selectable)
+    if items is None:
         return None
     remember_records(tenant, entity, items)  # their titles need no query of their own
     return items

@@ -339,9 +339,19 @@ def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "la
     }
 
 
-def named_view(view: dict, key: str, line_label: str, position: int) -> dict:
+def named_view(target: Target, view: dict, key: str, line_label: str, position: int) -> dict:
     """A field's widget entry as the input of a line row, named `key`: its label also
-    says, to a screen reader, which row it belongs to (formwork.js renumbers it)."""
+    says, to a screen reader, which row it belongs to (formwork.js renumbers it). Built
+    once per compiled entity and row input; a lookup's choices, read per request, are
+    the view's own."""
+    cache_key = (view["name"], key, line_label, position)
+    named = views(target).form.named_views.get_or_build(
+        cache_key, lambda: _build_named_view(view, key, line_label, position)
+    )
+    return {**named, "choices": view["choices"]} if "choices" in view else named
+
+
+def _build_named_view(view: dict, key: str, line_label: str, position: int) -> dict:
     named = _build_static_view({**view, "name": key})
     required = (
         Markup(' <span class="required" aria-hidden="true">*</span>') if view["required"] else ""

@@ -15,7 +15,7 @@ import peewee
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
 from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit
+from engine.records import audit, statements
 from engine.records.checks import (
     check_revision,
     guarded_write,
@@ -81,17 +81,37 @@ class RecordService:
                 found[row.id] = self._as_dict(target, row, lines=False)
         return found
 
-    def first_records(
-        self, tenant: str, entity: str, limit: int, selectable: bool = False
-    ) -> list[dict[str, Any]]:
-        """The first `limit` live records by id, without their lines, in one query; with
-        `selectable`, only those a new link may name: what `list` answers as its items,
-        without counting them all."""
+    def few_records(
+        self, tenant: str, entity: str, most: int, selectable: bool = False
+    ) -> list[dict[str, Any]] | None:
+        """The live records by id, without their lines, when there are at most `most`
+        (with `selectable`, of those a new link may name); None when there are more. One
+        query, its rows made records only when there are few: what `list` answers as its
+        items, without counting them all or loading a large table's first rows."""
         target = self.target(tenant, entity)
-        rows = target.selectable() if selectable else target.live()
+        fields = target.model._meta.sorted_fields
+
+        def query() -> peewee.ModelSelect:
+            rows = target.selectable() if selectable else target.live()
+            return rows.select(*fields).order_by(target.model.id).limit(most + 1)
+
+        key = ("few", selectable, most)
+        found = statements.fixed(target.entity.memo, target.model, key, query).fetchall()
+        if len(found) > most:
+            return None
+        names = [field.name for field in fields]
         return [
-            self._as_dict(target, row, lines=False)
-            for row in rows.order_by(target.model.id).limit(limit)
+            self._as_dict(
+                target,
+                target.model(
+                    **{
+                        name: field.python_value(value)
+                        for name, field, value in zip(names, fields, row, strict=True)
+                    }
+                ),
+                lines=False,
+            )
+            for row in found
         ]
 
     def fetchable(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
