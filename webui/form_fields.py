@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app, request, url_for
 from jinja2 import pass_context
 from jinja2.runtime import Context, Macro
 from jinja2.utils import htmlsafe_json_dumps
@@ -320,6 +320,16 @@ def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "la
     view = _static_view(target, spec, entry, source)
     if not spec.lookup:
         return view
+    key = (source, spec.name, request.script_root)  # its URLs: where the app is served
+    searching = views(target).form.lookup_views.get_or_build(
+        key, lambda: _build_lookup_view(target, spec, entry, view)
+    )
+    return {**searching, "choices": lookup_choices(target, spec)}
+
+
+def _build_lookup_view(target: Target, spec: FieldSpec, entry: dict, view: dict) -> dict:
+    """A lookup's entry but its choices: where the browser searches its records and reads
+    what a chosen one fills in."""
     tenant = target.tenant.spec.name
     url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
     # where the browser reads what a chosen record fills in, as people read it
@@ -332,7 +342,6 @@ def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "la
     }
     return {
         **view,
-        "choices": lookup_choices(target, spec),
         "lookup_url": url,
         "fetched_url": fetched,
         "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
