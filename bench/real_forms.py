@@ -33,23 +33,19 @@ or fails on speed.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import re
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
 from urllib.parse import urlencode
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # this checkout's engine
+import django_admin
 import web_pages as synthetic
 from web_pages import (
     FIELDS,
-    GROUPS,
-    HOST,
-    OPTIONS,
     WORKERS,
     Endpoint,
     Result,
@@ -60,7 +56,6 @@ ROOT = synthetic.ROOT
 USERNAME, PASSWORD = synthetic.USERNAME, synthetic.PASSWORD
 STANDARD, DISTRIBUTION = "standard", "distribution"
 SITES, BUSINESS_UNITS = 3, 2  # the standard customer's lines on its edit page
-DJANGO = "django>=4.2"
 
 
 # the shipped tenants with their demo data
@@ -155,168 +150,6 @@ def _plain(row: dict, system: tuple[str, ...]) -> dict:
     return {k: v for k, v in row.items() if k not in system}
 
 
-# Django admin over the same 40 fields
-
-
-def django_python(venv: Path) -> Path:
-    """The python of a virtual environment with Django and gunicorn, made once."""
-    python = venv / "bin" / "python"
-    if not python.exists():
-        print(f"making a virtual environment for Django in {venv} (python -m venv; pip)")
-        venv.parent.mkdir(parents=True, exist_ok=True)
-        subprocess.run([sys.executable, "-m", "venv", str(venv)], check=True)
-        subprocess.run(
-            [str(python), "-m", "pip", "install", "--quiet", DJANGO, "gunicorn"], check=True
-        )
-    return python
-
-
-def _django_field(f) -> str:
-    """The model field of one of web_pages.py's fields."""
-    if f.kind == "text":
-        return f"models.CharField(max_length={f.max_length or 255}, blank={not f.required})"
-    if f.kind == "email":
-        return f"models.EmailField(blank={not f.required})"
-    if f.kind == "select":
-        choices = [(v, label) for v, label in OPTIONS[f.name]]
-        return f"models.CharField(max_length=40, choices={choices!r}, blank={not f.required})"
-    if f.kind == "currency":
-        return "models.DecimalField(max_digits=14, decimal_places=2, null=True, blank=True)"
-    if f.kind == "integer":
-        bounds = []
-        if f.min is not None:
-            bounds.append(f"MinValueValidator({f.min})")
-        if f.max is not None:
-            bounds.append(f"MaxValueValidator({f.max})")
-        return f"models.IntegerField(null=True, blank=True, validators=[{', '.join(bounds)}])"
-    if f.kind == "date":
-        return f"models.DateField(null={not f.required}, blank={not f.required})"
-    if f.kind == "switch":
-        return "models.BooleanField(default=False)"
-    raise ValueError(f.kind)
-
-
-DJANGO_SETTINGS = """
-SECRET_KEY = "real-forms-benchmark-django"
-DEBUG = False
-ALLOWED_HOSTS = ["127.0.0.1"]
-INSTALLED_APPS = ["django.contrib.admin", "django.contrib.auth",
-    "django.contrib.contenttypes", "django.contrib.sessions", "django.contrib.messages",
-    "django.contrib.staticfiles", "bench"]
-MIDDLEWARE = ["django.middleware.security.SecurityMiddleware",
-    "django.contrib.sessions.middleware.SessionMiddleware",
-    "django.middleware.common.CommonMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
-    "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "django.contrib.messages.middleware.MessageMiddleware",
-    "django.middleware.clickjacking.XFrameOptionsMiddleware"]
-ROOT_URLCONF = "benchsite.urls"
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [],
-    "APP_DIRS": True, "OPTIONS": {"context_processors": [
-        "django.template.context_processors.request",
-        "django.contrib.auth.context_processors.auth",
-        "django.contrib.messages.context_processors.messages"]}}]
-DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": %(database)r}}
-USE_TZ = True
-STATIC_URL = "static/"
-DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
-"""
-
-DJANGO_SEED = """
-import django, json, sys
-django.setup()
-from django.contrib.auth.models import User
-from django.core.management import call_command
-from bench.models import Customer
-call_command("makemigrations", "bench", verbosity=0)
-call_command("migrate", verbosity=0)
-User.objects.create_superuser(%(username)r, "bench@example.com", %(password)r)
-Customer.objects.create(**json.loads(sys.argv[1]))
-"""
-
-
-def write_django(site: Path) -> None:
-    """A Django project: settings, URLs, the model of the 40 fields and its admin."""
-    (site / "benchsite").mkdir(parents=True)
-    (site / "bench").mkdir()
-    (site / "benchsite" / "__init__.py").write_text("")
-    (site / "bench" / "__init__.py").write_text("")
-    settings = DJANGO_SETTINGS % {"database": str(site / "db.sqlite3")}
-    (site / "benchsite" / "settings.py").write_text(settings)
-    (site / "benchsite" / "urls.py").write_text(
-        "from django.contrib import admin\nfrom django.urls import path\n"
-        "urlpatterns = [path('admin/', admin.site.urls)]\n"
-    )
-    (site / "benchsite" / "wsgi.py").write_text(
-        "import os\nos.environ.setdefault('DJANGO_SETTINGS_MODULE', 'benchsite.settings')\n"
-        "from django.core.wsgi import get_wsgi_application\n"
-        "application = get_wsgi_application()\n"
-    )
-    model = [
-        "from django.core.validators import MaxValueValidator, MinValueValidator",
-        "from django.db import models",
-        "",
-        "",
-        "class Customer(models.Model):",
-    ]
-    model += [f"    {f.name} = {_django_field(f)}" for f in FIELDS]
-    (site / "bench" / "models.py").write_text("\n".join(model) + "\n")
-    fieldsets = [
-        (label, {"fields": [f.name for f in FIELDS if f.group == code]}) for code, label in GROUPS
-    ]
-    (site / "bench" / "admin.py").write_text(
-        "from django.contrib import admin\nfrom .models import Customer\n\n\n"
-        "@admin.register(Customer)\nclass CustomerAdmin(admin.ModelAdmin):\n"
-        f"    fieldsets = {fieldsets!r}\n"
-    )
-
-
-def seed_django(python: Path, site: Path) -> None:
-    import random
-
-    values = synthetic.record_values(random.Random(synthetic.SEED), "django")
-    script = DJANGO_SEED % {"username": USERNAME, "password": PASSWORD}
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchsite.settings", "PYTHONPATH": str(site)}
-    subprocess.run([str(python), "-c", script, json.dumps(values)], cwd=site, env=env, check=True)
-
-
-def start_django(python: Path, site: Path, tmp: Path) -> Server:
-    port = synthetic.free_port()
-    log = tmp / "django.log"
-    command = [str(python), "-m", "gunicorn", "--workers", str(WORKERS), "--worker-class"]
-    command += ["sync", "--bind", f"{HOST}:{port}", "--pythonpath", str(site)]
-    command += ["--log-level", "warning", "--timeout", "60", "benchsite.wsgi:application"]
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "benchsite.settings"}
-    with open(log, "wb") as out:
-        process = subprocess.Popen(command, cwd=site, env=env, stdout=out, stderr=subprocess.STDOUT)
-    return Server("django", process, port, log)
-
-
-def django_log_in(port: int) -> str:
-    """Log in to the admin as a browser would; the cookies of the signed-in session."""
-    status, headers, page = synthetic.fetch(port, "GET", "/admin/login/")
-    csrf = re.search(r"csrftoken=([^;]+)", headers.get("set-cookie", "")).group(1)
-    token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page).group(1)
-    form = urlencode(
-        {
-            "username": USERNAME,
-            "password": PASSWORD,
-            "csrfmiddlewaretoken": token,
-            "next": "/admin/",
-        }
-    )
-    status, headers, _ = synthetic.fetch(
-        port,
-        "POST",
-        "/admin/login/?next=/admin/",
-        {"Cookie": f"csrftoken={csrf}", "Content-Type": "application/x-www-form-urlencoded"},
-        form,
-    )
-    session = re.search(r"sessionid=([^;]+)", headers.get("set-cookie", ""))
-    if status != 302 or not session:
-        raise SystemExit(f"Django admin log-in failed: {status}")
-    return f"csrftoken={csrf}; sessionid={session.group(1)}"
-
-
 # logging in to Formwork, per tenant
 
 
@@ -394,15 +227,15 @@ def main(argv: list[str] | None = None) -> None:
     driver = args.driver
     if driver == "auto":
         driver = "wrk" if shutil.which("wrk") else "python"
-    python = django_python(args.django_venv)
+    python = django_admin.django_python(args.django_venv)
 
     with tempfile.TemporaryDirectory(prefix="formwork-forms-") as name:
         tmp = Path(name)
         synthetic.write_metadata(tmp / "metadata")
         synthetic.seed(tmp / "metadata", tmp / "data")
         paths = seed_shipped(tmp / "shipped", tmp / "shipped-data")
-        write_django(tmp / "django")
-        seed_django(python, tmp / "django")
+        django_admin.write_django(tmp / "django")
+        django_admin.seed_django(python, tmp / "django")
         print(
             f"synthetic: {len(FIELDS)} fields, {synthetic.RECORDS:,} records; shipped: "
             f"metadata/ with its demo data; Django admin: the same {len(FIELDS)} fields "
@@ -435,7 +268,7 @@ def main(argv: list[str] | None = None) -> None:
                 ROOT,
             )
             servers.append(shipped)
-            django = start_django(python, tmp / "django", tmp)
+            django = django_admin.start_django(python, tmp / "django", tmp)
             servers.append(django)
             synthetic.wait_ready(formwork, f"/{synthetic.TENANT}/login")
             synthetic.wait_ready(shipped, f"/{STANDARD}/login")
@@ -459,7 +292,7 @@ def _endpoints(formwork: Server, shipped: Server, django: Server, paths: dict) -
     bench = {"Cookie": formwork_log_in(formwork.port, synthetic.TENANT)}
     standard = {"Cookie": formwork_log_in(shipped.port, STANDARD)}
     distribution = {"Cookie": formwork_log_in(shipped.port, DISTRIBUTION)}
-    admin = {"Cookie": django_log_in(django.port)}
+    admin = {"Cookie": django_admin.django_log_in(django.port)}
     entity = f"/{synthetic.TENANT}/{synthetic.ENTITY}"
     lines = f"{SITES}+{BUSINESS_UNITS} lines"
     pages = [
@@ -506,14 +339,19 @@ def run(endpoints: list[Endpoint], seconds: float, rounds: int, driver: str, tmp
         r = best[e.key]
         print(
             f"{e.label:<40} {r.rate:>7,.0f} {r.p50:>7.1f} {r.p99:>7.1f} {cpu[e.key]:>10.2f} "
-            f"{cpu[e.key] / cpu['synthetic_new']:>14.2f}× "
-            f"{r.rate / best['django_change'].rate:>13.2f}×"
+            f"{_ratio(cpu[e.key], cpu['synthetic_new']):>15} "
+            f"{_ratio(r.rate, best['django_change'].rate):>14}"
         )
     print(
         "\nCPU ms/req: the gunicorn master's and workers' CPU per request, the lowest of the "
         "rounds;\nproject goal: a real edit page within 2× the synthetic form's CPU per request"
     )
     return failures
+
+
+def _ratio(value: float, base: float) -> str:
+    """value ÷ base as a ratio, or a dash where a run too short served no request."""
+    return f"{value / base:.2f}×" if base else "–"
 
 
 if __name__ == "__main__":
