@@ -36,6 +36,7 @@ PHASES: tuple[tuple[str, tuple[str, ...]], ...] = (
             "/markupsafe/",
             "/webui/prerender.py",
             "/webui/form_fields.py",
+            "/webui/widget_entries.py",
             "/webui/list_view.py",
             "/webui/display.py",
             "/webui/urls.py",

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from engine.errors import NotFound
 from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
+from webui.page_links import linked_record, once_per_page, remember_records
 from webui.services import record_service
 from webui.views import views
 
@@ -62,9 +62,8 @@ def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
     or its shown field is empty."""
     linked_target = record_service().target(tenant, field.lookup.entity)
-    try:
-        linked = record_service().read(tenant, field.lookup.entity, value)
-    except NotFound:
+    linked = linked_record(tenant, field.lookup.entity, value)
+    if linked is None:
         return missing_title(linked_target.spec)
     if field.view and linked.get(field.lookup.show) in (None, ""):
         return ""  # a view value shows one column of the record: empty, it shows nothing
@@ -106,9 +105,21 @@ def lookup_choices(
     new link may name, or with `selectable=False` every one (a list's filter)."""
     tenant = target.tenant.spec.name
     entity = spec.lookup.entity
-    filters = active_only(tenant, entity) if selectable else {}
-    page = record_service().list(tenant, entity, filters=filters, limit=LOOKUP_CHOICES)
-    if page["total"] > LOOKUP_CHOICES:
+    # one read per linked entity and page, whichever field of the linked record it shows
+    items = once_per_page(
+        ("choices", tenant, entity, selectable), lambda: _read_choices(tenant, entity, selectable)
+    )
+    if items is None:
         return None
     linked, show = record_service().target(tenant, entity).spec, spec.lookup.show
-    return [(r["id"], titled(linked, show, r)) for r in page["items"]]
+    return [(r["id"], titled(linked, show, r)) for r in items]
+
+
+def _read_choices(tenant: str, entity: str, selectable: bool) -> list[dict] | None:
+    """The records a lookup offers, or None when there are too many for a select: one
+    query, which reads one record more than a select holds to know."""
+    items = record_service().few_records(tenant, entity, LOOKUP_CHOICES, selectable)
+    if items is None:
+        return None
+    remember_records(tenant, entity, items)  # their titles need no query of their own
+    return items

@@ -13,11 +13,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import current_app
 from jinja2 import pass_context
 from jinja2.runtime import Context, Macro
-from jinja2.utils import htmlsafe_json_dumps
-from markupsafe import Markup, escape
+from markupsafe import Markup
 
 from engine.compile.validator import RecordError
 from engine.errors import NotFound
@@ -26,8 +25,10 @@ from engine.spec import FieldSpec
 from webui import line_editor, prerender
 from webui.display import display, locality, lookup_choices
 from webui.forms import Submission, edit_text, editable
+from webui.page_links import read_links, typed_records
 from webui.services import record_service
 from webui.views import views
+from webui.widget_entries import named_view, widget_entry
 
 
 def fields_html(
@@ -35,6 +36,7 @@ def fields_html(
 ) -> Markup:
     """The form's groups in order with their fields, each showing what was typed, else
     what is stored, its error, and an input only where it may be edited."""
+    _read_links(target, values, submission.typed)
     macros = _macros()
     writable = _writable(target, creating=record is None)
     # a new record's system columns and read-only fields have nothing to show yet
@@ -66,6 +68,28 @@ def fields_html(
             html = macros.field_block(item)
         drawn.append(html)
     return _in_frame(target, drawn, macros, _opened_groups(target, errors))
+
+
+def _read_links(target: Target, values: dict, typed: dict) -> None:
+    """Every choice list and title the form shows, its lines' included: the choices of
+    each linked entity once, then the titles they do not hold, one query per entity."""
+    for owner, spec in _form_lookups(target):
+        lookup_choices(owner, spec)
+    read_links(target, [values, typed_records(typed)])
+
+
+def _form_lookups(target: Target) -> list[tuple[Target, FieldSpec]]:
+    """The lookups the form shows, with the entity each belongs to: its own, then its
+    lines' (once per compiled entity)."""
+    view = views(target).form
+    if view.lookups is None:
+        found = []
+        for spec, _ in _layout_fields(target):
+            owner = target.child(spec) if spec.lines else target
+            fields = owner.spec.fields if spec.lines else [spec]
+            found += [(owner, field) for field in fields if field.lookup and not field.hidden]
+        view.lookups = found
+    return view.lookups
 
 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
@@ -292,44 +316,6 @@ def _described(view: dict, key: str, error: str | None) -> str:
     return f"{help_id} error-{key}" if help_id else f"error-{key}"
 
 
-def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
-    """The layout entry with its static HTML, plus a lookup's choices when its target table
-    is small (those change with the data, so they are read on every request)."""
-    view = _static_view(target, spec, entry, source)
-    if not spec.lookup:
-        return view
-    tenant = target.tenant.spec.name
-    url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
-    # where the browser reads what a chosen record fills in, as people read it
-    fetched = url_for("pages.fetched", tenant=tenant, entity=target.spec.name, field=spec.name)
-    # without choices, a number input that searches: its attributes name where
-    searching = {
-        "data-lookup": url,
-        "data-fetch": view["fetch_json"] or None,
-        "data-fetched": fetched if view["fetch_json"] else None,
-    }
-    return {
-        **view,
-        "choices": lookup_choices(target, spec),
-        "lookup_url": url,
-        "fetched_url": fetched,
-        "search_attrs_html": attributes_html({**entry["attrs"], **searching}),
-    }
-
-
-def named_view(view: dict, key: str, line_label: str, position: int) -> dict:
-    """A field's widget entry as the input of a line row, named `key`: its label also
-    says, to a screen reader, which row it belongs to (formwork.js renumbers it)."""
-    named = _build_static_view({**view, "name": key})
-    required = (
-        Markup(' <span class="required" aria-hidden="true">*</span>') if view["required"] else ""
-    )
-    named["label_tag_html"] = Markup(
-        '<label for="field-{}">{}<span class="visually-hidden row-of"> ({} row {})</span>{}</label>'
-    ).format(key, view["label"], line_label, position + 1, required)
-    return named
-
-
 def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
     """A lookup's select offers the records a new link may name; a link already made to
     one it no longer offers (deactivated since) stays shown and chosen, marked as such."""
@@ -342,81 +328,6 @@ def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any
         return view
     title = display(target, spec, int(text))
     return {**view, "choices": [*choices, (int(text), f"{title} (inactive)")]}
-
-
-def _static_view(target: Target, spec: FieldSpec, entry: dict, source: str) -> dict:
-    """The entry plus the HTML of it that never changes while the entity is compiled,
-    escaped once here rather than on every request. `source` tells a layout entry from
-    the plain entry a line's cell uses: a numbering field's two differ."""
-    built, key = views(target).form.static_views, (source, spec.name)
-    if key not in built:
-        built[key] = _build_static_view(_typed_as_text(target, spec, entry))
-    return built[key]
-
-
-def _typed_as_text(target: Target, spec: FieldSpec, entry: dict) -> dict:
-    """A number input as a text input with a decimal keyboard, where the tenant's locale
-    writes its fraction after another symbol than the dot, which a number input refuses;
-    the bounds and the step are the server's to check then."""
-    if not spec.type.numeric or not locality(target).typed_as_text:
-        return entry
-    attrs = {k: v for k, v in entry["attrs"].items() if k not in ("min", "max", "step")}
-    return {**entry, "attrs": {**attrs, "inputmode": "decimal"}, "typed_as_text": True}
-
-
-def _build_static_view(entry: dict) -> dict:
-    name = entry["name"]
-    required = (
-        Markup(' <span class="required" aria-hidden="true">*</span>') if entry["required"] else ""
-    )
-    help_text = entry["help"]
-    fetch = entry.get("lookup", {}).get("fetch")  # what a chosen lookup fills in
-    return {
-        **entry,
-        "dom_id": f"field-{name}",
-        "attrs_html": attributes_html(entry["attrs"]),
-        "rules_html": _rules_html(entry),
-        "label_tag_html": Markup('<label for="field-{}">{}</label>').format(
-            name, escape(entry["label"]) + required
-        ),
-        "help_id": f"help-{name}" if help_text else "",
-        "help_html": (
-            Markup('<p class="help" id="help-{}">{}</p>').format(name, help_text)
-            if help_text
-            else ""
-        ),
-        "option_tags": [
-            (str(o["value"]), Markup('<option value="{}"').format(o["value"]), o["label"])
-            for o in entry.get("options", ())
-        ],
-        "fetch_json": _json_attribute(fetch) if fetch else "",
-    }
-
-
-def attributes_html(attrs: dict[str, Any]) -> Markup:
-    """HTML attributes as the input tag takes them: a true flag by its name alone, a value
-    escaped, None left out."""
-    parts = []
-    for key, value in attrs.items():
-        if value is True:
-            parts.append(Markup(" {}").format(key))
-        elif value is not None:
-            parts.append(Markup(' {}="{}"').format(key, value))
-    return Markup("").join(parts)
-
-
-def _rules_html(entry: dict) -> Markup:
-    """The conditions the browser evaluates, as data attributes of the field's block."""
-    parts = []
-    for key, attribute in (("visible_if", "data-visible-if"), ("required_if", "data-required-if")):
-        if entry.get(key):
-            parts.append(Markup(' {}="{}"').format(attribute, _json_attribute(entry[key])))
-    return Markup("").join(parts)
-
-
-def _json_attribute(value: Any) -> str:
-    """JSON for an attribute value, as the templates' `tojson|forceescape` writes it."""
-    return str(htmlsafe_json_dumps(value, dumps=current_app.json.dumps))
 
 
 def _locked_fields(target: Target, record: dict | None) -> set[str]:

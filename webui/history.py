@@ -28,6 +28,21 @@ def readable_history(
     ]
 
 
+def history_values(history: list[dict]) -> list[dict]:
+    """Every value the history shows, as records (lines' rows included) whose links a
+    page reads at once: each entry's values before and after."""
+    records = []
+    for entry in history:
+        for side in (0, 1):
+            record = {name: pair[side] for name, pair in entry["changes"].items()}
+            for name, lines in entry.get("lines", {}).items():
+                record[name] = [
+                    {field: pair[side] for field, pair in line["changes"].items()} for line in lines
+                ]
+            records.append(record)
+    return records
+
+
 def _changes(
     target: Target, changes: dict, record: dict[str, Any] | None = None
 ) -> list[tuple[str, str, str]]:

@@ -34,7 +34,7 @@ class FieldDrawing:
     name, and what the field_block macro draws from."""
 
     widget_entry: Callable[..., dict]  # (target, field, layout entry, source)
-    named_view: Callable[..., dict]  # (entry, input name, lines label, row position)
+    named_view: Callable[..., dict]  # (target, entry, input name, lines label, row position)
     field_item: Callable[..., dict]  # (target, field, entry, value, error, editable, stored)
 
 
@@ -183,7 +183,9 @@ def _editor_html(
             editable_here = spec.name in writable
             if not editable_here and not row.stored:
                 continue
-            named = drawing.named_view(view, row.key(spec.name), row.line.label, row.position)
+            named = drawing.named_view(
+                child, view, row.key(spec.name), row.line.label, row.position
+            )
             item = drawing.field_item(
                 child, spec, named, row.value(spec), row.error(spec), editable_here,
                 row.stored_value(spec),

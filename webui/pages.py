@@ -26,9 +26,10 @@ from webui.display import active_only, display, titled
 from webui.form_fields import macro_named
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
-from webui.history import readable_history
+from webui.history import history_values, readable_history
 from webui.language import in_page_language
 from webui.list_query import list_query, requested_offset
+from webui.page_links import read_links
 from webui.pager import pager_html, requested_size
 from webui.record_actions import available_actions
 from webui.services import record_service, target_or_404
@@ -149,6 +150,7 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
     except NotFound:
         abort(404)
     history = record_service().history(tenant, entity, record_id)
+    read_links(target, [record, *history_values(history)])  # every title, at once
     title = record_title(target, record)
     notice = request.args.get("notice")
     return render_template(

@@ -116,8 +116,10 @@ def fill_numbers(batch: Batch) -> None:
 def check_links(batch: Batch) -> None:
     """A new or changed link names a live, active record; a link left as it was may name
     one deactivated since. Fetched values are filled in when empty, and follow a link
-    that changes to another record."""
+    that changes to another record. The records named are read in one query per linked
+    entity, however many lookup fields name it."""
     tenant = batch.target.tenant
+    by_entity: dict[str, list[tuple[FieldSpec, list]]] = {}
     for field in batch.target.stored_where("lookup"):
         row_type = TYPES[field.input_type]
         named = [
@@ -127,27 +129,32 @@ def check_links(batch: Batch) -> None:
             and (value := draft.values.get(field.name)) is not None
             and fits_column(row_type, field, value)  # else the schema says what is wrong
         ]
-        if not named:
+        if named:
+            by_entity.setdefault(field.lookup.entity, []).append((field, named))
+    for entity, fields in by_entity.items():
+        linked = Target(tenant, tenant.entity(entity))
+        found = _records(linked, {value for _, named in fields for _, value in named})
+        for field, named in fields:
+            _check_named(batch, field, linked, found, named)
+
+
+def _check_named(batch: Batch, field: FieldSpec, linked: Target, found: dict, named: list) -> None:
+    """Each draft's link of one field to a record of `found` (those that exist)."""
+    for draft, value in named:
+        kept = draft.before is not None and draft.before.get(field.name) == value
+        pending = batch.pending(field, value) if batch.pending else None
+        values = found.get(value)
+        problem = None if pending is not None else _link_problem(values, kept)
+        if problem:
+            title = values["title"] if values else None
+            shown = f"{linked.spec.label} {title!r}" if title else f"{linked.spec.label} {value}"
+            draft.error(field, "not_found", f"{field.label}: {shown} {problem}.")
             continue
-        linked = Target(tenant, tenant.entity(field.lookup.entity))
-        found = _records(linked, {value for _, value in named})
-        for draft, value in named:
-            kept = draft.before is not None and draft.before.get(field.name) == value
-            pending = batch.pending(field, value) if batch.pending else None
-            values = found.get(value)
-            problem = None if pending is not None else _link_problem(values, kept)
-            if problem:
-                title = values["title"] if values else None
-                named = (
-                    f"{linked.spec.label} {title!r}" if title else f"{linked.spec.label} {value}"
-                )
-                draft.error(field, "not_found", f"{field.label}: {named} {problem}.")
-                continue
-            source = pending if pending is not None else values["fetched"]
-            changed = draft.before is not None and not kept
-            for mine, theirs in field.lookup.fetch.items():
-                if changed or draft.values.get(mine) in (None, ""):
-                    draft.values[mine] = source.get(theirs)
+        source = pending if pending is not None else values["fetched"]
+        changed = draft.before is not None and not kept
+        for mine, theirs in field.lookup.fetch.items():
+            if changed or draft.values.get(mine) in (None, ""):
+                draft.values[mine] = source.get(theirs)
 
 
 def _records(linked: Target, ids: set[Any]) -> dict[Any, dict[str, Any]]:

@@ -120,6 +120,21 @@ def exists(memo: dict, model: type[peewee.Model], column: peewee.Field, value: A
     return database.execute_sql(sql, params).fetchone() is not None
 
 
+def fixed(memo: dict, model: type[peewee.Model], key: tuple, build: Callable[[], Any]) -> Any:
+    """Run the query `build` makes, a cursor of its rows; `key` names all it depends on
+    (its text and its parameters alike), so Peewee builds it once per key."""
+    database = model._meta.database
+    if not REUSE_SQL:
+        return database.execute(build())
+    table = _table(memo, database)
+    full_key = ("fixed", model, *key)
+    found = table.get(full_key)
+    if found is None:
+        found = table[full_key] = build().sql()
+    sql, params = found
+    return database.execute_sql(sql, params)
+
+
 def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
     key = ("statements", type(database.obj))
     table = memo.get(key)

@@ -1,0 +1,131 @@
+"""The records a page links to, read once per request: the titles of every link of the
+page (its record's lookups, its lines' rows', its history's) in one query per linked
+entity, and each lookup's choices once, however many rows and fields show them.
+
+What is read lives in `flask.g`, so it ends with the request: a page never shows a title
+older than the request that draws it. Outside a request nothing is kept, and each
+title is read on its own, the plain path these shortcuts are tested against.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from flask import g, has_request_context
+
+from engine.errors import NotFound
+from engine.records.target import Target
+from webui.services import record_service
+
+# The switch of this shortcut: False, every title and choice list is read where it is
+# shown, as without this module (the plain path, which the tests compare it with).
+READ_ONCE = True
+
+
+@dataclass
+class PageLinks:
+    """What one request read of the records its page links to."""
+
+    # (tenant, entity) → id → the record, or None where no live record has that id
+    records: dict[tuple[str, str], dict[int, dict | None]] = field(default_factory=dict)
+    choices: dict[Hashable, Any] = field(default_factory=dict)
+
+
+def page_links() -> PageLinks | None:
+    """This request's links, made on first use; None outside a request or when switched off."""
+    if not READ_ONCE or not has_request_context():
+        return None
+    found = g.get("formwork_page_links")
+    if found is None:
+        found = g.formwork_page_links = PageLinks()
+    return found
+
+
+def read_links(target: Target, records: Iterable[dict]) -> None:
+    """Read, one query per linked entity, the records that `records` of the target (stored
+    values or typed text, with their lines' rows) link to, for `linked_record`."""
+    links = page_links()
+    if links is None:
+        return
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for record in records:
+        _linked_ids(target, record, wanted)
+    tenant = target.tenant.spec.name
+    for entity, ids in wanted.items():
+        known = links.records.setdefault((tenant, entity), {})
+        missing = ids - known.keys()
+        if missing:
+            found = record_service().read_many(tenant, entity, missing)
+            known.update({record_id: found.get(record_id) for record_id in missing})
+
+
+def linked_record(tenant: str, entity: str, record_id: int) -> dict | None:
+    """The linked record, as read for the page if it was, else read now; None when gone."""
+    links = page_links()
+    known = links.records.get((tenant, entity), {}) if links else {}
+    if record_id in known:
+        return known[record_id]
+    try:
+        return record_service().read(tenant, entity, record_id)
+    except NotFound:
+        return None
+
+
+def remember_records(tenant: str, entity: str, records: list[dict]) -> None:
+    """Records of the entity this request has read anyway (a lookup's choices), whose
+    titles `linked_record` then answers without a query."""
+    links = page_links()
+    if links is not None:
+        known = links.records.setdefault((tenant, entity), {})
+        known.update({record["id"]: record for record in records})
+
+
+def once_per_page(key: Hashable, read: Callable[[], Any]) -> Any:
+    """What `read` answers, read once per request for `key` (a lookup's choices)."""
+    links = page_links()
+    if links is None:
+        return read()
+    if key not in links.choices:
+        links.choices[key] = read()
+    return links.choices[key]
+
+
+def typed_records(typed: dict[str, Any]) -> dict[str, Any]:
+    """What a form shown again holds, as a record: its fields' text, and its lines' rows
+    from the inputs named `<lines>-<row>-<field>`."""
+    record: dict[str, Any] = {}
+    rows: dict[str, dict[int, dict]] = defaultdict(dict)
+    for key, value in typed.items():
+        parts = key.split("-")
+        if len(parts) == 3 and parts[1].isdigit():
+            rows[parts[0]].setdefault(int(parts[1]), {})[parts[2]] = value
+        elif len(parts) == 1:
+            record[key] = value
+    record.update({name: list(by_row.values()) for name, by_row in rows.items()})
+    return record
+
+
+def _linked_ids(target: Target, record: dict, into: dict[str, set[int]]) -> None:
+    for spec in target.spec.fields:
+        value = record.get(spec.name)
+        if spec.lookup:
+            record_id = _as_id(value)
+            if record_id is not None:
+                into[spec.lookup.entity].add(record_id)
+        elif spec.lines and isinstance(value, list):
+            child = target.child(spec)
+            for row in value:
+                if isinstance(row, dict):
+                    _linked_ids(child, row, into)
+
+
+def _as_id(value: Any) -> int | None:
+    """A link's id, stored (an int) or typed (digits); None for anything else."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.isdigit():
+        return int(value)
+    return None
