@@ -24,7 +24,10 @@ def _column(field: FieldSpec) -> peewee.Field:
     column = field.type.column(field)
     column.column_name = field.name
     column.unique = field.unique
-    column.index = column.index or field.index or field.searchable
+    # a list filter on an unindexed column reads the whole table
+    column.index = (
+        column.index or field.index or field.searchable or field.type.filter_indexed(field)
+    )
     return column
 
 

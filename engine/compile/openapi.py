@@ -152,6 +152,12 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
         "properties": {
             "items": {"type": "array", "items": {"$ref": f"{_REF}{name}.Item"}},
             "total": {"type": "integer", "minimum": 0, "description": "How many match."},
+            "unindexed_filters": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The filters asked for that no index answers: each reads "
+                "every record, slow on a large table. Left out when there are none.",
+            },
         },
         "required": ["items", "total"],
         "additionalProperties": False,

@@ -4,7 +4,7 @@ each problem named as a RecordError."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee
@@ -66,6 +66,22 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
         column = target.column(name)
         query = query.where(row.matches(column, value) if row else column == value)
     return query, errors
+
+
+def unindexed_filters(target: Target, names: Iterable[str]) -> list[str]:
+    """The filters among `names` that no index answers: each reads every record of the
+    table, which on a large table takes time in proportion to it."""
+    fields = {f.name: f for f in target.stored()}
+    found = []
+    for name in names:
+        column = target.model._meta.columns.get(name)
+        if column is None:
+            continue  # not a column: search_query refuses it
+        indexed = column.index or column.unique or column.primary_key
+        field = fields.get(name)
+        if not indexed or (field is not None and not field.type.filter_by_equality):
+            found.append(name)
+    return found
 
 
 def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:

@@ -31,7 +31,7 @@ from engine.records.incoming import check_record
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.pipeline import Draft
 from engine.records.removal import refuse_if_referenced
-from engine.records.search import DEFAULT_LIMIT, record_page, table_page
+from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
 from engine.records.values import (
     as_id,
@@ -113,20 +113,26 @@ class RecordService:
         offset: int = 0,
         columns: Iterable[str] | None = None,
     ) -> dict[str, Any]:
-        """A page of records: `items` (without lines) and the `total` that match. With
+        """A page of records: `items` (without lines), the `total` that match and, when some
+        filters read every record, their names (`unindexed_filters`). With
         `columns` (stored field names), each item holds only its `id` and those fields:
         a page that shows a few columns need not read and convert them all."""
         if columns is not None:
             table = self.list_table(tenant, entity, q, filters, sort, limit, offset, columns)
             names = ("id", *table["values"])
             rows = zip(table["ids"], *table["values"].values(), strict=True)
-            return {
+            page = {
                 "items": [dict(zip(names, row, strict=True)) for row in rows],
                 "total": table["total"],
             }
-        target = self.target(tenant, entity)
-        total, rows = record_page(target, q, filters or {}, sort, limit, offset)
-        return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        else:
+            target = self.target(tenant, entity)
+            total, rows = record_page(target, q, filters or {}, sort, limit, offset)
+            page = {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        unindexed = unindexed_filters(self.target(tenant, entity), filters or {})
+        if unindexed:
+            page["unindexed_filters"] = unindexed
+        return page
 
     def list_table(
         self,
@@ -256,6 +262,7 @@ class RecordService:
         changes = audit.changes_between(before, record)
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
         values = {**stored_values(target, {k: record[k] for k in changes}), **stamp}
+        values.update(target.search_words(record, changes))
         self._bump(target, row, values)
         sent = {name: rows for name, rows in line_values.items() if name in payload}
         lines = write_lines(target, row.id, sent, current_lines, user, self._remove)
