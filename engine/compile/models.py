@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from engine.records.words import search_column
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import SYSTEM_COLUMNS
 
@@ -42,6 +43,9 @@ def build_model(
     for field in entity.fields:
         if field.stored:
             attributes[attribute_name(field.name)] = _column(field)
+    words = search_column(entity)
+    if words is not None:  # the words of the searchable fields (engine.records.words)
+        attributes[words] = peewee.TextField(null=True, column_name=words)
     indexes = tuple(
         (tuple(attribute_name(n) for n in names), True) for names in entity.unique_together
     )

@@ -15,7 +15,9 @@ from engine.records import page_sql
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.records.values import chosen_loaders
+from engine.records.words import search_column, words
 from engine.spec import FieldSpec
+from engine.storage.search_index import search_condition
 from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
@@ -26,19 +28,13 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
     the problems of either."""
     errors: list[RecordError] = []
     query = target.live()
-    if q and "\x00" in q:
-        errors.append(
-            RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
-        )
-    elif q:
-        searchable = [f for f in target.stored() if f.searchable]
-        if searchable:
-            condition = None
-            for field in searchable:
-                # Peewee escapes % and _ and says ESCAPE, which SQLite has no default for
-                clause = target.column(field.name).cast("TEXT").contains(q)
-                condition = clause if condition is None else condition | clause
-            query = query.where(condition)
+    column = search_column(target.spec)
+    if q and q.strip() and column is not None:  # spaces alone: no search
+        typed = words(q)  # anything but letters and digits only separates words
+        if not typed:  # a search of no word at all finds no record
+            query = query.where(peewee.SQL("1 = 0"))
+        else:
+            query = query.where(search_condition(target.model, column, typed))
     columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
     for name, text in filters.items():
         if name not in columns:
