@@ -35,6 +35,7 @@ from engine.errors import (
     Unavailable,
     UnknownName,
 )
+from engine.records.search import COUNT_UP_TO
 from engine.registry import CompiledTenant
 from webui import faults
 from webui.json_body import Unreadable, read_body
@@ -186,7 +187,8 @@ def describe(tenant: str) -> Any:
 @blueprint.get(ENTITY)
 def list_records(tenant: str, entity: str) -> Any:
     """A page of the entity's records: `q` searches, `sort`, `limit` and `offset` page,
-    any other parameter filters by field."""
+    any other parameter filters by field. Past COUNT_UP_TO matches, `total` is that many
+    and `total_exact` false."""
     _require(_READ)
     reserved = {"q", "sort", "limit", "offset"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
@@ -198,6 +200,7 @@ def list_records(tenant: str, entity: str) -> Any:
         sort=request.args.get("sort"),
         limit=_int_argument("limit", 50),
         offset=_int_argument("offset", 0),
+        count_up_to=COUNT_UP_TO,
     )
     return jsonify(page)
 

@@ -152,6 +152,11 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
         "properties": {
             "items": {"type": "array", "items": {"$ref": f"{_REF}{name}.Item"}},
             "total": {"type": "integer", "minimum": 0, "description": "How many match."},
+            "total_exact": {
+                "const": False,
+                "description": "Present when more records match than were counted: "
+                "`total` is then how many were, 10,000.",
+            },
             "unindexed_filters": {
                 "type": "array",
                 "items": {"type": "string"},

@@ -112,23 +112,29 @@ class RecordService:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         columns: Iterable[str] | None = None,
+        count_up_to: int | None = None,
     ) -> dict[str, Any]:
         """A page of records: `items` (without lines), the `total` that match and, when some
         filters read every record, their names (`unindexed_filters`). With
         `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all."""
+        a page that shows a few columns need not read and convert them all. With
+        `count_up_to`, more matches than that answer that `total` and `total_exact` false."""
         if columns is not None:
-            table = self.list_table(tenant, entity, q, filters, sort, limit, offset, columns)
+            table = self.list_table(
+                tenant, entity, q, filters, sort, limit, offset, columns, count_up_to
+            )
             names = ("id", *table["values"])
             rows = zip(table["ids"], *table["values"].values(), strict=True)
             page = {
                 "items": [dict(zip(names, row, strict=True)) for row in rows],
                 "total": table["total"],
+                **({"total_exact": False} if "total_exact" in table else {}),
             }
         else:
             target = self.target(tenant, entity)
-            total, rows = record_page(target, q, filters or {}, sort, limit, offset)
-            page = {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+            found = record_page(target, q, filters or {}, sort, limit, offset, count_up_to)
+            items = [self._as_dict(target, r, lines=False) for r in found[1]]
+            page = _capped({"items": items, "total": found[0]}, count_up_to)
         unindexed = unindexed_filters(self.target(tenant, entity), filters or {})
         if unindexed:
             page["unindexed_filters"] = unindexed
@@ -144,12 +150,18 @@ class RecordService:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         columns: Iterable[str] = (),
+        count_up_to: int | None = None,
     ) -> dict[str, Any]:
         """A page of records as a table: the `total` that match, their `ids`, and the
         `values` of each of `columns` (stored field names), column by column. The SQL
-        of each such query is built once, then run again with other LIMIT and OFFSET."""
+        of each such query is built once, then run again with other LIMIT and OFFSET.
+        With `count_up_to`, more matches than that answer that `total` and `total_exact`
+        false."""
         target = self.target(tenant, entity)
-        return table_page(target, q, filters or {}, sort, limit, offset, tuple(columns))
+        found = table_page(
+            target, q, filters or {}, sort, limit, offset, tuple(columns), count_up_to
+        )
+        return _capped(found, count_up_to)
 
     # writing
 
@@ -406,3 +418,10 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
             code="invalid_transition",
         )
     return "status", step.target
+
+
+def _capped(page: dict[str, Any], up_to: int | None) -> dict[str, Any]:
+    """The page, its total said to be a lower bound when the count went past `up_to`."""
+    if up_to is not None and page["total"] > up_to:
+        return {**page, "total": up_to, "total_exact": False}
+    return page
