@@ -152,6 +152,11 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
         "properties": {
             "items": {"type": "array", "items": {"$ref": f"{_REF}{name}.Item"}},
             "total": {"type": "integer", "minimum": 0, "description": "How many match."},
+            "next": {
+                "type": "string",
+                "description": "The cursor of the following page, when more records "
+                "follow (a page asked for without an offset): send it as `after`.",
+            },
             "total_exact": {
                 "const": False,
                 "description": "Present when more records match than were counted: "

@@ -28,6 +28,7 @@ from engine.records.checks import (
 )
 from engine.records.files import StoredFiles
 from engine.records.incoming import check_record
+from engine.records.keyset import Key, page_after
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.pipeline import Draft
 from engine.records.removal import refuse_if_referenced
@@ -139,6 +140,25 @@ class RecordService:
         if unindexed:
             page["unindexed_filters"] = unindexed
         return page
+
+    def list_after(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        sort: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        key: Key | None = None,
+        count_up_to: int | None = None,
+    ) -> tuple[dict[str, Any], Key | None]:
+        """The page after the record `key` names (engine.records.keyset), as `list`
+        answers one, and the key of its last record when more follow."""
+        target = self.target(tenant, entity)
+        ids, following, total = page_after(target, q, filters or {}, sort, limit, key, count_up_to)
+        rows = {row.id: row for row in target.model.select().where(target.model.id.in_(ids))}
+        items = [self._as_dict(target, rows[i], lines=False) for i in ids]
+        return _capped({"items": items, "total": total}, count_up_to), following
 
     def list_table(
         self,
