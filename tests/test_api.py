@@ -207,7 +207,6 @@ def test_a_value_of_the_wrong_kind_for_a_unique_field_is_refused_not_500(api):
         "credit_limit=NaN",
         "creation_date=yesterday",
         "opened=2024-02-30",
-        "q=a%00b",
         "name=a%00b",
     ],
 )
@@ -218,7 +217,7 @@ def test_list_parameters_no_column_can_hold_are_422_not_500(api, query):
     assert response.json["errors"][0]["field"] in query
     # the same filters with values the columns hold find the record
     stamp = created.json["creation_date"].replace("+", "%2B")
-    for good in ["offset=0", "id=1", "credit_limit=5", f"creation_date={stamp}", "q=cm"]:
+    for good in ["offset=0", "id=1", "credit_limit=5", f"creation_date={stamp}", "q=acm"]:
         assert call(api, "GET", f"/api/t/account?{good}").json["total"] == 1, good
 
 

@@ -1,5 +1,6 @@
 import pytest
 
+from engine.records.words import search_column
 from engine.registry import build_registry
 from engine.storage.sync import UnsafeChange, sync_registry
 
@@ -51,7 +52,13 @@ def test_new_field_adds_a_column_with_its_index_and_old_values_stay(tree, storag
         " searchable: true}\n"
     )
     registry = build(tree, added)
-    assert steps(sync_registry(registry, storage)) == ["add column item.colour: text, indexed"]
+    words = search_column(registry.tenant("t").entity("item").spec)
+    assert steps(sync_registry(registry, storage)) == [
+        "add column item.colour: text, indexed",
+        f"add column item.{words}: search words",  # the words of the searchable fields
+        f"fill search words item.{words}: of the searchable fields",
+        f"build search index item.{words}: of the searchable fields",
+    ]
     indexes = storage.database("t").get_indexes("item", schema=storage.schema("t"))
     assert ["colour"] in [index.columns for index in indexes]
     row = registry.tenant("t").entity("item").model.get()

@@ -35,8 +35,10 @@ from engine.errors import (
     Unavailable,
     UnknownName,
 )
+from engine.records.search import COUNT_UP_TO, unindexed_filters
 from engine.registry import CompiledTenant
 from webui import faults
+from webui.cursors import CursorRefused, make_cursor, read_cursor
 from webui.json_body import Unreadable, read_body
 from webui.services import record_service
 from webui.sessions import COOKIE_NAME
@@ -186,20 +188,32 @@ def describe(tenant: str) -> Any:
 @blueprint.get(ENTITY)
 def list_records(tenant: str, entity: str) -> Any:
     """A page of the entity's records: `q` searches, `sort`, `limit` and `offset` page,
-    any other parameter filters by field."""
+    any other parameter filters by field. Past COUNT_UP_TO matches, `total` is that many
+    and `total_exact` false. Without an offset, `next` is the cursor of the following
+    page (send it as `after`), which costs what the first page does."""
     _require(_READ)
-    reserved = {"q", "sort", "limit", "offset"}
+    reserved = {"q", "sort", "limit", "offset", "after"}
     filters = {k: v for k, v in request.args.items() if k not in reserved}
-    page = record_service().list(
-        tenant,
-        entity,
-        q=request.args.get("q"),
-        filters=filters,
-        sort=request.args.get("sort"),
-        limit=_int_argument("limit", 50),
-        offset=_int_argument("offset", 0),
+    q, sort, limit = request.args.get("q"), request.args.get("sort"), _int_argument("limit", 50)
+    offset = _int_argument("offset", 0)
+    if offset:  # a page by its place: the records before it are read to be skipped
+        page = record_service().list(
+            tenant, entity, q, filters, sort, limit, offset, count_up_to=COUNT_UP_TO
+        )
+        return jsonify(page)
+    key = None
+    if request.args.get("after"):
+        try:
+            key = read_cursor(request.args["after"], tenant, entity, q, filters, sort)
+        except CursorRefused as error:
+            raise ApiError(400, "bad_cursor", str(error)) from None
+    page, following = record_service().list_after(
+        tenant, entity, q, filters, sort, limit, key, count_up_to=COUNT_UP_TO
     )
-    return jsonify(page)
+    if following is not None:  # the page after this one starts after its last record
+        page["next"] = make_cursor(following, tenant, entity, q, filters, sort)
+    unindexed = unindexed_filters(record_service().target(tenant, entity), filters)
+    return jsonify({**page, **({"unindexed_filters": unindexed} if unindexed else {})})
 
 
 @blueprint.post(ENTITY)

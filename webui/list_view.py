@@ -18,6 +18,7 @@ from flask import current_app, request, url_for
 from markupsafe import Markup
 
 from engine.records.checks import system_label
+from engine.records.search import unindexed_filters
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
@@ -35,7 +36,7 @@ def filters(target: Target) -> list[dict]:
             break
         options = _lookup_options(target, spec["lookup"]) if spec["lookup"] else spec["options"]
         if options is not None:
-            found.append({"name": spec["name"], "label": spec["label"], "options": options})
+            found.append({**spec, "options": options})
     return found
 
 
@@ -55,7 +56,10 @@ def _filter_specs(target: Target) -> list[dict]:
         for field in target.spec.fields:
             if field.stored and not field.hidden:
                 specs += _filter_spec(field)
-        view.filter_specs = [{"lookup": None, **spec} for spec in specs]
+        slow = set(unindexed_filters(target, [spec["name"] for spec in specs]))
+        view.filter_specs = [
+            {"lookup": None, **spec, "unindexed": spec["name"] in slow} for spec in specs
+        ]
     return view.filter_specs
 
 

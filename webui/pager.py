@@ -47,23 +47,26 @@ def requested_size() -> PageSize:
     return PageSize(size)
 
 
-def pager_html(target: Target, offset: int, size: int, total: int) -> Markup:
+def pager_html(target: Target, offset: int, size: int, total: int, exact: bool = True) -> Markup:
     """The list's page links and page sizes, drawn by the `pager` macro of
-    pages/list_parts.html once per query and total and held by the entity's list view."""
+    pages/list_parts.html once per query and total and held by the entity's list view.
+    A total not `exact` is a lower bound: more records follow it."""
     macro = current_app.jinja_env.get_template("pages/list_parts.html").module.pager
-    key = (macro, urls.origin(), tuple(request.args.items(multi=True)), offset, size, total)
+    args = tuple(request.args.items(multi=True))
+    key = (macro, urls.origin(), args, offset, size, total, exact)
     cache = views(target).list.pagers
     found = cache.get(key)
     if found is None:
-        links = pager(target.tenant.spec.name, target.spec.name, offset, size, total)
+        links = pager(target.tenant.spec.name, target.spec.name, offset, size, total, exact)
         found = cache[key] = macro(links, size)
     return found
 
 
-def pager(tenant: str, entity: str, offset: int, size: int, total: int) -> dict:
+def pager(tenant: str, entity: str, offset: int, size: int, total: int, exact: bool = True) -> dict:
     """The page links of a list: `pages` (number, link, whether current) around the
     current page, `first`, `previous`, `next`, `last` (None where there is none), and
-    `sizes` (size, link, whether current), each link keeping the URL's other arguments."""
+    `sizes` (size, link, whether current), each link keeping the URL's other arguments.
+    Past a total not `exact` the number of pages is unknown: no last page, always a next."""
     args = request.args.to_dict()
     here = {"tenant": tenant, "entity": entity}
 
@@ -71,6 +74,8 @@ def pager(tenant: str, entity: str, offset: int, size: int, total: int) -> dict:
         return url_for("pages.list_page", **here, **dict(args, offset=start))
 
     count = max((total + size - 1) // size, 1)
+    if not exact:  # at least one page more than counted, and the one asked for
+        count = max(count, offset // size + 1) + 1
     current = min(offset // size, count - 1) + 1
     low, high = max(current - WINDOW, 1), min(current + WINDOW, count)
     pages = [(n, link((n - 1) * size), n == current) for n in range(low, high + 1)]
@@ -86,8 +91,8 @@ def pager(tenant: str, entity: str, offset: int, size: int, total: int) -> dict:
         "pages": pages if count > 1 else [],
         "first": link(0) if current > 1 else None,
         "previous": link(max(offset - size, 0)) if offset > 0 else None,
-        "next": link(offset + size) if offset + size < total else None,
-        "last": link((count - 1) * size) if current < count else None,
+        "next": link(offset + size) if offset + size < total or not exact else None,
+        "last": link((count - 1) * size) if current < count and exact else None,
         "sizes": sizes,
         "many": total > SIZES[0],  # more than the smallest page: the sizes are worth a choice
     }

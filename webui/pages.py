@@ -17,6 +17,7 @@ from flask import (
 
 from engine import conditions, users
 from engine.errors import Conflict, NotFound, RecordInvalid
+from engine.records.search import COUNT_UP_TO
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
@@ -69,11 +70,14 @@ def list_page(tenant: str, entity: str) -> Any:
     service = record_service()
     try:
         page = service.list_table(
-            tenant, entity, q or None, filters, sort, size.size, offset, shown
+            tenant, entity, q or None, filters, sort, size.size, offset, shown, COUNT_UP_TO
         )
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = service.list_table(tenant, entity, limit=size.size, columns=shown)
+        page = service.list_table(
+            tenant, entity, limit=size.size, columns=shown, count_up_to=COUNT_UP_TO
+        )
+    exact = page.get("total_exact", True)  # else more match than total: they were not counted
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
     query = {
@@ -91,12 +95,13 @@ def list_page(tenant: str, entity: str) -> Any:
         entity=target.spec,
         rows_html=list_view.rows_html(target, page, list_url),
         total=page["total"],
+        total_exact=exact,
         offset=offset,
         page_size=size.size,
         notice=size.problem,
         searching=bool(q or filters),
         list_url=list_url,
-        pager_html=pager_html(target, offset, size.size, page["total"]),
+        pager_html=pager_html(target, offset, size.size, page["total"], exact),
         **parts,
     )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from engine.records.words import search_column
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import SYSTEM_COLUMNS
 
@@ -24,7 +25,10 @@ def _column(field: FieldSpec) -> peewee.Field:
     column = field.type.column(field)
     column.column_name = field.name
     column.unique = field.unique
-    column.index = column.index or field.index or field.searchable
+    # a list filter on an unindexed column reads the whole table
+    column.index = (
+        column.index or field.index or field.searchable or field.type.filter_indexed(field)
+    )
     return column
 
 
@@ -39,6 +43,9 @@ def build_model(
     for field in entity.fields:
         if field.stored:
             attributes[attribute_name(field.name)] = _column(field)
+    words = search_column(entity)
+    if words is not None:  # the words of the searchable fields (engine.records.words)
+        attributes[words] = peewee.TextField(null=True, column_name=words)
     indexes = tuple(
         (tuple(attribute_name(n) for n in names), True) for names in entity.unique_together
     )

@@ -152,6 +152,22 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
         "properties": {
             "items": {"type": "array", "items": {"$ref": f"{_REF}{name}.Item"}},
             "total": {"type": "integer", "minimum": 0, "description": "How many match."},
+            "next": {
+                "type": "string",
+                "description": "The cursor of the following page, when more records "
+                "follow (a page asked for without an offset): send it as `after`.",
+            },
+            "total_exact": {
+                "const": False,
+                "description": "Present when more records match than were counted: "
+                "`total` is then how many were, 10,000.",
+            },
+            "unindexed_filters": {
+                "type": "array",
+                "items": {"type": "string"},
+                "description": "The filters asked for that no index answers: each reads "
+                "every record, slow on a large table. Left out when there are none.",
+            },
         },
         "required": ["items", "total"],
         "additionalProperties": False,

@@ -11,7 +11,7 @@ from engine.spec import EntitySpec, FieldSpec
 from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 MAX_ID = INT64_MAX  # ids are 64-bit database integers
-RESERVED_QUERY = ("q", "sort", "limit", "offset")
+RESERVED_QUERY = ("q", "sort", "limit", "offset", "after")
 SCHEMA_REF = "#/components/schemas/"
 _REF = SCHEMA_REF
 
@@ -20,8 +20,9 @@ _REF = SCHEMA_REF
 
 _ERRORS: dict[str, tuple[str, str, tuple[str, ...]]] = {
     # status: (what it means, schema, the codes it carries)
-    "400": ("The body is not JSON, or If-Match holds no revision.", "Error",
-            ("malformed", "refused", "bad_request")),
+    "400": ("The body is not JSON, If-Match holds no revision, or a list's `after` is not "
+            "the cursor of this query.", "Error",
+            ("malformed", "refused", "bad_request", "bad_cursor")),
     "401": ("No token, or a token that is not valid.", "Error", ("unauthenticated",)),
     "403": ("The user's role may not do this.", "Error", ("forbidden",)),
     "404": ("No such record, entity or action for this token.", "Error", ("not_found",)),
@@ -133,7 +134,12 @@ def _record_id() -> dict:
 
 def _list_operation(entity: EntitySpec) -> dict:
     operation = _operation(
-        entity, "list", f"List {entity.plural}", f"{entity.name}.Page", 200, ("401", "404", "422")
+        entity,
+        "list",
+        f"List {entity.plural}",
+        f"{entity.name}.Page",
+        200,
+        ("400", "401", "404", "422"),
     )
     operation["description"] = (
         "`q` searches the searchable fields; every other parameter keeps the records "
@@ -159,6 +165,12 @@ def _list_parameters(entity: EntitySpec) -> Iterator[dict]:
         "",
     )
     yield _query("offset", {"type": "integer", "minimum": 0, "maximum": MAX_ID, "default": 0}, "")
+    yield _query(
+        "after",
+        {"type": "string"},
+        "The `next` cursor of the page before, sent with the same q, filters and sort: "
+        "the records after its last one, found as fast as the first page.",
+    )
     for name in entity.system_columns:
         if name not in RESERVED_QUERY:
             schema = SYSTEM_COLUMNS[name].filter_schema(entity)

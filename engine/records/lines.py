@@ -88,6 +88,7 @@ def update_line(child: Target, line_id: int, values: dict, user: str, where: str
     if not changes:
         return None
     stored = {**stored_values(child, {k: values[k] for k in changes}), **_stamp(user)}
+    stored.update(child.search_words({**before, **values}, changes))
     guarded_write(
         child,
         where,

@@ -4,7 +4,7 @@ each problem named as a RecordError."""
 from __future__ import annotations
 
 import decimal
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee
@@ -15,10 +15,15 @@ from engine.records import page_sql
 from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.records.values import chosen_loaders
+from engine.records.words import search_column, words
 from engine.spec import FieldSpec
+from engine.storage.search_index import search_condition
 from engine.types import INT64_MAX, SYSTEM_COLUMNS
 
 DEFAULT_LIMIT, MAX_LIMIT = 50, 500
+# how far a list page or the API counts the records that match: past it, the answer is
+# "more than" this many, as counting a million records reads each of them
+COUNT_UP_TO = 10_000
 
 
 def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
@@ -26,19 +31,13 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
     the problems of either."""
     errors: list[RecordError] = []
     query = target.live()
-    if q and "\x00" in q:
-        errors.append(
-            RecordError("q", "Search", "invalid_character", "The search contains a NUL character.")
-        )
-    elif q:
-        searchable = [f for f in target.stored() if f.searchable]
-        if searchable:
-            condition = None
-            for field in searchable:
-                # Peewee escapes % and _ and says ESCAPE, which SQLite has no default for
-                clause = target.column(field.name).cast("TEXT").contains(q)
-                condition = clause if condition is None else condition | clause
-            query = query.where(condition)
+    column = search_column(target.spec)
+    if q and q.strip() and column is not None:  # spaces alone: no search
+        typed = words(q)  # anything but letters and digits only separates words
+        if not typed:  # a search of no word at all finds no record
+            query = query.where(peewee.SQL("1 = 0"))
+        else:
+            query = query.where(search_condition(target.model, column, typed))
     columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
     for name, text in filters.items():
         if name not in columns:
@@ -66,6 +65,22 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
         column = target.column(name)
         query = query.where(row.matches(column, value) if row else column == value)
     return query, errors
+
+
+def unindexed_filters(target: Target, names: Iterable[str]) -> list[str]:
+    """The filters among `names` that no index answers: each reads every record of the
+    table, which on a large table takes time in proportion to it."""
+    fields = {f.name: f for f in target.stored()}
+    found = []
+    for name in names:
+        column = target.model._meta.columns.get(name)
+        if column is None:
+            continue  # not a column: search_query refuses it
+        indexed = column.index or column.unique or column.primary_key
+        field = fields.get(name)
+        if not indexed or (field is not None and not field.type.filter_by_equality):
+            found.append(name)
+    return found
 
 
 def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
@@ -132,6 +147,16 @@ def page_errors(limit: Any, offset: Any) -> list[RecordError]:
     return errors
 
 
+def count_query(target: Target, query: peewee.ModelSelect, up_to: int | None) -> peewee.Select:
+    """How many records `query` finds; with `up_to`, counting stops at `up_to` + 1."""
+    if up_to is None:
+        # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
+        # COUNT(*), which SQLite answers from the table's pages without reading each row
+        return query.select(peewee.fn.COUNT(peewee.SQL("*")))
+    found = query.select(peewee.SQL("1")).limit(up_to + 1).alias("found")
+    return peewee.Select([found], [peewee.fn.COUNT(peewee.SQL("*"))]).bind(target.tenant.database)
+
+
 def record_page(
     target: Target,
     q: str | None,
@@ -139,17 +164,16 @@ def record_page(
     sort: str | None,
     limit: Any,
     offset: Any,
+    count_up_to: int | None = None,
 ) -> tuple[int, peewee.ModelSelect]:
-    """How many records match, and the rows of the page asked for (RecordInvalid for a
-    search, filter, sort or page that cannot be)."""
+    """How many records match (counted up to `count_up_to` + 1), and the rows of the page
+    asked for (RecordInvalid for a search, filter, sort or page that cannot be)."""
     query, errors = search_query(target, q, filters)
     order, sort_errors = ordering(target, sort)
     errors += sort_errors + page_errors(limit, offset)
     if errors:
         raise RecordInvalid(errors)
-    # COUNT over the same FROM and WHERE, not over the whole select in a subquery;
-    # COUNT(*), which SQLite answers from the table's pages without reading each row
-    total = query.select(peewee.fn.COUNT(peewee.SQL("*"))).scalar()
+    total = count_query(target, query, count_up_to).scalar()
     return total, page_query(target, query, order, limit, offset)
 
 
@@ -161,11 +185,13 @@ def table_page(
     limit: Any,
     offset: Any,
     columns: tuple[str, ...],
+    count_up_to: int | None = None,
 ) -> dict[str, Any]:
-    """A page of records as a table: the `total` that match, their `ids`, and the
-    `values` of each of `columns` (stored field names), column by column. The SQL
-    of each such query is built once, then run again with other LIMIT and OFFSET."""
-    key = (q, tuple(filters.items()), sort, columns)
+    """A page of records as a table: the `total` that match (counted up to `count_up_to`
+    + 1), their `ids`, and the `values` of each of `columns` (stored field names), column
+    by column. The SQL of each such query is built once, then run again with other LIMIT
+    and OFFSET."""
+    key = (q, tuple(filters.items()), sort, columns, count_up_to)
     memo, database = target.entity.memo, target.tenant.database
     kept = page_sql.kept(memo, database, key)
     if kept is not None and not page_errors(limit, offset):
@@ -176,7 +202,7 @@ def table_page(
     chosen = chosen_loaders(target, columns, errors)
     if errors:
         raise RecordInvalid(errors)
-    count = query.select(peewee.fn.COUNT(peewee.SQL("*")))
+    count = count_query(target, query, count_up_to)
     model = target.model
     fields = [getattr(model, attribute) for _, attribute, _ in chosen]
     rows = page_query(target, query, order, limit, offset).select(model.id, *fields).tuples()

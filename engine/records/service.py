@@ -28,10 +28,11 @@ from engine.records.checks import (
 )
 from engine.records.files import StoredFiles
 from engine.records.incoming import check_record
+from engine.records.keyset import Key, page_after
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.pipeline import Draft
 from engine.records.removal import refuse_if_referenced
-from engine.records.search import DEFAULT_LIMIT, record_page, table_page
+from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
 from engine.records.values import (
     as_id,
@@ -158,21 +159,52 @@ class RecordService:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         columns: Iterable[str] | None = None,
+        count_up_to: int | None = None,
     ) -> dict[str, Any]:
-        """A page of records: `items` (without lines) and the `total` that match. With
+        """A page of records: `items` (without lines), the `total` that match and, when some
+        filters read every record, their names (`unindexed_filters`). With
         `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all."""
+        a page that shows a few columns need not read and convert them all. With
+        `count_up_to`, more matches than that answer that `total` and `total_exact` false."""
         if columns is not None:
-            table = self.list_table(tenant, entity, q, filters, sort, limit, offset, columns)
+            table = self.list_table(
+                tenant, entity, q, filters, sort, limit, offset, columns, count_up_to
+            )
             names = ("id", *table["values"])
             rows = zip(table["ids"], *table["values"].values(), strict=True)
-            return {
+            page = {
                 "items": [dict(zip(names, row, strict=True)) for row in rows],
                 "total": table["total"],
+                **({"total_exact": False} if "total_exact" in table else {}),
             }
+        else:
+            target = self.target(tenant, entity)
+            found = record_page(target, q, filters or {}, sort, limit, offset, count_up_to)
+            items = [self._as_dict(target, r, lines=False) for r in found[1]]
+            page = _capped({"items": items, "total": found[0]}, count_up_to)
+        unindexed = unindexed_filters(self.target(tenant, entity), filters or {})
+        if unindexed:
+            page["unindexed_filters"] = unindexed
+        return page
+
+    def list_after(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        sort: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        key: Key | None = None,
+        count_up_to: int | None = None,
+    ) -> tuple[dict[str, Any], Key | None]:
+        """The page after the record `key` names (engine.records.keyset), as `list`
+        answers one, and the key of its last record when more follow."""
         target = self.target(tenant, entity)
-        total, rows = record_page(target, q, filters or {}, sort, limit, offset)
-        return {"items": [self._as_dict(target, r, lines=False) for r in rows], "total": total}
+        ids, following, total = page_after(target, q, filters or {}, sort, limit, key, count_up_to)
+        rows = {row.id: row for row in target.model.select().where(target.model.id.in_(ids))}
+        items = [self._as_dict(target, rows[i], lines=False) for i in ids]
+        return _capped({"items": items, "total": total}, count_up_to), following
 
     def list_table(
         self,
@@ -184,12 +216,18 @@ class RecordService:
         limit: int = DEFAULT_LIMIT,
         offset: int = 0,
         columns: Iterable[str] = (),
+        count_up_to: int | None = None,
     ) -> dict[str, Any]:
         """A page of records as a table: the `total` that match, their `ids`, and the
         `values` of each of `columns` (stored field names), column by column. The SQL
-        of each such query is built once, then run again with other LIMIT and OFFSET."""
+        of each such query is built once, then run again with other LIMIT and OFFSET.
+        With `count_up_to`, more matches than that answer that `total` and `total_exact`
+        false."""
         target = self.target(tenant, entity)
-        return table_page(target, q, filters or {}, sort, limit, offset, tuple(columns))
+        found = table_page(
+            target, q, filters or {}, sort, limit, offset, tuple(columns), count_up_to
+        )
+        return _capped(found, count_up_to)
 
     # writing
 
@@ -302,6 +340,7 @@ class RecordService:
         changes = audit.changes_between(before, record)
         stamp = {"last_updated_by": user, "last_update_date": audit.now()}
         values = {**stored_values(target, {k: record[k] for k in changes}), **stamp}
+        values.update(target.search_words(record, changes))
         self._bump(target, row, values)
         sent = {name: rows for name, rows in line_values.items() if name in payload}
         lines = write_lines(target, row.id, sent, current_lines, user, self._remove)
@@ -445,3 +484,10 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
             code="invalid_transition",
         )
     return "status", step.target
+
+
+def _capped(page: dict[str, Any], up_to: int | None) -> dict[str, Any]:
+    """The page, its total said to be a lower bound when the count went past `up_to`."""
+    if up_to is not None and page["total"] > up_to:
+        return {**page, "total": up_to, "total_exact": False}
+    return page

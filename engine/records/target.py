@@ -3,13 +3,14 @@ compiled entity (its stored fields, loaders and storers) rather than once per re
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 import peewee
 
 from engine.compile.models import attribute_name
+from engine.records.words import record_words, search_column, searchable
 from engine.registry import CompiledEntity, CompiledTenant
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import TYPES, InputType, always_fits
@@ -77,6 +78,20 @@ class Target:
                 (f.name, attribute_name(f.name), TYPES[f.input_type].store) for f in self.stored()
             ],
         )
+
+    def search_words(
+        self, record: Mapping[str, Any], changed: Iterable[str] | None = None
+    ) -> dict[str, str | None]:
+        """The column of the record's search words and their value, to write with the
+        record's values (by field name); empty when nothing is searchable, or when
+        `changed` (the fields an update writes) holds no searchable field."""
+        column = self._memo("search column", lambda: search_column(self.spec))
+        if column is None:
+            return {}
+        fields = self._memo("searchable", lambda: searchable(self.spec))
+        if changed is not None and not {f.name for f in fields} & set(changed):
+            return {}
+        return {column: record_words(fields, record)}
 
     def bounded(self) -> list[tuple[FieldSpec, InputType]]:
         """The stored fields, with their rows, whose columns may refuse a valid value."""

@@ -80,7 +80,7 @@ def _insert_one(target: Target, record: dict[str, Any], user: str) -> int:
     now = audit.now()
     stamp = {"created_by": user, "creation_date": now, "last_updated_by": user,
              "last_update_date": now}  # fmt: skip
-    values = {**stored_values(target, record), **stamp}
+    values = {**stored_values(target, record), **stamp, **target.search_words(record)}
     return guarded_write(
         target, "", lambda: statements.insert(target.entity.memo, target.model, values)
     )
@@ -113,6 +113,8 @@ class RowWriter:
                 self._system[name] = column.default
         columns = [model._meta.columns["id"], *(model._meta.columns[n] for n in self._system)]
         columns += [model._meta.columns[f.name] for f in self.fields]
+        self._words = list(target.search_words({}))  # the search words' column, if any
+        columns += [model._meta.columns[name] for name in self._words]
         ways = backend(target)
         self._backend = ways
         self._system_values = tuple(
@@ -135,6 +137,9 @@ class RowWriter:
         # the rows and the entries are put together by C code: nothing runs per record here
         head = zip(ids, *map(itertools.repeat, self._system_values), strict=False)
         rows = list(map(operator.add, head, self._stored(values)))
+        if self._words:  # each row's search words go in with it
+            words = map(tuple, map(dict.values, map(self.target.search_words, records)))
+            rows = list(map(operator.add, rows, words))
         entity, user, stamp = self.target.spec.name, self.user, self._stamp
         compact = map(operator.add, itertools.repeat(self._layout), values)
         changes = map(bytes.decode, map(orjson.dumps, compact))

@@ -13,8 +13,10 @@ from dataclasses import dataclass, replace
 import peewee
 from playhouse.migrate import SchemaMigrator
 
+from engine.records.words import search_column
 from engine.registry import CompiledEntity, CompiledTenant, Registry
 from engine.spec import FieldSpec
+from engine.storage import search_index
 from engine.storage.backends import backend_of
 from engine.storage.databases import Storage, StorageError
 from engine.storage.health import isolated
@@ -99,6 +101,7 @@ class _Planner:
             else:
                 count = len(entity.model._meta.sorted_fields)
                 self.steps.append(Step("create table", entity.spec.name, f"{count} columns"))
+                self._plan_search(entity, set(), True)
         stale = any(
             recorded.get(entity, {}).get(name) != kind
             for (entity, name), kind in _type_rows(self.tenant).items()
@@ -141,13 +144,25 @@ class _Planner:
                 self.steps.append(Step("rename column", table, f"from {field.renamed_from}",
                                        name, field, field.renamed_from))  # fmt: skip
             else:
-                kind = field.input_type if field else "system column"
+                words = name == search_column(entity.spec)
+                kind = field.input_type if field else "search words" if words else "system column"
                 if column.index or column.unique:  # the migrator indexes a column it adds
                     kind += ", unique" if column.unique else ", indexed"
                 self.steps.append(Step("add column", table, kind, name, field))
         self._plan_indexes(entity)
-        if backend_of(self.database).rebuilds_for_ids and lacks_autoincrement(self.database, table):
+        rebuild = backend_of(self.database).rebuilds_for_ids and lacks_autoincrement(
+            self.database, table
+        )
+        if rebuild:
             self.steps.append(Step("rebuild table", table, "ids never given twice"))
+        adding = {s.column for s in self.steps if s.table == table and s.action == "add column"}
+        self._plan_search(entity, adding, rebuild)
+
+    def _plan_search(self, entity: CompiledEntity, adding: set[str], fresh: bool) -> None:
+        """The search index's steps: a new or rebuilt table (`fresh`) gets it built."""
+        found = search_index.plan(entity, self.database, self.schema, adding, fresh)
+        for action, column in found:
+            self.steps.append(Step(action, entity.spec.name, "of the searchable fields", column))
 
     def _plan_type_change(self, table: str, field: FieldSpec, old: str, size: int | None) -> None:
         if old not in TYPES:
@@ -288,6 +303,8 @@ def _apply_step(
         audit = tenant.system.audit
         used = audit.select(peewee.fn.MAX(audit.record_id)).where(audit.entity == step.table)
         rebuild_with_autoincrement(database, step.table, used.scalar() or 0)
+    elif step.action in search_index.ACTIONS:
+        search_index.apply(tenant.entities[step.table], database, step.action, step.column)
     elif step.action.startswith("add ") and step.action.endswith("index"):
         columns = step.detail.split(", ")
         unique = step.action == "add unique index"

@@ -82,6 +82,7 @@ class InputType:
     # chosen): the form names such a field in `_shown`, so that nothing means empty
     empty_sends_nothing: ClassVar[bool] = False
     html_required: ClassVar[bool] = True  # a required checkbox would have to be ticked
+    filter_by_equality: ClassVar[bool] = True  # a list filter is column = value (see matches)
 
     def __post_init__(self) -> None:
         if not self.widget:
@@ -224,6 +225,12 @@ class InputType:
         """The (value, label) choices of the list page's filter select; None: no such
         filter."""
         return None
+
+    def filter_indexed(self, field: FieldSpec) -> bool:
+        """Whether the list page's filter on the field is answered from an index on its
+        column, which the schema sync then builds: every field with a filter select whose
+        filter is an equality gets one."""
+        return self.filter_by_equality and self.filter_choices(field) is not None
 
     # values shown
 

@@ -189,6 +189,8 @@ class MultiSelectType(ChoiceType):
     store: Callable[[Any], Any] = _store_json
     load: Callable[[Any], Any] = _load_json
     holds_lists: ClassVar[bool] = True
+    # the filter looks for an option inside each record's list: no index answers it
+    filter_by_equality: ClassVar[bool] = False
     value_use: ClassVar[str | None] = None  # its value is a list, not one text
     empty_sends_nothing: ClassVar[bool] = True
 

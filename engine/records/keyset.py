@@ -1,0 +1,110 @@
+"""Pages that follow a record rather than skip a number of them: the next page of a list
+is the records after the last one shown, in the list's order (its sort column, then id).
+
+Skipping rows by OFFSET reads each skipped row, so a deep page costs in proportion to its
+depth; the records after a known (sort value, id) are found from the sort column's index,
+so every page costs what the first does. NULLs sort as each database sorts them (first
+on SQLite, last on PostgreSQL, in ascending order), and the condition follows suit.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import decimal
+from collections.abc import Mapping
+from typing import Any
+
+import peewee
+
+from engine.records.search import count_query, ordering, page_errors, search_query
+from engine.records.target import Target
+from engine.storage.backends import backend_of
+
+Key = tuple[Any, int]  # the last record's sort value, as the database holds it, and its id
+
+
+def after(target: Target, sort: str | None, key: Key) -> peewee.Expression:
+    """The records that come after `key` in the order of `sort` (as search.ordering)."""
+    model = target.model
+    value, last_id = key
+    if not sort:
+        return model.id > last_id
+    column = target.column(sort.removeprefix("-"))
+    greater = not sort.startswith("-")
+    # PostgreSQL sorts NULL above every value, SQLite below
+    nulls_after = (backend_of(target.tenant.database).name == "postgresql") == greater
+
+    def beyond(left: Any, right: Any) -> peewee.Expression:
+        right = peewee.Value(right, converter=_as_is)  # the database's own value
+        return left > right if greater else left < right
+
+    if value is None:
+        tie = column.is_null() & beyond(model.id, last_id)
+        return tie if nulls_after else tie | column.is_null(False)
+    found = beyond(column, value) | ((column == peewee.Value(value, converter=_as_is)) &
+                                     beyond(model.id, last_id))  # fmt: skip
+    return found | column.is_null() if nulls_after else found
+
+
+def _as_is(value: Any) -> Any:
+    return value
+
+
+def page_after(
+    target: Target,
+    q: str | None,
+    filters: Mapping[str, str],
+    sort: str | None,
+    limit: int,
+    key: Key | None,
+    count_up_to: int | None = None,
+) -> tuple[list[int], Key | None, int]:
+    """The ids of the page after `key` (the first page without one), the key of its last
+    record when more follow, and how many match (counted up to `count_up_to` + 1);
+    RecordInvalid for what search_query refuses."""
+    from engine.errors import RecordInvalid
+
+    query, errors = search_query(target, q, filters)
+    order, sort_errors = ordering(target, sort)
+    errors += sort_errors + page_errors(limit, 0)
+    if errors:
+        raise RecordInvalid(errors)
+    model = target.model
+    total = count_query(target, query, count_up_to).scalar()
+    if key is not None:
+        query = query.where(after(target, sort, key))
+    column = target.column(sort.removeprefix("-")) if sort else model.id
+    page = query.select(model.id, column).order_by(*order).limit(limit + 1)
+    # the sort values as the database holds them, which a cursor hands back unchanged
+    rows = target.tenant.database.execute_sql(*page.sql()).fetchall()
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return [row[0] for row in rows], ((rows[-1][1], rows[-1][0]) if more else None), total
+
+
+def key_text(key: Key) -> list:
+    """A key as JSON: a value the JSON types cannot hold is tagged with its kind."""
+    value, record_id = key
+    if isinstance(value, dt.datetime):
+        return ["datetime", value.isoformat(), record_id]
+    if isinstance(value, dt.date):
+        return ["date", value.isoformat(), record_id]
+    if isinstance(value, decimal.Decimal):
+        return ["decimal", str(value), record_id]
+    return ["value", value, record_id]
+
+
+def key_from_text(text: Any) -> Key:
+    """The key `key_text` wrote; ValueError for anything else."""
+    if not (isinstance(text, list) and len(text) == 3 and isinstance(text[2], int)):
+        raise ValueError("not a key")
+    kind, value, record_id = text
+    readers = {
+        "datetime": dt.datetime.fromisoformat,
+        "date": dt.date.fromisoformat,
+        "decimal": decimal.Decimal,
+        "value": lambda v: v,
+    }
+    if kind not in readers or (kind != "value" and not isinstance(value, str)):
+        raise ValueError("not a key")
+    return readers[kind](value), record_id
