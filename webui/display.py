@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from engine.errors import NotFound
 from engine.locales import Locality
 from engine.records.target import Target
@@ -20,6 +22,19 @@ def display(target: Target, field: FieldSpec, value: Any) -> str:
     if field.lookup and isinstance(value, int):
         return lookup_title(target.tenant.spec.name, field, value)
     return _texts(target, field)([value])[0]
+
+
+def display_html(target: Target, field: FieldSpec, value: Any) -> Markup:
+    """A value as a page shows it, in HTML: a moment (date, date and time, time of day) in
+    a <time> whose datetime machines read, the text people read inside."""
+    text = display(target, field, value)
+    machine = None if field.lookup else field.type.machine_text(value, locality(target))
+    return escape(text) if machine is None else time_html(machine, text)
+
+
+def time_html(machine: str, text: str) -> Markup:
+    """<time datetime="machine">text</time>, both escaped."""
+    return Markup('<time datetime="{}">{}</time>').format(machine, text)
 
 
 def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:
