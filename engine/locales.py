@@ -110,6 +110,18 @@ class Locality:
         in the locale's medium format."""
         return dates.format_datetime(self.local(value), "medium", locale=self.babel_locale)
 
+    def time_of_day(self, value: str | dt.time) -> str:
+        """A time of day (ISO text or a time) in the locale's format, with its seconds
+        where it has some."""
+        time = dt.time.fromisoformat(value) if isinstance(value, str) else value
+        width = "medium" if time.second or time.microsecond else "short"
+        return dates.format_time(time, width, locale=self.babel_locale)
+
+    def iso_moment(self, value: str | dt.datetime) -> str:
+        """An instant as ISO text on the tenant's clock, to the second, with its offset:
+        what HTML's <time datetime> takes."""
+        return self.local(value).isoformat(timespec="seconds")
+
     def local(self, value: str | dt.datetime) -> dt.datetime:
         """An instant as the tenant's clock shows it."""
         moment = dt.datetime.fromisoformat(value) if isinstance(value, str) else value

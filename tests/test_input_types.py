@@ -96,8 +96,8 @@ plural: Rows
 fields:
   - {name: specimen, sequence: 1, label: Specimen, input_type: lookup, group: MAIN,
      lookup: {entity: specimen}}
-  - {name: amount, sequence: 2, label: Amount, input_type: currency, group: MAIN}
-  - {name: note, sequence: 3, label: Note, input_type: text, group: MAIN}
+  - {name: amount, sequence: 2, label: Amount, input_type: currency, group: MAIN, in_list: true}
+  - {name: note, sequence: 3, label: Note, input_type: text, group: MAIN, in_list: true}
 """
 TARGET = """\
 entity: target
@@ -555,10 +555,14 @@ def test_a_record_page_shows_each_value_as_its_type_displays_it(app, specs):
         record = service.create("t", "specimen", values, "ann")
         page = ann.get(f"/specimen/{record['id']}").get_data(as_text=True)
         texts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
+        texts = {label: re.sub(r"</?time[^>]*>", "", text) for label, text in texts.items()}
         for field in spec.fields:
             if field.lines:  # a table of the lines, each cell as its own field shows it
-                table = re.search(r'<div class="lines-view">(.*?)</div>', page, re.S).group(1)
-                rows = re.findall(r"<tr>((?:<td>.*?</td>)+)</tr>", table, re.S)
+                table = re.search(r'<div class="lines-view">(.*?)</table>', page, re.S).group(1)
+                grid_rows = (
+                    r'<tr class="line-cells"><th scope="row">\d+</th>((?:<td>.*?</td>)+)</tr>'
+                )
+                rows = re.findall(grid_rows, re.sub(r"</?time[^>]*>", "", table), re.S)
                 cells = [[unescape(c) for c in re.findall(r"<td>(.*?)</td>", r)] for r in rows]
                 child = specs[field.lines.entity]
                 shown_by = [child.field(name) for name in ("amount", "note")]

@@ -209,12 +209,15 @@ def test_record_and_list_pages_write_values_the_tenants_way(shipped_app):
         browser = Browser(shipped_app, tenant.name)
         browser.login("ann")
         page = unescape(browser.get(f"/{entity}/{record['id']}").get_data(as_text=True))
-        texts = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
+        shown_html = dict(re.findall(r"<div><dt>(.*?)</dt><dd>(.*?)</dd></div>", page, re.S))
+        texts = {label: re.sub(r"<[^>]+>", "", html) for label, html in shown_html.items()}
         listing = unescape(browser.get(f"/{entity}/?sort=-id").get_data(as_text=True))
         for field, value in shown:
             code = _record_currency(service, tenant.name, spec, field, record)
             wanted = _formatted(field, value, tenant.locality, code)
             assert texts[field.label] == wanted, (tenant.name, entity, field.name)
+            if field.input_type == "date":  # what machines read beside it
+                assert shown_html[field.label].startswith(f'<time datetime="{value}">')
             if field.in_list:
                 assert f">{wanted}<" in listing, (tenant.name, entity, field.name)
             checked.add(field.input_type)
@@ -318,23 +321,106 @@ def test_an_amount_whose_record_names_no_known_currency_is_in_the_tenants(tree, 
         assert f">{text}<" in listing, code
 
 
-def test_history_times_are_valid_iso_and_shown_on_the_tenants_clock(shipped_app):
+# HTML's <time datetime>: a valid date, time of day, or date and time with its offset
+HTML_DATE = r"\d{4}-\d{2}-\d{2}"
+HTML_TIME = r"\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?"
+HTML_OFFSET = r"(Z|[+-]\d{2}:\d{2})"
+TIME_ELEMENT = re.compile(r'<time datetime="([^"]*)">([^<]*)</time>')
+
+
+def time_problems(page: str, locality) -> tuple[list[str], list[str]]:
+    """Each <time> of a page whose datetime is no valid HTML date, time or instant with
+    its offset, or whose text is not Babel's for it in the tenant's locale and time zone
+    (instants on the tenant's clock); and the datetimes found."""
+    locale, zone = Locale.parse(locality.locale), zoneinfo.ZoneInfo(locality.timezone)
+    problems, stamps = [], []
+    for stamp, text in TIME_ELEMENT.findall(page):
+        stamps.append(stamp)
+        text = unescape(text)
+        if re.fullmatch(HTML_DATE, stamp):
+            wanted = dates.format_date(dt.date.fromisoformat(stamp), "medium", locale=locale)
+        elif re.fullmatch(f"{HTML_DATE}T{HTML_TIME}{HTML_OFFSET}", stamp):
+            moment = dt.datetime.fromisoformat(stamp)
+            if moment.utcoffset() != moment.astimezone(zone).utcoffset():
+                problems.append(f"{stamp} is not on the tenant's clock ({zone})")
+            wanted = dates.format_datetime(moment.astimezone(zone), "medium", locale=locale)
+        elif re.fullmatch(HTML_TIME, stamp):
+            time = dt.time.fromisoformat(stamp)
+            width = "medium" if time.second else "short"
+            wanted = dates.format_time(time, width, locale=locale)
+        else:
+            problems.append(f"{stamp!r} is no valid datetime")
+            continue
+        if text != wanted:
+            problems.append(f"{stamp} reads {text!r}, not {wanted!r}")
+    return problems, stamps
+
+
+def test_every_time_on_record_list_and_history_pages_is_machine_readable(shipped_app):
+    """Records with their dates, changed once: their pages' every <time> has a valid
+    datetime and the tenant's text for it; each date the record has is one of them."""
     service = shipped_app.extensions["formwork"]
     for tenant, entity in _cases(service.registry):
-        record = service.create(
-            tenant.name, entity, sample_payload(service, tenant.name, entity), "ann"
-        )
+        shown = [(f, v) for f, v in _shown_fields(service.target(tenant.name, entity).spec)]
+        days = {f.name: v for f, v in shown if f.input_type == "date"}
+        payload = {**sample_payload(service, tenant.name, entity), **days}
+        record = service.create(tenant.name, entity, payload, "ann")
+        if days:  # a change of date in the history, from one day to the next
+            later = {name: "2024-03-06" for name in days}
+            changed = {**later, "rev_number": record["rev_number"]}
+            record = service.update(tenant.name, entity, record["id"], changed, "ann")
         browser = Browser(shipped_app, tenant.name)
         browser.login("ann")
-        page = browser.get(f"/{entity}/{record['id']}").get_data(as_text=True)
-        times = re.findall(r'<time datetime="([^"]*)">([^<]*)</time>', page)
-        assert times, (tenant.name, entity)
-        for stamp, text in times:
-            moment = dt.datetime.fromisoformat(stamp)  # ISO 8601, with its offset
-            assert moment.tzinfo is not None
-            local = moment.astimezone(zoneinfo.ZoneInfo(tenant.locality.timezone))
-            wanted = dates.format_datetime(local, "medium", locale=tenant.locality.locale)
-            assert unescape(text) == wanted, (tenant.name, entity)
+        for path in (f"/{entity}/{record['id']}", f"/{entity}/?sort=-id"):
+            page = browser.get(path).get_data(as_text=True)
+            problems, stamps = time_problems(page, tenant.locality)
+            assert not problems, (tenant.name, path, problems)
+            if path.endswith(str(record["id"])):  # the history's times at least
+                assert stamps, (tenant.name, path, "no <time> at all")
+                assert stamps.count("2024-03-06") >= len(days), (tenant.name, entity)
+                assert stamps.count(DAY) >= len(days), (tenant.name, entity)  # history
+            elif listed := [f for f, _ in shown if f.name in days and f.in_list]:
+                assert stamps.count("2024-03-06") >= len(listed), (tenant.name, path)
+
+
+def test_a_time_of_day_is_written_the_tenants_way_with_its_datetime(tree, storage):
+    root = tree(
+        {
+            "tenants/t/tenant.yaml": "tenant: t\nlabel: T\nlocale: de_DE\n",
+            "entities/shift.yaml": """\
+                entity: shift
+                label: Shift
+                plural: Shifts
+                fields:
+                  - {name: title, sequence: 10, label: Title, input_type: text, group: MAIN,
+                     in_list: true}
+                  - {name: starts, sequence: 20, label: Starts, input_type: time, group: MAIN,
+                     in_list: true}
+                  - {name: ends, sequence: 30, label: Ends, input_type: time, group: MAIN,
+                     in_list: true}
+            """,
+        }
+    )
+    app = create_app(
+        {
+            "TESTING": True,
+            "FORMWORK_METADATA": str(root),
+            "FORMWORK_DATA": str(storage.data_dir),
+            "FORMWORK_DATABASE": storage.database_url,
+        }
+    )
+    service = app.extensions["formwork"]
+    users.add_user(service.registry.tenant("t"), "ann", "editor", PASSWORD)
+    values = {"title": "Early", "starts": "06:30", "ends": "14:15:30"}
+    record = service.create("t", "shift", values, "ann")
+    browser = Browser(app, "t")
+    browser.login("ann")
+    for path in (f"/shift/{record['id']}", "/shift/"):
+        page = browser.get(path).get_data(as_text=True)
+        times = dict(TIME_ELEMENT.findall(page))
+        assert times["06:30:00"] == "06:30", path  # German: 24 hours, no seconds to show
+        assert times["14:15:30"] == "14:15:30", path
+        assert time_problems(page, service.registry.tenant("t").spec.locality)[0] == []
 
 
 def test_the_api_answers_json_numbers_and_iso_dates_whatever_the_locale(shipped_app):

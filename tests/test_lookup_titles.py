@@ -30,7 +30,7 @@ class Page(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.stack: list[tuple[str, dict]] = []
         self.texts: dict[str, str] = {}  # element id → its text
-        self.rows: list[tuple[str, str]] = []  # (dt, dd) of a record page
+        self.rows: list[tuple[str, str]] = []  # (dt, dd) of a record page, outside its lines
         self.tables: list[list[list[str]]] = []  # each table's rows of cell texts
         self.history: list[str] = []
         self.selected: dict[str, str] = {}  # select id → the chosen option's text
@@ -74,8 +74,8 @@ class Page(HTMLParser):
             self.texts[attrs["id"]] = text
         if tag in ("td", "th") and self.tables and self.tables[-1]:
             self.tables[-1][-1].append(text)
-        elif tag == "dd":
-            self.rows.append((self._last_dt, text))
+        elif tag == "dd" and not any(t == "table" for t, _ in self.stack):
+            self.rows.append((self._last_dt, text))  # the record's own, not a line's
         elif tag == "dt":
             self._last_dt = text
         elif tag == "li" and any(a.get("class") == "history" for _, a in self.stack):

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from markupsafe import Markup, escape
+
 from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
@@ -43,6 +45,22 @@ def amounts_in(target: Target, field: FieldSpec, values: list[Any], codes: list[
         else:
             shown.append(place.amount(value, places, code))
     return shown
+
+
+def display_html(
+    target: Target, field: FieldSpec, value: Any, record: dict[str, Any] | None = None
+) -> Markup:
+    """A value as a page shows it, in HTML: a moment (date, date and time, time of day) in
+    a <time> whose datetime machines read, the text people read inside; an amount as
+    `record` says (see display)."""
+    text = display(target, field, value, record)
+    machine = None if field.lookup else field.type.machine_text(value, locality(target))
+    return escape(text) if machine is None else time_html(machine, text)
+
+
+def time_html(machine: str, text: str) -> Markup:
+    """<time datetime="machine">text</time>, both escaped."""
+    return Markup('<time datetime="{}">{}</time>').format(machine, text)
 
 
 def _texts(target: Target, field: FieldSpec) -> Callable[[list[Any]], list[str]]:

@@ -1,12 +1,13 @@
 """A record's history as people read it: newest first, each field by its label, values
-with option labels and linked titles, and each line a write added, changed or removed."""
+with option labels and linked titles (in HTML, moments in <time>), and each line a write
+added, changed or removed."""
 
 from __future__ import annotations
 
 from typing import Any
 
 from engine.records.target import Target
-from webui.display import display, locality
+from webui.display import display_html, locality
 
 _LINE_ACTIONS = {"create": "added", "update": "changed", "delete": "removed"}
 
@@ -21,6 +22,7 @@ def readable_history(
         {
             **entry,
             "when": place.moment(entry["at"]),
+            "datetime": place.iso_moment(entry["at"]),
             "changes": _changes(target, entry["changes"], record),
             "lines": _lines(target, entry.get("lines", {})),
         }
@@ -76,7 +78,8 @@ def _change(
     fields = {f.name: f for f in target.spec.fields if f.stored}
     if name in fields:
         spec = fields[name]
-        return spec.label, display(target, spec, old, record), display(target, spec, new, record)
+        old, new = display_html(target, spec, old, record), display_html(target, spec, new, record)
+        return spec.label, old, new
     states = target.spec.statuses.states if target.spec.statuses else {}
     label = name.replace("_", " ").capitalize()
     return label, _state_or_text(states, old), _state_or_text(states, new)

@@ -59,7 +59,8 @@ def lines_item(
     drawing: FieldDrawing,
 ) -> dict:
     """What the lines macro draws: the grid's columns, and each row (those typed or
-    stored, then one empty row to fill) with its cells, problems and editor."""
+    stored, then one empty row to fill unless max_rows are there) with its cells,
+    problems and editor, and the words on the number of rows allowed."""
     child = target.child(line)
     writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
     views = _row_views(child, line, drawing)
@@ -75,9 +76,11 @@ def lines_item(
     else:
         sources = list(enumerate(stored_rows))
     blank = max((index for index, _ in sources), default=-1) + 1
+    limit = line.lines.max_rows
+    empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
     rows = []
-    for position, (index, stored) in enumerate([*sources, (blank, None)]):
+    for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
         rows.append(
             {
@@ -94,7 +97,24 @@ def lines_item(
         "spec": line,
         "lines": {"columns": columns, "rows": rows},
         "error": errors.get(line.name),
+        "limits": rows_limits(line),
     }
+
+
+def rows_limits(line: FieldSpec) -> str | None:
+    """What the form says of the lines' min_rows and max_rows, where they have some."""
+    least, most = line.lines.min_rows, line.lines.max_rows
+    if least and most is not None:
+        return f"{line.label} takes {least} to {_rows(most)}."
+    if least:
+        return f"{line.label} needs at least {_rows(least)}."
+    if most is not None:
+        return f"{line.label} takes at most {_rows(most)}."
+    return None
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
 
 
 class _Row:

@@ -22,8 +22,9 @@ from engine.records.search import unindexed_filters
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
+from engine.types.base import InputType
 from webui import prerender, urls
-from webui.display import amounts_in, display, locality, lookup_choices
+from webui.display import amounts_in, display, locality, lookup_choices, time_html
 from webui.views import views
 
 
@@ -226,8 +227,12 @@ def _rows_drawn(
     if not shown:
         return _rows_by_macro(ids, [[] for _ in ids], list_url, 0, each)
     link_at = next((i for i, c in enumerate(shown) if c.name == target.spec.title_field), 0)
-    # column by column, every cell's text, then all of them escaped in one pass
+    # column by column, every cell's text (a moment's in its <time>, HTML already)
     texts = [_column_texts(target, c, page["values"]) for c in shown]
+    texts = [
+        _moments_html(target, c, page["values"][column_name(c)], column)
+        for c, column in zip(shown, texts, strict=True)
+    ]
     cells = [list(row) for row in zip(*texts, strict=True)]
     for row, record_id in zip(cells, ids, strict=True):
         row[link_at] = row[link_at] or f"#{record_id}"
@@ -235,7 +240,11 @@ def _rows_drawn(
     if slots is None:
         return _rows_by_macro(ids, cells, list_url, link_at, each)
     width = len(shown)
-    flat = prerender.escaped_all([text for row in cells for text in row])
+    # every plain text escaped in one pass; the moments' HTML as it is
+    flat = [text for row in cells for text in row]
+    plain = [place for place, text in enumerate(flat) if text.__class__ is str]
+    for place, html in zip(plain, prerender.escaped_all([flat[p] for p in plain]), strict=True):
+        flat[place] = html
     url_html = prerender.escaped(list_url)
     rows = [
         (f"{url_html}{record_id}", *flat[i * width : (i + 1) * width])
@@ -288,6 +297,21 @@ def _cell_texts(target: Target, field: FieldSpec, values: list[Any]) -> list[str
     if field.name not in chosen:
         chosen[field.name] = _choose_cell_texts(target, field)
     return chosen[field.name](values)
+
+
+def _moments_html(
+    target: Target, field: FieldSpec, values: list[Any], texts: list[str]
+) -> list[Any]:
+    """A column of moments (dates, date-times, times of day) as <time> elements; any other
+    column's texts as they are."""
+    if field.lookup or type(field.type).machine_text is InputType.machine_text:
+        return texts  # no moment: no call per cell
+    place = locality(target)
+    machine = field.type.machine_text
+    return [
+        text if (stamp := machine(value, place)) is None else time_html(stamp, text)
+        for value, text in zip(values, texts, strict=True)
+    ]
 
 
 _ACTIVE = {True: "Active", False: "Inactive"}

@@ -15,11 +15,10 @@ from flask import (
     url_for,
 )
 
-from engine import conditions, users
+from engine import users
 from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.search import COUNT_UP_TO
 from engine.records.target import Target
-from engine.spec import FieldSpec
 from webui import list_view, uploads, urls
 from webui.auth import login_required
 from webui.confirmations import done_notice, named
@@ -33,6 +32,7 @@ from webui.list_query import list_query, requested_offset
 from webui.page_links import read_links
 from webui.pager import pager_html, requested_size
 from webui.record_actions import available_actions
+from webui.record_view import record_groups
 from webui.services import record_service, target_or_404
 
 blueprint = Blueprint("pages", __name__)
@@ -109,42 +109,6 @@ def list_page(tenant: str, entity: str) -> Any:
 # records
 
 
-def _groups(target: Target, record: dict) -> list[dict]:
-    groups = []
-    for group in target.entity.layout["groups"]:
-        fields = []
-        for entry in group["fields"]:
-            spec = target.spec.field(entry["name"])
-            if spec.lines:
-                fields.append({"spec": spec, "lines": _line_table(target, spec, record)})
-                continue
-            if spec.visible_if and not conditions.evaluate(spec.visible_if.tree, record):
-                continue  # hidden by its condition, as on the form
-            value = record.get(spec.system or spec.name)
-            fields.append({"spec": spec, "text": display(target, spec, value, record)})
-        groups.append(
-            {
-                "label": group["label"],
-                "layout": group["layout"],
-                "collapsed": group["collapsed"],
-                "fields": fields,
-            }
-        )
-    return groups
-
-
-def _line_table(target: Target, line: FieldSpec, record: dict) -> dict:
-    child = target.child(line)
-    columns = [
-        f for f in child.spec.fields if f.stored and not f.hidden and f.name != line.lines.link
-    ]
-    rows = [
-        [display(child, c, row.get(c.name), row) for c in columns]
-        for row in record.get(line.name, [])
-    ]
-    return {"columns": columns, "rows": rows}
-
-
 @blueprint.get("/<tenant>/<entity>/<int:record_id>")
 @login_required()
 def record_page(tenant: str, entity: str, record_id: int) -> Any:
@@ -167,7 +131,7 @@ def record_page(tenant: str, entity: str, record_id: int) -> Any:
         entity=target.spec,
         record=record,
         title=title,
-        groups=_groups(target, record),
+        groups=record_groups(target, record),
         actions=available_actions(target, record),
         history=readable_history(target, history, record),
         can_write=_can_write(),

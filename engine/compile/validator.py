@@ -270,9 +270,13 @@ def _message(code: str, label: str, field: FieldSpec | None) -> str:
         "max": f"{label} must be at most {_number(_bound(field, 'maximum'))}.",
         "pattern": f"{label} does not have the expected form.",
         "duplicate": f"{label} lists the same option twice.",
-        "min_rows": f"{label} needs at least {field.lines.min_rows if field.lines else 0} lines.",
-        "max_rows": f"{label} allows at most {field.lines.max_rows if field.lines else 0} lines.",
+        "min_rows": f"{label} needs at least {_lines(field.lines.min_rows if field.lines else 0)}.",
+        "max_rows": f"{label} allows at most {_lines(field.lines.max_rows if field.lines else 0)}.",
     }.get(code, f"{label} is not valid.")
+
+
+def _lines(count: int) -> str:
+    return f"{count} line{'' if count == 1 else 's'}"
 
 
 def _bound(field: FieldSpec, keyword: str) -> float | None:

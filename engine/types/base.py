@@ -243,6 +243,11 @@ class InputType:
         `list_texts` writes for it."""
         return self.list_texts(field, locality)([value])[0]
 
+    def machine_text(self, value: Any, locality: Locality) -> str | None:
+        """The value as machines read it beside the text people read, for a page's
+        <time datetime>: a moment's ISO text; None for a type that is no moment."""
+        return None
+
     def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
         """The function a list page turns a column of the field's values into texts with:
         chosen once per field, then called on each page. With a `locality`, numbers and

@@ -69,6 +69,10 @@ class DateType(InputType):
             return super().list_texts(field)
         return lambda values: ["" if v is None else locality.date(v) for v in values]
 
+    def machine_text(self, value: Any, locality: Locality) -> str | None:
+        """The date as ISO text, YYYY-MM-DD."""
+        return None if value in (None, "") else load_isoformat(value)[:10]
+
     def parse(self, text: str) -> str:
         """A typed date, checked, as ISO text."""
         return dt.date.fromisoformat(text.strip()).isoformat()
@@ -113,6 +117,10 @@ class DateTimeType(InputType):
         if locality is None:
             return super().list_texts(field)
         return lambda values: ["" if v is None else locality.moment(v) for v in values]
+
+    def machine_text(self, value: Any, locality: Locality) -> str | None:
+        """The instant on the tenant's clock, to the second, with that clock's offset."""
+        return None if value in (None, "") else locality.iso_moment(value)
 
     def parse(self, text: str) -> str:
         """A typed date and time as ISO text; without an offset, as a form's
@@ -171,6 +179,16 @@ class TimeType(InputType):
     def column(self, field: FieldSpec) -> peewee.Field:
         """A time column."""
         return peewee.TimeField(null=True)
+
+    def list_texts(self, field: FieldSpec, locality: Locality | None = None) -> Texts:
+        """Times of day in the locality's format; ISO text without one."""
+        if locality is None:
+            return super().list_texts(field)
+        return lambda values: ["" if v in (None, "") else locality.time_of_day(v) for v in values]
+
+    def machine_text(self, value: Any, locality: Locality) -> str | None:
+        """The time of day as ISO text, HH:MM:SS (or HH:MM as typed)."""
+        return None if value in (None, "") else load_isoformat(value)
 
     def cell_reader(
         self, field: FieldSpec, lookup: LookupIndex | None = None, decimal_comma: bool = False

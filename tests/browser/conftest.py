@@ -73,6 +73,27 @@ fields:
   - {name: score, sequence: 5, label: Score, input_type: integer, group: EXTRA, min: 0,
      max: 10}
 """
+# a crew of one to three members: lines with min_rows and max_rows
+CREW = """\
+entity: crew
+label: Crew
+plural: Crews
+title_field: name
+lines:
+  members: {entity: member, link: crew, label: Members, sequence: 20, group: MAIN,
+            min_rows: 1, max_rows: 3}
+fields:
+  - {name: name, sequence: 1, label: Name, input_type: text, group: MAIN, required: true}
+"""
+MEMBER = """\
+entity: member
+label: Member
+plural: Members
+fields:
+  - {name: crew, sequence: 1, label: Crew, input_type: lookup, group: MAIN,
+     lookup: {entity: crew}}
+  - {name: person, sequence: 2, label: Person, input_type: text, group: MAIN, required: true}
+"""
 
 
 @dataclass
@@ -95,6 +116,8 @@ def write_tree(root: Path) -> Path:
         "entities/place.yaml": PLACE,
         "entities/visit.yaml": VISIT,
         "entities/survey.yaml": SURVEY,
+        "entities/crew.yaml": CREW,
+        "entities/member.yaml": MEMBER,
     }
     for relative, text in files.items():
         path = root / relative

@@ -20,6 +20,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, expect
 from werkzeug.serving import make_server
 
 from engine.demo import DATA_DIR, load_demo
+from engine.errors import Conflict, RecordInvalid
 from engine.records.service import RecordService
 from engine.registry import build_registry
 from webui import create_app
@@ -50,6 +51,45 @@ class ShippedSite:
         items = self.service.list(tenant, entity, sort="id", limit=1)["items"]
         assert items, f"the demo data of {tenant} has no {entity} record to open"
         return items[0]["id"]
+
+    def entity_with_lines(self, tenant: str) -> str:
+        """The entity of the tenant with the most lines fields and demo records."""
+        entities = [
+            entity
+            for entity in self.service.registry.tenant(tenant).spec.entities.values()
+            if self.service.list(tenant, entity.name, limit=1)["items"]
+        ]
+        return max(
+            entities, key=lambda entity: sum(f.lines is not None for f in entity.fields)
+        ).name
+
+    def edited_record(self, tenant: str, entity: str) -> int:
+        """A demo record of the entity changed by the editor after it was made: the first
+        whose optional text fields take a new value (a locked record refuses them)."""
+        spec = self.service.registry.tenant(tenant).spec.entities[entity]
+        texts = [
+            f.name
+            for f in spec.fields
+            if f.input_type == "text"
+            and f.stored
+            and not f.required
+            and not f.unique
+            and not (f.read_only or f.view or f.hidden or f.set_once or f.system)
+        ]
+        for record in self.service.list(tenant, entity, sort="id", limit=20)["items"]:
+            values = {name: f"{record.get(name) or ''} (changed)"[-40:] for name in texts[:2]}
+            try:
+                self.service.update(
+                    tenant,
+                    entity,
+                    record["id"],
+                    {**values, "rev_number": record["rev_number"]},
+                    "editor",
+                )
+            except (Conflict, RecordInvalid):
+                continue
+            return record["id"]
+        raise AssertionError(f"no {tenant} {entity} of the demo data takes a change")
 
     def widest_entity(self, tenant: str) -> str:
         """The entity of the tenant with the most fields."""
@@ -137,11 +177,12 @@ class Visitor:
     cookies: dict[tuple[str, str], list] = field(default_factory=dict)
     signed_in: tuple[str, str] | None = None
 
-    def open(self, tenant: str, role: str, path: str) -> Page:
-        """The page at `path`, opened as `role` of `tenant`; fails on an error status."""
+    def open(self, tenant: str, role: str, path: str, also: tuple[int, ...] = ()) -> Page:
+        """The page at `path`, opened as `role` of `tenant`; fails on an error status
+        other than those `also` names (a page that refuses, with 409, is still a page)."""
         self._sign_in(tenant, role)
         response = self.page.goto(path)
-        assert response is not None and response.ok, (
+        assert response is not None and (response.ok or response.status in also), (
             f"{path} answered {response and response.status}"
         )
         return self.page

@@ -9,8 +9,11 @@ failure names the page, the size and every problem found on it.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from conftest import ROOT
+from playwright.sync_api import expect
 
 from . import shipped_site as site
 from .page_audit import problems
@@ -25,9 +28,12 @@ ARTIFACTS = ROOT / "test-artifacts"
 TENANTS = sorted({tenant for tenant, _ in shipped_entities()})
 
 
-def audit(visitor: Visitor, tenant: str, role: str, path: str, *name: str) -> list[str]:
-    """The problems of the page at `path`, each naming the page; its screenshot saved."""
-    page = visitor.open(tenant, role, path)
+def audit(
+    visitor: Visitor, tenant: str, role: str, path: str, *name: str, also: tuple[int, ...] = ()
+) -> list[str]:
+    """The problems of the page at `path`, each naming the page; its screenshot saved.
+    `also` names the error statuses the page may answer with."""
+    page = visitor.open(tenant, role, path, also)
     found = problems(page)
     page.screenshot(
         path=str(artifact_path(ARTIFACTS, *name, visitor.size)), full_page=True, timeout=60_000
@@ -81,3 +87,69 @@ def test_metadata_page(visitors, tenant, entity, size):
     path = f"/{tenant}/admin/metadata/{entity}"
     found = audit(visitor, tenant, "admin", path, tenant, entity, "metadata")
     assert not found, report(found)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("tenant", "entity"), demo_entities())
+def test_confirmation_pages_of_a_record(visitors, shipped_site, tenant, entity, size):
+    """Every action of the record's page that asks first (delete, cancel, deactivate, …)
+    shows a page saying what will happen, lines included."""
+    visitor = visitors[size]
+    record = shipped_site.first_record(tenant, entity)
+    page = visitor.open(tenant, "editor", f"/{tenant}/{entity}/{record}")
+    asking = page.locator("a[data-asks-first]")
+    paths = [asking.nth(i).get_attribute("href") for i in range(asking.count())]
+    found: list[str] = []
+    for path in paths:
+        kind = path.rstrip("/").rsplit("/", 1)[-1]
+        # a record still in use answers 409 with the page saying why it cannot be done
+        found += audit(visitor, tenant, "editor", path, tenant, entity, kind, also=(409,))
+    assert not found, report(found)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_history_of_an_edited_record(visitors, shipped_site, tenant, size):
+    """The history of a record changed after it was made, each change listed."""
+    visitor = visitors[size]
+    entity = shipped_site.entity_with_lines(tenant)
+    record = shipped_site.edited_record(tenant, entity)
+    path = f"/{tenant}/{entity}/{record}"
+    found = audit(visitor, tenant, "editor", path, tenant, entity, "history")
+    assert not found, report(found)
+
+
+@pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize("tenant", TENANTS)
+def test_import_pages(visitors, shipped_site, tenant, size):
+    """The import of the entity's own export: its upload page, its preview, the result of
+    checking it."""
+    visitor = visitors[size]
+    entity = shipped_site.entity_with_lines(tenant)
+    path = f"/{tenant}/{entity}/import"
+    found = audit(visitor, tenant, "editor", path, tenant, entity, "import")
+    page = visitor.page
+    exported = page.request.get(f"/{tenant}/{entity}/export.csv")
+    assert exported.ok, f"{tenant} {entity}'s export answered {exported.status}"
+    page.get_by_label("File (CSV or XLSX)").set_input_files(
+        files=[{"name": f"{entity}.csv", "mimeType": "text/csv", "buffer": exported.body()}]
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name=re.compile(": preview$"))).to_be_visible()
+    found += audit_shown(visitor, tenant, entity, "import-preview")
+    page.get_by_role("button", name="Check only").click()
+    expect(page.get_by_role("heading", name="Result")).to_be_visible(timeout=60_000)
+    found += audit_shown(visitor, tenant, entity, "import-check")
+    assert not found, report(found)
+
+
+def audit_shown(visitor: Visitor, tenant: str, *name: str) -> list[str]:
+    """The problems of the page the visitor shows now, as `audit` reports them."""
+    page = visitor.page
+    found = problems(page)
+    page.screenshot(
+        path=str(artifact_path(ARTIFACTS, tenant, *name, visitor.size)),
+        full_page=True,
+        timeout=60_000,
+    )
+    return [f"{tenant} {' '.join(name)} at {visitor.size} ({page.url}): {p}" for p in found]

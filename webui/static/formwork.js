@@ -123,6 +123,26 @@ function enhanceLines(fieldset) {
   to.className = "visually-hidden";
   to.textContent = ` to ${label}`;
   add.append(to);
+  // min_rows and max_rows: the buttons that would pass them are disabled, the form's
+  // words on the limits (visible under the legend) describing why
+  const least = Number(fieldset.dataset.minRows || 0);
+  const most = fieldset.dataset.maxRows ? Number(fieldset.dataset.maxRows) : Infinity;
+  const limits = document.getElementById(`limits-${line}`);
+  function applyLimits() {
+    const count = rows().length;
+    const disable = (selector, off) => fieldset.querySelectorAll(selector).forEach((button) => {
+      button.disabled = off;
+      if (limits) button.setAttribute("aria-describedby", limits.id);
+    });
+    disable("button.add-row, button[data-action=copy]", count >= most);
+    disable("button[data-action=remove]", count <= least);
+  }
+  function limitWords() {
+    const count = rows().length;
+    if (count >= most) return ` No more rows: ${limits.textContent}`;
+    if (count <= least) return ` No fewer rows: ${limits.textContent}`;
+    return "";
+  }
   const fieldOf = (name) => name.split("-").slice(2).join("-");  // sites-0-name → name
   const controls = (body) => body.querySelectorAll("input[name], select[name], textarea[name]");
   function buttons(body) {
@@ -150,6 +170,7 @@ function enhanceLines(fieldset) {
         button.setAttribute("aria-label", name(place));
       });
     });
+    applyLimits();
   }
   function refreshCells(body) {
     body.querySelectorAll(".line-cells td[data-column]").forEach((cell) => {
@@ -176,7 +197,7 @@ function enhanceLines(fieldset) {
     const editor = body.querySelector("details");
     editor.open = true;
     (editor.querySelector(".field input:not([type=hidden]), .field select, .field textarea") || editor.querySelector("summary")).focus();
-    status.textContent = `${label} row ${rows().length} added`;
+    status.textContent = `${label} row ${rows().length} added.${limitWords()}`;
   }
   function copyRow(body) {
     const copy = template.cloneNode(true);
@@ -200,7 +221,7 @@ function enhanceLines(fieldset) {
     });
     refreshCells(copy);
     copy.querySelector("summary").focus();
-    status.textContent = `${label} row ${rows().indexOf(body) + 1} copied to row ${rows().indexOf(copy) + 1}`;
+    status.textContent = `${label} row ${rows().indexOf(body) + 1} copied to row ${rows().indexOf(copy) + 1}.${limitWords()}`;
   }
   function moveRow(body, step, button) {
     const all = rows();
@@ -220,8 +241,8 @@ function enhanceLines(fieldset) {
     body.remove();
     renumber();
     const next = rows()[at] || rows()[at - 1];
-    (next?.querySelector('button[data-action="remove"]') || add).focus();
-    status.textContent = `${label} row ${at + 1} removed`;
+    (next?.querySelector('button[data-action="remove"]:enabled') || next?.querySelector("summary") || add).focus();
+    status.textContent = `${label} row ${at + 1} removed.${limitWords()}`;
   }
   fieldset.addEventListener("click", (event) => {
     const button = event.target.closest("button[data-action]");
@@ -250,7 +271,7 @@ function enhanceLines(fieldset) {
   });
   rows().forEach(buttons);
   fieldset.querySelector(".lines-scroll").after(add, status);
-  renumber();
+  renumber();  // and the limits applied
 }
 // The error summary's link to a field of a closed row editor opens the editor first
 // (listening before the link's own listener, which focuses the field).
