@@ -7,15 +7,14 @@ reported at once, as RecordError items naming the field by its label.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
 from typing import Any
 
 import peewee
 
 from engine.compile.models import attribute_name
 from engine.compile.validator import RecordError
-from engine.errors import Conflict, NotFound, RecordInvalid, UnknownName
-from engine.records import audit, statements
+from engine.errors import Conflict, NotFound, RecordInvalid
+from engine.records import audit
 from engine.records.checks import (
     check_revision,
     guarded_write,
@@ -28,21 +27,16 @@ from engine.records.checks import (
 )
 from engine.records.files import StoredFiles
 from engine.records.incoming import check_record
-from engine.records.keyset import Key, page_after
 from engine.records.lines import line_entry, line_rows, write_lines
 from engine.records.pipeline import Draft
+from engine.records.reading import RecordReader
 from engine.records.removal import refuse_if_referenced
-from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
 from engine.records.values import (
-    as_id,
     clean_payload,
     copied,
-    fetchable,
-    field_values,
     jsonable,
     stored_values,
-    system_value,
     without,
 )
 from engine.records.writing import write_new
@@ -51,183 +45,12 @@ from engine.registry import Registry
 MANY_AT_ONCE = 500  # ids per IN list: far under any database's limit of parameters
 
 
-class RecordService:
+class RecordService(RecordReader):
     """The one place that reads and writes records, for the API and the web UI alike."""
 
     def __init__(self, registry: Registry, files: StoredFiles | None = None) -> None:
-        self.registry = registry  # replaced whole when metadata reloads
+        super().__init__(registry)
         self.files = files  # the uploads that file and image fields may name
-
-    def target(self, tenant: str, entity: str) -> Target:
-        try:
-            compiled = self.registry.tenant(tenant)
-            return Target(compiled, compiled.entity(entity))
-        except UnknownName as error:
-            raise NotFound(str(error)) from None
-
-    # reading
-
-    def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
-        target = self.target(tenant, entity)
-        return self._as_dict(target, self._row(target, record_id))
-
-    def read_many(self, tenant: str, entity: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
-        """The records of `ids` that exist, without their lines, by id, in one query per
-        few hundred ids: what `read` answers of each, lines aside."""
-        target = self.target(tenant, entity)
-        wanted, found = sorted(set(ids)), {}
-        for start in range(0, len(wanted), MANY_AT_ONCE):
-            chunk = wanted[start : start + MANY_AT_ONCE]
-            for row in target.live().where(target.model.id.in_(chunk)):
-                found[row.id] = self._as_dict(target, row, lines=False)
-        return found
-
-    def few_records(
-        self, tenant: str, entity: str, most: int, selectable: bool = False
-    ) -> list[dict[str, Any]] | None:
-        """The live records by id, without their lines, when there are at most `most`
-        (with `selectable`, of those a new link may name); None when there are more. One
-        query, its rows made records only when there are few: what `list` answers as its
-        items, without counting them all or loading a large table's first rows."""
-        target = self.target(tenant, entity)
-        fields = target.model._meta.sorted_fields
-
-        def query() -> peewee.ModelSelect:
-            rows = target.selectable() if selectable else target.live()
-            return rows.select(*fields).order_by(target.model.id).limit(most + 1)
-
-        key = ("few", selectable, most)
-        found = statements.fixed(target.entity.memo, target.model, key, query).fetchall()
-        if len(found) > most:
-            return None
-        names = [field.name for field in fields]
-        return [
-            self._as_dict(
-                target,
-                target.model(
-                    **{
-                        name: field.python_value(value)
-                        for name, field, value in zip(names, fields, row, strict=True)
-                    }
-                ),
-                lines=False,
-            )
-            for row in found
-        ]
-
-    def fetchable(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
-        """What a lookup to this record may fetch from it, by every name it is known by."""
-        target = self.target(tenant, entity)
-        return fetchable(target, self._row(target, record_id))
-
-    def history(self, tenant: str, entity: str, record_id: Any) -> list[dict[str, Any]]:
-        """Every audit entry of a record, oldest first; a deleted record's too."""
-        target = self.target(tenant, entity)
-        lines = [line.name for line in target.lines()]
-        entries = audit.history(target.tenant, entity, as_id(record_id), lines)
-        if not entries:  # a deleted record keeps its history; no record has none
-            self._row(target, record_id)
-        return entries
-
-    def _row(self, target: Target, record_id: Any) -> peewee.Model:
-        row = target.live().where(target.model.id == as_id(record_id)).first()
-        if row is None:
-            raise NotFound(f"{target.spec.label} {record_id} does not exist")
-        return row
-
-    def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
-        record = {name: system_value(row, name) for name in target.spec.system_columns}
-        record.update(field_values(target, row))
-        if lines:
-            for line in target.lines():
-                child = target.child(line)
-                record[line.name] = [
-                    self._as_dict(child, r, lines=False)
-                    for r in line_rows(child, line.lines.link, row.id, line.lines.order)
-                ]
-        return record
-
-    # listing
-
-    def list(
-        self,
-        tenant: str,
-        entity: str,
-        q: str | None = None,
-        filters: Mapping[str, str] | None = None,
-        sort: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        offset: int = 0,
-        columns: Iterable[str] | None = None,
-        count_up_to: int | None = None,
-    ) -> dict[str, Any]:
-        """A page of records: `items` (without lines), the `total` that match and, when some
-        filters read every record, their names (`unindexed_filters`). With
-        `columns` (stored field names), each item holds only its `id` and those fields:
-        a page that shows a few columns need not read and convert them all. With
-        `count_up_to`, more matches than that answer that `total` and `total_exact` false."""
-        if columns is not None:
-            table = self.list_table(
-                tenant, entity, q, filters, sort, limit, offset, columns, count_up_to
-            )
-            names = ("id", *table["values"])
-            rows = zip(table["ids"], *table["values"].values(), strict=True)
-            page = {
-                "items": [dict(zip(names, row, strict=True)) for row in rows],
-                "total": table["total"],
-                **({"total_exact": False} if "total_exact" in table else {}),
-            }
-        else:
-            target = self.target(tenant, entity)
-            found = record_page(target, q, filters or {}, sort, limit, offset, count_up_to)
-            items = [self._as_dict(target, r, lines=False) for r in found[1]]
-            page = _capped({"items": items, "total": found[0]}, count_up_to)
-        unindexed = unindexed_filters(self.target(tenant, entity), filters or {})
-        if unindexed:
-            page["unindexed_filters"] = unindexed
-        return page
-
-    def list_after(
-        self,
-        tenant: str,
-        entity: str,
-        q: str | None = None,
-        filters: Mapping[str, str] | None = None,
-        sort: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        key: Key | None = None,
-        count_up_to: int | None = None,
-    ) -> tuple[dict[str, Any], Key | None]:
-        """The page after the record `key` names (engine.records.keyset), as `list`
-        answers one, and the key of its last record when more follow."""
-        target = self.target(tenant, entity)
-        ids, following, total = page_after(target, q, filters or {}, sort, limit, key, count_up_to)
-        rows = {row.id: row for row in target.model.select().where(target.model.id.in_(ids))}
-        items = [self._as_dict(target, rows[i], lines=False) for i in ids]
-        return _capped({"items": items, "total": total}, count_up_to), following
-
-    def list_table(
-        self,
-        tenant: str,
-        entity: str,
-        q: str | None = None,
-        filters: Mapping[str, str] | None = None,
-        sort: str | None = None,
-        limit: int = DEFAULT_LIMIT,
-        offset: int = 0,
-        columns: Iterable[str] = (),
-        count_up_to: int | None = None,
-    ) -> dict[str, Any]:
-        """A page of records as a table: the `total` that match, their `ids`, and the
-        `values` of each of `columns` (stored field names), column by column. The SQL
-        of each such query is built once, then run again with other LIMIT and OFFSET.
-        With `count_up_to`, more matches than that answer that `total` and `total_exact`
-        false."""
-        target = self.target(tenant, entity)
-        found = table_page(
-            target, q, filters or {}, sort, limit, offset, tuple(columns), count_up_to
-        )
-        return _capped(found, count_up_to)
 
     # writing
 
@@ -484,10 +307,3 @@ def _action_change(target: Target, row: peewee.Model, action: str) -> tuple[str,
             code="invalid_transition",
         )
     return "status", step.target
-
-
-def _capped(page: dict[str, Any], up_to: int | None) -> dict[str, Any]:
-    """The page, its total said to be a lower bound when the count went past `up_to`."""
-    if up_to is not None and page["total"] > up_to:
-        return {**page, "total": up_to, "total_exact": False}
-    return page
