@@ -8,13 +8,10 @@ from collections.abc import Iterator
 
 import peewee
 import pytest
-from argon2 import PasswordHasher
 from conftest import SHIPPED
-from test_lines_form import FormValues
+from test_lines_form import FormValues, with_demo
 from werkzeug.datastructures import MultiDict
 
-from engine import users
-from engine.demo import load_demo
 from engine.registry import build_registry
 from webui import create_app
 from webui.forms import editable
@@ -39,13 +36,7 @@ def served_demo(tmp_path_factory):
             "FORMWORK_RELOAD": "off",
         }
     )
-    service = app.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-        for tenant in service.registry.tenants:
-            users.add_user(service.registry.tenant(tenant), "clerk", "editor", PASSWORD)
-    return app
+    return with_demo(app)
 
 
 class Counted:

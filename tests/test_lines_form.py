@@ -92,6 +92,11 @@ def demo_app(storage):
             "FORMWORK_DATABASE": storage.database_url,
         }
     )
+    return with_demo(app)
+
+
+def with_demo(app):
+    """The app with the shipped demo data and an editor `clerk` in every tenant."""
     service = app.extensions["formwork"]
     with pytest.MonkeyPatch.context() as patch:  # quick hashes
         patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))

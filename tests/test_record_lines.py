@@ -9,12 +9,11 @@ from html.parser import HTMLParser
 
 import pytest
 import yaml
-from argon2 import PasswordHasher
 from conftest import SHIPPED
-from test_lines_form import CASES, PASSWORD, logged_in
+from test_lines_form import CASES, logged_in, with_demo
 
-from engine import conditions, users
-from engine.demo import DATA_DIR, load_demo
+from engine import conditions
+from engine.demo import DATA_DIR
 from webui import create_app
 from webui.display import display
 from webui.line_editor import grid_columns
@@ -83,13 +82,7 @@ def demo_app(tmp_path_factory):
             "FORMWORK_DATA": str(tmp_path_factory.mktemp("data")),
         }
     )
-    service = app.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-        for tenant in service.registry.tenants:
-            users.add_user(service.registry.tenant(tenant), "clerk", "editor", PASSWORD)
-    return app
+    return with_demo(app)
 
 
 def record_with_lines(service, tenant: str, entity: str, line: str) -> dict | None:
