@@ -7,7 +7,7 @@ it when imported, which is all this module does; other packages add theirs throu
 
 from __future__ import annotations
 
-from engine.commands import access, bulk, data, metadata  # noqa: F401  (each adds commands)
+from engine.commands import access, bulk, data, metadata, tenants  # noqa: F401  (each adds commands)
 from engine.commands.base import main
 
 __all__ = ["main"]
