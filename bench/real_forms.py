@@ -48,7 +48,6 @@ from web_pages import (
     FIELDS,
     WORKERS,
     Endpoint,
-    Result,
     Server,
 )
 
@@ -319,17 +318,9 @@ def run(endpoints: list[Endpoint], seconds: float, rounds: int, driver: str, tmp
     failures: list[str] = []
     for e in endpoints:  # warm-up
         synthetic.measure(e, min(seconds, 2.0), driver, "warm", tmp)
-    best: dict[str, Result] = {}
-    cpu: dict[str, float] = {}
-    for number in range(rounds):
-        shift = number % len(endpoints)
-        for e in endpoints[shift:] + endpoints[:shift]:
-            result = synthetic.measure(e, seconds, driver, f"r{number}", tmp)
-            if result.errors:
-                failures.append(f"{e.label}, round {number + 1}: {result.errors} errors")
-            if e.key not in best or result.rate > best[e.key].rate:
-                best[e.key] = result
-            cpu[e.key] = min(cpu.get(e.key, float("inf")), result.cpu_per_request)
+    found = synthetic.interleaved_rounds(endpoints, rounds, seconds, driver, tmp)
+    best, cpu = found.best, found.cpu
+    failures += found.failures
     print(
         f"\n{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} "
         f"{'CPU × synthetic':>15} {'req/s × Django':>14}"

@@ -690,6 +690,35 @@ def drive_wrk(endpoint: Endpoint, seconds: float, nonce: str, tmp: Path) -> tupl
     return requests, duration / 1e6, (p50 / 1e3, p99 / 1e3), sum(errors), cpu
 
 
+@dataclass
+class Rounds:
+    """What interleaved rounds of measurements found, per endpoint key."""
+
+    best: dict[str, Result] = field(default_factory=dict)  # the round of highest req/s
+    cpu: dict[str, float] = field(default_factory=dict)  # the lowest server CPU per request
+    requests: dict[str, int] = field(default_factory=dict)  # answered, all rounds together
+    failures: list[str] = field(default_factory=list)
+
+
+def interleaved_rounds(
+    endpoints: list[Endpoint], rounds: int, seconds: float, driver: str, tmp: Path
+) -> Rounds:
+    """Measure every endpoint `rounds` times, each round starting one endpoint further on,
+    so that a busy moment of the machine does not fall on the same endpoint each time."""
+    found = Rounds()
+    for number in range(rounds):
+        shift = number % len(endpoints)
+        for e in endpoints[shift:] + endpoints[:shift]:
+            result = measure(e, seconds, driver, f"r{number}", tmp)
+            if result.errors:
+                found.failures.append(f"{e.label}, round {number + 1}: {result.errors} errors")
+            found.requests[e.key] = found.requests.get(e.key, 0) + result.requests
+            if e.key not in found.best or result.rate > found.best[e.key].rate:
+                found.best[e.key] = result
+            found.cpu[e.key] = min(found.cpu.get(e.key, float("inf")), result.cpu_per_request)
+    return found
+
+
 def measure(endpoint: Endpoint, seconds: float, driver: str, nonce: str, tmp: Path) -> Result:
     server_before = endpoint.server.cpu_ticks()
     if driver == "wrk":
@@ -954,19 +983,11 @@ def run(
         result = measure(e, warm, driver, "warm", tmp)
         if e.key in posts:
             posts[e.key] += result.requests
-    best: dict[str, Result] = {}
-    cpu: dict[str, float] = {}  # the lowest server CPU per request of the rounds
-    for number in range(rounds):
-        shift = number % len(endpoints)
-        for e in endpoints[shift:] + endpoints[:shift]:
-            result = measure(e, seconds, driver, f"r{number}", tmp)
-            if result.errors:
-                failures.append(f"{e.label}, round {number + 1}: {result.errors} errors")
-            if e.key in posts:
-                posts[e.key] += result.requests
-            if e.key not in best or result.rate > best[e.key].rate:
-                best[e.key] = result
-            cpu[e.key] = min(cpu.get(e.key, float("inf")), result.cpu_per_request)
+    rounds_run = interleaved_rounds(endpoints, rounds, seconds, driver, tmp)
+    best, cpu = rounds_run.best, rounds_run.cpu
+    failures += rounds_run.failures
+    for key in posts:
+        posts[key] += rounds_run.requests[key]
 
     created = stored_records(tmp) - total_before
     # wrk counts only the responses it read before its time was up: the last POSTs in
