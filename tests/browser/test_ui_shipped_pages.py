@@ -146,6 +146,9 @@ def test_import_pages(visitors, shipped_site, tenant, size):
 def audit_shown(visitor: Visitor, tenant: str, *name: str) -> list[str]:
     """The problems of the page the visitor shows now, as `audit` reports them."""
     page = visitor.page
+    # a heading is visible as soon as the page's HTML is parsed; its stylesheet may still
+    # be on its way on a busy machine, and a page measured unstyled is too wide
+    page.wait_for_load_state("load")
     found = problems(page)
     page.screenshot(
         path=str(artifact_path(ARTIFACTS, tenant, *name, visitor.size)),
