@@ -21,8 +21,10 @@ from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
+from webui import row_drawing
 from webui.display import display, locality
 from webui.forms import Submission, as_text, editable
+from webui.views import views as entity_views
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
 
@@ -63,7 +65,7 @@ def lines_item(
     problems and editor, and the words on the number of rows allowed."""
     child = target.child(line)
     writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
-    views = _row_views(child, line, drawing)
+    views = _row_views(target, child, line, drawing)
     columns = grid_columns(child, line)
     typed_rows = submission.typed.get(f"{line.name}-rows")
     stored_rows = values.get(line.name, []) or []
@@ -79,17 +81,31 @@ def lines_item(
     limit = line.lines.max_rows
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
+    drawer = row_drawing.cached_row_drawer(
+        target, line, views, writable, macros, drawing.field_item
+    )
+    no_copy = " ".join(f.name for f in child.spec.fields if not f.copy)
+    by_name = {spec.name: view for _, members in views for spec, view in members}
     rows = []
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
+        if drawer is None:
+            fields = _editor_html(child, views, writable, row, macros, drawing)
+        else:
+            fields = drawer.draw(
+                row,
+                lambda spec, editable, row=row: _field_html(
+                    child, by_name[spec.name], editable, row, macros, drawing, spec
+                ),
+            )
         rows.append(
             {
                 "index": index,
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),
-                "fields": _editor_html(child, views, writable, row, macros, drawing),
-                "no_copy": " ".join(f.name for f in child.spec.fields if not f.copy),
+                "fields": fields,
+                "no_copy": no_copy,
             }
         )
     return {
@@ -173,22 +189,39 @@ def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     return {"name": spec.name, "label": spec.label, "text": text}
 
 
-def _row_views(child: Target, line: FieldSpec, drawing: FieldDrawing) -> list[tuple[dict, list]]:
+def _row_views(
+    target: Target, child: Target, line: FieldSpec, drawing: FieldDrawing
+) -> list[tuple[dict, list]]:
     """The child's groups in order, each with (field, its widget's entry) of its fields,
-    with a lookup's choices read once for all rows. Conditions are left out: they name
-    the child's fields, which a row's inputs do not answer to."""
-    groups = []
-    for group in child.entity.layout["groups"]:
-        members = []
-        for entry in group["fields"]:
-            spec = child.spec.field(entry["name"])
-            if spec.name == line.lines.link or spec.lines:
-                continue
-            plain = {k: v for k, v in entry.items() if k not in ("visible_if", "required_if")}
-            members.append((spec, drawing.widget_entry(child, spec, plain, "row")))
-        if members:
-            groups.append((group, members))
-    return groups
+    with a lookup's choices read once for all rows."""
+    return [
+        (
+            group,
+            [(spec, drawing.widget_entry(child, spec, plain, "row")) for spec, plain in members],
+        )
+        for group, members in _row_layout(target, child, line)
+    ]
+
+
+def _row_layout(target: Target, child: Target, line: FieldSpec) -> list[tuple[dict, list]]:
+    """The child's groups in order, each with (field, layout entry) of the fields a row
+    shows, once per compiled entity. Conditions are left out: they name the child's
+    fields, which a row's inputs do not answer to."""
+    layouts = entity_views(target).form.row_layouts
+    if line.name not in layouts:
+        groups = []
+        for group in child.entity.layout["groups"]:
+            members = []
+            for entry in group["fields"]:
+                spec = child.spec.field(entry["name"])
+                if spec.name == line.lines.link or spec.lines:
+                    continue
+                conditions = ("visible_if", "required_if")
+                members.append((spec, {k: v for k, v in entry.items() if k not in conditions}))
+            if members:
+                groups.append((group, members))
+        layouts[line.name] = groups
+    return layouts[line.name]
 
 
 def _editor_html(
@@ -203,14 +236,8 @@ def _editor_html(
             editable_here = spec.name in writable
             if not editable_here and not row.stored:
                 continue
-            named = drawing.named_view(
-                child, view, row.key(spec.name), row.line.label, row.position
-            )
-            item = drawing.field_item(
-                child, spec, named, row.value(spec), row.error(spec), editable_here,
-                row.stored_value(spec),
-            )  # fmt: skip
-            drawn.append({"html": macros.field_block(item)})
+            html = _field_html(child, view, editable_here, row, macros, drawing, spec)
+            drawn.append({"html": html})
         if drawn:
             code = f"{row.line.name}-{row.index}-{group['code']}"
             # open sections only: tabs, or disclosures, in a row's editor (itself a
@@ -219,3 +246,15 @@ def _editor_html(
             section["collapsed"] = False
             groups.append({**group, **section})
     return macros.groups(groups)
+
+
+def _field_html(
+    child: Target, view: dict, editable: bool, row: _Row, macros: Any, drawing: FieldDrawing,
+    spec: FieldSpec,
+) -> Markup:  # fmt: skip
+    """A field of the row as the field_block macro draws it."""
+    named = drawing.named_view(child, view, row.key(spec.name), row.line.label, row.position)
+    item = drawing.field_item(
+        child, spec, named, row.value(spec), row.error(spec), editable, row.stored_value(spec)
+    )
+    return macros.field_block(item)
