@@ -64,9 +64,8 @@ def lines_item(
     stored, then one empty row to fill unless max_rows are there) with its cells,
     problems and editor, and the words on the number of rows allowed."""
     child = target.child(line)
-    writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
-    views = _row_views(target, child, line, drawing)
-    columns = grid_columns(child, line)
+    layout = _row_layout(target, child, line)
+    writable, columns = layout.writable, layout.columns
     typed_rows = submission.typed.get(f"{line.name}-rows")
     stored_rows = values.get(line.name, []) or []
     if typed_rows is not None:  # a form shown again: each typed row with its stored line
@@ -81,21 +80,20 @@ def lines_item(
     limit = line.lines.max_rows
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
+    entries = _RowEntries(child, layout, drawing)
     drawer = row_drawing.cached_row_drawer(
-        target, line, views, writable, macros, drawing.field_item
+        target, line, entries.views, writable, macros, drawing.field_item
     )
-    no_copy = " ".join(f.name for f in child.spec.fields if not f.copy)
-    by_name = {spec.name: view for _, members in views for spec, view in members}
     rows = []
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
         if drawer is None:
-            fields = _editor_html(child, views, writable, row, macros, drawing)
+            fields = _editor_html(child, entries.views(), writable, row, macros, drawing)
         else:
             fields = drawer.draw(
                 row,
                 lambda spec, editable, row=row: _field_html(
-                    child, by_name[spec.name], editable, row, macros, drawing, spec
+                    child, entries.entry(spec), editable, row, macros, drawing, spec
                 ),
             )
         rows.append(
@@ -105,7 +103,7 @@ def lines_item(
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),
                 "fields": fields,
-                "no_copy": no_copy,
+                "no_copy": layout.no_copy,
             }
         )
     return {
@@ -189,24 +187,21 @@ def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     return {"name": spec.name, "label": spec.label, "text": text}
 
 
-def _row_views(
-    target: Target, child: Target, line: FieldSpec, drawing: FieldDrawing
-) -> list[tuple[dict, list]]:
-    """The child's groups in order, each with (field, its widget's entry) of its fields,
-    with a lookup's choices read once for all rows."""
-    return [
-        (
-            group,
-            [(spec, drawing.widget_entry(child, spec, plain, "row")) for spec, plain in members],
-        )
-        for group, members in _row_layout(target, child, line)
-    ]
+@dataclass(frozen=True)
+class _RowLayout:
+    """What a lines field's rows show, built once per compiled entity: the child's groups
+    in order, each with (field, layout entry) of the fields a row shows (conditions left
+    out: they name the child's fields, which a row's inputs do not answer to), the
+    fields a row may edit, the grid's columns, and the fields a copied row leaves empty."""
+
+    groups: list[tuple[dict, list[tuple[FieldSpec, dict]]]]
+    writable: set[str]
+    columns: list[FieldSpec]
+    no_copy: str
+    entries: dict[str, dict]  # each field's layout entry, by name
 
 
-def _row_layout(target: Target, child: Target, line: FieldSpec) -> list[tuple[dict, list]]:
-    """The child's groups in order, each with (field, layout entry) of the fields a row
-    shows, once per compiled entity. Conditions are left out: they name the child's
-    fields, which a row's inputs do not answer to."""
+def _row_layout(target: Target, child: Target, line: FieldSpec) -> _RowLayout:
     layouts = entity_views(target).form.row_layouts
     if line.name not in layouts:
         groups = []
@@ -220,8 +215,37 @@ def _row_layout(target: Target, child: Target, line: FieldSpec) -> list[tuple[di
                 members.append((spec, {k: v for k, v in entry.items() if k not in conditions}))
             if members:
                 groups.append((group, members))
-        layouts[line.name] = groups
+        layouts[line.name] = _RowLayout(
+            groups,
+            {f.name for f in editable(child.spec, creating=True)} - {line.lines.link},
+            grid_columns(child, line),
+            " ".join(f.name for f in child.spec.fields if not f.copy),
+            {spec.name: entry for _, members in groups for spec, entry in members},
+        )
     return layouts[line.name]
+
+
+class _RowEntries:
+    """The widget entries of a row's fields, made as a request first needs each (a
+    lookup's holds the choices it reads)."""
+
+    def __init__(self, child: Target, layout: _RowLayout, drawing: FieldDrawing) -> None:
+        self.child, self.layout, self.drawing = child, layout, drawing
+        self._made: dict[str, dict] = {}
+
+    def entry(self, spec: FieldSpec) -> dict:
+        """The field's widget entry as a row's input, but for its name."""
+        if spec.name not in self._made:
+            plain = self.layout.entries[spec.name]
+            self._made[spec.name] = self.drawing.widget_entry(self.child, spec, plain, "row")
+        return self._made[spec.name]
+
+    def views(self) -> list[tuple[dict, list]]:
+        """The child's groups in order, each with (field, its widget entry) of its fields."""
+        return [
+            (group, [(spec, self.entry(spec)) for spec, _ in members])
+            for group, members in self.layout.groups
+        ]
 
 
 def _editor_html(

@@ -75,16 +75,16 @@ class RowDrawer:
 
 
 def cached_row_drawer(
-    target: Target, line: FieldSpec, members: list[tuple[dict, list]], writable: set[str],
-    macros: Any, field_item: Callable[..., dict],
+    target: Target, line: FieldSpec, members: Callable[[], list[tuple[dict, list]]],
+    writable: set[str], macros: Any, field_item: Callable[..., dict],
 ) -> RowDrawer | None:  # fmt: skip
     """row_drawer's answer for the target's lines field, built once per compiled entity
-    and widgets template."""
+    and widgets template (`members` answers the row's groups only then)."""
     drawers = views(target).form.row_drawers
     key = (macros, line.name)
     if key not in drawers:
         child = target.child(line)
-        drawers[key] = row_drawer(child, line, members, writable, macros, field_item)
+        drawers[key] = row_drawer(child, line, members(), writable, macros, field_item)
     return drawers[key]
 
 
