@@ -3,7 +3,8 @@
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place. A field with an error, a field
-shown read-only, a lookup and a line table are drawn by their macros on every request.
+shown read-only and a lookup are drawn by their macros on every request; a line table's
+rows, by webui.line_editor, from pieces cut the same way (webui.row_drawing).
 The pieces are held by the entity's form view (webui.views), so a metadata reload,
 which builds new entities, renders with new pieces.
 """

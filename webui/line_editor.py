@@ -6,7 +6,8 @@ The grid shows a few columns: the lines declaration's `columns`, else the child'
 below its grid row, so every field of every row is on the page, submitted and editable
 without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
-are drawn by the same field_block and groups macros as the parent form's.
+are drawn by the same field_block and groups macros as the parent form's, mostly from
+pieces of their HTML cut once per compiled entity (webui.row_drawing).
 """
 
 from __future__ import annotations
