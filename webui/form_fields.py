@@ -3,7 +3,8 @@
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place. A field with an error, a field
-shown read-only, a lookup and a line table are drawn by their macros on every request.
+shown read-only and a lookup are drawn by their macros on every request; a line table's
+rows, by webui.line_editor, from pieces cut the same way (webui.row_drawing).
 The pieces are held by the entity's form view (webui.views), so a metadata reload,
 which builds new entities, renders with new pieces.
 """
@@ -79,16 +80,19 @@ def _read_links(target: Target, values: dict, typed: dict) -> None:
 
 
 def _form_lookups(target: Target) -> list[tuple[Target, FieldSpec]]:
-    """The lookups the form shows, with the entity each belongs to: its own, then its
-    lines' (once per compiled entity)."""
+    """A lookup the form shows for each entity it links to, with the entity the lookup
+    belongs to: the form's own, else its lines' (once per compiled entity). The choices
+    are read once per linked entity, whichever lookup asks."""
     view = views(target).form
     if view.lookups is None:
-        found = []
+        found: dict[str, tuple[Target, FieldSpec]] = {}
         for spec, _ in _layout_fields(target):
             owner = target.child(spec) if spec.lines else target
             fields = owner.spec.fields if spec.lines else [spec]
-            found += [(owner, field) for field in fields if field.lookup and not field.hidden]
-        view.lookups = found
+            for field in fields:
+                if field.lookup and not field.hidden:
+                    found.setdefault(field.lookup.entity, (owner, field))
+        view.lookups = list(found.values())
     return view.lookups
 
 

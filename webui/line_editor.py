@@ -6,7 +6,8 @@ The grid shows a few columns: the lines declaration's `columns`, else the child'
 below its grid row, so every field of every row is on the page, submitted and editable
 without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
-are drawn by the same field_block and groups macros as the parent form's.
+are drawn by the same field_block and groups macros as the parent form's, mostly from
+pieces of their HTML cut once per compiled entity (webui.row_drawing).
 """
 
 from __future__ import annotations
@@ -21,8 +22,10 @@ from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
+from webui import row_drawing
 from webui.display import display, locality
 from webui.forms import Submission, as_text, editable
+from webui.views import views as entity_views
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
 
@@ -62,9 +65,8 @@ def lines_item(
     stored, then one empty row to fill unless max_rows are there) with its cells,
     problems and editor, and the words on the number of rows allowed."""
     child = target.child(line)
-    writable = {f.name for f in editable(child.spec, creating=True)} - {line.lines.link}
-    views = _row_views(child, line, drawing)
-    columns = grid_columns(child, line)
+    layout = _row_layout(target, child, line)
+    writable, columns = layout.writable, layout.columns
     typed_rows = submission.typed.get(f"{line.name}-rows")
     stored_rows = values.get(line.name, []) or []
     if typed_rows is not None:  # a form shown again: each typed row with its stored line
@@ -79,17 +81,30 @@ def lines_item(
     limit = line.lines.max_rows
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
+    entries = _RowEntries(child, layout, drawing)
+    drawer = row_drawing.cached_row_drawer(
+        target, line, entries.views, writable, macros, drawing.field_item
+    )
     rows = []
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
+        if drawer is None:
+            fields = _editor_html(child, entries.views(), writable, row, macros, drawing)
+        else:
+            fields = drawer.draw(
+                row,
+                lambda spec, editable, row=row: _field_html(
+                    child, entries.entry(spec), editable, row, macros, drawing, spec
+                ),
+            )
         rows.append(
             {
                 "index": index,
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),
-                "fields": _editor_html(child, views, writable, row, macros, drawing),
-                "no_copy": " ".join(f.name for f in child.spec.fields if not f.copy),
+                "fields": fields,
+                "no_copy": layout.no_copy,
             }
         )
     return {
@@ -173,22 +188,65 @@ def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     return {"name": spec.name, "label": spec.label, "text": text}
 
 
-def _row_views(child: Target, line: FieldSpec, drawing: FieldDrawing) -> list[tuple[dict, list]]:
-    """The child's groups in order, each with (field, its widget's entry) of its fields,
-    with a lookup's choices read once for all rows. Conditions are left out: they name
-    the child's fields, which a row's inputs do not answer to."""
-    groups = []
-    for group in child.entity.layout["groups"]:
-        members = []
-        for entry in group["fields"]:
-            spec = child.spec.field(entry["name"])
-            if spec.name == line.lines.link or spec.lines:
-                continue
-            plain = {k: v for k, v in entry.items() if k not in ("visible_if", "required_if")}
-            members.append((spec, drawing.widget_entry(child, spec, plain, "row")))
-        if members:
-            groups.append((group, members))
-    return groups
+@dataclass(frozen=True)
+class _RowLayout:
+    """What a lines field's rows show, built once per compiled entity: the child's groups
+    in order, each with (field, layout entry) of the fields a row shows (conditions left
+    out: they name the child's fields, which a row's inputs do not answer to), the
+    fields a row may edit, the grid's columns, and the fields a copied row leaves empty."""
+
+    groups: list[tuple[dict, list[tuple[FieldSpec, dict]]]]
+    writable: set[str]
+    columns: list[FieldSpec]
+    no_copy: str
+    entries: dict[str, dict]  # each field's layout entry, by name
+
+
+def _row_layout(target: Target, child: Target, line: FieldSpec) -> _RowLayout:
+    layouts = entity_views(target).form.row_layouts
+    if line.name not in layouts:
+        groups = []
+        for group in child.entity.layout["groups"]:
+            members = []
+            for entry in group["fields"]:
+                spec = child.spec.field(entry["name"])
+                if spec.name == line.lines.link or spec.lines:
+                    continue
+                conditions = ("visible_if", "required_if")
+                members.append((spec, {k: v for k, v in entry.items() if k not in conditions}))
+            if members:
+                groups.append((group, members))
+        layouts[line.name] = _RowLayout(
+            groups,
+            {f.name for f in editable(child.spec, creating=True)} - {line.lines.link},
+            grid_columns(child, line),
+            " ".join(f.name for f in child.spec.fields if not f.copy),
+            {spec.name: entry for _, members in groups for spec, entry in members},
+        )
+    return layouts[line.name]
+
+
+class _RowEntries:
+    """The widget entries of a row's fields, made as a request first needs each (a
+    lookup's holds the choices it reads)."""
+
+    def __init__(self, child: Target, layout: _RowLayout, drawing: FieldDrawing) -> None:
+        self.child, self.layout, self.drawing = child, layout, drawing
+        self._made: dict[str, dict] = {}
+
+    def entry(self, spec: FieldSpec) -> dict:
+        """The field's widget entry as a row's input, but for its name."""
+        if spec.name not in self._made:
+            plain = self.layout.entries[spec.name]
+            self._made[spec.name] = self.drawing.widget_entry(self.child, spec, plain, "row")
+        return self._made[spec.name]
+
+    def views(self) -> list[tuple[dict, list]]:
+        """The child's groups in order, each with (field, its widget entry) of its fields."""
+        return [
+            (group, [(spec, self.entry(spec)) for spec, _ in members])
+            for group, members in self.layout.groups
+        ]
 
 
 def _editor_html(
@@ -203,14 +261,8 @@ def _editor_html(
             editable_here = spec.name in writable
             if not editable_here and not row.stored:
                 continue
-            named = drawing.named_view(
-                child, view, row.key(spec.name), row.line.label, row.position
-            )
-            item = drawing.field_item(
-                child, spec, named, row.value(spec), row.error(spec), editable_here,
-                row.stored_value(spec),
-            )  # fmt: skip
-            drawn.append({"html": macros.field_block(item)})
+            html = _field_html(child, view, editable_here, row, macros, drawing, spec)
+            drawn.append({"html": html})
         if drawn:
             code = f"{row.line.name}-{row.index}-{group['code']}"
             # open sections only: tabs, or disclosures, in a row's editor (itself a
@@ -219,3 +271,15 @@ def _editor_html(
             section["collapsed"] = False
             groups.append({**group, **section})
     return macros.groups(groups)
+
+
+def _field_html(
+    child: Target, view: dict, editable: bool, row: _Row, macros: Any, drawing: FieldDrawing,
+    spec: FieldSpec,
+) -> Markup:  # fmt: skip
+    """A field of the row as the field_block macro draws it."""
+    named = drawing.named_view(child, view, row.key(spec.name), row.line.label, row.position)
+    item = drawing.field_item(
+        child, spec, named, row.value(spec), row.error(spec), editable, row.stored_value(spec)
+    )
+    return macros.field_block(item)

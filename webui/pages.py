@@ -193,13 +193,14 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
     """A record's form; saved, the record's page, or the form again with every problem
     (409 and the newer version when someone saved the record meanwhile)."""
     target = in_page_language(target_or_404(tenant, entity))
+    if request.method == "GET":
+        record = _stored(tenant, entity, record_id)
+        return render_form(target, record, record, Submission(), 200)
+    # a save reads the record itself: it is read here only to show the form again
     try:
-        record = record_service().read(tenant, entity, record_id)
+        submission = _submission(target, creating=False, record_id=record_id)
     except NotFound:
         abort(404)
-    if request.method == "GET":
-        return render_form(target, record, record, Submission(), 200)
-    submission = _submission(target, creating=False, record_id=record_id)
     revision = request.form.get("rev_number", type=int)
     stale = None
     if not submission.errors:
@@ -212,7 +213,18 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
             submission.errors += error.errors
         except Conflict as error:
             stale = error.details
+        except NotFound:
+            abort(404)
+    record = _stored(tenant, entity, record_id)
     return render_form(target, record, record, submission, 409 if stale else 422, stale=stale)
+
+
+def _stored(tenant: str, entity: str, record_id: int) -> dict:
+    """The stored record, or a 404 page when there is none."""
+    try:
+        return record_service().read(tenant, entity, record_id)
+    except NotFound:
+        abort(404)
 
 
 def _saved(tenant: str, entity: str, record_id: int) -> Any:

@@ -12,6 +12,7 @@ metadata reload builds new entities, and with them new views and new pieces.
 
 from __future__ import annotations
 
+import re
 import secrets
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -96,6 +97,22 @@ def text_slots(macro: Fill, count: int) -> Slots | None:
     return slots
 
 
+def repeated_slots(macro: Fill, count: int, empty: bool = True) -> Slots | None:
+    """How to draw `macro` for any `count` texts, each of which it may write any number
+    of times (a line row's index, in each of its inputs' names): its HTML cut around
+    probe texts, checked against its own HTML for other texts, hostile ones and, unless
+    `empty` is False (a macro that writes something else for nothing), empty ones."""
+    marks = markers(count)
+    found = cut_repeated(str(macro(*marks)), marks)
+    slots = Slots(tuple(found[0]), tuple(found[1]))
+    checks = [[f"{_HOSTILE}{i}" for i in range(count)], markers(count)]
+    if empty:
+        checks.append([""] * count)
+    if any(str(macro(*texts)) != slots.fill(*texts) for texts in checks):
+        return None
+    return slots
+
+
 def by_option(option_values: list[str], macro: Macro) -> Draw | None:
     """How to draw `macro` for a value it only compares, as text, with `option_values`:
     its HTML for each option, and for any other value (None included)."""
@@ -163,6 +180,19 @@ def cut(html: str, marks: list[str]) -> tuple[list[str], list[int]] | None:
         start = at + len(marks[index])
     pieces.append(html[start:])
     return pieces, [index for _, index in places]
+
+
+def cut_repeated(html: str, marks: list[str]) -> tuple[list[str], list[int]]:
+    """The HTML around the marks, each of which may come any number of times: the pieces
+    in order, and the index of the mark that came between each piece and the next."""
+    index = {mark: number for number, mark in enumerate(marks)}
+    pieces, order, start = [], [], 0
+    for found in re.finditer("|".join(map(re.escape, marks)), html):
+        pieces.append(html[start : found.start()])
+        order.append(index[found.group()])
+        start = found.end()
+    pieces.append(html[start:])
+    return pieces, order
 
 
 def _probe() -> str:

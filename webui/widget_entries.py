@@ -14,6 +14,7 @@ from markupsafe import Markup, escape
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui.display import locality, lookup_choices
+from webui.page_links import once_per_page
 from webui.views import views
 
 
@@ -27,7 +28,12 @@ def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "la
     searching = views(target).form.lookup_views.get_or_build(
         key, lambda: _build_lookup_view(target, spec, entry, view)
     )
-    return {**searching, "choices": lookup_choices(target, spec)}
+    # one list per linked entity and page, shared by the lookups and rows that show it
+    choices = once_per_page(
+        ("choice titles", target.tenant.spec.name, spec.lookup.entity, spec.lookup.show),
+        lambda: lookup_choices(target, spec),
+    )
+    return {**searching, "choices": choices}
 
 
 def _build_lookup_view(target: Target, spec: FieldSpec, entry: dict, view: dict) -> dict:
@@ -58,19 +64,21 @@ def named_view(target: Target, view: dict, key: str, line_label: str, position: 
     the view's own."""
     cache_key = (view["name"], key, line_label, position)
     named = views(target).form.named_views.get_or_build(
-        cache_key, lambda: _build_named_view(view, key, line_label, position)
+        cache_key, lambda: row_input_view(view, key, line_label, str(position + 1))
     )
     return {**named, "choices": view["choices"]} if "choices" in view else named
 
 
-def _build_named_view(view: dict, key: str, line_label: str, position: int) -> dict:
+def row_input_view(view: dict, key: str, line_label: str, number: str) -> dict:
+    """A field's widget entry as the input of a line row named `key`, the row `number`
+    (its place from 1, as text), built anew: named_view caches it per row input."""
     named = _build_static_view({**view, "name": key})
     required = (
         Markup(' <span class="required" aria-hidden="true">*</span>') if view["required"] else ""
     )
     named["label_tag_html"] = Markup(
         '<label for="field-{}">{}<span class="visually-hidden row-of"> ({} row {})</span>{}</label>'
-    ).format(key, view["label"], line_label, position + 1, required)
+    ).format(key, view["label"], line_label, number, required)
     return named
 
 
