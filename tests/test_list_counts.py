@@ -1,7 +1,8 @@
 """A list counts the records that match only so far, on SQLite and PostgreSQL: past the
 bound, the API answers that many with `total_exact` false and the list page says "More
 than"; its pager then offers the next page, and the last page read from the list's end.
-Exports and other callers that ask for no bound still get the exact count."""
+A search on the list page counts less far. Exports and other callers that ask for no
+bound still get the exact count."""
 
 from __future__ import annotations
 
@@ -65,3 +66,15 @@ def test_the_list_page_says_more_than_and_offers_the_last_page_from_the_end(app)
     exact = browser.get("/item/?size=2&tags=red").get_data(as_text=True)
     assert re.search(r"<caption>3 Items, 1&ndash;2 shown</caption>", exact)
     assert ">Last<" in exact
+
+
+def test_a_search_on_the_list_page_counts_less_far(app, monkeypatch):
+    monkeypatch.setattr("webui.pager.SEARCH_COUNT_UP_TO", 3)
+    browser = Browser(app, "t")
+    browser.login("ann")
+    searched = browser.get("/item/?size=2&q=item").get_data(as_text=True)
+    assert re.search(r"<caption>More than 3 Items, 1&ndash;2 shown</caption>", searched)
+    unsearched = browser.get("/item/?size=2").get_data(as_text=True)  # no search: up to 5
+    assert re.search(r"<caption>More than 5 Items, 1&ndash;2 shown</caption>", unsearched)
+    few = browser.get("/item/?size=2&q=item&tags=red").get_data(as_text=True)
+    assert re.search(r"<caption>3 Items, 1&ndash;2 shown</caption>", few)

@@ -17,7 +17,7 @@ from markupsafe import Markup
 
 from engine.records.keyset import Key
 from engine.records.reading import RecordReader
-from engine.records.search import COUNT_UP_TO
+from engine.records.search import COUNT_UP_TO, SEARCH_COUNT_UP_TO
 from engine.records.target import Target
 from webui import urls
 from webui.cursors import CursorRefused, make_cursor, read_cursor
@@ -112,16 +112,17 @@ def read_page(
     nothing comes before is the first page, read by number so that it is whole; the last
     numbered page has the key of its last record, where the pages by record begin."""
     q, filters, sort = query
+    up_to = SEARCH_COUNT_UP_TO if q else COUNT_UP_TO
     if place.key is not None or place.backward:
         page = service.list_table_after(
             tenant, entity, q or None, filters, sort, size, place.key, place.backward,
-            columns, COUNT_UP_TO,
+            columns, up_to,
         )  # fmt: skip
         if page["before"]:
             return page
         place = PagePlace()
     page = service.list_table(
-        tenant, entity, q or None, filters, sort, size, place.offset, columns, COUNT_UP_TO
+        tenant, entity, q or None, filters, sort, size, place.offset, columns, up_to
     )
     if place.offset + size >= size * FIRST_PAGES and len(page["ids"]) == size:
         last = service.key_at(tenant, entity, q or None, filters, sort, place.offset + size - 1)

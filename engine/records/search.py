@@ -24,6 +24,10 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 # how far a list page or the API counts the records that match: past it, the answer is
 # "more than" this many, as counting a million records reads each of them
 COUNT_UP_TO = 10_000
+# a list page's search counts less far: each record a search finds is read to be counted
+# (no index holds a word's records in a form that can be counted alone), and a person
+# searching narrows the search rather than reads a thousand records
+SEARCH_COUNT_UP_TO = 1_000
 
 
 def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
