@@ -25,12 +25,15 @@ from engine.storage.backends import backend_of
 Key = tuple[Any, int]  # the last record's sort value, as the database holds it, and its id
 
 
-def after(target: Target, sort: str | None, key: Key) -> peewee.Expression:
-    """The records that come after `key` in the order of `sort` (as search.ordering)."""
-    model = target.model
+def after(
+    target: Target, sort: str | None, key: Key, ids: peewee.Node | None = None
+) -> peewee.Expression:
+    """The records that come after `key` in the order of `sort` (as search.ordering, with
+    `ids` the column that orders by id)."""
     value, last_id = key
     if not sort or sort.removeprefix("-") == "id":  # the id alone: its own index
-        return model.id < last_id if sort == "-id" else model.id > last_id
+        ids = target.model.id if ids is None else ids
+        return ids < last_id if sort == "-id" else ids > last_id
     column = target.column(sort.removeprefix("-"))
     greater = not sort.startswith("-")
     # PostgreSQL sorts NULL above every value, SQLite below
@@ -41,11 +44,17 @@ def after(target: Target, sort: str | None, key: Key) -> peewee.Expression:
         return left > right if greater else left < right
 
     if value is None:
-        tie = column.is_null() & beyond(model.id, last_id)
+        tie = column.is_null() & beyond(target.model.id, last_id)
         return tie if nulls_after else tie | column.is_null(False)
     found = beyond(column, value) | ((column == peewee.Value(value, converter=_as_is)) &
-                                     beyond(model.id, last_id))  # fmt: skip
+                                     beyond(target.model.id, last_id))  # fmt: skip
     return found | column.is_null() if nulls_after else found
+
+
+def _sorted_by(target: Target, sort: str | None, ids: peewee.Node) -> peewee.Node:
+    """The column whose value, with the id, is a record's key in the order of `sort`."""
+    name = sort.removeprefix("-") if sort else "id"
+    return ids if name == "id" else target.column(name)
 
 
 def _as_is(value: Any) -> Any:
@@ -88,9 +97,9 @@ def table_after(
     records come `before` and `after` it. RecordInvalid for what search_query refuses."""
     from engine.errors import RecordInvalid
 
-    query, errors = search_query(target, q, filters)
+    query, errors, ids = search_query(target, q, filters)
     walk = reversed_sort(sort) if backward else sort  # the order the page is read in
-    order, sort_errors = ordering(target, walk)
+    order, sort_errors = ordering(target, walk, ids)
     errors += sort_errors + page_errors(limit, 0)
     chosen = chosen_loaders(target, columns, errors)
     if errors:
@@ -98,8 +107,8 @@ def table_after(
     model = target.model
     total = count_query(target, query, count_up_to).scalar()
     if key is not None:
-        query = query.where(after(target, walk, key))
-    sorted_by = target.column(sort.removeprefix("-")) if sort else model.id
+        query = query.where(after(target, walk, key, ids))
+    sorted_by = _sorted_by(target, sort, ids)
     fields = [getattr(model, attribute) for _, attribute, _ in chosen]
     page = query.select(model.id, sorted_by, *fields).order_by(*order).limit(limit + 1)
     # the sort values as the database holds them, which a cursor hands back unchanged
@@ -135,9 +144,9 @@ def key_at(
 ) -> Key | None:
     """The key of the record at `place` (from 0) of a list, None past its end: where a
     page reached by its number hands over to pages found by key."""
-    query, _ = search_query(target, q, filters)
-    order, _ = ordering(target, sort)
-    sorted_by = target.column(sort.removeprefix("-")) if sort else target.model.id
+    query, _, ids = search_query(target, q, filters)
+    order, _ = ordering(target, sort, ids)
+    sorted_by = _sorted_by(target, sort, ids)
     found = query.select(target.model.id, sorted_by).order_by(*order).limit(1).offset(place)
     row = target.tenant.database.execute_sql(*found.sql()).fetchone()
     return None if row is None else (row[1], row[0])
