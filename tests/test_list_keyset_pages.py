@@ -176,3 +176,21 @@ def test_a_bad_cursor_or_a_deep_offset_gets_the_first_page_and_says_why(things):
     service.delete("t", "thing", gone, "ann")
     following = listed[listed.index(gone) + 1 :][:2]
     assert row_ids(get(client, handover), "t", "thing") == following
+
+
+def test_a_cursor_whose_value_the_column_cannot_hold_gets_the_first_page(things):
+    """A link made before the sort column changed its type (here, made by hand): the
+    database refuses the value (PostgreSQL) or finds what it finds (SQLite); never a 500."""
+    from webui.cursors import make_cursor
+
+    client, _ = things
+    with client.application.test_request_context():
+        cursor = make_cursor(("not a number", 3), "t", "thing", None, {}, "rank")
+    answer = client.get(f"/t/thing/?size=2&sort=rank&after={cursor}")
+    assert answer.status_code == 200
+    page = answer.get_data(as_text=True)
+    if "postgresql" in str(client.application.config.get("FORMWORK_DATABASE")):
+        assert html.escape(STALE, quote=True) in page
+        assert row_ids(page, "t", "thing") == row_ids(
+            get(client, "/t/thing/?size=2&sort=rank"), "t", "thing"
+        )

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from flask import current_app, request, url_for
+import peewee
+from flask import current_app, flash, request, url_for
 from markupsafe import Markup
 
 from engine.records.keyset import Key
@@ -114,10 +115,14 @@ def read_page(
     q, filters, sort = query
     up_to = SEARCH_COUNT_UP_TO if q else COUNT_UP_TO
     if place.key is not None or place.backward:
-        page = service.list_table_after(
-            tenant, entity, q or None, filters, sort, size, place.key, place.backward,
-            columns, up_to,
-        )  # fmt: skip
+        try:
+            page = service.list_table_after(
+                tenant, entity, q or None, filters, sort, size, place.key, place.backward,
+                columns, up_to,
+            )  # fmt: skip
+        except peewee.DataError:  # a key of a column whose type changed since the link
+            flash(STALE, "error")
+            page = {"before": False}
         if page["before"]:
             return page
         place = PagePlace()
