@@ -9,17 +9,15 @@ numbered pages gets the first page and says why, never a 500."""
 from __future__ import annotations
 
 import html
-import random
 import re
 
 import pytest
 from sample_records import create_sample
 from shipped_pages import Person, shipped_app
-from test_list_cursor import SORTS, THING
+from test_list_cursor import SORTS, things_app
 from test_list_pages import PAIRS, REGISTRY
-from test_pages import Browser, make_app
+from test_pages import Browser
 
-from engine import users
 from engine.records.words import words
 from webui.pager import DEEP, FIRST_PAGES, STALE
 
@@ -123,21 +121,10 @@ def test_deep_pages_by_record_show_what_offset_pages_do(app, people, tenant, ent
 
 @pytest.fixture
 def things(tree, storage):
-    app = make_app(tree({"entities/thing.yaml": THING}), storage)
-    service = app.extensions["formwork"]
-    rng = random.Random(11)
-    for _ in range(17):  # few distinct values: ties, and NULLs, in every column
-        service.create("t", "thing", {
-            "name": rng.choice([None, "alpha", "beta", "Beta", "gamma"]),
-            "rank": rng.choice([None, 1, 2, 3]),
-            "price": rng.choice([None, 1.5, 2, 10]),
-            "opened": rng.choice([None, "2024-01-02", "2023-12-31"]),
-            "kind": rng.choice(["a", "b"]),
-        }, "ann")  # fmt: skip
-    users.add_user(service.registry.tenant("t"), "ann", "viewer", "correct horse battery")
-    browser = Browser(app, "t")
+    served = things_app(tree, storage, 17, 11)
+    browser = Browser(served, "t")
     browser.login("ann")
-    return browser.client, service
+    return browser.client, served.extensions["formwork"]
 
 
 @pytest.mark.parametrize("sort", SORTS)
