@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
+import functools
+import operator
 from collections.abc import Mapping
 from typing import Any
 
@@ -30,25 +32,38 @@ def after(
 ) -> peewee.Expression:
     """The records that come after `key` in the order of `sort` (as search.ordering, with
     `ids` the column that orders by id)."""
+    return functools.reduce(operator.or_, after_parts(target, sort, key, ids))
+
+
+def after_parts(
+    target: Target, sort: str | None, key: Key, ids: peewee.Node | None = None
+) -> list[peewee.Expression]:
+    """The records after `key` as stretches of the order of `sort`, in that order, each
+    one range of an index: those with a value from the key's on, and those with none
+    (NULLs sort together: on SQLite before every value, on PostgreSQL after). Each read
+    on its own starts where it begins; read as one condition (an OR), an index is read
+    from its start."""
     value, last_id = key
     if not sort or sort.removeprefix("-") == "id":  # the id alone: its own index
         ids = target.model.id if ids is None else ids
-        return ids < last_id if sort == "-id" else ids > last_id
+        return [ids < last_id if sort == "-id" else ids > last_id]
     column = target.column(sort.removeprefix("-"))
     greater = not sort.startswith("-")
-    # PostgreSQL sorts NULL above every value, SQLite below
     nulls_after = (backend_of(target.tenant.database).name == "postgresql") == greater
 
-    def beyond(left: Any, right: Any) -> peewee.Expression:
+    def beyond(left: Any, right: Any, or_equal: bool = False) -> peewee.Expression:
         right = peewee.Value(right, converter=_as_is)  # the database's own value
+        if or_equal:
+            return left >= right if greater else left <= right
         return left > right if greater else left < right
 
     if value is None:
-        tie = column.is_null() & beyond(target.model.id, last_id)
-        return tie if nulls_after else tie | column.is_null(False)
-    found = beyond(column, value) | ((column == peewee.Value(value, converter=_as_is)) &
-                                     beyond(target.model.id, last_id))  # fmt: skip
-    return found | column.is_null() if nulls_after else found
+        nulls = column.is_null() & beyond(target.model.id, last_id)
+        return [nulls] if nulls_after else [nulls, column.is_null(False)]
+    tie = (column == peewee.Value(value, converter=_as_is)) & beyond(target.model.id, last_id)
+    # the bound an index can start from, then the exact condition
+    values = beyond(column, value, or_equal=True) & (beyond(column, value) | tie)
+    return [values, column.is_null()] if nulls_after else [values]
 
 
 def _sorted_by(target: Target, sort: str | None, ids: peewee.Node) -> peewee.Node:
@@ -106,13 +121,16 @@ def table_after(
         raise RecordInvalid(errors)
     model = target.model
     total = count_query(target, query, count_up_to).scalar()
-    if key is not None:
-        query = query.where(after(target, walk, key, ids))
     sorted_by = _sorted_by(target, sort, ids)
     fields = [getattr(model, attribute) for _, attribute, _ in chosen]
-    page = query.select(model.id, sorted_by, *fields).order_by(*order).limit(limit + 1)
-    # the sort values as the database holds them, which a cursor hands back unchanged
-    rows = target.tenant.database.execute_sql(*page.sql()).fetchall()
+    rows: list = []
+    for part in after_parts(target, walk, key, ids) if key is not None else [None]:
+        stretch = query if part is None else query.where(part)
+        page = stretch.select(model.id, sorted_by, *fields).order_by(*order)
+        # the sort values as the database holds them, which a cursor hands back unchanged
+        rows += target.tenant.database.execute_sql(*page.limit(limit + 1 - len(rows)).sql())
+        if len(rows) > limit:
+            break
     more, rows = len(rows) > limit, rows[:limit]
     if backward:
         rows.reverse()
