@@ -22,7 +22,6 @@ from engine.records.search import COUNT_UP_TO, SEARCH_COUNT_UP_TO
 from engine.records.target import Target
 from webui import urls
 from webui.cursors import CursorRefused, make_cursor, read_cursor
-from webui.list_query import requested_offset
 from webui.views import views
 
 SIZES = (25, 50, 100)  # the choices a list offers; a URL may ask for any size up to the last
@@ -78,11 +77,12 @@ class PagePlace:
 
 
 def requested_place(
-    tenant: str, entity: str, q: str, filters: dict[str, str], sort: str | None, size: int
-) -> PagePlace:
+    tenant: str, entity: str, q: str, filters: dict[str, str], sort: str | None, size: int,
+    offset: int,
+) -> PagePlace:  # fmt: skip
     """The place the URL asks for: `last`, `after` or `before` a cursor this list made for
-    this search, filters and sort, or an `offset` within the first FIRST_PAGES pages.
-    Anything else gets the first page, and says why."""
+    this search, filters and sort, or its `offset` (list_query.requested_offset) within
+    the first FIRST_PAGES pages. Anything else gets the first page, and says why."""
     args = request.args
     if args.get("last"):
         return PagePlace(backward=True)
@@ -93,7 +93,6 @@ def requested_place(
             except CursorRefused:
                 return PagePlace(problem=STALE)
             return PagePlace(key=key, backward=name == "before")
-    offset = requested_offset()
     if offset >= size * FIRST_PAGES:
         return PagePlace(problem=DEEP)
     return PagePlace(offset=offset)
@@ -145,7 +144,7 @@ def pager_html(
     macro = current_app.jinja_env.get_template("pages/list_parts.html").module.pager
     names = (target.tenant.spec.name, target.spec.name)
     if "first" in page or "last" in page:
-        return macro(pager_by_key(*names, query, size, page), size)
+        return macro(pager_by_key(*names, query, offset, size, page), size)
     total, exact = page["total"], page.get("total_exact", True)
     args = tuple(request.args.items(multi=True))
     key = (macro, urls.origin(), args, offset, size, total, exact)
@@ -192,14 +191,13 @@ def pager(tenant: str, entity: str, offset: int, size: int, total: int, exact: b
 
 
 def pager_by_key(
-    tenant: str, entity: str, query: tuple[str, dict[str, str], str | None], size: int,
-    page: dict,
+    tenant: str, entity: str, query: tuple[str, dict[str, str], str | None], offset: int,
+    size: int, page: dict,
 ) -> dict:  # fmt: skip
     """The page links of a page found from a record (or the last numbered page): the
     first page, the pages before its first record and after its last, and the last page;
     as `pager` answers them, without page numbers past the first pages."""
-    if "first" not in page:  # the last numbered page: its numbers, and a next by record
-        offset = requested_offset()
+    if "first" not in page:  # the last numbered page (at `offset`): a next by record
         links = pager(tenant, entity, offset, size, page["total"], page.get("total_exact", True))
         if links["next"] and page["last"] is not None:
             links["next"] = _cursor_link(tenant, entity, query, "after", page["last"])

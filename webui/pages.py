@@ -27,7 +27,7 @@ from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import history_values, readable_history
 from webui.language import in_page_language
-from webui.list_query import list_query
+from webui.list_query import list_query, requested_offset
 from webui.page_links import read_links
 from webui.pager import PagePlace, pager_html, read_page, requested_place, requested_size
 from webui.record_actions import available_actions
@@ -65,7 +65,7 @@ def list_page(tenant: str, entity: str) -> Any:
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
     size = requested_size()
-    place = requested_place(tenant, entity, q, filters, sort, size.size)
+    place = requested_place(tenant, entity, q, filters, sort, size.size, requested_offset())
     if place.problem:
         flash(place.problem, "error")
     shown = list_view.fetched_columns(target)
