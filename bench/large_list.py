@@ -4,7 +4,9 @@ Builds the 40-field `customer` of `web_pages.py` and seeds `--records` of them (
 1,000,000; `--quick`, 20,000) by the bulk writer imports use (executemany, or COPY on
 PostgreSQL), each record's values following from its number. It logs in through Flask's
 test client and times, in this process, the list page (`GET /bench/customer/…`) for the
-first page, a middle page, the last page, a search and each filter the page offers. Each
+first page, the last numbered page, the page after it and the last page and the one
+before it (each reached by its link, which names a record: no records are skipped), a
+search (its first and last page) and each filter the page offers. Each
 is asked once to warm up, then `--repeat` times (default 5), keeping the fastest. It
 prints the milliseconds and each one ÷ the first page measured in the same run.
 
@@ -18,6 +20,7 @@ that match): a page with the wrong records ends the run with exit status 1.
 from __future__ import annotations
 
 import argparse
+import html
 import itertools
 import os
 import re
@@ -84,32 +87,62 @@ def seed(metadata: Path, data: Path, url: str | None, records: int) -> None:
             with tenant.database.atomic():
                 write_new(target, batch, web_pages.USERNAME)
     users.add_user(tenant, web_pages.USERNAME, "editor", web_pages.PASSWORD)
-    if url:  # the planner's statistics, as autovacuum would gather them after a load
-        tenant.database.execute_sql(f'ANALYZE "{web_pages.ENTITY}"')
+    if url:  # what autovacuum does after a load: the planner's statistics, and the map of
+        # pages whose rows every transaction sees, which lets a count read an index alone
+        tenant.database.execute_sql(f'VACUUM ANALYZE "{web_pages.ENTITY}"')
     storage.close()
 
 
-def expected(records: int, keep: Callable[[int], bool], offset: int) -> tuple[str, list[int]]:
-    """How many records `keep` keeps, as the page says it, and the ids of the page at
-    `offset` (ids follow the numbers: the table was empty before the seeding)."""
-    from engine.records.search import COUNT_UP_TO
-
+def expected(
+    records: int, keep: Callable[[int], bool], part: slice, up_to: int
+) -> tuple[str, list[int]]:
+    """How many records `keep` keeps, as the page says it (counted up to `up_to`), and the
+    ids of the page `part` of them (ids follow the numbers: the table was empty before)."""
     kept = [n for n in range(1, records + 1) if keep(n)]
-    said = f"More than {COUNT_UP_TO}" if len(kept) > COUNT_UP_TO else str(len(kept))
-    return said, kept[offset : offset + PAGE]
+    said = f"More than {up_to}" if len(kept) > up_to else str(len(kept))
+    return said, kept[part]
 
 
-def pages(records: int, filters: dict[str, str]) -> Iterator[tuple[str, str, Callable, int]]:
-    """(label, query, which records match, offset) of each page timed."""
+Reach = Callable[[Callable[[str], str]], str]  # the page's URL, from pages got before
+
+
+def link(start: str, *names: str) -> Reach:
+    """The URL reached from `start` by following the pager's links `names` in turn."""
+
+    def reach(get: Callable[[str], str]) -> str:
+        path = start
+        for name in names:
+            found = re.search(rf'<a href="([^"]+)">{name}</a>', get(path))
+            path = html.unescape(found.group(1)) if found else f"{path} (no {name} link)"
+        return path
+
+    return reach
+
+
+def pages(records: int, filters: dict[str, str]) -> Iterator[tuple[str, Reach, Callable, slice]]:
+    """(label, how its URL is reached, which records match, which of them it shows) of each
+    page timed. Past the numbered pages a page is reached by its link, which names the
+    record it follows or precedes, as a person reaches it."""
+    from webui.pager import FIRST_PAGES
+
+    base = f"/{web_pages.TENANT}/{web_pages.ENTITY}/"
     everything = lambda n: True  # noqa: E731
-    middle, last = records // 2 // PAGE * PAGE, (records - 1) // PAGE * PAGE
-    yield "first page", "", everything, 0
-    yield "middle page", f"?offset={middle}", everything, middle
-    yield "last page", f"?offset={last}", everything, last
+    numbered = (FIRST_PAGES - 1) * PAGE
+    yield "first page", link(base), everything, slice(0, PAGE)
+    yield f"page {FIRST_PAGES} (offset)", link(f"{base}?offset={numbered}"), everything, \
+        slice(numbered, numbered + PAGE)  # fmt: skip
+    yield f"page {FIRST_PAGES + 1} (Next: after a record)", \
+        link(f"{base}?offset={numbered}", "Next"), everything, \
+        slice(numbered + PAGE, numbered + 2 * PAGE)  # fmt: skip
+    yield "last page (Last: from the end)", link(base, "Last"), everything, slice(-PAGE, None)
+    yield "page before the last (Previous)", link(base, "Last", "Previous"), everything, \
+        slice(-2 * PAGE, -PAGE)  # fmt: skip
     words, count = web_pages.WORDS, len(web_pages.WORDS)
-    word = words[5]  # "trading": begins no other word of the list
+    word = words[5]  # begins no other word of the list
     found = lambda n: word in (words[n % count], words[n // count % count])  # noqa: E731
-    yield f"search {word[:4]!r}", f"?q={word[:4]}", found, 0
+    searched = f"{base}?q={word[:4]}"
+    yield f"search {word[:4]!r}", link(searched), found, slice(0, PAGE)
+    yield f"search {word[:4]!r}, its last page", link(searched, "Last"), found, slice(-PAGE, None)
     options = web_pages.OPTIONS
     for name, value in filters.items():
         if name in options:
@@ -119,7 +152,7 @@ def pages(records: int, filters: dict[str, str]) -> Iterator[tuple[str, str, Cal
         else:
             every = SWITCH_EVERY.get(name, 2)
             keep = lambda n, e=every, v=value: (n % e == 0) == (v == "true")  # noqa: E731
-        yield f"filter {name}={value}", f"?{name}={value}", keep, 0
+        yield f"filter {name}={value}", link(f"{base}?{name}={value}"), keep, slice(0, PAGE)
 
 
 def shown(html: str) -> tuple[str, list[int]]:
@@ -181,23 +214,26 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
             "csrf_token": web_pages._token(login),
         }
         assert client.post(f"/{web_pages.TENANT}/login", data=form).status_code == 302
-        base = f"/{web_pages.TENANT}/{web_pages.ENTITY}/"
-        first = client.get(base).get_data(as_text=True)
+        from engine.records.search import COUNT_UP_TO, SEARCH_COUNT_UP_TO
+
+        first = client.get(f"/{web_pages.TENANT}/{web_pages.ENTITY}/").get_data(as_text=True)
         offered = dict(re.findall(r'<select id="filter-([a-z_]+)" name="[^"]+"[^>]*>\s*'
                                   r'<option value="">Any</option>\s*<option value="([^"]*)"',
                                   first))  # fmt: skip
         timings = {}
-        for label, query, keep, offset in pages(args.records, offered):
-            answer = client.get(base + query)
+        for label, reach, keep, part in pages(args.records, offered):
+            path = reach(lambda p: client.get(p).get_data(as_text=True))
+            answer = client.get(path)
             if answer.status_code != 200:
                 problems.append(f"{backend} {label}: answered {answer.status_code}")
                 continue
-            if shown(answer.get_data(as_text=True)) != expected(args.records, keep, offset):
+            up_to = SEARCH_COUNT_UP_TO if "q=" in path else COUNT_UP_TO
+            if shown(answer.get_data(as_text=True)) != expected(args.records, keep, part, up_to):
                 problems.append(f"{backend} {label}: the page shows other records than seeded")
             best = float("inf")
             for _ in range(args.repeat):
                 start = time.perf_counter()
-                client.get(base + query)
+                client.get(path)
                 best = min(best, time.perf_counter() - start)
             timings[label] = best * 1000
         baseline = timings.get("first page") or 1.0

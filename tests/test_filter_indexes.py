@@ -83,7 +83,7 @@ def test_each_filter_of_a_list_page_is_answered_from_an_index(app, people, tenan
             continue
         assert "unindexed_filters" not in answer
         assert name in indexed, f"{tenant}.{entity}: no index on the filter {name}"
-        query, errors = search_query(target, None, {name: value or "1"})
+        query, errors, _ = search_query(target, None, {name: value or "1"})
         assert not errors
         found = plan(database, query, postgres)
         assert "Seq Scan" not in found and not re.search(rf"^SCAN {table}\b", found, re.M), found

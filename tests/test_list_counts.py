@@ -1,7 +1,8 @@
 """A list counts the records that match only so far, on SQLite and PostgreSQL: past the
 bound, the API answers that many with `total_exact` false and the list page says "More
-than"; its pager then offers the next page but no last page, as it cannot know it.
-Exports and other callers that ask for no bound still get the exact count."""
+than"; its pager then offers the next page, and the last page read from the list's end.
+A search on the list page counts less far. Exports and other callers that ask for no
+bound still get the exact count."""
 
 from __future__ import annotations
 
@@ -18,7 +19,7 @@ BOUND = 5
 
 @pytest.fixture
 def app(tree, storage, monkeypatch):
-    monkeypatch.setattr("webui.pages.COUNT_UP_TO", BOUND)
+    monkeypatch.setattr("webui.pager.COUNT_UP_TO", BOUND)
     monkeypatch.setattr("webui.api.COUNT_UP_TO", BOUND)
     application = make_app(tree({"entities/item.yaml": TAGGED}), storage)
     service = application.extensions["formwork"]
@@ -50,15 +51,30 @@ def test_the_api_counts_up_to_the_bound_and_says_when_more_match(app):
     assert app.extensions["formwork"].list("t", "item")["total"] == 8
 
 
-def test_the_list_page_says_more_than_and_offers_no_last_page(app):
+def test_the_list_page_says_more_than_and_offers_the_last_page_from_the_end(app):
     browser = Browser(app, "t")
     browser.login("ann")
     page = browser.get("/item/?size=2").get_data(as_text=True)
     assert re.search(r"<caption>More than 5 Items, 1&ndash;2 shown</caption>", page)
-    assert ">Next<" in page and ">Last<" not in page
+    assert ">Next<" in page and '<a href="/t/item/?size=2&amp;last=1">Last</a>' in page
     beyond = browser.get("/item/?size=2&offset=6").get_data(as_text=True)
     assert beyond.count("<tr>") - 1 == 2  # the records past the bound are listed
-    assert ">Previous<" in beyond and ">Last<" not in beyond
+    assert ">Previous<" in beyond and ">Last<" in beyond
+    last = browser.get("/item/?size=2&last=1").get_data(as_text=True)
+    assert re.search(r"<caption>More than 5 Items, 2 shown</caption>", last)
+    assert "Item 6" in last and "Item 7" in last and ">Next<" not in last
     exact = browser.get("/item/?size=2&tags=red").get_data(as_text=True)
     assert re.search(r"<caption>3 Items, 1&ndash;2 shown</caption>", exact)
     assert ">Last<" in exact
+
+
+def test_a_search_on_the_list_page_counts_less_far(app, monkeypatch):
+    monkeypatch.setattr("webui.pager.SEARCH_COUNT_UP_TO", 3)
+    browser = Browser(app, "t")
+    browser.login("ann")
+    searched = browser.get("/item/?size=2&q=item").get_data(as_text=True)
+    assert re.search(r"<caption>More than 3 Items, 1&ndash;2 shown</caption>", searched)
+    unsearched = browser.get("/item/?size=2").get_data(as_text=True)  # no search: up to 5
+    assert re.search(r"<caption>More than 5 Items, 1&ndash;2 shown</caption>", unsearched)
+    few = browser.get("/item/?size=2&q=item&tags=red").get_data(as_text=True)
+    assert re.search(r"<caption>3 Items, 1&ndash;2 shown</caption>", few)

@@ -28,12 +28,13 @@ SORTS = [None, "name", "-name", "rank", "-rank", "price", "-price", "opened", "-
          "creation_date", "-id"]  # fmt: skip
 
 
-@pytest.fixture
-def api(tree, storage):
+def things_app(tree, storage, count: int, seed: int):
+    """An app of `count` things of few distinct values (ties, and NULLs, in every column)
+    and a viewer `ann`."""
     app = make_app(tree({"entities/thing.yaml": THING}), storage)
     service = app.extensions["formwork"]
-    rng = random.Random(7)
-    for _ in range(23):  # few distinct values: ties, and NULLs, in every column
+    rng = random.Random(seed)
+    for _ in range(count):
         service.create("t", "thing", {
             "name": rng.choice([None, "alpha", "beta", "Beta", "gamma"]),
             "rank": rng.choice([None, 1, 2, 3]),
@@ -42,6 +43,13 @@ def api(tree, storage):
             "kind": rng.choice(["a", "b"]),
         }, "ann")  # fmt: skip
     users.add_user(service.registry.tenant("t"), "ann", "viewer", "correct horse battery")
+    return app
+
+
+@pytest.fixture
+def api(tree, storage):
+    app = things_app(tree, storage, 23, 7)
+    service = app.extensions["formwork"]
     client = app.test_client()
     token = users.issue_token(service.registry.tenant("t"), "ann")
     client.environ_base["HTTP_AUTHORIZATION"] = f"Bearer {token}"

@@ -206,7 +206,7 @@ def assert_search_uses_its_index(target, column, query) -> None:
     from engine.records.search import search_query
 
     database = target.tenant.database
-    found, errors = search_query(target, "old", {})
+    found, errors, _ = search_query(target, "old", {})
     assert not errors
     sql, params = found.sql()
     if isinstance(database.obj, peewee.PostgresqlDatabase):
@@ -220,3 +220,40 @@ def assert_search_uses_its_index(target, column, query) -> None:
     else:
         plan = "\n".join(r[-1] for r in database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params))
         assert "VIRTUAL TABLE INDEX" in plan, plan
+
+
+@pytest.mark.parametrize("sort", [None, "-id", "id"])
+@pytest.mark.parametrize("filters", [{}, {"kind": "a"}])
+def test_a_search_in_id_order_reads_only_the_matches_it_needs(tree, storage, sort, filters):
+    """SQLite: a search's page and its count lead with the FTS5 index, read in id order
+    and stopped at the LIMIT, never a list of every match first (`id IN (…)`), nor a
+    question to the index per record another condition finds. PostgreSQL: the search
+    finds what SQLite's does (test_list_keyset_pages walks both)."""
+    from test_list_cursor import THING
+
+    from engine.records.keyset import after, reversed_sort
+    from engine.records.search import count_query, ordering, search_query
+
+    app = make_app(tree({"entities/thing.yaml": THING}), storage)
+    service = app.extensions["formwork"]
+    for name in ("alpha beta", "beta", "gamma", "beta gamma"):
+        service.create("t", "thing", {"name": name, "kind": "a"}, "ann")
+    target = service.target("t", "thing")
+    database = target.tenant.database
+    query, errors, ids = search_query(target, "bet", filters)
+    assert not errors
+    pages = []
+    for walk in (sort, reversed_sort(sort)):
+        order, _ = ordering(target, walk, ids)
+        page = query.select(target.model.id).order_by(*order).limit(2)
+        pages += [page, page.where(after(target, walk, (2, 2), ids))]
+    listed = service.list("t", "thing", q="bet", filters=filters, sort=sort)["items"]
+    assert [item["id"] for item in listed] == ([4, 2, 1] if sort == "-id" else [1, 2, 4])
+    if not isinstance(database.obj, peewee.SqliteDatabase):
+        return
+    for statement in [*pages, count_query(target, query, 1000)]:
+        sql, params = statement.sql()
+        plan = [r[-1] for r in database.execute_sql(f"EXPLAIN QUERY PLAN {sql}", params)]
+        loops = [step for step in plan if step.startswith(("SCAN", "SEARCH"))]
+        assert "VIRTUAL TABLE INDEX" in loops[0] and "M1=" not in loops[0], plan
+        assert not any("LIST SUBQUERY" in s or "TEMP B-TREE" in s for s in plan), plan

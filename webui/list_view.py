@@ -14,7 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from markupsafe import Markup
 
 from engine.records.checks import system_label
@@ -23,7 +23,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 from engine.types.base import InputType
-from webui import prerender, urls
+from webui import pager, prerender, urls
 from webui.display import amounts_in, display, locality, lookup_choices, time_html
 from webui.views import views
 
@@ -108,18 +108,20 @@ def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | Non
 
 
 def page_parts(
-    target: Target, query: dict[str, Any], found: list[dict], can_write: bool, page_size: int
+    target: Target, query: dict[str, Any], found: list[dict], can_write: bool
 ) -> dict[str, Any]:
     """What of the page follows from the query alone (and whether the user may write): its
     links, its head (title, search form, tools) and its table's head. Built once per
-    compiled entity and query, unless a filter's choices come with the data."""
+    compiled entity and query (wherever in the list the page is), unless a filter's
+    choices come with the data."""
     macros = _macros()
-    key = (macros, urls.origin(), tuple(request.args.items(multi=True)), can_write)
+    args = pager.page_args()
+    key = (macros, urls.origin(), tuple(args.items()), can_write)
     cache = views(target).list.parts
     cached = cache.get(key)  # read once: another thread may drop it meanwhile
     if cached is not None:
         return cached
-    links = _links(target, query["tenant"], query["entity"], query["offset"], page_size)
+    links = _links(target, query["tenant"], query["entity"], args)
     sort = query["sort"]
     filters = filters_html(target, found, query["chosen"])
     parts = {
@@ -132,8 +134,8 @@ def page_parts(
     return parts
 
 
-def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int) -> dict:
-    args, sort = request.args, request.args.get("sort") or ""
+def _links(target: Target, tenant: str, entity: str, args: dict[str, str]) -> dict:
+    sort = args.get("sort") or ""
     here = {"tenant": tenant, "entity": entity}
     return {
         "new": url_for("pages.new", **here),
@@ -146,10 +148,6 @@ def _links(target: Target, tenant: str, entity: str, offset: int, page_size: int
             url_for("pages.list_page", **here, **dict(args, sort=_sorted_by(c, sort), offset=0))
             for c in columns(target)
         ],
-        "previous": url_for(
-            "pages.list_page", **here, **dict(args, offset=max(offset - page_size, 0))
-        ),
-        "next": url_for("pages.list_page", **here, **dict(args, offset=offset + page_size)),
     }
 
 

@@ -17,7 +17,6 @@ from flask import (
 
 from engine import users
 from engine.errors import Conflict, NotFound, RecordInvalid
-from engine.records.search import COUNT_UP_TO
 from engine.records.target import Target
 from webui import list_view, uploads, urls
 from webui.auth import login_required
@@ -30,7 +29,7 @@ from webui.history import history_values, readable_history
 from webui.language import in_page_language
 from webui.list_query import list_query, requested_offset
 from webui.page_links import read_links
-from webui.pager import pager_html, requested_size
+from webui.pager import PagePlace, pager_html, read_page, requested_place, requested_size
 from webui.record_actions import available_actions
 from webui.record_view import record_groups
 from webui.services import record_service, target_or_404
@@ -60,35 +59,39 @@ def home(tenant: str) -> Any:
 @blueprint.get("/<tenant>/<entity>/")
 @login_required()
 def list_page(tenant: str, entity: str) -> Any:
-    """A page of the entity's records, searched, filtered and sorted as the URL asks."""
+    """A page of the entity's records, searched, filtered and sorted as the URL asks: one of
+    the first pages by its number, a deeper one from the record its link names."""
     target = in_page_language(target_or_404(tenant, entity))
     filter_list = list_view.filters(target)
     q, filters, sort = list_query(target, filter_list)
-    offset = requested_offset()
     size = requested_size()
+    place = requested_place(tenant, entity, q, filters, sort, size.size, requested_offset())
+    if place.problem:
+        flash(place.problem, "error")
     shown = list_view.fetched_columns(target)
     service = record_service()
     try:
-        page = service.list_table(
-            tenant, entity, q or None, filters, sort, size.size, offset, shown, COUNT_UP_TO
-        )
+        page = read_page(service, tenant, entity, (q, filters, sort), size.size, place, shown)
     except RecordInvalid as error:
         flash(" ".join(e.message for e in error.errors), "error")
-        page = service.list_table(
-            tenant, entity, limit=size.size, columns=shown, count_up_to=COUNT_UP_TO
-        )
+        q, filters, sort, place = "", {}, None, PagePlace()
+        page = read_page(service, tenant, entity, (q, filters, sort), size.size, place, shown)
     exact = page.get("total_exact", True)  # else more match than total: they were not counted
     # a record's page is the list's URL and its id: one url_for for all the rows
     list_url = urls.url_for("pages.list_page", tenant=tenant, entity=entity)
+    if "first" not in page:  # a page by number: where it starts
+        offset = place.offset if place.key is None and not place.backward else 0
+    else:  # found from a record: known only for the last page, counted whole
+        last = place.backward and place.key is None and exact
+        offset = page["total"] - len(page["ids"]) if last else None
     query = {
         "tenant": tenant,
         "entity": entity,
         "q": q,
         "chosen": filters,
         "sort": sort or "",
-        "offset": offset,
     }
-    parts = list_view.page_parts(target, query, filter_list, _can_write(), size.size)
+    parts = list_view.page_parts(target, query, filter_list, _can_write())
     return render_template(
         "pages/list.html",
         tenant=tenant,
@@ -97,11 +100,12 @@ def list_page(tenant: str, entity: str) -> Any:
         total=page["total"],
         total_exact=exact,
         offset=offset,
+        shown=len(page["ids"]),
         page_size=size.size,
         notice=size.problem,
         searching=bool(q or filters),
         list_url=list_url,
-        pager_html=pager_html(target, offset, size.size, page["total"], exact),
+        pager_html=pager_html(target, (q, filters, sort), offset or 0, size.size, page),
         **parts,
     )
 

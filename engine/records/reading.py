@@ -12,7 +12,7 @@ import peewee
 
 from engine.errors import NotFound, UnknownName
 from engine.records import audit, statements
-from engine.records.keyset import Key, page_after
+from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
@@ -176,6 +176,40 @@ class RecordReader:
         rows = {row.id: row for row in target.model.select().where(target.model.id.in_(ids))}
         items = [self._as_dict(target, rows[i], lines=False) for i in ids]
         return _capped({"items": items, "total": total}, count_up_to), following
+
+    def list_table_after(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None = None,
+        filters: Mapping[str, str] | None = None,
+        sort: str | None = None,
+        limit: int = DEFAULT_LIMIT,
+        key: Key | None = None,
+        backward: bool = False,
+        columns: Iterable[str] = (),
+        count_up_to: int | None = None,
+    ) -> dict[str, Any]:
+        """The page after the record `key` names, or before it with `backward`, as
+        `list_table` answers one, with the keys of its `first` and `last` records and
+        whether records come `before` and `after` it (engine.records.keyset.table_after)."""
+        target = self.target(tenant, entity)
+        found = table_after(
+            target, q, filters or {}, sort, limit, key, backward, tuple(columns), count_up_to
+        )
+        return _capped(found, count_up_to)
+
+    def key_at(
+        self,
+        tenant: str,
+        entity: str,
+        q: str | None,
+        filters: Mapping[str, str],
+        sort: str | None,
+        place: int,
+    ) -> Key | None:
+        """The key of the record at `place` (from 0) of a list; None past its end."""
+        return key_at(self.target(tenant, entity), q, filters, sort, place)
 
     def list_table(
         self,

@@ -24,20 +24,27 @@ DEFAULT_LIMIT, MAX_LIMIT = 50, 500
 # how far a list page or the API counts the records that match: past it, the answer is
 # "more than" this many, as counting a million records reads each of them
 COUNT_UP_TO = 10_000
+# a list page's search counts less far: each record a search finds is read to be counted
+# (no index holds a word's records in a form that can be counted alone), and a person
+# searching narrows the search rather than reads a thousand records
+SEARCH_COUNT_UP_TO = 1_000
 
 
-def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> tuple[Any, list]:
-    """The entity's live records matching the search text and the filters, and
-    the problems of either."""
+def search_query(
+    target: Target, q: str | None, filters: Mapping[str, str]
+) -> tuple[Any, list, peewee.Node]:
+    """The entity's live records matching the search text and the filters, the problems
+    of either, and the column to order them by id with (the search index's own, where
+    the search leads: engine.storage.search_index.search_condition)."""
     errors: list[RecordError] = []
-    query = target.live()
+    query, ids = target.live(), target.model.id
     column = search_column(target.spec)
     if q and q.strip() and column is not None:  # spaces alone: no search
         typed = words(q)  # anything but letters and digits only separates words
         if not typed:  # a search of no word at all finds no record
             query = query.where(peewee.SQL("1 = 0"))
         else:
-            query = query.where(search_condition(target.model, column, typed))
+            query, ids = search_condition(query, target.model, column, typed)
     columns = {f.name: f for f in target.stored()} | {n: None for n in target.spec.system_columns}
     for name, text in filters.items():
         if name not in columns:
@@ -64,7 +71,7 @@ def search_query(target: Target, q: str | None, filters: Mapping[str, str]) -> t
         row = columns[name].type if columns[name] else None
         column = target.column(name)
         query = query.where(row.matches(column, value) if row else column == value)
-    return query, errors
+    return query, errors, ids
 
 
 def unindexed_filters(target: Target, names: Iterable[str]) -> list[str]:
@@ -92,11 +99,12 @@ def filter_value(field: FieldSpec | None, name: str, text: str) -> Any:
     return row.filter_value(field, text)
 
 
-def ordering(target: Target, sort: str | None) -> tuple[list, list]:
+def ordering(target: Target, sort: str | None, ids: peewee.Node | None = None) -> tuple[list, list]:
     """The ORDER BY of a sort (`name`, then id; `-name`, the same reversed), and its
-    problems."""
+    problems; `ids` is the column that orders by id (search_query's)."""
+    ids = target.model.id if ids is None else ids
     if not sort:
-        return [target.model.id], []
+        return [ids], []
     descending = sort.startswith("-")
     name = sort.removeprefix("-")
     if name not in target.model._meta.columns:
@@ -108,6 +116,8 @@ def ordering(target: Target, sort: str | None) -> tuple[list, list]:
                 f"Cannot sort by '{name}': it is not a field of {target.spec.label}.",
             )
         ]
+    if name == "id":  # one term: the search index reads its rows in that order only
+        return [ids.desc() if descending else ids], []
     column, record_id = target.column(name), target.model.id
     if descending:  # the ascending order reversed, ties too: an index serves both ways
         return [column.desc(), record_id.desc()], []
@@ -123,7 +133,7 @@ def page_query(
     so the rows the page skips are never read. Only the page's rows are read whole, in the
     same order. Read in one go, a deep page of a sorted list read each row it skipped."""
     model = target.model
-    if order == [model.id]:  # the table itself is in id order: nothing to gain
+    if len(order) == 1:  # by id, as the table (or the search index) holds it: nothing to gain
         return query.order_by(*order).limit(limit).offset(offset)
     ids = query.select(model.id).order_by(*order).limit(limit).offset(offset).alias("page")
     return model.select().join(ids, on=(model.id == ids.c.id)).order_by(*order)
@@ -168,8 +178,8 @@ def record_page(
 ) -> tuple[int, peewee.ModelSelect]:
     """How many records match (counted up to `count_up_to` + 1), and the rows of the page
     asked for (RecordInvalid for a search, filter, sort or page that cannot be)."""
-    query, errors = search_query(target, q, filters)
-    order, sort_errors = ordering(target, sort)
+    query, errors, ids = search_query(target, q, filters)
+    order, sort_errors = ordering(target, sort, ids)
     errors += sort_errors + page_errors(limit, offset)
     if errors:
         raise RecordInvalid(errors)
@@ -196,8 +206,8 @@ def table_page(
     kept = page_sql.kept(memo, database, key)
     if kept is not None and not page_errors(limit, offset):
         return page_sql.run(database, kept, limit, offset)
-    query, errors = search_query(target, q, filters)
-    order, sort_errors = ordering(target, sort)
+    query, errors, ids = search_query(target, q, filters)
+    order, sort_errors = ordering(target, sort, ids)
     errors += sort_errors + page_errors(limit, offset)
     chosen = chosen_loaders(target, columns, errors)
     if errors:
