@@ -12,7 +12,7 @@ import peewee
 from engine.records import audit
 from engine.records.checks import guarded_write
 from engine.records.target import Target
-from engine.records.values import fetched_from_id, field_values, jsonable, stored_values
+from engine.records.values import fetched_from_id, jsonable, stored_values
 from engine.records.writing import write_new
 
 # removes one stored line of a record, as its entity's delete policy allows, and answers
@@ -47,6 +47,7 @@ def write_lines(
             continue
         child = target.child(line)
         from_id = fetched_from_id(target, child.spec.field(line.lines.link))
+        stored = {old["id"]: old for old in current.get(line.name, [])}
         entries, kept, new = [], set(), []
         for index, values in enumerate(line_values[line.name]):
             where = f"{line.name}[{index}]."
@@ -61,7 +62,7 @@ def write_lines(
                 new.append(values)
                 continue
             kept.add(line_id)
-            entry = update_line(child, line_id, values, user, where)
+            entry = update_line(child, line_id, stored[line_id], values, user, where)
             if entry:
                 entries.append(entry)
         for line_id, values in zip(write_new(child, new, user), new, strict=True):
@@ -80,10 +81,13 @@ def _stamp(user: str) -> dict[str, Any]:
     return {"last_updated_by": user, "last_update_date": audit.now()}
 
 
-def update_line(child: Target, line_id: int, values: dict, user: str, where: str) -> dict | None:
-    """Change a line where its values differ; answer its entry, or None if none did."""
-    row = child.live().where(child.model.id == line_id).first()
-    before = field_values(child, row)
+def update_line(
+    child: Target, line_id: int, current: dict, values: dict, user: str, where: str
+) -> dict | None:
+    """Change a line where its values differ from `current` (the line as the save read
+    it, a line of the record: the checks refuse any other id); answer its entry, or None
+    if none did."""
+    before = {field.name: current[field.name] for field in child.stored()}
     changes = audit.changes_between(before, {**before, **values})
     if not changes:
         return None
