@@ -48,7 +48,7 @@ def write_lines(
         child = target.child(line)
         from_id = fetched_from_id(target, child.spec.field(line.lines.link))
         stored = {old["id"]: old for old in current.get(line.name, [])}
-        entries, kept, new = [], set(), []
+        entries, kept, new, updated = [], set(), [], []
         for index, values in enumerate(line_values[line.name]):
             where = f"{line.name}[{index}]."
             values = {**values, line.lines.link: parent_id}
@@ -65,6 +65,9 @@ def write_lines(
             entry = update_line(child, line_id, stored[line_id], values, user, where)
             if entry:
                 entries.append(entry)
+                updated.append((line_id, entry["changes"]))
+        # each changed line's own audit entry, all in one statement
+        audit.record_audits(child.tenant, child.spec.name, "update", user, updated)
         for line_id, values in zip(write_new(child, new, user), new, strict=True):
             changes = audit.changes_between({}, jsonable(child, values))
             entries.append(line_entry(child, line_id, "create", changes, values))
@@ -86,7 +89,7 @@ def update_line(
 ) -> dict | None:
     """Change a line where its values differ from `current` (the line as the save read
     it, a line of the record: the checks refuse any other id); answer its entry, or None
-    if none did."""
+    if none did. The caller writes the line's own audit entry."""
     before = {field.name: current[field.name] for field in child.stored()}
     changes = audit.changes_between(before, {**before, **values})
     if not changes:
@@ -102,7 +105,6 @@ def update_line(
             .execute()
         ),
     )
-    audit.record_audit(child.tenant, child.spec.name, line_id, "update", user, changes)
     return line_entry(child, line_id, "update", changes, {**before, **values})
 
 
