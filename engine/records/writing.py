@@ -4,8 +4,9 @@ One record (a form's save, an API call) goes in by one INSERT, whose SQL is buil
 per entity (engine.records.statements), and answers its id. Many (an import, a save of
 several lines) get their ids reserved in one statement (PostgreSQL's sequence, SQLite's
 AUTOINCREMENT counter: never an id given before) and go in a thousand rows at a time,
-by executemany or, on PostgreSQL past a few rows, COPY, each with a compact 'create'
-audit entry (engine.records.audit). Call inside the write's transaction.
+on SQLite by INSERTs of up to 500 rows each (the search index then takes their words once
+per statement, not once per row), on PostgreSQL past a few rows by COPY, each with a
+compact 'create' audit entry (engine.records.audit). Call inside the write's transaction.
 """
 
 from __future__ import annotations
