@@ -52,6 +52,28 @@ def record_audit(
     statements.insert(tenant.memo, tenant.system.audit, values)
 
 
+def record_audits(
+    tenant: CompiledTenant,
+    entity: str,
+    action: str,
+    user: str,
+    entries: Sequence[tuple[int, dict]],
+) -> None:
+    """Write one audit entry per (record id, changes), all in one statement; call inside
+    the write's transaction."""
+    if len(entries) < 2:
+        for record_id, changes in entries:
+            record_audit(tenant, entity, record_id, action, user, changes)
+        return
+    at = now()
+    rows = [
+        {"entity": entity, "record_id": record_id, "action": action, "username": user,
+         "at": at, "changes": changes_json(changes)}
+        for record_id, changes in entries
+    ]  # fmt: skip
+    tenant.system.audit.insert_many(rows).execute()
+
+
 def changes_json(changes: dict[str, list]) -> str:
     """The JSON text an audit entry keeps: the values json.dumps(changes, default=str)
     writes (a value JSON has no form for, such as a timestamp, as its str()), compactly."""

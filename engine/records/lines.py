@@ -12,7 +12,7 @@ import peewee
 from engine.records import audit
 from engine.records.checks import guarded_write
 from engine.records.target import Target
-from engine.records.values import fetched_from_id, field_values, jsonable, stored_values
+from engine.records.values import fetched_from_id, jsonable, stored_values
 from engine.records.writing import write_new
 
 # removes one stored line of a record, as its entity's delete policy allows, and answers
@@ -47,7 +47,8 @@ def write_lines(
             continue
         child = target.child(line)
         from_id = fetched_from_id(target, child.spec.field(line.lines.link))
-        entries, kept, new = [], set(), []
+        stored = {old["id"]: old for old in current.get(line.name, [])}
+        entries, kept, new, updated = [], set(), [], []
         for index, values in enumerate(line_values[line.name]):
             where = f"{line.name}[{index}]."
             values = {**values, line.lines.link: parent_id}
@@ -61,9 +62,12 @@ def write_lines(
                 new.append(values)
                 continue
             kept.add(line_id)
-            entry = update_line(child, line_id, values, user, where)
+            entry = update_line(child, line_id, stored[line_id], values, user, where)
             if entry:
                 entries.append(entry)
+                updated.append((line_id, entry["changes"]))
+        # each changed line's own audit entry, all in one statement
+        audit.record_audits(child.tenant, child.spec.name, "update", user, updated)
         for line_id, values in zip(write_new(child, new, user), new, strict=True):
             changes = audit.changes_between({}, jsonable(child, values))
             entries.append(line_entry(child, line_id, "create", changes, values))
@@ -80,10 +84,13 @@ def _stamp(user: str) -> dict[str, Any]:
     return {"last_updated_by": user, "last_update_date": audit.now()}
 
 
-def update_line(child: Target, line_id: int, values: dict, user: str, where: str) -> dict | None:
-    """Change a line where its values differ; answer its entry, or None if none did."""
-    row = child.live().where(child.model.id == line_id).first()
-    before = field_values(child, row)
+def update_line(
+    child: Target, line_id: int, current: dict, values: dict, user: str, where: str
+) -> dict | None:
+    """Change a line where its values differ from `current` (the line as the save read
+    it, a line of the record: the checks refuse any other id); answer its entry, or None
+    if none did. The caller writes the line's own audit entry."""
+    before = {field.name: current[field.name] for field in child.stored()}
     changes = audit.changes_between(before, {**before, **values})
     if not changes:
         return None
@@ -98,7 +105,6 @@ def update_line(child: Target, line_id: int, values: dict, user: str, where: str
             .execute()
         ),
     )
-    audit.record_audit(child.tenant, child.spec.name, line_id, "update", user, changes)
     return line_entry(child, line_id, "update", changes, {**before, **values})
 
 

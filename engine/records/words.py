@@ -59,11 +59,16 @@ def search_column(spec: EntitySpec) -> str | None:
 def record_words(fields: Iterable[FieldSpec], record: Mapping[str, Any]) -> str | None:
     """The column's value for a record (its values by field name): its words, each after a
     space, so that a word begins where a space ends; None when it has none."""
-    found = []
+    texts = []
     for field in fields:
         value = record.get(field.name)
         if value is None or isinstance(value, bool):
             continue
-        for item in value if isinstance(value, list) else [value]:
-            found += words(str(item))
+        if isinstance(value, list):
+            texts += map(str, value)
+        else:
+            texts.append(str(value))
+    # the words of texts joined by a space are each text's words in turn (a space ends a
+    # word, and changes no letter's case beside it): one pass over them all
+    found = words(" ".join(texts))
     return " " + " ".join(found) if found else None

@@ -4,8 +4,9 @@ One record (a form's save, an API call) goes in by one INSERT, whose SQL is buil
 per entity (engine.records.statements), and answers its id. Many (an import, a save of
 several lines) get their ids reserved in one statement (PostgreSQL's sequence, SQLite's
 AUTOINCREMENT counter: never an id given before) and go in a thousand rows at a time,
-by executemany or, on PostgreSQL past a few rows, COPY, each with a compact 'create'
-audit entry (engine.records.audit). Call inside the write's transaction.
+on SQLite by INSERTs of up to 500 rows each (the search index then takes their words once
+per statement, not once per row), on PostgreSQL past a few rows by COPY, each with a
+compact 'create' audit entry (engine.records.audit). Call inside the write's transaction.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from engine.records import audit, statements
 from engine.records.checks import guarded_write
 from engine.records.target import Target
 from engine.records.values import jsonable, stored_values
+from engine.records.words import record_words, searchable
 from engine.storage.backends import Backend, backend_of
 from engine.types import TYPES
 
@@ -114,6 +116,7 @@ class RowWriter:
         columns = [model._meta.columns["id"], *(model._meta.columns[n] for n in self._system)]
         columns += [model._meta.columns[f.name] for f in self.fields]
         self._words = list(target.search_words({}))  # the search words' column, if any
+        self._searchable = searchable(target.spec)
         columns += [model._meta.columns[name] for name in self._words]
         ways = backend(target)
         self._backend = ways
@@ -138,7 +141,8 @@ class RowWriter:
         head = zip(ids, *map(itertools.repeat, self._system_values), strict=False)
         rows = list(map(operator.add, head, self._stored(values)))
         if self._words:  # each row's search words go in with it
-            words = map(tuple, map(dict.values, map(self.target.search_words, records)))
+            fields = self._searchable
+            words = [(record_words(fields, record),) for record in records]
             rows = list(map(operator.add, rows, words))
         entity, user, stamp = self.target.spec.name, self.user, self._stamp
         compact = map(operator.add, itertools.repeat(self._layout), values)

@@ -9,6 +9,8 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import io
+import itertools
+import sqlite3
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -20,6 +22,7 @@ from engine.storage.copy_text import copy_text
 
 COPY_READ = 1 << 20  # characters psycopg2 reads from a COPY's text at a time
 COPY_FROM = 64  # rows from which PostgreSQL's COPY beats one INSERT per row
+ROWS_PER_INSERT = 500  # rows of one SQLite INSERT, within its limit of parameters
 
 Rows = Callable[[list[tuple]], None]
 
@@ -105,6 +108,26 @@ class SqliteBackend(Backend):
 
     def record_id_ddl(self) -> str:
         return "AUTOINCREMENT"
+
+    def rows_writer(self, table: str, names: str, count: int, rows: int) -> Rows:
+        # many rows per INSERT: SQLite opens a statement journal, and FTS5 writes the search
+        # index's pending words to disk, at each statement (executemany: at each row)
+        limit = self.database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+        per = min(rows, ROWS_PER_INSERT, limit // count)
+        if per < 2:
+            return super().rows_writer(table, names, count, rows)
+        head = f"INSERT INTO {table} ({names}) VALUES "
+        row = f"({', '.join(['?'] * count)})"
+        full = head + ", ".join([row] * per)
+
+        def insert_many(batch: list[tuple]) -> None:
+            cursor = self.database.cursor()
+            for start in range(0, len(batch), per):
+                part = batch[start : start + per]
+                sql = full if len(part) == per else head + ", ".join([row] * len(part))
+                cursor.execute(sql, list(itertools.chain.from_iterable(part)))
+
+        return insert_many
 
 
 class PostgresBackend(Backend):

@@ -22,6 +22,10 @@ log = logging.getLogger(__name__)
 FILL, BUILD = "fill search words", "build search index"
 ACTIONS = (FILL, BUILD)
 CHUNK = 2_000  # records whose words are filled per statement
+# what the FTS5 table keeps: which records hold a word, not where in them (detail=none) nor
+# how many words each has (columnsize=0), which only ranking reads; a word's beginning is
+# found all the same, and each write stores less
+OPTIONS = "detail=none, columnsize=0"
 
 
 def search_condition(
@@ -127,7 +131,7 @@ def _fts_sql(table: str, column: str) -> list[str]:
         *(f'DROP TRIGGER IF EXISTS "{fts}_{when}"' for when in ("insert", "delete", "update")),
         f'DROP TABLE IF EXISTS "{fts}"',  # over the words of other fields, before a change
         f'CREATE VIRTUAL TABLE "{fts}" USING fts5("{column}", content=\'{table}\', '
-        "content_rowid='id', tokenize='ascii')",  # words are split by spaces alone
+        f"content_rowid='id', tokenize='ascii', {OPTIONS})",  # words split by spaces alone
         f'CREATE TRIGGER "{fts}_insert" AFTER INSERT ON "{table}" BEGIN {insert} END',
         f'CREATE TRIGGER "{fts}_delete" AFTER DELETE ON "{table}" BEGIN {delete} END',
         f'CREATE TRIGGER "{fts}_update" AFTER UPDATE OF "{column}" ON "{table}" '
@@ -146,8 +150,13 @@ def _index_exists(
             "SELECT name, sql FROM sqlite_master WHERE name IN (?, ?, ?, ?)",
             (fts, f"{fts}_insert", f"{fts}_delete", f"{fts}_update"),
         ).fetchall()
-        # all four, over this column: a rebuilt table loses its triggers
-        return len(found) == 4 and all(f'"{column}"' in sql for _, sql in found)
+        # all four, over this column, the table as made now: a rebuilt table loses its
+        # triggers, and a table made with other options is made again
+        return (
+            len(found) == 4
+            and all(f'"{column}"' in sql for _, sql in found)
+            and any(OPTIONS in sql for name, sql in found if name == fts)
+        )
     found = database.execute_sql(
         "SELECT 1 FROM pg_indexes WHERE schemaname = %s AND tablename = %s AND indexname = %s",
         (schema, table, f"{table}_{column}"[:63]),
