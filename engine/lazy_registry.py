@@ -101,6 +101,9 @@ class LazyRegistry:
         self.compiles = 0  # how many tenant compilations this registry made
         self._warm: OrderedDict[str, CompiledTenant] = OrderedDict()  # least recent first
         self._stale: set[str] = set()
+        # how many changes were taken in, and at which of them each tenant's files or the
+        # base last changed: a compile that began before a change of its files is stale
+        self._changes, self._changed_at, self._base_changed_at = 0, dict[str, int](), 0
         self._lock = threading.Lock()  # guards the dicts above; held only briefly
         self._tenant_locks: dict[str, threading.Lock] = {}
 
@@ -141,6 +144,9 @@ class LazyRegistry:
             for name in [n for n in self._warm if n not in self.names]:
                 del self._warm[name]
             self._stale |= set(self._warm) if base else set(tenants) & set(self._warm)
+            self._changes += 1
+            self._changed_at.update(dict.fromkeys(tenants, self._changes))
+            self._base_changed_at = self._changes if base else self._base_changed_at
             for name in set(self.refusals) - set(self._warm) - {BASE}:
                 self.refusals.pop(name)  # a cold tenant is tried again on its next use
             cold = set(tenants) & self.names - set(self._warm)
@@ -168,7 +174,7 @@ class LazyRegistry:
         refused = self.refusals.get(name)
         if refused is not None and name not in self._warm:  # until its files change again
             raise TenantUnusable(f"the metadata of tenant '{name}' was refused:\n{refused.error}")
-        compiled = None
+        compiled, began = None, self._changes
         try:
             with without_cycle_collection():
                 compiled = compile_tenant(resolve_tenant(self.base, name))
@@ -185,10 +191,14 @@ class LazyRegistry:
             self.compiles += 1
             self._warm[name] = compiled
             self._warm.move_to_end(name)
-            self._stale.discard(name)
+            changed = max(self._changed_at.get(name, 0), self._base_changed_at)
+            if changed > began:  # its files changed while it compiled: again next time
+                self._stale.add(name)
+            else:
+                self._stale.discard(name)
             self.refusals.pop(name, None)
             while len(self._warm) > self.capacity:
-                self._warm.popitem(last=False)
+                self._stale.discard(self._warm.popitem(last=False)[0])
         return compiled
 
     def _refuse(self, name: str, refusal: Refusal) -> CompiledTenant:

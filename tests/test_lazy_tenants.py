@@ -282,3 +282,16 @@ def test_a_broken_base_at_start_is_refused_with_its_problems(metadata):
     (metadata / "groups.yaml").write_text("groups: [\n", encoding="utf-8")
     with pytest.raises(MetadataError, match=re.escape("groups.yaml:2: YAML syntax error")):
         LazyRegistry(str(metadata))
+
+
+def test_a_tenant_whose_files_change_while_it_compiles_is_compiled_again(metadata):
+    hold = HeldSync("t")
+    registry = LazyRegistry(str(metadata), prepare=hold)
+    compiling = threading.Thread(target=registry.tenant, args=("t",))
+    compiling.start()
+    assert hold.started.wait(WAIT)
+    registry.files_changed(["t"], base=False)  # saved while the old files compile
+    hold.release.set()
+    compiling.join(WAIT)
+    registry.tenant("t")
+    assert registry.compiles == 2
