@@ -3,7 +3,8 @@
 A process starts by loading the base files (groups.yaml, entities/) and listing the
 tenant folders; it reads no tenant's files. `tenant(name)` loads, resolves and compiles
 one tenant against the shared base, then `prepare` (syncing its database) runs once, and
-the result is kept in a cache of `capacity` tenants, least recently used first out.
+the result is kept in a cache of `capacity` tenants, least recently used first out
+(`drop` is told of each, to close what it holds open for it).
 
 A change on disk marks tenants stale (`files_changed`): a tenant's own files mark that
 tenant, the base files mark every tenant. A stale tenant is compiled again on its next
@@ -88,12 +89,13 @@ class LazyRegistry:
         root: str,
         capacity: int = DEFAULT_CAPACITY,
         prepare: Callable[[CompiledTenant], None] | None = None,
+        drop: Callable[[str], None] | None = None,
     ) -> None:
         if capacity < 1:
             raise ValueError(
                 f"FORMWORK_TENANT_CACHE must be at least 1 (tenants kept compiled), not {capacity}."
             )
-        self.root, self.capacity, self.prepare = root, capacity, prepare
+        self.root, self.capacity, self.prepare, self.drop = root, capacity, prepare, drop
         self.base: Base = resolve_base(root)  # MetadataError: nothing can be served
         self.names: frozenset[str] = frozenset(tenant_names(root))
         self.tenants = TenantNames(self)
@@ -197,8 +199,12 @@ class LazyRegistry:
             else:
                 self._stale.discard(name)
             self.refusals.pop(name, None)
+            dropped = []
             while len(self._warm) > self.capacity:
-                self._stale.discard(self._warm.popitem(last=False)[0])
+                dropped.append(self._warm.popitem(last=False)[0])
+                self._stale.discard(dropped[-1])
+        for evicted in dropped if self.drop is not None else ():
+            self.drop(evicted)  # its connection of this thread, say, which it no longer needs
         return compiled
 
     def _refuse(self, name: str, refusal: Refusal) -> CompiledTenant:

@@ -224,12 +224,20 @@ def test_a_tenant_dropped_from_the_cache_is_compiled_again_to_the_same_pages(sto
         assert after == before  # ...to the very same pages
 
 
-def test_the_cache_drops_the_least_recently_used_tenant(metadata, storage):
+def test_the_cache_drops_the_least_recently_used_tenant_and_closes_its_database(metadata, storage):
     app = start(metadata, storage, FORMWORK_TENANT_CACHE=2)
     registry = registry_of(app)
     registry.tenant("t"), registry.tenant("u"), registry.tenant("t")
+    assert not storage_of(app).database("u").is_closed()
     registry.tenant("v")
     assert registry.warm() == ["t", "v"]
+    assert storage_of(app).database("u").is_closed()  # this thread's connection
+    assert not storage_of(app).database("t").is_closed()
+    assert app.test_client().get("/u/login").status_code == 200  # opened again
+
+
+def storage_of(app):
+    return app.extensions["formwork_storage"]
 
 
 # threads

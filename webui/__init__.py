@@ -60,6 +60,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["FORMWORK_METADATA"],
         app.config["FORMWORK_TENANT_CACHE"],
         prepare=lambda tenant: sync_tenant_alone(tenant, storage),
+        drop=storage.close_tenant,
     )
     uploads = StoredFiles(Path(app.config["FORMWORK_DATA"]) / UPLOADS)
     app.extensions["formwork"] = RecordService(registry, uploads)
