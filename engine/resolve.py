@@ -339,6 +339,17 @@ class _Resolver:
 def resolve(project: Project, loading: Iterable[Problem] = ()) -> dict[str, TenantSpec]:
     """Every tenant of a loaded project, or MetadataError with every problem found, those
     of `loading` the project included: a tenant is frozen only when there is none."""
+    resolver, base = _resolve_base(project, loading)
+    tenants = {name: resolver.tenant(name, base) for name in project.tenants}
+    if resolver.problems:
+        raise MetadataError(resolver.problems)
+    return {name: spec for name, spec in tenants.items() if spec is not None}
+
+
+def _resolve_base(
+    project: Project, loading: Iterable[Problem]
+) -> tuple[_Resolver, dict[str, EntityDraft]]:
+    """A resolver holding every problem found so far, and the drafts of the base entities."""
     resolver = _Resolver(project)
     checked = check_project(project)
     _mark_broken(project, checked)
@@ -347,10 +358,7 @@ def resolve(project: Project, loading: Iterable[Problem] = ()) -> dict[str, Tena
     base = resolver.base_drafts()
     # checked once, never served
     resolver.check_view("base", None, _clone_all(base), None, resolver.base_gaps)
-    tenants = {name: resolver.tenant(name, base) for name in project.tenants}
-    if resolver.problems:
-        raise MetadataError(resolver.problems)
-    return {name: spec for name, spec in tenants.items() if spec is not None}
+    return resolver, base
 
 
 def load_and_resolve(root: str) -> dict[str, TenantSpec]:
@@ -372,13 +380,7 @@ def resolve_base(root: str) -> Base:
     """Load and check the base files of a metadata directory; MetadataError with every
     problem of them."""
     project, loading = load_base(root)
-    resolver = _Resolver(project)
-    checked = check_project(project)
-    _mark_broken(project, checked)
-    resolver.problems += [*loading, *checked]
-    resolver.base_gaps = _gaps(project.unusable)
-    drafts = resolver.base_drafts()
-    resolver.check_view("base", None, _clone_all(drafts), None, resolver.base_gaps)
+    resolver, drafts = _resolve_base(project, loading)
     if resolver.problems:
         raise MetadataError(resolver.problems)
     return Base(project, drafts, resolver.base_gaps)

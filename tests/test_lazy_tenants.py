@@ -11,31 +11,18 @@ from records_metadata import FILES
 from shipped_pages import PASSWORD, Person
 from test_admin import GADGET, edit, text_of
 from test_pages import Browser
+from test_pages import make_app as start
 
 from engine import loader, users
 from engine.errors import MetadataError, UnknownName
 from engine.lazy_registry import LazyRegistry, compile_each
 from engine.registry import build_registry
 from engine.resolve import resolve_base, resolve_tenant
-from webui import create_app
 
 WAIT = 10  # seconds: far more than a compile takes, so a slow machine passes too
 COLOUR = GADGET + "  - {name: colour, sequence: 2, label: Colour, input_type: text, group: MAIN}\n"
 BROKEN = GADGET + "  - {name: colour, sequence: 2, label: Colour, input_type: txt, group: MAIN}\n"
 TOKEN = re.compile(r'(name="csrf_token" value=|name="csrf-token" content=)"[^"]*"')
-
-
-def start(metadata, storage, **config):
-    return create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "FORMWORK_METADATA": str(metadata),
-            "FORMWORK_DATA": str(storage.data_dir),
-            "FORMWORK_DATABASE": storage.database_url,
-            **config,
-        }
-    )
 
 
 @pytest.fixture
