@@ -290,3 +290,20 @@ def test_a_tenant_whose_files_change_while_it_compiles_is_compiled_again(metadat
     compiling.join(WAIT)
     registry.tenant("t")
     assert registry.compiles == 2
+
+
+def test_the_reload_button_compiles_the_admins_tenant_and_says_its_files_were_refused(
+    metadata, storage
+):
+    app = start(metadata, storage, FORMWORK_RELOAD="off")
+    users.add_user(registry_of(app).tenant("t"), "ada", "admin", "correct horse battery")
+    ada = signed_in(app, "t")
+    (metadata / "tenants/t/entities/gadget.yaml").write_text(BROKEN, encoding="utf-8")
+    ada.post("/admin/reload")
+    page = text_of(ada.get("/admin/metadata"))
+    assert "The metadata on disk was not loaded: its problems are listed below." in page
+    assert "txt" in page and 'id="field-size"' in text_of(ada.get("/gadget/new"))
+    (metadata / "tenants/t/entities/gadget.yaml").write_text(COLOUR, encoding="utf-8")
+    ada.post("/admin/reload")
+    assert "The metadata was reloaded from disk." in text_of(ada.get("/admin/metadata"))
+    assert 'id="field-colour"' in text_of(ada.get("/gadget/new"))

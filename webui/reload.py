@@ -30,7 +30,7 @@ from pathlib import Path
 from flask import Flask, current_app
 
 from engine.errors import EngineError, MetadataError, Problem, Source
-from engine.lazy_registry import BASE, LazyRegistry, Refusal
+from engine.lazy_registry import BASE, LazyRegistry, Refusal, TenantUnusable
 from engine.records.service import RecordService
 from engine.registry import CompiledTenant
 from engine.storage.databases import Storage
@@ -163,12 +163,20 @@ class MetadataWatcher:
             tenants, base = changed_tenants(self.root, before ^ self._fingerprint)
             return self._take_in(tenants, base)
 
-    def reload(self) -> bool:
+    def reload(self, tenant: str | None = None) -> bool:
         """Read the base files again and compile every tenant again on its next use, changed
-        or not (the admins' Reload button); True when the base files are good."""
+        or not, and `tenant` now (the admins' Reload button); True when the base files
+        are good, and so are the tenant's."""
         with self._lock:
             self._fingerprint = fingerprint(self.root)
-            return self._take_in(set(), base=True)
+            good = self._take_in(set(), base=True)
+        if not good or tenant is None or tenant not in self.registry.tenants:
+            return good
+        try:
+            self.registry.tenant(tenant)
+        except TenantUnusable:
+            return False
+        return tenant not in self.registry.refusals
 
     def _take_in(self, tenants: set[str], base: bool) -> bool:
         try:
