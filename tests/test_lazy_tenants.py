@@ -307,3 +307,19 @@ def test_the_reload_button_compiles_the_admins_tenant_and_says_its_files_were_re
     ada.post("/admin/reload")
     assert "The metadata was reloaded from disk." in text_of(ada.get("/admin/metadata"))
     assert 'id="field-colour"' in text_of(ada.get("/gadget/new"))
+
+
+def test_a_tenant_folder_moved_out_of_the_tree_is_not_found_and_no_other_is_compiled(app, metadata):
+    registry = registry_of(app)
+    t_admin, u_before = signed_in(app, "t"), registry.tenant("u")
+    compiles = registry.compiles
+    moved = metadata / "archive" / "u"
+    moved.parent.mkdir()
+    (metadata / "tenants" / "u").rename(moved)
+    edit(app, "archive/readme.yaml", "note: moved\n")  # waits for the look at the disk
+    assert "u" not in registry.tenants and app.test_client().get("/u/login").status_code == 404
+    assert t_admin.get("/gadget/new").status_code == 200 and registry.compiles == compiles
+    moved.rename(metadata / "tenants" / "u")  # back, with its data
+    edit(app, "archive/readme.yaml", "note: back\n")
+    assert registry.tenant("u") is not u_before  # compiled again: it was dropped
+    assert app.test_client().get("/u/login").status_code == 200

@@ -39,6 +39,7 @@ from webui.change_feed import POLL_SECONDS, YAML_SUFFIXES, ChangeFeed
 
 EXTENSION = "formwork_watcher"
 MODES = ("watch", "poll", "off")
+BASE_FILES = ("groups.yaml", "entities")  # what every tenant shares
 # the details may name hosts or paths: they go to the server log, not to the page
 UNEXPECTED = (
     "The new metadata could not be loaded for a reason other than its content; "
@@ -253,13 +254,15 @@ class MetadataWatcher:
 
 
 def changed_tenants(root: str | Path, changed: Fingerprint) -> tuple[set[str], bool]:
-    """The tenants whose own files are among `changed`, and whether a base file is."""
+    """The tenants whose own files are among `changed`, and whether a base file is
+    (groups.yaml, entities/); files read by neither, such as a folder moved out of
+    tenants/, change only the list of tenants."""
     tenants, base = set(), False
     for path, _, _ in changed:
         parts = Path(shown_path(root, path)).parts
         if len(parts) > 2 and parts[0] == "tenants":
             tenants.add(parts[1])
-        else:
+        elif parts[0] in BASE_FILES:
             base = True
     return tenants, base
 
