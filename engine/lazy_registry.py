@@ -133,6 +133,7 @@ class LazyRegistry:
         """Take in a change on disk: the tenant list again, the base files if they changed
         (False when they are refused: the old base keeps serving), and mark the tenants
         to compile again on their next use."""
+        tenants = set(tenants)
         self.names = frozenset(tenant_names(self.root))
         if base:
             try:
@@ -145,13 +146,13 @@ class LazyRegistry:
         with self._lock:
             for name in [n for n in self._warm if n not in self.names]:
                 del self._warm[name]
-            self._stale |= set(self._warm) if base else set(tenants) & set(self._warm)
+            self._stale |= set(self._warm) if base else tenants & set(self._warm)
             self._changes += 1
             self._changed_at.update(dict.fromkeys(tenants, self._changes))
             self._base_changed_at = self._changes if base else self._base_changed_at
             for name in set(self.refusals) - set(self._warm) - {BASE}:
                 self.refusals.pop(name)  # a cold tenant is tried again on its next use
-            cold = set(tenants) & self.names - set(self._warm)
+            cold = tenants & self.names - set(self._warm)
         for name in sorted(cold):
             self._check(name)
         return BASE not in self.refusals
