@@ -11,7 +11,7 @@ from jsonschema.exceptions import ValidationError, best_match
 
 from engine import metaschema
 from engine.errors import Problem, did_you_mean
-from engine.loader import Document, Path_, Project, readable_path
+from engine.loader import Document, Path_, Project, TenantFiles, readable_path
 from engine.types import SPELLINGS
 
 _TYPE_WORDS = {
@@ -39,13 +39,20 @@ def check_project(project: Project) -> list[Problem]:
     for document in project.entities.values():
         problems += check_document(document, "entity_file")
     for tenant in project.tenants.values():
-        if tenant.document:
-            problems += check_document(tenant.document, "tenant_file")
-        for document in tenant.entities.values():
-            kind = "customize_file" if "customize" in document.data else "entity_file"
-            problems += check_document(document, kind)
-        for document in tenant.translations.values():
-            problems += check_document(document, "translations_file")
+        problems += check_tenant(tenant)
+    return problems
+
+
+def check_tenant(tenant: TenantFiles) -> list[Problem]:
+    """Schema problems of one tenant's files."""
+    problems = []
+    if tenant.document:
+        problems += check_document(tenant.document, "tenant_file")
+    for document in tenant.entities.values():
+        kind = "customize_file" if "customize" in document.data else "entity_file"
+        problems += check_document(document, kind)
+    for document in tenant.translations.values():
+        problems += check_document(document, "translations_file")
     return problems
 
 

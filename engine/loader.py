@@ -273,19 +273,36 @@ def load_file(path: Path, shown_as: str) -> tuple[Document | None, list[Problem]
 
 def load_project(root: str | os.PathLike) -> tuple[Project, list[Problem]]:
     """Load every metadata file under `root`; problems of all files at once."""
+    project, problems = load_base(root)
+    for name in tenant_names(root):
+        project.tenants[name], found = load_tenant(root, name)
+        problems += found
+    return project, problems
+
+
+def load_base(root: str | os.PathLike) -> tuple[Project, list[Problem]]:
+    """Load the files every tenant shares (groups.yaml, entities/), and no tenant's."""
     loader = _ProjectLoader(root)
     base = Path(root)
     unusable = Unusable()
     groups_file = base / "groups.yaml"
     groups = loader.load(groups_file, unusable) if groups_file.is_file() else None
     unusable.groups = groups_file.is_file() and groups is None
-    tenants_dir = base / "tenants"
-    tenants = {
-        directory.name: loader.tenant(directory)
-        for directory in sorted(p for p in tenants_dir.glob("*") if p.is_dir())
-    }
     entities = loader.entities(base / "entities", unusable, groups_file, "every entity")
-    return Project(str(root), groups, entities, tenants, unusable), loader.problems
+    return Project(str(root), groups, entities, {}, unusable), loader.problems
+
+
+def tenant_names(root: str | os.PathLike) -> list[str]:
+    """The tenants of a metadata directory: the folders under tenants/, none of them read."""
+    tenants_dir = Path(root) / "tenants"
+    return sorted(p.name for p in tenants_dir.glob("*") if p.is_dir())
+
+
+def load_tenant(root: str | os.PathLike, name: str) -> tuple[TenantFiles, list[Problem]]:
+    """Load one tenant's folder; its problems."""
+    loader = _ProjectLoader(root)
+    files = loader.tenant(Path(root) / "tenants" / name)
+    return files, loader.problems
 
 
 class _ProjectLoader:

@@ -13,10 +13,19 @@ from pathlib import Path
 from typing import Any
 
 from engine import semantics
-from engine.check import check_project
+from engine.check import check_project, check_tenant
 from engine.errors import MetadataError, Problem, Source, did_you_mean
 from engine.freeze import freeze_entity
-from engine.loader import Document, Project, TenantFiles, Unusable, load_project, readable_path
+from engine.loader import (
+    Document,
+    Project,
+    TenantFiles,
+    Unusable,
+    load_base,
+    load_project,
+    load_tenant,
+    readable_path,
+)
 from engine.locales import Locality, currency_problem, locale_problem, timezone_problem
 from engine.spec import TenantSpec
 from engine.translations import Translations, check_translations, language_of
@@ -330,6 +339,17 @@ class _Resolver:
 def resolve(project: Project, loading: Iterable[Problem] = ()) -> dict[str, TenantSpec]:
     """Every tenant of a loaded project, or MetadataError with every problem found, those
     of `loading` the project included: a tenant is frozen only when there is none."""
+    resolver, base = _resolve_base(project, loading)
+    tenants = {name: resolver.tenant(name, base) for name in project.tenants}
+    if resolver.problems:
+        raise MetadataError(resolver.problems)
+    return {name: spec for name, spec in tenants.items() if spec is not None}
+
+
+def _resolve_base(
+    project: Project, loading: Iterable[Problem]
+) -> tuple[_Resolver, dict[str, EntityDraft]]:
+    """A resolver holding every problem found so far, and the drafts of the base entities."""
     resolver = _Resolver(project)
     checked = check_project(project)
     _mark_broken(project, checked)
@@ -338,15 +358,50 @@ def resolve(project: Project, loading: Iterable[Problem] = ()) -> dict[str, Tena
     base = resolver.base_drafts()
     # checked once, never served
     resolver.check_view("base", None, _clone_all(base), None, resolver.base_gaps)
-    tenants = {name: resolver.tenant(name, base) for name in project.tenants}
-    if resolver.problems:
-        raise MetadataError(resolver.problems)
-    return {name: spec for name, spec in tenants.items() if spec is not None}
+    return resolver, base
 
 
 def load_and_resolve(root: str) -> dict[str, TenantSpec]:
     """Load, check and resolve a metadata directory in one call."""
     return resolve(*load_project(root))
+
+
+@dataclass(frozen=True)
+class Base:
+    """The files every tenant shares, loaded, checked and merged once: each tenant is
+    resolved against these drafts (copies of them, which its files then change)."""
+
+    project: Project  # without tenants
+    drafts: dict[str, EntityDraft]
+    gaps: semantics.Gaps
+
+
+def resolve_base(root: str) -> Base:
+    """Load and check the base files of a metadata directory; MetadataError with every
+    problem of them."""
+    project, loading = load_base(root)
+    resolver, drafts = _resolve_base(project, loading)
+    if resolver.problems:
+        raise MetadataError(resolver.problems)
+    return Base(project, drafts, resolver.base_gaps)
+
+
+def resolve_tenant(base: Base, name: str) -> TenantSpec:
+    """Load, check and resolve one tenant's folder against the base; MetadataError with
+    every problem of its files."""
+    files, loading = load_tenant(base.project.root, name)
+    project = Project(base.project.root, base.project.groups, base.project.entities, {})
+    project.tenants[name] = files
+    project.unusable = base.project.unusable
+    resolver = _Resolver(project)
+    checked = check_tenant(files)
+    _mark_broken_tenant(files, {p.file for p in checked})
+    resolver.problems += [*loading, *checked]
+    resolver.base_gaps = base.gaps
+    spec = resolver.tenant(name, base.drafts)
+    if resolver.problems or spec is None:
+        raise MetadataError(resolver.problems)
+    return spec
 
 
 def _mark_broken(project: Project, problems: list[Problem]) -> None:
@@ -358,12 +413,16 @@ def _mark_broken(project: Project, problems: list[Problem]) -> None:
         project.unusable.files.add(project.groups.file)
         project.groups, project.unusable.groups = None, True
     for tenant in project.tenants.values():
-        documents = [tenant.document, *tenant.entities.values()]
-        tenant.unusable.files |= {d.file for d in documents if d and d.file in broken}
-        if tenant.document and tenant.document.file in broken:
-            tenant.document = None
-        tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
-        tenant.translations = {n: d for n, d in tenant.translations.items() if d.file not in broken}
+        _mark_broken_tenant(tenant, broken)
+
+
+def _mark_broken_tenant(tenant: TenantFiles, broken: set[str]) -> None:
+    documents = [tenant.document, *tenant.entities.values()]
+    tenant.unusable.files |= {d.file for d in documents if d and d.file in broken}
+    if tenant.document and tenant.document.file in broken:
+        tenant.document = None
+    tenant.entities = {n: d for n, d in tenant.entities.items() if d.file not in broken}
+    tenant.translations = {n: d for n, d in tenant.translations.items() if d.file not in broken}
 
 
 def _gaps(unusable: Unusable, tenant: bool = False) -> semantics.Gaps:

@@ -82,10 +82,11 @@ def start(metadata, data):
 def test_a_damaged_tenant_answers_503_and_the_others_are_served(deployment, how, caplog):
     metadata, data, token = deployment
     damage(data, how)
-    with caplog.at_level(logging.ERROR, logger="formwork.storage"):
-        app = start(metadata, data)  # starts all the same
-    assert "Tenant t cannot be served (tenant_damaged)" in caplog.text
+    app = start(metadata, data)  # starts all the same: no tenant's database is opened
     client = app.test_client()
+    with caplog.at_level(logging.ERROR, logger="formwork.storage"):
+        assert client.get("/t/login").status_code == 503  # its first request syncs it
+    assert "Tenant t cannot be served (tenant_damaged)" in caplog.text
 
     other = Browser(app, "u")
     assert other.login("ann").status_code == 302
@@ -118,7 +119,9 @@ def test_a_tenant_restored_from_a_backup_is_served_again_without_a_restart(deplo
 
 
 def admin_page(metadata, data):
-    admin = Browser(start(metadata, data), "u")
+    app = start(metadata, data)
+    app.test_client().get("/t/login")  # a tenant's database is opened on its first request
+    admin = Browser(app, "u")
     assert admin.login("ann").status_code == 302
     return admin.get("/admin/metadata").get_data(as_text=True)
 
@@ -183,7 +186,9 @@ def test_openapi_of_a_healthy_tenant_is_served_beside_a_damaged_one(deployment):
 def test_a_metadata_reload_goes_on_for_the_tenants_that_are_served(deployment):
     metadata, data, _ = deployment
     damage(data, garbage)
-    admin = Browser(start(metadata, data), "u")
+    app = start(metadata, data)
+    assert app.test_client().get("/t/login").status_code == 503
+    admin = Browser(app, "u")
     assert admin.login("ann").status_code == 302
     reloaded = admin.post("/admin/reload")
     assert reloaded.status_code == 302

@@ -11,7 +11,7 @@ from engine import users
 from webui import create_app
 
 
-def make_app(metadata, storage):
+def make_app(metadata, storage, **config):
     return create_app(
         {
             "TESTING": True,
@@ -19,6 +19,7 @@ def make_app(metadata, storage):
             "FORMWORK_METADATA": str(metadata),
             "FORMWORK_DATA": str(storage.data_dir),
             "FORMWORK_DATABASE": storage.database_url,
+            **config,
         }
     )
 

@@ -16,11 +16,11 @@ import pytest
 import watchdog.observers
 from test_admin import GADGET, logged_in, make_app, text_of
 
-from engine import users
+from engine import lazy_registry, users
 from engine.registry import build_registry
+from engine.resolve import resolve_base
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
-from webui import reload
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 10  # seconds: far more than a reload takes, so a slow machine passes too
@@ -99,12 +99,12 @@ def test_a_request_during_the_rebuild_of_a_saved_file_waits_for_it(metadata, sto
     ada = logged_in(app, "ada")
     started, release = threading.Event(), threading.Event()
 
-    def held_build(root):  # the real build, held until the test lets it go
+    def held_build(root):  # the real reading of the base files, held until the test lets it go
         started.set()
         release.wait(WAIT)
-        return build_registry(root)
+        return resolve_base(root)
 
-    monkeypatch.setattr(reload, "build_registry", held_build)
+    monkeypatch.setattr(lazy_registry, "resolve_base", held_build)
     save(metadata, "entities/gadget.yaml", COLOUR)
     assert started.wait(WAIT), "the saved file was not noticed"
     pages = []

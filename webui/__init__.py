@@ -15,11 +15,12 @@ from typing import Any
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from engine.lazy_registry import LazyRegistry
 from engine.records.files import UPLOADS, StoredFiles
 from engine.records.service import RecordService
-from engine.registry import build_registry
+from engine.registry import CompiledTenant, Registry
 from engine.storage.databases import Storage
-from engine.storage.sync import sync_registry
+from engine.storage.sync import sync_tenants
 from webui.sessions import COOKIE_NAME
 
 # Flask's own settings as Formwork sets them; the FORMWORK_* ones are in webui/settings.py
@@ -47,24 +48,33 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.request_class = speedups.request_class(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
-    registry = build_registry(app.config["FORMWORK_METADATA"])
     storage = Storage(
         app.config["FORMWORK_DATA"],
         app.config["FORMWORK_DATABASE"],
         write_wait=app.config["FORMWORK_WRITE_WAIT_SECONDS"],
     )
-    # a tenant whose database cannot be used is set aside (logged, answered 503) and
-    # every other tenant is served: one broken file does not stop the server starting
-    sync_registry(registry, storage)
-    # no connection opened here crosses a fork (gunicorn --preload) into the workers,
-    # which would share its socket; each thread opens its own on first use
-    storage.close()
+    # only the base files are read here: each tenant is compiled, and its database synced,
+    # on its first request; a tenant whose database cannot be used is then set aside
+    # (logged, answered 503) and every other tenant is served
+    registry = LazyRegistry(
+        app.config["FORMWORK_METADATA"],
+        app.config["FORMWORK_TENANT_CACHE"],
+        prepare=lambda tenant: sync_tenant_alone(tenant, storage),
+        drop=storage.close_tenant,
+    )
     uploads = StoredFiles(Path(app.config["FORMWORK_DATA"]) / UPLOADS)
     app.extensions["formwork"] = RecordService(registry, uploads)
     app.extensions["formwork_storage"] = storage  # metadata reload syncs through it
     faults.init_app(app)  # before the other blueprints' hooks ask a set-aside tenant
     _register(app)
     return app
+
+
+def sync_tenant_alone(tenant: CompiledTenant, storage: Storage) -> None:
+    """Bind a tenant just compiled to its database and sync its tables; UnsafeChange if
+    its metadata asks for a change that could lose data."""
+    name = tenant.spec.name
+    sync_tenants(Registry("", {name: tenant}), storage, [name])
 
 
 def _register(app: Flask) -> None:

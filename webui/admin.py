@@ -100,7 +100,7 @@ def _unserved(tenant: str) -> int:
 @login_required("admin")
 def reload_metadata(tenant: str) -> Any:
     """Check the metadata on disk now, changed or not, and swap it in if it is valid."""
-    if reload.metadata_watcher().reload():
+    if reload.metadata_watcher().reload(tenant):
         flash("The metadata was reloaded from disk.", "info")
     else:
         flash("The metadata on disk was not loaded: its problems are listed below.", "error")

@@ -9,9 +9,13 @@ from __future__ import annotations
 import json
 
 import click
+from flask import Flask
 
 from engine.commands.base import Deployment, data_options, metadata_option, registry_at
+from engine.errors import Unavailable
 from webui import api, create_app
+
+LISTED = 20  # serve checks and lists the tenants one by one up to this many
 
 
 @click.command()
@@ -27,13 +31,25 @@ def serve(deployment: Deployment, host: str, port: int) -> None:
             "FORMWORK_DATABASE": deployment.database_url,
         }
     )
-    unavailable = app.extensions["formwork_storage"].unavailable
-    for name in app.extensions["formwork"].registry.tenants:
-        if name in unavailable:  # served as 503 until its database can be used again
-            click.echo(f"{name}: cannot be served now: {unavailable[name]}", err=True)
+    registry = app.extensions["formwork"].registry
+    if len(registry.tenants) > LISTED:  # each is compiled on its first request instead
+        click.echo(f"{len(registry.tenants)} tenants: http://{host}:{port}/TENANT/login")
+    for name in registry.tenants if len(registry.tenants) <= LISTED else ():
+        problem = _why_not_served(app, name)
+        if problem is not None:  # served as 503 until it can be used again
+            click.echo(f"{name}: cannot be served now: {problem}", err=True)
             continue
         click.echo(f"{name}: http://{host}:{port}/{name}/login   API: {api.PREFIX}/{name}/ENTITY")
     app.run(host=host, port=port, threaded=True)
+
+
+def _why_not_served(app: Flask, name: str) -> Unavailable | None:
+    """Compile and sync a tenant now; why it cannot be served, if it cannot."""
+    try:
+        app.extensions["formwork"].registry.tenant(name)
+    except Unavailable as error:  # its metadata is refused
+        return error
+    return app.extensions["formwork_storage"].unavailable.get(name)
 
 
 @click.command("openapi")

@@ -59,7 +59,12 @@ def refuse_unavailable_tenant() -> None:
     it is time to."""
     tenant = (request.view_args or {}).get("tenant")
     storage: Storage = current_app.extensions["formwork_storage"]
-    if tenant is None or tenant not in storage.unavailable:
+    if tenant is None:
+        return
+    registry = record_service().registry
+    if tenant in registry.tenants:
+        registry.tenant(tenant)  # compiled and synced on its first request: set aside or not
+    if tenant not in storage.unavailable:
         return
     _try_again(tenant, storage)
     reason = storage.unavailable.get(tenant)

@@ -1,9 +1,11 @@
-"""Metadata reload without restart: notice changed YAML, check it, swap it in if valid.
+"""Metadata reload without restart: notice changed YAML and compile what it changes again.
 
-A `MetadataWatcher` rebuilds the registry from the metadata directory and syncs the
-databases to it, then swaps `RecordService.registry` in one assignment. When the new
-metadata is wrong, or asks for a change that could lose data, the old registry keeps
-serving and the problems are kept to show to the admins.
+A `MetadataWatcher` looks at which files changed and tells the registry
+(engine.lazy_registry): a change to one tenant's files marks that tenant to compile
+again on its next request, a change to the base files reads them again and marks every
+tenant. A tenant whose new files are wrong, or ask for a change that could lose data,
+keeps serving its last good version, and the problems are kept to show to its admins;
+refused base files leave the old base serving. No other tenant is touched.
 
 FORMWORK_RELOAD says how a change is noticed: `watch` (the default) as the file is
 saved, from the operating system's file-change notification, with a stat poll where that
@@ -11,8 +13,8 @@ cannot start; `poll`, the stat poll alone (a network drive that reports nothing)
 only the admins' Reload button. The thread that does it (`ChangeFeed`) starts on the first
 request a process serves, not in `create_app`: a thread does not survive a fork, and
 gunicorn forks its workers from the process that created the app. So every web process
-watches on its own and rebuilds on its own; the schema lock of `sync_registry` lets only
-one of them change a tenant's tables.
+watches on its own and compiles on its own; the schema lock of the sync lets only one of
+them change a tenant's tables.
 """
 
 from __future__ import annotations
@@ -27,15 +29,17 @@ from pathlib import Path
 
 from flask import Flask, current_app
 
-from engine.errors import MetadataError, Problem, Source
+from engine.errors import EngineError, MetadataError, Problem, Source
+from engine.lazy_registry import BASE, LazyRegistry, Refusal, TenantUnusable
 from engine.records.service import RecordService
-from engine.registry import Registry, build_registry
+from engine.registry import CompiledTenant
 from engine.storage.databases import Storage
-from engine.storage.sync import UnsafeChange, sync_registry
+from engine.storage.sync import UnsafeChange
 from webui.change_feed import POLL_SECONDS, YAML_SUFFIXES, ChangeFeed
 
 EXTENSION = "formwork_watcher"
 MODES = ("watch", "poll", "off")
+BASE_FILES = ("groups.yaml", "entities")  # what every tenant shares
 # the details may name hosts or paths: they go to the server log, not to the page
 UNEXPECTED = (
     "The new metadata could not be loaded for a reason other than its content; "
@@ -110,17 +114,31 @@ class MetadataWatcher:
         self, root: str, service: RecordService, storage: Storage, mode: str = "watch"
     ) -> None:
         self.root, self.service, self.storage, self.mode = root, service, storage, mode
-        self.loaded_at = datetime.now(UTC)  # of the registry being served
-        self.failure: Failure | None = None
-        self._lock = threading.Lock()  # one rebuild at a time in this process
+        self.loaded_at = datetime.now(UTC)  # of the base files being served
+        self.looks = 0  # how many times changes on disk were taken in
+        self._lock = threading.Lock()  # one look at the files at a time in this process
         self._fingerprint = fingerprint(root)
         self._start_lock = threading.Lock()
         self._feed: ChangeFeed | None = None
         self._feed_pid: int | None = None  # the process the feed's thread runs in
 
+    @property
+    def registry(self) -> LazyRegistry:
+        """The registry being served."""
+        return self.service.registry
+
+    @property
+    def failure(self) -> Failure | None:
+        """What the files on disk have wrong now: the base's and each refused tenant's."""
+        refusals = dict(self.registry.refusals)
+        if not refusals:
+            return None
+        problems = [p for key, r in refusals.items() for p in self._problems(key, r)]
+        return Failure(tuple(problems), max(r.at for r in refusals.values()))
+
     def before_request(self) -> None:
         """Start noticing changes in this process if not yet, and let a request that
-        comes right after a saved change wait for its rebuild."""
+        comes right after a saved change wait for it to be taken in."""
         feed = self._feed if self._feed_pid == os.getpid() else self._start_feed()
         if feed is not None:
             feed.wait_for_rebuild()
@@ -133,15 +151,58 @@ class MetadataWatcher:
         return feed.mode if feed is not None else self.mode
 
     def changed_on_disk(self) -> bool:
-        """Whether the YAML files differ from those of the last build (a stat of each)."""
+        """Whether the YAML files differ from those last looked at (a stat of each)."""
         return fingerprint(self.root) != self._fingerprint
 
-    def reload(self) -> bool:
-        """Rebuild now, changed or not (the admins' Reload button); True when swapped in."""
+    def take_in_changes(self) -> bool:
+        """Mark what changed on disk to compile again on its next use: a tenant whose own
+        files changed, or every tenant when the base files changed; False when the base
+        files are refused (the old ones keep serving)."""
         with self._lock:
-            # taken before building: an edit made during the build is seen by the next look
+            # taken before looking: an edit made meanwhile is seen by the next look
+            before, self._fingerprint = self._fingerprint, fingerprint(self.root)
+            tenants, base = changed_tenants(self.root, before ^ self._fingerprint)
+            return self._take_in(tenants, base)
+
+    def reload(self, tenant: str | None = None) -> bool:
+        """Read the base files again and compile every tenant again on its next use, changed
+        or not, and `tenant` now (the admins' Reload button); True when the base files
+        are good, and so are the tenant's."""
+        with self._lock:
             self._fingerprint = fingerprint(self.root)
-            return self._rebuild()
+            good = self._take_in(set(), base=True)
+        if not good or tenant is None or tenant not in self.registry.tenants:
+            return good
+        try:
+            self.registry.tenant(tenant)
+        except TenantUnusable:
+            return False
+        return tenant not in self.registry.refusals
+
+    def _take_in(self, tenants: set[str], base: bool) -> bool:
+        try:
+            good = self.registry.files_changed(tenants, base)
+        except Exception:  # an unreadable folder: keep serving what is compiled
+            logger.exception("Reloading the metadata of %s failed.", self.root)
+            self.registry.refusals[BASE] = Refusal(EngineError(UNEXPECTED))
+            return False
+        finally:
+            self.looks += 1
+        if base and good:
+            self.loaded_at = datetime.now(UTC)
+            logger.info("Reloaded the base metadata of %s.", self.root)
+        elif base:
+            self._log_refused()
+        return good
+
+    def _log_refused(self) -> None:
+        failure = self.failure
+        logger.warning(
+            "The metadata of %s was not reloaded; still serving the version loaded at %s:\n%s",
+            self.root,
+            self.loaded_at.isoformat(timespec="seconds"),
+            "\n".join(str(p) for p in failure.problems) if failure else "",
+        )
 
     def _start_feed(self) -> ChangeFeed | None:
         with self._start_lock:
@@ -149,46 +210,27 @@ class MetadataWatcher:
                 return self._feed
             # a feed of the process this one was forked from has no thread here; nor has
             # watchdog's own reader of the OS's reports, which that feed may have started;
-            # and a rebuild that held the lock at the fork never lets it go here
+            # and a look that held the lock at the fork never lets it go here
             forked = self._feed_pid is not None
             if forked:
                 self._lock = threading.Lock()
             feed = ChangeFeed(
                 self.root,
                 self.changed_on_disk,
-                self.reload,
+                self.take_in_changes,
                 watch=self.mode == "watch" and not forked,
             )
             feed.start()
             self._feed, self._feed_pid = feed, os.getpid()
             return feed
 
-    def _rebuild(self) -> bool:
-        try:
-            registry = build_registry(self.root)
-            sync_registry(registry, self.storage)
-        except MetadataError as error:
-            return self._refuse([self._located(p) for p in error.problems])
-        except UnsafeChange as error:
-            return self._refuse([self._refusal(registry, line) for line in str(error).splitlines()])
-        except Exception:  # an unreadable file or a database that is down: keep serving
-            logger.exception("Reloading the metadata of %s failed.", self.root)
-            return self._refuse([ReloadProblem(UNEXPECTED)])
-        self.service.registry = registry  # one assignment: requests see old or new, whole
-        self.loaded_at, self.failure = datetime.now(UTC), None
-        logger.info("Reloaded the metadata of %s.", self.root)
-        return True
-
-    def _refuse(self, problems: list[ReloadProblem]) -> bool:
-        """Keep serving the old registry, and remember why the new one was refused."""
-        self.failure = Failure(tuple(problems), datetime.now(UTC))
-        logger.warning(
-            "The metadata of %s was not reloaded; still serving the version loaded at %s:\n%s",
-            self.root,
-            self.loaded_at.isoformat(timespec="seconds"),
-            "\n".join(str(p) for p in problems),
-        )
-        return False
+    def _problems(self, tenant: str | None, refusal: Refusal) -> list[ReloadProblem]:
+        error = refusal.error
+        if isinstance(error, MetadataError):
+            return [self._located(p) for p in error.problems]
+        if isinstance(error, UnsafeChange):
+            return [self._refusal(refusal.tenant, line) for line in str(error).splitlines()]
+        return [ReloadProblem(sentence(str(error)), tenant)]
 
     def _located(self, problem: Problem) -> ReloadProblem:
         file = shown_path(self.root, problem.file)
@@ -197,26 +239,40 @@ class MetadataWatcher:
         text = str(Problem(file, problem.line, problem.path, sentence(problem.message)))
         return ReloadProblem(text, tenant)
 
-    def _refusal(self, registry: Registry, line: str) -> ReloadProblem:
+    def _refusal(self, compiled: CompiledTenant | None, line: str) -> ReloadProblem:
         """A refused type change, located at the field's input_type in the YAML."""
         match = _REFUSAL.match(line)
         if match is None:
             return ReloadProblem(sentence(line))
         tenant, entity, name = match.group("tenant", "entity", "field")
         path, message = f"{tenant}.{entity}.{name}", sentence(match.group("message"))
-        source = _input_type_source(registry, tenant, entity, name)
+        source = _input_type_source(compiled, entity, name)
         if source is None:
             return ReloadProblem(f"{path}: {message}", tenant)
         file = shown_path(self.root, source.file)
         return ReloadProblem(str(Problem(file, source.line, path, message)), tenant)
 
 
-def _input_type_source(registry: Registry, tenant: str, entity: str, name: str) -> Source | None:
-    """Where a field's input type was written, if the registry knows that field."""
+def changed_tenants(root: str | Path, changed: Fingerprint) -> tuple[set[str], bool]:
+    """The tenants whose own files are among `changed`, and whether a base file is
+    (groups.yaml, entities/); files read by neither, such as a folder moved out of
+    tenants/, change only the list of tenants."""
+    tenants, base = set(), False
+    for path, _, _ in changed:
+        parts = Path(shown_path(root, path)).parts
+        if len(parts) > 2 and parts[0] == "tenants":
+            tenants.add(parts[1])
+        elif parts[0] in BASE_FILES:
+            base = True
+    return tenants, base
+
+
+def _input_type_source(compiled: CompiledTenant | None, entity: str, name: str) -> Source | None:
+    """Where a field's input type was written, if the compiled tenant knows that field."""
     try:
-        spec = registry.tenants[tenant].entities[entity].spec
+        spec = compiled.entities[entity].spec  # type: ignore[union-attr]
         return spec.field(name).origins.get("input_type")
-    except (KeyError, StopIteration):  # a unique index over several columns names no field
+    except (AttributeError, KeyError, StopIteration):  # a unique index names no field
         return None
 
 
@@ -229,8 +285,8 @@ def init_app(app: Flask) -> MetadataWatcher:
         _mode(app),
     )
     app.extensions[EXTENSION] = watcher
-    if watcher.mode != "off":
-        app.before_request(watcher.before_request)
+    if watcher.mode != "off":  # first: every other hook sees the files as saved
+        app.before_request_funcs.setdefault(None, []).insert(0, watcher.before_request)
     return watcher
 
 

@@ -72,6 +72,8 @@ SETTINGS = (
     # how long an import's page follows it before it goes on in the background: below the
     # WSGI server's worker timeout (gunicorn: 30 s), which would kill the worker and the import
     Setting("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS", 20.0, seconds),
+    # how many tenants a process keeps compiled; the least recently used goes first
+    Setting("FORMWORK_TENANT_CACHE", "FORMWORK_TENANT_CACHE", 500, whole_number),
     # the shortcuts past the libraries' own code (webui/speedups): on, off, or some of them
     Setting("FORMWORK_SPEEDUPS", "FORMWORK_SPEEDUPS", "on", speedup_names),
 )

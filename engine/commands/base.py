@@ -135,12 +135,17 @@ def main() -> None:
 
 def registry_at(metadata_dir: str) -> Registry:
     """The compiled metadata of a directory, which must exist."""
+    return build_registry(existing(metadata_dir))
+
+
+def existing(metadata_dir: str) -> str:
+    """The metadata directory, or EngineError saying how to name one when it is not."""
     if not os.path.isdir(metadata_dir):
         raise EngineError(
             f"metadata directory '{metadata_dir}' does not exist; "
             "pass --metadata DIR or set FORMWORK_METADATA"
         )
-    return build_registry(metadata_dir)
+    return metadata_dir
 
 
 @dataclass(frozen=True)

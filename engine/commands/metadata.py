@@ -8,7 +8,8 @@ import json
 import click
 
 from engine import metaschema
-from engine.commands.base import main, metadata_option, registry_at
+from engine.commands.base import existing, main, metadata_option, registry_at
+from engine.lazy_registry import compile_each
 from engine.spec import EntitySpec, FieldSpec
 
 
@@ -17,16 +18,18 @@ from engine.spec import EntitySpec, FieldSpec
 @metadata_option
 def check(directory: str | None, metadata_dir: str) -> None:
     """Check all metadata, base and every tenant; list every problem."""
-    registry = registry_at(directory or metadata_dir)
-    for name, tenant in registry.tenants.items():
+    root = existing(directory or metadata_dir)
+    lines = []  # printed once every tenant passed; a tenant is not kept once summed up
+    for tenant in compile_each(root):
         entities = tenant.spec.entities.values()
         fields = [f for e in entities for f in e.fields if f.system is None]
         custom = sum(f.custom or e.custom for e in entities for f in e.fields)
         own = sum(e.custom for e in entities)
-        click.echo(
-            f"{name}: {len(entities)} entities ({own} own), {len(fields)} fields ({custom} custom)"
+        lines.append(
+            f"{tenant.spec.name}: {len(entities)} entities ({own} own), "
+            f"{len(fields)} fields ({custom} custom)"
         )
-    click.echo(f"OK: {len(registry.tenants)} tenant(s) checked.")
+    click.echo("\n".join([*lines, f"OK: {len(lines)} tenant(s) checked."]))
 
 
 @main.command()

@@ -109,6 +109,13 @@ class Storage:
             settings.pop("database"), options=f"-c search_path={tenant}", tenant=tenant, **settings
         )
 
+    def close_tenant(self, tenant: str) -> None:
+        """Close this thread's connection to a tenant's database if it is open and idle;
+        its next use opens it again."""
+        database = self._databases.get(tenant)
+        if database is not None and not database.is_closed() and not database.in_transaction():
+            database.close()
+
     def close(self) -> None:
         for database in self._databases.values():
             if not database.is_closed():
