@@ -229,3 +229,26 @@ def test_every_worker_process_serves_a_saved_file(metadata, gunicorn):
     assert all('"colour"' in page for page in from_both_workers(address, token))
     answered_by = {line.split()[0] for line in access.read_text().splitlines()[pids:]}
     assert len(answered_by) == 2  # two worker processes, each with the change
+
+
+def test_no_request_waits_for_the_watches_to_be_added(metadata, storage, monkeypatch):
+    """Watching adds a watch per folder (half a second over a thousand tenants): the
+    feed's own thread does it, and a file saved meanwhile is served all the same."""
+    from webui.change_feed import ChangeFeed
+
+    start_observer, starters, release = ChangeFeed._start_observer, [], threading.Event()
+
+    def held(feed):
+        starters.append(threading.current_thread())
+        release.wait(WAIT)
+        return start_observer(feed)
+
+    monkeypatch.setattr(ChangeFeed, "_start_observer", held)
+    app = make_app(metadata, storage)
+    ada = logged_in(app, "ada")  # answered while the watches are still being added
+    assert served_within(WAIT, lambda: starters)
+    assert all(isinstance(thread, ChangeFeed) for thread in starters), starters
+    save(metadata, "entities/gadget.yaml", COLOUR)  # no watch reports this save
+    release.set()
+    assert served_within(WAIT, colour_field_shown(ada))
+    assert "as it is saved" in text_of(ada.get("/admin/metadata"))

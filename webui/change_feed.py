@@ -60,10 +60,10 @@ class ChangeFeed(threading.Thread):
         self._rebuilt = 0  # of those, how many the last finished rebuild took in
 
     def start(self) -> None:
-        """Start watching, then the thread; a change made since the last build is rebuilt."""
+        """Start the thread, which starts watching; a change made since the last build is
+        rebuilt, and the request that started the feed waits for that rebuild."""
         if self._want_watch:
-            self._observer = self._start_observer()
-            self.mode = "watch" if self._observer is not None else "poll"
+            self.mode = "watch"  # unless the observer cannot start (then "poll")
         if self._changed():  # saved between the last build and this start
             self.notice()
         super().start()
@@ -74,11 +74,11 @@ class ChangeFeed(threading.Thread):
         self._wake.set()
         with self._done:
             self._done.notify_all()
+        if self.is_alive() and threading.current_thread() is not self:
+            self.join(timeout=5)  # first: the thread may be starting the observer
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
-        if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout=5)
 
     def notice(self) -> None:
         """A file under the metadata directory was written: rebuild soon."""
@@ -97,7 +97,16 @@ class ChangeFeed(threading.Thread):
             )
 
     def run(self) -> None:
-        """The thread: wait for a change, reported or seen by the poll, then rebuild."""
+        """The thread: start watching, then wait for a change, reported or seen by the
+        poll, and rebuild."""
+        if self._want_watch:
+            # here, not in start(): the observer adds a watch per folder, which takes about
+            # half a second over a thousand tenants' folders, and no request waits for it
+            self._observer = self._start_observer()
+            if self._observer is None:
+                self.mode = "poll"
+            elif self._changed():  # saved while the watches were being added
+                self.notice()
         poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
         while not self._stopping.is_set():
             reported = self._wake.wait(poll)
