@@ -1,6 +1,7 @@
 """Signed-cookie sessions whose signature each process checks once
 (webui.speedups.sessions), in the app and against Flask's own sessions."""
 
+import datetime
 import time
 from unittest import mock
 
@@ -180,6 +181,14 @@ def change(session, what):
         session.permanent = True
 
 
+class FrozenDatetime(datetime.datetime):
+    """datetime whose now() is NOW, as Flask's sessions module asks it."""
+
+    @classmethod
+    def now(cls, tz=None):
+        return datetime.datetime.fromtimestamp(NOW, tz)
+
+
 @settings(max_examples=400, deadline=None)
 @given(
     cookie=cookies(),
@@ -197,6 +206,8 @@ def test_a_cookie_opens_and_saves_as_flasks_sessions_do(cookie, lifetime, refres
     headers = {"Cookie": f"session={cookie}"}
     with (
         mock.patch("time.time", return_value=NOW),
+        # one clock for both answers: a cookie's Expires is written to the second
+        mock.patch("flask.sessions.datetime", FrozenDatetime),
         SESSION_APP.test_request_context("/", base_url=base, headers=headers),
     ):
         stock, verified = opened(STOCK), opened(VERIFIED)
