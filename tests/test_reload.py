@@ -126,9 +126,11 @@ def test_the_stat_poll_serves_a_saved_file(metadata, storage):
 
 
 class NoWatchesLeft(watchdog.observers.Observer):
-    """An observer that fails to start as inotify does when its watch limit is reached."""
+    """An observer that fails to start as inotify does when its watch limit is reached,
+    after adding watches for a while (as over many tenants' folders)."""
 
     def start(self):
+        time.sleep(0.3)
         raise OSError(28, "inotify watch limit reached")
 
 

@@ -52,6 +52,7 @@ class ChangeFeed(threading.Thread):
         self.root, self._changed, self._rebuild = root, changed, rebuild
         self._want_watch = watch
         self.mode = "poll"  # becomes "watch" once the OS reports changes
+        self._mode_known = threading.Event()  # set once watching started, or could not
         self._observer: Any = None
         self._wake = threading.Event()  # a change was reported, or the feed is stopping
         self._stopping = threading.Event()
@@ -64,6 +65,8 @@ class ChangeFeed(threading.Thread):
         rebuilt, and the request that started the feed waits for that rebuild."""
         if self._want_watch:
             self.mode = "watch"  # unless the observer cannot start (then "poll")
+        else:
+            self._mode_known.set()
         if self._changed():  # saved between the last build and this start
             self.notice()
         super().start()
@@ -79,6 +82,12 @@ class ChangeFeed(threading.Thread):
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
+
+    def known_mode(self, timeout: float = WAIT_SECONDS) -> str:
+        """How changes are noticed ("watch" or "poll"), once the thread knows whether the
+        OS reports them: it may still be adding its watches (waits at most `timeout`)."""
+        self._mode_known.wait(timeout)
+        return self.mode
 
     def notice(self) -> None:
         """A file under the metadata directory was written: rebuild soon."""
@@ -105,7 +114,9 @@ class ChangeFeed(threading.Thread):
             self._observer = self._start_observer()
             if self._observer is None:
                 self.mode = "poll"
-            elif self._changed():  # saved while the watches were being added
+            self._mode_known.set()
+            # a file saved while the watches were being added was not reported
+            if self._observer is not None and self._changed():
                 self.notice()
         poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
         while not self._stopping.is_set():

@@ -148,7 +148,7 @@ class MetadataWatcher:
         """How this process notices changes now: watch, poll (also when watching could not
         start) or off."""
         feed = self._feed if self._feed_pid == os.getpid() else None
-        return feed.mode if feed is not None else self.mode
+        return feed.known_mode() if feed is not None else self.mode
 
     def changed_on_disk(self) -> bool:
         """Whether the YAML files differ from those last looked at (a stat of each)."""
