@@ -140,6 +140,20 @@ def test_each_write_is_seen_by_the_next_search(app):
     assert len(search(app, "renamed")) == 1 and len(search(app, "importe")) == 79
 
 
+def test_a_word_typed_finds_every_word_it_begins_however_many_there_are(app):
+    """A typed word is looked up among the index's words: below MANY_WORDS of them it
+    finds each one's records, above it the records of them all just the same."""
+    from engine.storage.search_index import MANY_WORDS
+
+    service = app.extensions["formwork"]
+    names = [f"Ab{n:03d} Co" for n in range(MANY_WORDS + 6)]  # ab000, ab001, … ab069
+    names += ["Abz Ltd", "Ab Works", "Abß", "Abé Co", "Ab\u0436 Co", "Ac"]
+    records = [service.create("t", "partner", {"name": name}, "ann") for name in names]
+    for q in ["ab", "ab0", "ab06", "ab069", "ab07", "abz", "ab co", "co ab00", "abs", "abж",
+              "a", "ac", "ad"]:  # fmt: skip
+        assert search(app, q) == oracle(records, q), q
+
+
 def test_a_write_rolled_back_leaves_no_words(app):
     service = app.extensions["formwork"]
     database = service.registry.tenant("t").database
@@ -200,6 +214,26 @@ def test_a_field_made_searchable_finds_the_records_stored_before(tree, storage):
     assert all(
         not plan.steps for plan in sync_registry(app.extensions["formwork"].registry, storage)
     )
+
+
+def test_a_search_index_missing_a_part_is_made_again_with_the_records_stored(tree, storage):
+    """A database whose search index lacks a part (SQLite's word list, made by later
+    versions; PostgreSQL's trigram index, dropped by hand) gets it back at the next
+    start, and the search finds the records stored before."""
+    files = {"entities/partner.yaml": PARTNER, "entities/site.yaml": SITE}
+    app = make_app(tree(files), storage)
+    service = app.extensions["formwork"]
+    made = [service.create("t", "partner", {"name": f"Older {n}"}, "ann") for n in range(3)]
+    target = service.target("t", "partner")
+    table, column = target.model._meta.table_name, search_column(target.spec)
+    part = f"{table}_{column}" if storage.database_url else f"{table}__search_terms"
+    kind = "INDEX" if storage.database_url else "TABLE"
+    target.tenant.database.execute_sql(f'DROP {kind} "{part}"')
+    storage.close()
+    app = make_app(tree(files), storage)
+    assert search(app, "old") == [r["id"] for r in made]
+    target = app.extensions["formwork"].target("t", "partner")
+    assert_search_uses_its_index(target, column, target.live().where(target.model.id > 0))
 
 
 def assert_search_uses_its_index(target, column, query) -> None:
