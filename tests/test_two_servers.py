@@ -2,12 +2,14 @@
 deployment: a field added to a tenant's entity is served by every worker of both within
 about a second, a record saved through one is read through the other, the column is added
 once (the advisory lock: a worker that lost the race waits, plans again and finds nothing
-to do), and no request fails meanwhile."""
+to do), and no request fails meanwhile; and a host whose metadata is a checkout switched
+by a symlink serves the new release."""
 
 import concurrent.futures
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import time
@@ -19,14 +21,15 @@ import psycopg2
 import pytest
 from conftest import PG_ADMIN_URL
 from records_metadata import FILES
-from test_admin import GADGET, GADGET_FILE
+from test_admin import GADGET, GADGET_FILE, logged_in, make_app, text_of
 from test_faults_served import call
-from test_reload import from_both_workers
+from test_reload import colour_field_shown, from_both_workers, served_within
 
 from engine import users
 from engine.registry import build_registry
 from engine.storage.databases import Storage
 from engine.storage.sync import hold_tenant_lock, sync_registry, sync_tenant
+from webui.change_feed import POLL_SECONDS, WATCHING_POLL_SECONDS
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 30  # seconds: the most a server may take to start or answer, on a slow machine too
@@ -239,3 +242,23 @@ def test_the_process_that_loses_the_race_waits_and_finds_the_column_added(
     assert [r.getMessage() for r in caplog.records if r.name == "formwork.storage"] == [
         f"Tenant t: {ADDED}"
     ]
+
+
+# a deployment switching its metadata by a symlink, as one checkout per release
+
+
+@pytest.mark.parametrize("mode", ["watch", "poll"])
+def test_a_release_switched_by_a_symlink_is_served(tree, storage, tmp_path, mode):
+    first = tree({"entities/gadget.yaml": GADGET})
+    second = tmp_path / "release-2"
+    shutil.copytree(first, second)
+    (second / "entities/gadget.yaml").write_text(COLOUR, encoding="utf-8")
+    current = tmp_path / "current"
+    current.symlink_to(first, target_is_directory=True)
+    ada = logged_in(make_app(current, storage, mode), "ada")
+    assert 'id="field-colour"' not in text_of(ada.get("/gadget/new"))
+    (tmp_path / "next").symlink_to(second, target_is_directory=True)
+    os.replace(tmp_path / "next", current)  # atomic: a request sees one release or the other
+    # watching, the OS reports nothing of a switch: the feed's own look finds it
+    within = WATCHING_POLL_SECONDS if mode == "watch" else POLL_SECONDS
+    assert served_within(within + SERVED_WITHIN, colour_field_shown(ada))
