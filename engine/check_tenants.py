@@ -52,7 +52,8 @@ def check_tenants(
         if name not in known:
             raise UnknownName(f"there is no tenant '{name}'{did_you_mean(name, known)}")
     base = _resolve_base(root, whole=names is None)
-    checks = list(_check_all(base, known if names is None else list(names), jobs))
+    chosen = known if names is None else list(dict.fromkeys(names))  # each once
+    checks = list(_check_all(base, chosen, jobs))
     problems = [problem for check in checks for problem in check.problems]
     if problems:
         raise MetadataError(problems)

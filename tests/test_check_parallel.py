@@ -140,6 +140,11 @@ def test_check_of_one_tenant_checks_the_base_and_that_tenant_alone(many):
         0,
         "t03: 4 entities (1 own), 19 fields (1 custom)\nOK: 1 tenant(s) checked.\n",
     )
+    assert run("check", str(many), "--tenant", "t04", "--tenant", "t03", "--tenant", "t04") == (
+        0,
+        "t04: 4 entities (1 own), 19 fields (1 custom)\n"
+        "t03: 4 entities (1 own), 19 fields (1 custom)\nOK: 2 tenant(s) checked.\n",
+    )
     code, output = run("check", str(many), "--tenant", "t05", "--jobs", "2")
     assert code == 1
     *problems, summary = output.splitlines()

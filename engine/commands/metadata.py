@@ -20,7 +20,7 @@ from engine.spec import EntitySpec, FieldSpec
     "tenants",
     multiple=True,
     metavar="NAME",
-    help="Check the base and this tenant only.",
+    help="Check the base and this tenant only (repeat for more).",
 )
 @click.option(
     "--jobs",
