@@ -28,7 +28,6 @@ from engine.errors import EngineError, MetadataError, Unavailable, UnknownName, 
 from engine.loader import tenant_names
 from engine.registry import (
     CompiledTenant,
-    build_registry,
     compile_tenant,
     database_limits,
     without_cycle_collection,
@@ -217,27 +216,3 @@ class LazyRegistry:
         if previous is None:
             raise TenantUnusable(f"the metadata of tenant '{name}' was refused:\n{refusal.error}")
         return previous
-
-
-def compile_each(root: str) -> Iterator[CompiledTenant]:
-    """Every tenant of a metadata directory compiled in turn against the base read once,
-    none kept: for a command that goes through them all. After the last, MetadataError
-    with every problem of every tenant; problems of the base come before any tenant."""
-    try:
-        base = resolve_base(root)
-    except MetadataError:
-        build_registry(root)  # the whole build reports every tenant's problems beside them
-        raise
-    problems = []
-    for name in tenant_names(root):
-        try:
-            with without_cycle_collection():
-                compiled = compile_tenant(resolve_tenant(base, name))
-        except MetadataError as error:
-            problems += error.problems
-            continue
-        problems += database_limits(compiled)
-        if not problems:
-            yield compiled
-    if problems:
-        raise MetadataError(problems)

@@ -3,7 +3,6 @@ when their own files change; served through the app on both backends."""
 
 import re
 import threading
-from pathlib import Path
 
 import pytest
 from conftest import SHIPPED
@@ -15,7 +14,7 @@ from test_pages import make_app as start
 
 from engine import loader, users
 from engine.errors import MetadataError, UnknownName
-from engine.lazy_registry import LazyRegistry, compile_each
+from engine.lazy_registry import LazyRegistry
 from engine.registry import build_registry
 from engine.resolve import resolve_base, resolve_tenant
 
@@ -99,23 +98,6 @@ def test_a_tenant_problem_is_the_same_alone_as_in_the_whole_build(metadata):
         resolve_tenant(resolve_base(str(metadata)), "t")
     assert alone.value.problems == whole.value.problems
     resolve_tenant(resolve_base(str(metadata)), "u")  # the other tenant resolves
-
-
-CORPUS = sorted(p for p in (Path(__file__).parent / "corpus").iterdir() if p.is_dir())
-
-
-def problems_of(build):
-    try:
-        build()
-    except MetadataError as error:
-        return error.problems
-    return []
-
-
-@pytest.mark.parametrize("case", [*CORPUS, SHIPPED], ids=[p.name for p in [*CORPUS, SHIPPED]])
-def test_checking_one_tenant_at_a_time_finds_what_the_whole_build_finds(case):
-    whole = problems_of(lambda: build_registry(str(case)))
-    assert problems_of(lambda: list(compile_each(str(case)))) == whole
 
 
 # incremental reload

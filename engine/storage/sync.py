@@ -8,6 +8,7 @@ could lose data is refused, naming the field and both types, and nothing is appl
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, replace
 
 import peewee
@@ -23,6 +24,7 @@ from engine.storage.health import isolated
 from engine.storage.sqlite_ids import lacks_autoincrement, rebuild_with_autoincrement
 from engine.types import TYPES
 
+logger = logging.getLogger("formwork.storage")
 # (old column type, new column type) pairs that keep every value
 _WIDENINGS = {("VARCHAR", "TEXT"), ("BIGINT", "DECIMAL")}
 
@@ -250,7 +252,8 @@ def sync_tenant(
     The plan is made first without the lock: a tenant whose tables already fit its
     metadata, as at most starts, takes no write lock, so a start or a metadata reload
     never waits behind a long import. Only a plan that writes takes it, and plans again
-    under it (another process may have applied it meanwhile)."""
+    under it (another process may have applied it meanwhile: this one then finds nothing
+    left to do). Each step applied is logged at INFO once, by the process that applied it."""
     plan = plan_tenant(tenant, database, schema)
     if plan.refusals and not dry_run:
         raise UnsafeChange("\n".join(plan.refusals))
@@ -262,6 +265,8 @@ def sync_tenant(
         if plan.refusals:
             raise UnsafeChange("\n".join(plan.refusals))
         _apply(tenant, database, schema, plan)
+    for step in plan.steps:  # once committed, by the one process that applied it
+        logger.info("Tenant %s: %s", tenant.spec.name, step)
     return plan
 
 
