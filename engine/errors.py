@@ -141,6 +141,21 @@ class TenantBusy(Unavailable):
         super().__init__(message, tenant)
 
 
+class DatabaseBusy(Unavailable):
+    """Every database connection of the process stayed in use for longer than a request
+    waits for one (FORMWORK_DATABASE_POOL, FORMWORK_WRITE_WAIT_SECONDS)."""
+
+    code = "database_busy"
+    public = (
+        "The server is busy with other requests and could not serve this one in time. "
+        "Nothing was saved; try again in a moment."
+    )
+
+    def __init__(self, message: str, tenant: str | None = None, retry_after: int = 1) -> None:
+        self.retry_after = retry_after
+        super().__init__(message, tenant)
+
+
 class DatabaseUnreachable(Unavailable):
     """The database server cannot be reached, or the connection was lost while writing."""
 
