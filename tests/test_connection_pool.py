@@ -6,6 +6,7 @@ only; a request that finds every connection in use answers 503 and keeps nothing
 import gc
 import os
 import threading
+import time
 
 import psycopg2
 import pytest
@@ -14,7 +15,7 @@ from test_pages import Browser, make_app
 from test_reconnect import terminate_every_backend
 
 from engine import users
-from engine.storage import postgres
+from engine.storage import pool, postgres
 
 PASSWORD = "correct horse battery"
 TENANTS = ["t", "u", *(f"n{index:02d}" for index in range(28))]  # thirty
@@ -275,3 +276,46 @@ def test_a_connection_in_a_transaction_is_never_closed_for_another_tenant(tree, 
     go_on.set()
     writer.join()
     assert outcome == [(1,)]
+
+
+def test_a_connection_a_thread_never_gave_back_is_taken_back_when_the_thread_ends(tree, storage):
+    app, headers = served(
+        tree, storage, tenants=["t"], FORMWORK_DATABASE_POOL=1, FORMWORK_WRITE_WAIT_SECONDS=0.5
+    )
+
+    def forgetful():  # work of a thread of its own that ends without giving back
+        app.extensions["formwork_storage"].database("u").execute_sql("SELECT 1")
+
+    thread = threading.Thread(target=forgetful)
+    thread.start()
+    thread.join()
+    client = app.test_client()
+    created = client.post("/api/t/account", json={"name": "After"}, headers=headers["t"])
+    assert created.status_code == 201, created.json
+    assert names(client.get("/api/t/account", headers=headers["t"])) == ["After"]
+
+
+def test_connections_idle_for_long_are_closed_as_others_come_back(tree, storage, monkeypatch):
+    monkeypatch.setattr(pool, "IDLE_SECONDS", 0.5)
+    before = held(storage)
+    app, headers = served(tree, storage, tenants=["t", "u"])
+    client = app.test_client()
+    taken, done = threading.Event(), threading.Event()
+
+    def hold():  # a second connection, open while the first serves a request
+        database = app.extensions["formwork_storage"].database("u")
+        database.execute_sql("SELECT 1")
+        taken.set()
+        done.wait(10)
+        database.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    assert names(client.get("/api/t/account", headers=headers["t"])) == []
+    done.set()
+    holder.join()
+    assert held(storage) - before == 2  # both idle, kept for the next requests
+    time.sleep(0.6)
+    assert names(client.get("/api/t/account", headers=headers["t"])) == []
+    assert held(storage) - before == 1  # the one it used, and no other

@@ -11,7 +11,6 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from engine.storage.databases import POOL_SIZE
 from webui import speedups
 
 
@@ -87,8 +86,8 @@ SETTINGS = (
     Setting("FORMWORK_TENANT_CACHE", "FORMWORK_TENANT_CACHE", 500, whole_number),
     # how many database connections a process holds open at most, shared by its tenants:
     # PostgreSQL connections, or open SQLite files; a request finding all in use waits
-    # FORMWORK_WRITE_WAIT_SECONDS, then answers 503 "busy"
-    Setting("FORMWORK_DATABASE_POOL", "FORMWORK_DATABASE_POOL", POOL_SIZE, connections),
+    # FORMWORK_WRITE_WAIT_SECONDS, then answers 503 "busy"; None: by backend (Storage)
+    Setting("FORMWORK_DATABASE_POOL", "FORMWORK_DATABASE_POOL", None, connections),
     # the shortcuts past the libraries' own code (webui/speedups): on, off, or some of them
     Setting("FORMWORK_SPEEDUPS", "FORMWORK_SPEEDUPS", "on", speedup_names),
 )

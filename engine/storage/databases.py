@@ -33,16 +33,18 @@ from engine.storage.pool import ConnectionPool
 from engine.storage.postgres import ReconnectingPostgresqlDatabase
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
-__all__ = ["POOL_SIZE", "WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
+__all__ = ["POOL_SIZES", "WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
 
 # how long a writer waits for a tenant's write lock (the writer queue, then SQLite's own),
 # and any request for a free connection of the pool, before it answers busy;
 # FORMWORK_WRITE_WAIT_SECONDS in the web app
 WRITE_WAIT_SECONDS = 5.0
-# how many connections a process holds open at most, for all its tenants: twice the
-# threads of a gunicorn worker started as README's Production section starts it
-# (FORMWORK_DATABASE_POOL in the web app)
-POOL_SIZE = 8
+# how many connections a process holds open at most, for all its tenants, by backend
+# (FORMWORK_DATABASE_POOL in the web app): on PostgreSQL, where each is a process of the
+# server, twice the threads of a gunicorn worker started as README's Production section
+# starts it; on SQLite, where each is an open file (and its -wal and -shm) that costs a
+# few milliseconds to open again, the busy tenants of a process
+POOL_SIZES = {"postgresql": 8, "sqlite": 64}
 _SQLITE_PRAGMAS = {"synchronous": "normal", "foreign_keys": 1}
 _SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _RESERVED = {"public", "information_schema"}  # PostgreSQL's own schemas
@@ -59,14 +61,15 @@ class UnusableDatabase:
 
 
 class Storage:
-    """The databases of every tenant of a deployment, opened lazily, one per tenant."""
+    """The databases of every tenant of a deployment, opened lazily, one per tenant, their
+    connections from one pool of `pool_size` (by default POOL_SIZES of the backend)."""
 
     def __init__(
         self,
         data_dir: str | None = None,
         database_url: str | None = None,
         write_wait: float = WRITE_WAIT_SECONDS,
-        pool_size: int = POOL_SIZE,
+        pool_size: int | None = None,
     ) -> None:
         if database_url and not database_url.startswith(("postgres://", "postgresql://")):
             raise StorageError(
@@ -77,7 +80,8 @@ class Storage:
         self.database_url = database_url
         self.write_wait = write_wait
         self._databases: dict[str, peewee.Database] = {}
-        self.pool = ConnectionPool(pool_size, write_wait, shared=bool(database_url))
+        size = pool_size or POOL_SIZES[self.backend]
+        self.pool = ConnectionPool(size, write_wait, shared=bool(database_url))
         # the tenants whose database the last sync of each could not use, and why
         self.unavailable: dict[str, Unavailable] = {}
 
@@ -145,8 +149,8 @@ class Storage:
             self.pool.close_idle(tenant)
 
     def close(self) -> None:
-        """Give back this thread's connections and close every idle one; connections other
-        threads hold are closed when they come back idle and are not needed."""
+        """Give back this thread's connections and close every idle one; a connection
+        another thread holds stays its own until it gives it back."""
         for database in self._databases.values():
             if not database.is_closed():
                 database.close()

@@ -13,7 +13,8 @@ connection serves any tenant (`shared`): handed to another tenant, it is switche
 that serves it already when one is idle. An SQLite connection is its tenant's file: when
 every connection is open, the least recently used idle one is closed for the new file.
 A connection in use is never closed for another tenant, nor is one in a transaction
-given back.
+given back. A connection left idle for IDLE_SECONDS is closed when the next one comes
+back, so a process that was busy once does not keep its connections for good.
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from engine.errors import DatabaseBusy
 
 logger = logging.getLogger("formwork.storage")
 _EXCEPTIONS = peewee.__exception_wrapper__  # peewee's own: driver errors → peewee errors
+IDLE_SECONDS = 300.0  # how long a connection may stay idle before it is closed
 
 
 class Pooled(Protocol):
@@ -54,20 +56,25 @@ class Pooled(Protocol):
 
 @dataclass
 class _Entry:
-    """An open connection: the tenant it serves, and the thread that holds it (None: idle)."""
+    """An open connection: the tenant it serves, the thread that holds it (None: idle),
+    and since when it is idle."""
 
     connection: Any
     key: str
     thread: threading.Thread | None = None
+    idle_since: float = 0.0
 
 
 class ConnectionPool:
     """At most `limit` connections, checked out per tenant and thread (see the module)."""
 
-    def __init__(self, limit: int, wait: float, shared: bool) -> None:
+    def __init__(
+        self, limit: int, wait: float, shared: bool, idle_seconds: float | None = None
+    ) -> None:
         if limit < 1:
             raise ValueError(f"a pool holds at least one connection, not {limit}")
         self.limit, self.wait, self.shared = limit, wait, shared
+        self.idle_seconds = IDLE_SECONDS if idle_seconds is None else idle_seconds
         self._lock = threading.Condition()
         self._idle: collections.OrderedDict[int, _Entry] = collections.OrderedDict()  # LRU first
         self._in_use: dict[int, _Entry] = {}
@@ -120,18 +127,35 @@ class ConnectionPool:
         self._lock.wait(left)
 
     def checkin(self, database: Pooled, connection: Any) -> None:
-        """Give a connection back, idle for the next checkout (closed if it is broken)."""
+        """Give a connection back, idle for the next checkout (closed if it is broken), and
+        close those idle for longer than `idle_seconds`."""
         self._after_fork()
         self._forget(database)
         alive = database.connection_alive(connection)
+        closing = []
         with self._lock:
             entry = self._in_use.pop(id(connection), None)
             if entry is not None and alive:
-                entry.thread = None
+                entry.thread, entry.idle_since = None, time.monotonic()
                 self._idle[id(connection)] = entry
+            elif entry is not None:
+                closing.append(connection)
+            closing += self._expired()
             self._lock.notify()
-        if entry is not None and not alive:
-            _close(connection)
+        for expired in closing:
+            _close(expired)
+
+    def _expired(self) -> list[Any]:
+        """Take out the connections idle for longer than `idle_seconds` (the least recently
+        used come first), with the lock held."""
+        cutoff, expired = time.monotonic() - self.idle_seconds, []
+        while self._idle:
+            ident, oldest = next(iter(self._idle.items()))
+            if oldest.idle_since > cutoff:
+                break
+            del self._idle[ident]
+            expired.append(oldest.connection)
+        return expired
 
     def discard(self, database: Pooled, connection: Any) -> None:
         """Close a connection that cannot be used again (the server ended it), freeing its
@@ -245,19 +269,16 @@ class ConnectionPool:
         getattr(self._held, "databases", set()).discard(database)
 
     def _after_fork(self) -> None:
-        """In a forked child, forget the parent's connections without closing them:
-        closing would end them for the parent too."""
+        """In a forked child, forget the parent's connections without closing them (that
+        would end them for the parent too), and its lock, which a parent's thread may
+        have held at the fork."""
         if self._pid == os.getpid():
             return
-        with self._lock:
-            self._inherited += [
-                e.connection for e in (*self._idle.values(), *self._in_use.values())
-            ]
-            self._idle.clear()
-            self._in_use.clear()
-            self._opening = 0
-            self._held = threading.local()
-            self._pid = os.getpid()
+        self._inherited += [e.connection for e in (*self._idle.values(), *self._in_use.values())]
+        self._lock = threading.Condition()
+        self._idle, self._in_use, self._opening = collections.OrderedDict(), {}, 0
+        self._held = threading.local()
+        self._pid = os.getpid()
 
 
 def _close(connection: Any) -> None:
