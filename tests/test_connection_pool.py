@@ -8,9 +8,11 @@ import os
 import threading
 import time
 
+import peewee
 import psycopg2
 import pytest
 from records_metadata import FILES
+from test_admin import GADGET, GADGET_FILE
 from test_pages import Browser, make_app
 from test_reconnect import terminate_every_backend
 
@@ -319,3 +321,28 @@ def test_connections_idle_for_long_are_closed_as_others_come_back(tree, storage,
     time.sleep(0.6)
     assert names(client.get("/api/t/account", headers=headers["t"])) == []
     assert held(storage) - before == 1  # the one it used, and no other
+
+
+def test_a_tenant_cannot_name_a_table_of_the_tenant_its_connection_served_before(tree, storage):
+    metadata = tree({**FILES, GADGET_FILE: GADGET})  # a table of t's own, which u lacks
+    app = make_app(metadata, storage, FORMWORK_DATABASE_POOL=1)
+    registry, store = app.extensions["formwork"].registry, app.extensions["formwork_storage"]
+    registry.tenant("t"), registry.tenant("u")  # compiled and synced
+    store.release()
+    t, u = store.database("t"), store.database("u")
+    failures = []
+
+    def in_turn():
+        assert t.execute_sql("SELECT count(*) FROM gadget").fetchone() == (0,)
+        t.close()  # given back: the same connection serves u next
+        try:
+            u.execute_sql("SELECT count(*) FROM gadget")
+        except peewee.DatabaseError as error:  # no such table, relation does not exist
+            failures.append(type(error))
+        u.close()
+
+    in_turn()
+    thread = threading.Thread(target=in_turn)
+    thread.start()
+    thread.join()
+    assert len(failures) == 2
