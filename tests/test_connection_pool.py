@@ -7,6 +7,7 @@ import gc
 import os
 import threading
 import time
+from contextlib import contextmanager
 
 import peewee
 import psycopg2
@@ -86,6 +87,29 @@ def held(storage):
     # files, not descriptors: SQLite keeps the descriptor of a connection closed while
     # another of the same file holds a lock, for the file's next connection to reuse
     return len({f for f in open_sqlite_files(storage.data_dir) if f.endswith(".sqlite3")})
+
+
+@contextmanager
+def holding(app, tenant="u"):
+    """A connection of `tenant` held by another thread, as a long request holds one, until
+    the block ends."""
+    taken, done = threading.Event(), threading.Event()
+
+    def hold():
+        database = app.extensions["formwork_storage"].database(tenant)
+        database.execute_sql("SELECT 1")
+        taken.set()
+        done.wait(10)
+        database.close()
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    assert taken.wait(10)
+    try:
+        yield
+    finally:
+        done.set()
+        holder.join()
 
 
 def names(answer):
@@ -178,29 +202,16 @@ def test_a_request_that_finds_every_connection_in_use_answers_503_and_keeps_noth
     app, headers = served(
         tree, storage, tenants=["t"], FORMWORK_DATABASE_POOL=1, FORMWORK_WRITE_WAIT_SECONDS=0.3
     )
-    taken, done = threading.Event(), threading.Event()
-
-    def hold():  # a long request of another thread holds the only connection
-        database = app.extensions["formwork_storage"].database("u")
-        database.execute_sql("SELECT 1")
-        taken.set()
-        done.wait(10)
-        database.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert taken.wait(10)
     client = app.test_client()
-    refused = client.post("/api/t/account", json={"name": "Waited"}, headers=headers["t"])
-    assert refused.status_code == 503, refused.json
-    assert refused.json["code"] == "database_busy"
-    assert refused.json["message"].startswith("The server is busy")
-    assert "Nothing was saved" in refused.json["message"]
-    assert refused.headers["Retry-After"]
-    read = client.get("/api/t/account", headers=headers["t"])
-    assert read.status_code == 503 and read.json["code"] == "database_busy"
-    done.set()
-    holder.join()
+    with holding(app):  # a long request of another thread holds the only connection
+        refused = client.post("/api/t/account", json={"name": "Waited"}, headers=headers["t"])
+        assert refused.status_code == 503, refused.json
+        assert refused.json["code"] == "database_busy"
+        assert refused.json["message"].startswith("The server is busy")
+        assert "Nothing was saved" in refused.json["message"]
+        assert refused.headers["Retry-After"]
+        read = client.get("/api/t/account", headers=headers["t"])
+        assert read.status_code == 503 and read.json["code"] == "database_busy"
     again = client.post("/api/t/account", json={"name": "Saved"}, headers=headers["t"])
     assert again.status_code == 201
     assert names(client.get("/api/t/account", headers=headers["t"])) == ["Saved"]
@@ -214,25 +225,11 @@ def test_a_form_that_finds_every_connection_in_use_answers_503_and_saves_later(t
     users.add_user(registry.tenant("t"), "ann", "editor", PASSWORD)
     browser = Browser(app, "t")
     assert browser.login("ann").status_code == 302
-    token = browser.token()
-    taken, done = threading.Event(), threading.Event()
-
-    def hold():
-        database = app.extensions["formwork_storage"].database("u")
-        database.execute_sql("SELECT 1")
-        taken.set()
-        done.wait(10)
-        database.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert taken.wait(10)
-    form = {"name": "Typed by hand", "csrf_token": token}
-    refused = browser.client.post("/t/account/new", data=form)
-    assert refused.status_code == 503
-    assert "Nothing was saved" in refused.get_data(as_text=True)
-    done.set()
-    holder.join()
+    form = {"name": "Typed by hand", "csrf_token": browser.token()}
+    with holding(app):
+        refused = browser.client.post("/t/account/new", data=form)
+        assert refused.status_code == 503
+        assert "Nothing was saved" in refused.get_data(as_text=True)
     assert browser.post("/account/new", {"name": "Typed by hand"}).status_code == 302
     page = browser.get("/account/").get_data(as_text=True)
     assert page.count("Typed by hand") == 1
@@ -298,27 +295,14 @@ def test_a_connection_a_thread_never_gave_back_is_taken_back_when_the_thread_end
 
 
 def test_connections_idle_for_long_are_closed_as_others_come_back(tree, storage, monkeypatch):
-    monkeypatch.setattr(pool, "IDLE_SECONDS", 0.5)
+    monkeypatch.setattr(pool, "IDLE_SECONDS", 1.0)
     before = held(storage)
     app, headers = served(tree, storage, tenants=["t", "u"])
     client = app.test_client()
-    taken, done = threading.Event(), threading.Event()
-
-    def hold():  # a second connection, open while the first serves a request
-        database = app.extensions["formwork_storage"].database("u")
-        database.execute_sql("SELECT 1")
-        taken.set()
-        done.wait(10)
-        database.close()
-
-    holder = threading.Thread(target=hold)
-    holder.start()
-    assert taken.wait(10)
-    assert names(client.get("/api/t/account", headers=headers["t"])) == []
-    done.set()
-    holder.join()
+    with holding(app):  # a second connection, open while the first serves a request
+        assert names(client.get("/api/t/account", headers=headers["t"])) == []
     assert held(storage) - before == 2  # both idle, kept for the next requests
-    time.sleep(0.6)
+    time.sleep(1.2)
     assert names(client.get("/api/t/account", headers=headers["t"])) == []
     assert held(storage) - before == 1  # the one it used, and no other
 
