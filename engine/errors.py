@@ -108,8 +108,12 @@ class Unavailable(StorageError):
     retry_after: int | None = 5
     public = "The data cannot be reached now. Nothing was changed; try again in a moment."
 
-    def __init__(self, message: str, tenant: str | None = None) -> None:
+    def __init__(
+        self, message: str, tenant: str | None = None, retry_after: int | None = None
+    ) -> None:
         self.tenant = tenant
+        if retry_after is not None:
+            self.retry_after = retry_after
         super().__init__(message)
 
 
@@ -136,9 +140,16 @@ class TenantBusy(Unavailable):
         "saved in time. Nothing was saved; try again in a moment."
     )
 
-    def __init__(self, message: str, tenant: str | None = None, retry_after: int = 5) -> None:
-        self.retry_after = retry_after
-        super().__init__(message, tenant)
+
+class DatabaseBusy(Unavailable):
+    """Every database connection of the process stayed in use for longer than a request
+    waits for one (FORMWORK_DATABASE_POOL, FORMWORK_WRITE_WAIT_SECONDS)."""
+
+    code = "database_busy"
+    public = (
+        "The server is busy with other requests and could not serve this one in time. "
+        "Nothing was saved; try again in a moment."
+    )
 
 
 class DatabaseUnreachable(Unavailable):

@@ -72,6 +72,7 @@ def environment(monkeypatch, tree, tmp_path):
         "FORMWORK_IMPORT_PAGE_SECONDS": "7",
         "FORMWORK_SPEEDUPS": "csrf,sessions",
         "FORMWORK_TENANT_CACHE": "3",
+        "FORMWORK_DATABASE_POOL": "4",
     }
     assert set(values) == {s.variable for s in settings.SETTINGS}  # one of each
     for name, value in values.items():
@@ -93,6 +94,7 @@ def test_every_setting_reaches_the_app_from_the_environment(environment):
     assert config["FORMWORK_IMPORT_PAGE_SECONDS"] == 7
     assert config["FORMWORK_SPEEDUPS"] == "csrf,sessions"
     assert config["FORMWORK_TENANT_CACHE"] == 3
+    assert config["FORMWORK_DATABASE_POOL"] == 4
 
 
 def test_a_recheck_time_of_zero_from_the_environment_ends_a_session_at_once(environment):
@@ -121,6 +123,7 @@ def test_config_given_to_create_app_wins_over_the_environment(environment):
         ("FORMWORK_WRITE_WAIT_SECONDS", "FORMWORK_WRITE_WAIT_SECONDS must be a number of"),
         ("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS must be a number of"),
         ("FORMWORK_TENANT_CACHE", "FORMWORK_TENANT_CACHE must be a whole number, not"),
+        ("FORMWORK_DATABASE_POOL", "FORMWORK_DATABASE_POOL must be a whole number, not"),
     ],
 )
 def test_a_setting_that_is_not_a_number_is_explained(environment, monkeypatch, name, message):
@@ -132,6 +135,13 @@ def test_a_setting_that_is_not_a_number_is_explained(environment, monkeypatch, n
 def test_a_tenant_cache_of_no_tenant_is_explained(environment, monkeypatch):
     monkeypatch.setenv("FORMWORK_TENANT_CACHE", "0")
     message = "FORMWORK_TENANT_CACHE must be at least 1 (tenants kept compiled), not 0."
+    with pytest.raises(ValueError, match=re.escape(message)):
+        create_app()
+
+
+def test_a_pool_of_no_connection_is_explained(environment, monkeypatch):
+    monkeypatch.setenv("FORMWORK_DATABASE_POOL", "0")
+    message = "FORMWORK_DATABASE_POOL must be at least 1 (connections a process holds), not '0'."
     with pytest.raises(ValueError, match=re.escape(message)):
         create_app()
 

@@ -52,7 +52,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.config["FORMWORK_DATA"],
         app.config["FORMWORK_DATABASE"],
         write_wait=app.config["FORMWORK_WRITE_WAIT_SECONDS"],
+        pool_size=app.config["FORMWORK_DATABASE_POOL"],
     )
+    # a request's connections go back to the pool at its end, for the next request of
+    # any tenant (a streamed page's at the end of its stream)
+    app.teardown_request(lambda error: storage.release())
     # only the base files are read here: each tenant is compiled, and its database synced,
     # on its first request; a tenant whose database cannot be used is then set aside
     # (logged, answered 503) and every other tenant is served

@@ -33,6 +33,7 @@ _FORMS = {"pages.new", "pages.edit"}  # the form pages that are shown again on a
 _HEADINGS = {
     "tenant_damaged": "This tenant's data cannot be read",
     "tenant_busy": "Busy: try again in a moment",
+    "database_busy": "Busy: try again in a moment",
     "database_unavailable": "The database cannot be reached",
     "outcome_unknown": "Saved or not? Look before saving again",
     "out_of_space": "The server is out of disk space",

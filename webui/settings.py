@@ -37,6 +37,16 @@ def whole_number(variable: str, value: str) -> int:
         raise ValueError(f"{variable} must be a whole number, not {value!r}.") from None
 
 
+def connections(variable: str, value: str) -> int:
+    """A number of database connections: one at least."""
+    number = whole_number(variable, value)
+    if number < 1:
+        raise ValueError(
+            f"{variable} must be at least 1 (connections a process holds), not {value!r}."
+        )
+    return number
+
+
 def seconds(variable: str, value: str) -> float:
     """A time in seconds; fractions allowed."""
     try:
@@ -74,6 +84,10 @@ SETTINGS = (
     Setting("FORMWORK_IMPORT_PAGE_SECONDS", "FORMWORK_IMPORT_PAGE_SECONDS", 20.0, seconds),
     # how many tenants a process keeps compiled; the least recently used goes first
     Setting("FORMWORK_TENANT_CACHE", "FORMWORK_TENANT_CACHE", 500, whole_number),
+    # how many database connections a process holds open at most, shared by its tenants:
+    # PostgreSQL connections, or open SQLite files; a request finding all in use waits
+    # FORMWORK_WRITE_WAIT_SECONDS, then answers 503 "busy"; None: by backend (Storage)
+    Setting("FORMWORK_DATABASE_POOL", "FORMWORK_DATABASE_POOL", None, connections),
     # the shortcuts past the libraries' own code (webui/speedups): on, off, or some of them
     Setting("FORMWORK_SPEEDUPS", "FORMWORK_SPEEDUPS", "on", speedup_names),
 )

@@ -1,8 +1,12 @@
 """Open each tenant's database: an SQLite file per tenant, or a PostgreSQL schema per tenant.
 
-On PostgreSQL every tenant gets its own connection whose search_path is the tenant's
-schema alone, so no query of one tenant can name another tenant's tables; a connection
-the server dropped is replaced (engine.storage.postgres).
+The connections of every tenant come from one pool per Storage, that is per process
+(engine.storage.pool), which bounds them: at most `pool_size` PostgreSQL connections,
+or open SQLite files. A thread checks one out at its first statement for a tenant and
+gives it back with `Storage.release` (the end of a web request). On PostgreSQL a
+connection serves any tenant, its search_path set to that tenant's schema alone, so no
+query of one tenant can name another tenant's tables; a connection the server dropped
+is replaced (engine.storage.postgres).
 
 A tenant whose database cannot be used (a damaged file, a server out of reach) is kept
 in `Storage.unavailable` with the reason, by the sync that found it; its compiled tenant
@@ -25,14 +29,22 @@ import peewee
 from playhouse.db_url import parse as parse_url
 
 from engine.errors import StorageError, TenantBusy, TenantDamaged, Unavailable
+from engine.storage.pool import ConnectionPool
 from engine.storage.postgres import ReconnectingPostgresqlDatabase
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
-__all__ = ["WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
+__all__ = ["POOL_SIZES", "WRITE_WAIT_SECONDS", "Storage", "StorageError", "UnusableDatabase"]
 
-# how long a writer waits for a tenant's write lock (the writer queue, then SQLite's own)
-# before it answers that the tenant is busy; FORMWORK_WRITE_WAIT_SECONDS in the web app
+# how long a writer waits for a tenant's write lock (the writer queue, then SQLite's own),
+# and any request for a free connection of the pool, before it answers busy;
+# FORMWORK_WRITE_WAIT_SECONDS in the web app
 WRITE_WAIT_SECONDS = 5.0
+# how many connections a process holds open at most, for all its tenants, by backend
+# (FORMWORK_DATABASE_POOL in the web app): on PostgreSQL, where each is a process of the
+# server, twice the threads of a gunicorn worker started as README's Production section
+# starts it; on SQLite, where each is an open file (and its -wal and -shm) that costs a
+# few milliseconds to open again, the busy tenants of a process
+POOL_SIZES = {"postgresql": 8, "sqlite": 64}
 _SQLITE_PRAGMAS = {"synchronous": "normal", "foreign_keys": 1}
 _SCHEMA_NAME = re.compile(r"[a-z][a-z0-9_]{0,62}")
 _RESERVED = {"public", "information_schema"}  # PostgreSQL's own schemas
@@ -49,13 +61,15 @@ class UnusableDatabase:
 
 
 class Storage:
-    """The databases of every tenant of a deployment, opened lazily, one per tenant."""
+    """The databases of every tenant of a deployment, opened lazily, one per tenant, their
+    connections from one pool of `pool_size` (by default POOL_SIZES of the backend)."""
 
     def __init__(
         self,
         data_dir: str | None = None,
         database_url: str | None = None,
         write_wait: float = WRITE_WAIT_SECONDS,
+        pool_size: int | None = None,
     ) -> None:
         if database_url and not database_url.startswith(("postgres://", "postgresql://")):
             raise StorageError(
@@ -66,6 +80,8 @@ class Storage:
         self.database_url = database_url
         self.write_wait = write_wait
         self._databases: dict[str, peewee.Database] = {}
+        size = pool_size or POOL_SIZES[self.backend]
+        self.pool = ConnectionPool(size, write_wait, shared=bool(database_url))
         # the tenants whose database the last sync of each could not use, and why
         self.unavailable: dict[str, Unavailable] = {}
 
@@ -101,25 +117,44 @@ class Storage:
             lock_type="IMMEDIATE",
             timeout=self.write_wait,
             wait=self.write_wait,
+            check_same_thread=False,  # the pool hands it to one thread after another
+            pool=self.pool,
+            pool_key=tenant,
         )
 
     def _postgresql(self, tenant: str) -> peewee.Database:
         settings = parse_url(self.database_url)
+        # a connection opened for this tenant starts with its schema on the search_path
         return ReconnectingPostgresqlDatabase(
-            settings.pop("database"), options=f"-c search_path={tenant}", tenant=tenant, **settings
+            settings.pop("database"),
+            options=f"-c search_path={tenant}",
+            tenant=tenant,
+            pool=self.pool,
+            **settings,
         )
 
+    def release(self) -> None:
+        """Give back to the pool every connection this thread holds outside a transaction:
+        the end of a request, or of a thread's work."""
+        self.pool.release()
+
     def close_tenant(self, tenant: str) -> None:
-        """Close this thread's connection to a tenant's database if it is open and idle;
-        its next use opens it again."""
+        """Give back this thread's connection to a tenant's database if it is open and
+        idle, and close the tenant's SQLite files idle in the pool; its next use opens
+        them again."""
         database = self._databases.get(tenant)
         if database is not None and not database.is_closed() and not database.in_transaction():
             database.close()
+        if not self.database_url:
+            self.pool.close_idle(tenant)
 
     def close(self) -> None:
+        """Give back this thread's connections and close every idle one; a connection
+        another thread holds stays its own until it gives it back."""
         for database in self._databases.values():
             if not database.is_closed():
                 database.close()
+        self.pool.close_idle()
 
 
 def _switch_to_wal(path: Path, tenant: str, wait: float) -> None:

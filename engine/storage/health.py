@@ -13,7 +13,7 @@ import logging
 from collections.abc import Callable
 from typing import TypeVar
 
-from engine.errors import EngineError, TenantDamaged, Unavailable
+from engine.errors import DatabaseBusy, EngineError, TenantDamaged, Unavailable
 from engine.registry import CompiledTenant
 from engine.storage.databases import Storage, UnusableDatabase
 from engine.storage.faults import classify
@@ -29,6 +29,8 @@ def isolated(storage: Storage, tenant: CompiledTenant, work: Callable[[], Answer
     name = tenant.spec.name
     try:
         answer = work()
+    except DatabaseBusy:  # the process is busy, not the tenant's database: nothing set aside
+        raise
     except Unavailable as error:
         set_aside(storage, tenant, error)
         return None

@@ -1,6 +1,12 @@
-"""A PostgreSQL database that replaces a connection the server has dropped.
+"""A tenant's PostgreSQL database: pooled connections, each switched to the tenant's
+schema, and a connection the server has dropped replaced.
 
-Each thread keeps its connection from one request to the next. When the server ends it
+The connections come from the process's pool (engine.storage.pool), shared by every
+tenant: a connection handed to a tenant serving another one until then has its
+search_path set to the tenant's schema alone before any statement of the tenant, so no
+query of one tenant can name another tenant's tables.
+
+A connection lives from one request to the next, idle in the pool. When the server ends it
 (a restart, a failover, `pg_terminate_backend`, an idle timeout), psycopg2 learns of it
 only at the next statement, which fails; without help every later request of the thread
 would fail too. So:
@@ -22,18 +28,33 @@ import select
 from typing import Any
 
 import peewee
+from psycopg2.extensions import TRANSACTION_STATUS_IDLE
 
 from engine.errors import DatabaseUnreachable, SaveUncertain
+from engine.storage.pool import PooledConnections
 
 _LOST = (peewee.OperationalError, peewee.InterfaceError)
 
 
-class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
-    """`peewee.PostgresqlDatabase` that never uses a connection the server has dropped."""
+class ReconnectingPostgresqlDatabase(PooledConnections, peewee.PostgresqlDatabase):
+    """`peewee.PostgresqlDatabase` of one tenant's schema that never uses a connection the
+    server has dropped."""
 
     def __init__(self, *args: Any, tenant: str | None = None, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
+        super().__init__(*args, pool_key=tenant or "", **kwargs)
         self.tenant = tenant
+
+    def switch_connection(self, connection: Any) -> None:
+        """Make an idle connection serve this tenant: its schema alone on the search_path
+        (the tenant's name is a plain identifier: Storage refuses any other)."""
+        with connection.cursor() as cursor:
+            cursor.execute(f'SET search_path TO "{self.tenant}"')
+
+    def connection_alive(self, connection: Any) -> bool:
+        """Open, outside any transaction, and not ended by the server while idle."""
+        if connection.closed or connection.get_transaction_status() != TRANSACTION_STATUS_IDLE:
+            return False
+        return not _readable(connection.fileno())
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         if self.in_transaction():
@@ -105,8 +126,11 @@ class ReconnectingPostgresqlDatabase(peewee.PostgresqlDatabase):
 
     def _drop(self) -> None:
         """Close this thread's connection quietly; the next statement opens a new one."""
-        with contextlib.suppress(Exception):  # it is gone already
-            self._state.conn.close()
+        if self.pool is not None:
+            self.pool.discard(self, self._state.conn)  # closed, its place in the pool freed
+        else:
+            with contextlib.suppress(Exception):  # it is gone already
+                self._state.conn.close()
         if not self.in_transaction():
             self._state.reset()
 

@@ -10,6 +10,10 @@ gives up with TenantBusy: a long import must not hold every worker of the server
 queue that never moves. `flock` itself cannot give up, so a writer that has to wait
 hands the waiting to one thread per file and process (`_Gate`), which takes the lock for
 the first writer still waiting, and lets go of it when none is left.
+
+The lock file is opened for each write transaction and closed after it, so a process
+serving many tenants holds no file of a tenant it is not writing (the tenants' database
+files themselves are bounded by the pool, engine.storage.pool).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any, BinaryIO
 import peewee
 
 from engine.errors import TenantBusy
+from engine.storage.pool import PooledConnections
 
 _QUEUED = ("IMMEDIATE", "EXCLUSIVE")  # the transactions that take the write lock at BEGIN
 
@@ -81,7 +86,7 @@ class _Gate:
             file.close()
 
 
-class QueuedSqliteDatabase(peewee.SqliteDatabase):
+class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
     """`peewee.SqliteDatabase` whose write transactions first take `<file>-writer`,
     waiting at most `wait` seconds for it."""
 
@@ -89,9 +94,16 @@ class QueuedSqliteDatabase(peewee.SqliteDatabase):
         super().__init__(database, *args, **kwargs)
         self.wait = wait
         self._queue_path = f"{database}-writer"
-        self._queue = threading.local()  # a file per thread: flock locks an open file
-        self._queue_pid = os.getpid()
+        self._queue = threading.local()  # the file locked by this thread's transaction
+        self._gate_pid = os.getpid()
         self._gate = _Gate(self._queue_path)
+
+    def connection_alive(self, connection: Any) -> bool:
+        """Open and outside any transaction: fit to be given to the next request."""
+        try:
+            return not connection.in_transaction
+        except peewee.sqlite3.ProgrammingError:  # closed
+            return False
 
     def begin(self, lock_type: str | None = None) -> None:
         if (lock_type or self._lock_type or "").upper() in _QUEUED:
@@ -116,13 +128,14 @@ class QueuedSqliteDatabase(peewee.SqliteDatabase):
             self._leave_queue()
 
     def _take_queue(self) -> BinaryIO:
-        own = self._queue_file()
+        # a file of its own: flock locks an open file, so threads queue on theirs
+        own = open(self._queue_path, "ab", buffering=0)  # noqa: SIM115 (closed on leaving)
         try:
             fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return own
         except BlockingIOError:
-            pass
-        handed = self._gate.wait(self.wait)
+            own.close()
+        handed = self._gate_of_this_process().wait(self.wait)
         if handed is None:
             tenant = Path(self.database).stem
             raise TenantBusy(
@@ -133,20 +146,15 @@ class QueuedSqliteDatabase(peewee.SqliteDatabase):
             )
         return handed
 
-    def _queue_file(self) -> BinaryIO:
-        if self._queue_pid != os.getpid():  # a forked worker: the parent's files are shared
-            self._queue = threading.local()
-            self._queue_pid = os.getpid()
+    def _gate_of_this_process(self) -> _Gate:
+        if self._gate_pid != os.getpid():  # a forked worker: the parent's gate is not its own
+            self._gate_pid = os.getpid()
             self._gate = _Gate(self._queue_path)
-        if getattr(self._queue, "file", None) is None:
-            # closed with the thread's locals, so threads that come and go leak nothing
-            self._queue.file = open(self._queue_path, "ab", buffering=0)  # noqa: SIM115
-        return self._queue.file
+        return self._gate
 
     def _leave_queue(self) -> None:
         held = getattr(self._queue, "held", None)
         if held is not None:
             self._queue.held = None
             fcntl.flock(held, fcntl.LOCK_UN)
-            if held is not self._queue.file:  # the gate's, opened for this transaction
-                held.close()
+            held.close()
