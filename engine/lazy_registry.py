@@ -34,6 +34,7 @@ from engine.registry import (
     without_cycle_collection,
 )
 from engine.resolve import Base, resolve_base, resolve_tenant
+from engine.shared import Shared
 
 DEFAULT_CAPACITY = 500  # compiled tenants kept per process (FORMWORK_TENANT_CACHE)
 BASE = None  # the key of a refusal of the base files, which every tenant shares
@@ -101,6 +102,7 @@ class LazyRegistry:
         self.tenants = TenantNames(self)
         self.refusals: dict[str | None, Refusal] = {}
         self.compiles = 0  # how many tenant compilations this registry made
+        self.shared = Shared()  # what the compiled tenants have in common, kept once
         self._warm: OrderedDict[str, CompiledTenant] = OrderedDict()  # least recent first
         self._stale: set[str] = set()
         # how many changes were taken in, and at which of them each tenant's files or the
@@ -180,7 +182,7 @@ class LazyRegistry:
         compiled, began = None, self._changes
         try:
             with without_cycle_collection():
-                compiled = compile_tenant(resolve_tenant(self.base, name))
+                compiled = compile_tenant(resolve_tenant(self.base, name), self.shared)
             problems = database_limits(compiled)
             if problems:
                 raise MetadataError(problems)
@@ -228,11 +230,11 @@ def compile_each(root: str) -> Iterator[CompiledTenant]:
     except MetadataError:
         build_registry(root)  # the whole build reports every tenant's problems beside them
         raise
-    problems = []
+    problems, shared = [], Shared()
     for name in tenant_names(root):
         try:
             with without_cycle_collection():
-                compiled = compile_tenant(resolve_tenant(base, name))
+                compiled = compile_tenant(resolve_tenant(base, name), shared)
         except MetadataError as error:
             problems += error.problems
             continue
