@@ -41,8 +41,9 @@ def shipped_names():
 
 def answers(app, tenant, token):
     """Every page and API answer compared: per entity its new form, its list page, its
-    API list, its API refusal of an empty record and of one with every value mistyped;
-    and the tenant's OpenAPI document."""
+    API list, its API refusal of an empty record and of one with every value mistyped,
+    its schema and layout (as `formwork metadata` prints them); and the tenant's OpenAPI
+    document."""
     person, api = Person(app, tenant), app.test_client()
     headers = {"Authorization": f"Bearer {token}"}
     found = {"openapi": api.get(f"/api/{tenant}/openapi.json", headers=headers).get_json()}
@@ -56,6 +57,8 @@ def answers(app, tenant, token):
             api.get(url, headers=headers).get_json(),
             api.post(url, json={}, headers=headers).get_json(),
             api.post(url, json=mistyped, headers=headers).get_json(),
+            entity.schema,
+            entity.layout,
         )
     return found
 
