@@ -4,7 +4,9 @@ A process starts by loading the base files (groups.yaml, entities/) and listing 
 tenant folders; it reads no tenant's files. `tenant(name)` loads, resolves and compiles
 one tenant against the shared base, then `prepare` (syncing its database) runs once, and
 the result is kept in a cache of `capacity` tenants, least recently used first out
-(`drop` is told of each, to close what it holds open for it).
+(`drop` is told of each, to close what it holds open for it). What the compiled tenants
+see alike (an entity a tenant does not change, its layout and validator) is kept once in
+`shared` (engine.shared) and used by each of them.
 
 A change on disk marks tenants stale (`files_changed`): a tenant's own files mark that
 tenant, the base files mark every tenant. A stale tenant is compiled again on its next

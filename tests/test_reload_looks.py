@@ -23,13 +23,46 @@ def plain_fingerprint(root):
     return frozenset(found)
 
 
-def test_a_look_finds_what_a_plain_walk_of_the_tree_finds(tmp_path):
+def plain_changes(root, before, after):
+    """The tenants whose files differ between two plain looks, and whether the base's do."""
+    tenants, base = set(), False
+    for path, _, _ in before ^ after:
+        parts = Path(path).relative_to(root).parts
+        if len(parts) > 2 and parts[0] == "tenants":
+            tenants.add(parts[1])
+        elif parts[0] in ("groups.yaml", "entities"):
+            base = True
+    return tenants, base
+
+
+def edits(root):
+    """Changes an admin makes to the files, one at a time."""
+    retail = root / "tenants" / "retail"
+    yield lambda: (retail / "tenant.yaml").write_text("tenant: retail\nlabel: Shop\n")
+    yield lambda: (retail / "entities" / "customer.yaml").write_text("customize: customer\n")
+    yield lambda: (retail / "notes.txt").write_text("not metadata")
+    yield lambda: (root / "tenants" / "loose.yaml").write_text("tenant: loose\n")
+    yield lambda: (root / "tenants" / "empty").mkdir()
+    yield lambda: shutil.copytree(root / "tenants" / "trade", root / "tenants" / "trade_2")
+    yield lambda: shutil.rmtree(root / "tenants" / "standard")
+    yield lambda: (root / "tenants" / "production").rename(root.parent / "moved-out")
+    yield lambda: (root / "entities" / "customer.yaml").write_text("entity: customer\n")
+    yield lambda: (root / "groups.yaml").unlink()
+    yield lambda: (root / "tenants" / "trade" / "entities" / "old.yml").write_text("x: 1\n")
+
+
+def test_a_look_finds_the_changes_a_plain_walk_of_the_tree_finds(tmp_path):
     root = tmp_path / "metadata"
     shutil.copytree(SHIPPED, root)
-    (root / "tenants" / "retail" / "notes.txt").write_text("not metadata")
-    (root / "tenants" / "retail" / "entities" / "old.yml").write_text("entity: old\n")
-    (root / "tenants" / "empty").mkdir()
-    assert reload.fingerprint(root) == plain_fingerprint(root)
+    plain, looked = plain_fingerprint(root), reload.fingerprint(root)
+    for edit in edits(root):
+        time.sleep(0.01)  # a new mtime, however coarse the file system's clock
+        edit()
+        plain_after, looked_after = plain_fingerprint(root), reload.fingerprint(root)
+        expected = plain_changes(root, plain, plain_after)
+        assert reload.changed_tenants(root, looked ^ looked_after) == expected
+        assert (looked != looked_after) == (plain != plain_after)
+        plain, looked = plain_after, looked_after
     assert reload.fingerprint(tmp_path / "nowhere") == frozenset()
 
 

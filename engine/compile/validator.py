@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import jsonschema_rs
@@ -18,6 +18,9 @@ import jsonschema_rs
 from engine import conditions
 from engine.spec import EntitySpec, FieldSpec, TenantSpec
 from engine.types import TYPES
+
+if TYPE_CHECKING:
+    from engine.shared import Checker
 
 _EMPTY = [None, "", []]
 DRAFT = "https://json-schema.org/draft/2020-12/schema"
@@ -149,7 +152,7 @@ class RecordValidator:
         self,
         tenant: TenantSpec,
         entity: EntitySpec,
-        checker: Callable[[dict], Any] | None = None,
+        checker: Callable[[dict], Checker] | None = None,
     ) -> None:
         self.entity = entity
         body = schema_body(tenant, entity)
