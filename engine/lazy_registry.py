@@ -4,7 +4,9 @@ A process starts by loading the base files (groups.yaml, entities/) and listing 
 tenant folders; it reads no tenant's files. `tenant(name)` loads, resolves and compiles
 one tenant against the shared base, then `prepare` (syncing its database) runs once, and
 the result is kept in a cache of `capacity` tenants, least recently used first out
-(`drop` is told of each, to close what it holds open for it).
+(`drop` is told of each, to close what it holds open for it). What the compiled tenants
+see alike (an entity a tenant does not change, its layout and validator) is kept once in
+`shared` (engine.shared) and used by each of them.
 
 A change on disk marks tenants stale (`files_changed`): a tenant's own files mark that
 tenant, the base files mark every tenant. A stale tenant is compiled again on its next
@@ -33,6 +35,7 @@ from engine.registry import (
     without_cycle_collection,
 )
 from engine.resolve import Base, resolve_base, resolve_tenant
+from engine.shared import Shared
 
 DEFAULT_CAPACITY = 500  # compiled tenants kept per process (FORMWORK_TENANT_CACHE)
 BASE = None  # the key of a refusal of the base files, which every tenant shares
@@ -100,6 +103,7 @@ class LazyRegistry:
         self.tenants = TenantNames(self)
         self.refusals: dict[str | None, Refusal] = {}
         self.compiles = 0  # how many tenant compilations this registry made
+        self.shared = Shared()  # what the compiled tenants have in common, kept once
         self._warm: OrderedDict[str, CompiledTenant] = OrderedDict()  # least recent first
         self._stale: set[str] = set()
         # how many changes were taken in, and at which of them each tenant's files or the
@@ -179,7 +183,7 @@ class LazyRegistry:
         compiled, began = None, self._changes
         try:
             with without_cycle_collection():
-                compiled = compile_tenant(resolve_tenant(self.base, name))
+                compiled = compile_tenant(resolve_tenant(self.base, name), self.shared)
             problems = database_limits(compiled)
             if problems:
                 raise MetadataError(problems)

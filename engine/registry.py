@@ -13,11 +13,11 @@ from typing import Any
 
 import peewee
 
-from engine.compile.layout import build_layout
 from engine.compile.models import build_model
 from engine.compile.validator import RecordValidator
 from engine.errors import MetadataError, Problem, UnknownName, did_you_mean
 from engine.resolve import load_and_resolve
+from engine.shared import Shared
 from engine.spec import EntitySpec, TenantSpec
 from engine.storage import limits
 from engine.storage.system import SystemTables, build_system_tables
@@ -78,15 +78,20 @@ class Registry:
         return self.tenants[name]
 
 
-def compile_tenant(spec: TenantSpec) -> CompiledTenant:
-    """Every artifact of one tenant."""
+def compile_tenant(spec: TenantSpec, shared: Shared | None = None) -> CompiledTenant:
+    """Every artifact of one tenant. With `shared`, what the tenant has in common with
+    tenants compiled before (equal specs, their layouts, equal schemas' validators) is
+    taken from there rather than built again; the tenant's own database binding, models
+    and caches are its own either way."""
+    shared = shared or Shared()
+    spec = shared.tenant(spec)
     database = peewee.DatabaseProxy()
     entities = {
         name: CompiledEntity(
             entity,
-            RecordValidator(spec, entity),
+            RecordValidator(spec, entity, shared.checker),
             build_model(entity, database),
-            build_layout(entity),
+            shared.layout(entity),
         )
         for name, entity in spec.entities.items()
     }
@@ -97,8 +102,8 @@ def build_registry(root: str) -> Registry:
     """Load, check, resolve and compile a metadata directory; MetadataError if it is wrong,
     or if a database would refuse a table it compiles to."""
     with without_cycle_collection():
-        tenants = load_and_resolve(root)
-        compiled = {name: compile_tenant(spec) for name, spec in tenants.items()}
+        tenants, shared = load_and_resolve(root), Shared()
+        compiled = {name: compile_tenant(spec, shared) for name, spec in tenants.items()}
     problems = [problem for tenant in compiled.values() for problem in database_limits(tenant)]
     if problems:
         raise MetadataError(problems)

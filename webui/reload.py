@@ -48,21 +48,56 @@ UNEXPECTED = (
 # how sync names the field a refusal is about: tenant.entity.field
 _REFUSAL = re.compile(r"^(?P<tenant>\w+)\.(?P<entity>\w+)\.(?P<field>[\w+]+): (?P<message>.*)$")
 
-Fingerprint = frozenset[tuple[str, int, int]]
+Fingerprint = frozenset[tuple[str, int]]  # (folder read together, digest of its files)
+Outline = tuple[tuple[str, tuple[int, int, int, int] | None], ...]
 logger = logging.getLogger(__name__)
 
 
 def fingerprint(root: str | Path) -> Fingerprint:
-    """Path, mtime and size of every YAML file under `root`: it changes when one does."""
+    """For each folder whose files are read together (a tenant's folder, the base's
+    `entities/`, `groups.yaml`), a digest of the path, mtime and size of every YAML file
+    in it: it changes when one of them does. One entry per tenant, not per file (at
+    10,000 tenants a third of the memory), found with os.scandir, not Path.rglob (a fifth
+    of the time)."""
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    folders: list[tuple[str, str | None]] = [(os.fspath(root), None)]
+    while folders:
+        folder, key = folders.pop()
+        try:
+            entries = os.scandir(folder)
+        except OSError:  # removed while we looked: the next look sees the tree without it
+            continue
+        with entries:
+            for entry in entries:
+                read_with = key or entry.name  # the first part of its path under the root
+                if entry.is_dir(follow_symlinks=False):
+                    if key == "tenants":
+                        read_with = f"tenants/{entry.name}"  # a tenant's own folder
+                    folders.append((entry.path, read_with))
+                elif entry.name.endswith(YAML_SUFFIXES):
+                    try:
+                        stat = entry.stat()
+                    except OSError:
+                        continue
+                    file = (entry.path, stat.st_mtime_ns, stat.st_size)
+                    found.setdefault(read_with, []).append(file)
+    return frozenset((key, hash(frozenset(files))) for key, files in found.items())
+
+
+def outline(root: str | Path) -> Outline:
+    """Which folder (device and inode) and which version (mtime) the metadata directory,
+    its base files and its tenants folder are: four stats, however many tenants. It
+    changes when the directory is replaced whole or moved away and back, which the OS
+    does not report to a watch of the old one."""
     found = []
-    for path in Path(root).rglob("*"):
-        if path.suffix in YAML_SUFFIXES:
-            try:
-                stat = path.stat()
-            except OSError:  # removed while we looked: the next look sees the tree without it
-                continue
-            found.append((str(path), stat.st_mtime_ns, stat.st_size))
-    return frozenset(found)
+    for path in (Path(root), *(Path(root) / name for name in (*BASE_FILES, "tenants"))):
+        try:
+            stat = path.stat()
+        except OSError:
+            found.append((path.name, None))
+            continue
+        found.append((path.name, (stat.st_dev, stat.st_ino, stat.st_mtime_ns, stat.st_size)))
+    return tuple(found)
 
 
 def shown_path(root: str | Path, file: str) -> str:
@@ -117,7 +152,9 @@ class MetadataWatcher:
         self.loaded_at = datetime.now(UTC)  # of the base files being served
         self.looks = 0  # how many times changes on disk were taken in
         self._lock = threading.Lock()  # one look at the files at a time in this process
+        self._outline = outline(root)  # of the files of the last look, taken first
         self._fingerprint = fingerprint(root)
+        self._watched: Outline | None = None  # the directory the OS reports changes of
         self._start_lock = threading.Lock()
         self._feed: ChangeFeed | None = None
         self._feed_pid: int | None = None  # the process the feed's thread runs in
@@ -154,12 +191,29 @@ class MetadataWatcher:
         """Whether the YAML files differ from those last looked at (a stat of each)."""
         return fingerprint(self.root) != self._fingerprint
 
+    def polled_changes(self) -> bool:
+        """Whether the files changed, as the watching thread's periodic look sees it. While
+        the OS reports every change under the directory it watches, only what it cannot
+        report is looked at (the directory replaced whole, or moved away and back): four
+        stats, not one per file; else a stat of every file."""
+        feed = self._feed
+        if feed is None or feed.known_mode(0) != "watch":
+            return self.changed_on_disk()
+        if self._watched is None:  # the look once the watches are in: whole, catching up
+            self._watched = outline(self.root)
+            return self.changed_on_disk()
+        now = outline(self.root)
+        if now[0] != self._watched[0]:  # another directory, which the OS does not watch
+            return self.changed_on_disk()
+        return now != self._outline
+
     def take_in_changes(self) -> bool:
         """Mark what changed on disk to compile again on its next use: a tenant whose own
         files changed, or every tenant when the base files changed; False when the base
         files are refused (the old ones keep serving)."""
         with self._lock:
             # taken before looking: an edit made meanwhile is seen by the next look
+            self._outline = outline(self.root)  # first: a change meanwhile shows next time
             before, self._fingerprint = self._fingerprint, fingerprint(self.root)
             tenants, base = changed_tenants(self.root, before ^ self._fingerprint)
             return self._take_in(tenants, base)
@@ -169,7 +223,7 @@ class MetadataWatcher:
         or not, and `tenant` now (the admins' Reload button); True when the base files
         are good, and so are the tenant's."""
         with self._lock:
-            self._fingerprint = fingerprint(self.root)
+            self._outline, self._fingerprint = outline(self.root), fingerprint(self.root)
             good = self._take_in(set(), base=True)
         if not good or tenant is None or tenant not in self.registry.tenants:
             return good
@@ -216,7 +270,7 @@ class MetadataWatcher:
                 self._lock = threading.Lock()
             feed = ChangeFeed(
                 self.root,
-                self.changed_on_disk,
+                self.polled_changes,
                 self.take_in_changes,
                 watch=self.mode == "watch" and not forked,
             )
@@ -258,9 +312,9 @@ def changed_tenants(root: str | Path, changed: Fingerprint) -> tuple[set[str], b
     (groups.yaml, entities/); files read by neither, such as a folder moved out of
     tenants/, change only the list of tenants."""
     tenants, base = set(), False
-    for path, _, _ in changed:
-        parts = Path(shown_path(root, path)).parts
-        if len(parts) > 2 and parts[0] == "tenants":
+    for folder, _ in changed:
+        parts = folder.split("/")
+        if len(parts) == 2 and parts[0] == "tenants":
             tenants.add(parts[1])
         elif parts[0] in BASE_FILES:
             base = True

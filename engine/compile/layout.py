@@ -7,6 +7,7 @@ browser, as it shows up in the JSON Schema and the database column.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from engine.spec import EntitySpec, FieldSpec
@@ -83,16 +84,19 @@ def _number_tab_sets(groups: list[dict[str, Any]]) -> None:
         in_set = is_tab
 
 
-def build_layout(entity: EntitySpec) -> dict[str, Any]:
+def build_layout(
+    entity: EntitySpec, entry_of: Callable[[FieldSpec], dict[str, Any]] = field_entry
+) -> dict[str, Any]:
     """The form of an entity: its groups in order, each with its visible fields by sequence,
-    and for a tab the tab set it belongs to."""
+    and for a tab the tab set it belongs to. `entry_of` gives a field's layout entry (one
+    kept for each field spec, say, where tenants share them)."""
     shown = _by_sequence(entity)
     groups = sorted(entity.groups.values(), key=lambda g: (g.order, g.code))
     numbered = entity.numbering.field if entity.numbering else None
     layout_groups = []
     for group in groups:
         fields = [
-            _numbered(field_entry(f)) if f.name == numbered else field_entry(f)
+            _numbered(entry_of(f)) if f.name == numbered else entry_of(f)
             for f in shown
             if f.group == group.code
         ]

@@ -8,9 +8,9 @@ same schema when asked (`reference_errors`), and tests hold the two to agreement
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import jsonschema
 import jsonschema_rs
@@ -19,7 +19,11 @@ from engine import conditions
 from engine.spec import EntitySpec, FieldSpec, TenantSpec
 from engine.types import TYPES
 
+if TYPE_CHECKING:
+    from engine.shared import Checker
+
 _EMPTY = [None, "", []]
+DRAFT = "https://json-schema.org/draft/2020-12/schema"
 
 
 @dataclass(frozen=True)
@@ -113,11 +117,13 @@ def _conditional(field: FieldSpec) -> dict:
 
 def record_schema(tenant: TenantSpec, entity: EntitySpec) -> dict:
     """The complete JSON Schema of an entity's records, lines included."""
-    schema = {
-        "$schema": "https://json-schema.org/draft/2020-12/schema",
-        "$id": f"urn:formwork:{tenant.name}:{entity.name}",
-        **entity_schema(entity),
-    }
+    return _named(tenant, entity, schema_body(tenant, entity))
+
+
+def schema_body(tenant: TenantSpec, entity: EntitySpec) -> dict:
+    """The JSON Schema of an entity's records without its `$id`: what tenants that see
+    the entity alike have in common."""
+    schema = {"$schema": DRAFT, **entity_schema(entity)}
     defs = {}
     for line in _lines_of(entity, tenant):
         child = tenant.entities[line.lines.entity]
@@ -127,17 +133,35 @@ def record_schema(tenant: TenantSpec, entity: EntitySpec) -> dict:
     return schema
 
 
+def _named(tenant: TenantSpec, entity: EntitySpec, body: dict) -> dict:
+    """The schema `body` with the `$id` naming the tenant's entity, second as ever."""
+    rest = {key: value for key, value in body.items() if key != "$schema"}
+    return {"$schema": body["$schema"], "$id": f"urn:formwork:{tenant.name}:{entity.name}", **rest}
+
+
 def _lines_of(entity: EntitySpec, tenant: TenantSpec) -> Iterator[FieldSpec]:
     return (f for f in entity.fields if f.lines is not None)
 
 
 class RecordValidator:
-    """Validates records of one tenant × entity; built once, used for every record."""
+    """Validates records of one tenant × entity; built once, used for every record.
+    `checker` gives the jsonschema-rs validator of a schema body, where tenants share
+    them (engine.shared); by default each validator builds its own."""
 
-    def __init__(self, tenant: TenantSpec, entity: EntitySpec) -> None:
+    def __init__(
+        self,
+        tenant: TenantSpec,
+        entity: EntitySpec,
+        checker: Callable[[dict], Checker] | None = None,
+    ) -> None:
         self.entity = entity
-        self.schema = record_schema(tenant, entity)
-        self._fast = jsonschema_rs.validator_for(self.schema, validate_formats=True)
+        body = schema_body(tenant, entity)
+        if checker is None:
+            self._fast = jsonschema_rs.validator_for(body, validate_formats=True)
+        else:
+            self._shared = checker(body)  # held: the shared table keeps it only weakly
+            body, self._fast = self._shared.body, self._shared.fast
+        self.schema = _named(tenant, entity, body)
         self._reference: jsonschema.Draft202012Validator | None = None
         self._owners = {
             line.name: tenant.entities[line.lines.entity] for line in _lines_of(entity, tenant)

@@ -1,0 +1,89 @@
+"""The watcher's looks at the files: the same answer as a plain walk of the tree, and,
+while the OS reports changes, a periodic look that stats no tenant's file."""
+
+import shutil
+import time
+from pathlib import Path
+
+from conftest import SHIPPED
+from test_admin import GADGET, logged_in, make_app
+
+from webui import reload
+
+WAIT = 10  # seconds
+
+
+def plain_fingerprint(root):
+    """The look as pathlib writes it: every YAML file's path, mtime and size."""
+    found = set()
+    for path in Path(root).rglob("*"):
+        if path.suffix in (".yaml", ".yml") and path.is_file():
+            stat = path.stat()
+            found.add((str(path), stat.st_mtime_ns, stat.st_size))
+    return frozenset(found)
+
+
+def plain_changes(root, before, after):
+    """The tenants whose files differ between two plain looks, and whether the base's do."""
+    tenants, base = set(), False
+    for path, _, _ in before ^ after:
+        parts = Path(path).relative_to(root).parts
+        if len(parts) > 2 and parts[0] == "tenants":
+            tenants.add(parts[1])
+        elif parts[0] in ("groups.yaml", "entities"):
+            base = True
+    return tenants, base
+
+
+def edits(root):
+    """Changes an admin makes to the files, one at a time."""
+    retail = root / "tenants" / "retail"
+    yield lambda: (retail / "tenant.yaml").write_text("tenant: retail\nlabel: Shop\n")
+    yield lambda: (retail / "entities" / "customer.yaml").write_text("customize: customer\n")
+    yield lambda: (retail / "notes.txt").write_text("not metadata")
+    yield lambda: (root / "tenants" / "loose.yaml").write_text("tenant: loose\n")
+    yield lambda: (root / "tenants" / "empty").mkdir()
+    yield lambda: shutil.copytree(root / "tenants" / "trade", root / "tenants" / "trade_2")
+    yield lambda: shutil.rmtree(root / "tenants" / "standard")
+    yield lambda: (root / "tenants" / "production").rename(root.parent / "moved-out")
+    yield lambda: (root / "entities" / "customer.yaml").write_text("entity: customer\n")
+    yield lambda: (root / "groups.yaml").unlink()
+    yield lambda: (root / "tenants" / "trade" / "entities" / "old.yml").write_text("x: 1\n")
+
+
+def test_a_look_finds_the_changes_a_plain_walk_of_the_tree_finds(tmp_path):
+    root = tmp_path / "metadata"
+    shutil.copytree(SHIPPED, root)
+    plain, looked = plain_fingerprint(root), reload.fingerprint(root)
+    for edit in edits(root):
+        time.sleep(0.01)  # a new mtime, however coarse the file system's clock
+        edit()
+        plain_after, looked_after = plain_fingerprint(root), reload.fingerprint(root)
+        expected = plain_changes(root, plain, plain_after)
+        assert reload.changed_tenants(root, looked ^ looked_after) == expected
+        assert (looked != looked_after) == (plain != plain_after)
+        plain, looked = plain_after, looked_after
+    assert reload.fingerprint(tmp_path / "nowhere") == frozenset()
+
+
+def test_while_the_os_reports_the_periodic_look_stats_no_tenant_file(tree, storage, monkeypatch):
+    metadata = tree({"entities/gadget.yaml": GADGET})
+    app = make_app(metadata, storage)
+    logged_in(app, "ada")  # the first request starts watching
+    watcher = app.extensions[reload.EXTENSION]
+    assert watcher.noticing == "watch"
+    deadline = time.monotonic() + WAIT
+    while watcher._watched is None:  # the look that catches up once the watches are in
+        assert time.monotonic() < deadline
+        time.sleep(0.01)
+    looks = []
+    walk = reload.fingerprint
+    monkeypatch.setattr(reload, "fingerprint", lambda root: looks.append(root) or walk(root))
+    assert not any(watcher.polled_changes() for _ in range(5))
+    assert looks == []  # four stats each, not one per file
+    replacement = metadata.parent / "next-release"
+    shutil.copytree(metadata, replacement)
+    metadata.rename(metadata.parent / "previous-release")
+    replacement.rename(metadata)  # the OS reports nothing of the new directory...
+    watcher.polled_changes()
+    assert looks  # ...so every look at it stats its files
