@@ -31,14 +31,26 @@ from webui.services import record_service
 from webui.views import views
 from webui.widget_entries import named_view, widget_entry
 
+# The switch of the fresh forms' cache: False, every form is drawn field by field (the
+# plain path, which tests/test_fresh_forms.py compares it with).
+REUSE_FRESH = True
+
 
 def fields_html(
     target: Target, values: dict, record: dict | None, submission: Submission
 ) -> Markup:
     """The form's groups in order with their fields, each showing what was typed, else
-    what is stored, its error, and an input only where it may be edited."""
-    _read_links(target, values, submission.typed)
+    what is stored, its error, and an input only where it may be edited.
+
+    A new record's form with nothing typed yet whose every field was drawn from its
+    pieces (no lookup, no lines, no field drawn by its macro) follows from its starting
+    values alone: it is kept, per compiled entity, and given again."""
     macros = _macros()
+    key = _fresh_key(macros, values, record, submission)
+    cache = views(target).form.fresh
+    if key is not None and key in cache:
+        return cache[key]
+    _read_links(target, values, submission.typed)
     writable = _writable(target, creating=record is None)
     # a new record's system columns and read-only fields have nothing to show yet
     left_out = _left_out_when_empty(target) if record is None else frozenset()
@@ -48,12 +60,14 @@ def fields_html(
     values = {**values, **_view_values(target, typed)}
     drawn: list[Markup | None] = []
     layout, draws = _layout_fields(target), _draws(target, macros)
+    from_pieces = True  # every field drawn from its pieces: the form follows from values
     for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
         if spec.lines:
             item = line_editor.lines_item(
                 target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
             )
             drawn.append(macros.lines(item))
+            from_pieces = False
             continue
         name = spec.name
         stored = values.get(spec.system or name)
@@ -67,8 +81,30 @@ def fields_html(
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
+            from_pieces = False
         drawn.append(html)
-    return _in_frame(target, drawn, macros, _opened_groups(target, errors))
+    found = _in_frame(target, drawn, macros, _opened_groups(target, errors))
+    if key is not None and from_pieces and not _form_lookups(target):
+        cache[key] = found
+    return found
+
+
+def _fresh_key(macros: Any, values: dict, record: dict | None, submission: Submission) -> Any:
+    """The key of a new record's form with nothing typed and no error yet (None for any
+    other form, or for values that cannot be a key)."""
+    if not REUSE_FRESH or record is not None or submission.typed or submission.errors:
+        return None
+    key = [macros]
+    for name, value in values.items():
+        # equal values of these classes are drawn alike (1 and 1.0, or Decimal("1.0")
+        # and Decimal("1"), are equal and drawn otherwise; a list cannot be a key)
+        if value.__class__ not in _KEYED:
+            return None
+        key.append((name, value.__class__, value))
+    return tuple(key)
+
+
+_KEYED = frozenset({str, int, bool, type(None)})
 
 
 def _read_links(target: Target, values: dict, typed: dict) -> None:

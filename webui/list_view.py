@@ -18,6 +18,7 @@ from flask import current_app, url_for
 from markupsafe import Markup
 
 from engine.records.checks import system_label
+from engine.records.list_filters import LIST_FILTERS, filter_candidates
 from engine.records.search import unindexed_filters
 from engine.records.target import Target
 from engine.spec import FieldSpec
@@ -33,7 +34,7 @@ def filters(target: Target) -> list[dict]:
     each as a list of (value, text) choices."""
     found: list[dict] = []
     for spec in _filter_specs(target):
-        if len(found) == 7:
+        if len(found) == LIST_FILTERS:
             break
         options = _lookup_options(target, spec["lookup"]) if spec["lookup"] else spec["options"]
         if options is not None:
@@ -45,18 +46,7 @@ def _filter_specs(target: Target) -> list[dict]:
     """The filters that can be, once per compiled entity; a lookup's choices come later."""
     view = views(target).list
     if view.filter_specs is None:
-        specs = []
-        if target.spec.statuses:
-            states = target.spec.statuses.states.values()
-            options = [(s.name, s.label) for s in states]
-            specs.append({"name": "status", "label": "Status", "options": options})
-        if "active" in target.spec.system_columns:  # deactivated, not deleted: both kinds
-            options = [("true", "Active"), ("false", "Inactive")]
-            specs.append({"name": "active", "label": system_label(target, "active"),
-                          "options": options})  # fmt: skip
-        for field in target.spec.fields:
-            if field.stored and not field.hidden:
-                specs += _filter_spec(field)
+        specs = [_filter_spec(target, candidate) for candidate in filter_candidates(target.spec)]
         slow = set(unindexed_filters(target, [spec["name"] for spec in specs]))
         view.filter_specs = [
             {"lookup": None, **spec, "unindexed": spec["name"] in slow} for spec in specs
@@ -64,14 +54,18 @@ def _filter_specs(target: Target) -> list[dict]:
     return view.filter_specs
 
 
-def _filter_spec(field: FieldSpec) -> list[dict]:
-    spec = {"name": field.name, "label": field.label}
-    choices = field.type.filter_choices(field)
+def _filter_spec(target: Target, candidate: str | FieldSpec) -> dict:
+    if candidate == "status":
+        options = [(s.name, s.label) for s in target.spec.statuses.states.values()]
+        return {"name": "status", "label": "Status", "options": options}
+    if candidate == "active":  # deactivated, not deleted: both kinds
+        options = [("true", "Active"), ("false", "Inactive")]
+        return {"name": "active", "label": system_label(target, "active"), "options": options}
+    spec = {"name": candidate.name, "label": candidate.label}
+    choices = candidate.type.filter_choices(candidate)
     if choices is not None:
-        return [{**spec, "options": choices}]
-    if field.lookup and field.in_list:
-        return [{**spec, "lookup": field, "options": None}]
-    return []
+        return {**spec, "options": choices}
+    return {**spec, "lookup": candidate, "options": None}
 
 
 def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:

@@ -19,6 +19,7 @@ from engine.records.target import Target
 
 MAX_QUERIES = 256  # list queries per entity whose page parts are cached
 MAX_ROWS = 4096  # rendered list rows per entity
+MAX_FRESH = 64  # new forms per entity, by starting values (a copy starts from its own)
 _CREATING = threading.Lock()
 
 
@@ -60,6 +61,8 @@ class FormView:
     row_drawers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     # a line row's input entries, by (field, input name, lines label, row position)
     named_views: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
+    # a new record's fields, nothing typed yet, by (widgets module, starting values)
+    fresh: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_FRESH))
 
 
 @dataclass(eq=False)

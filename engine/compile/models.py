@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import peewee
 
+from engine.records.list_filters import filter_indexed_fields
 from engine.records.words import search_column
 from engine.spec import EntitySpec, FieldSpec
 from engine.types import SYSTEM_COLUMNS
@@ -21,14 +22,13 @@ def attribute_name(column: str) -> str:
     return f"{column}_" if column in _MODEL_ATTRIBUTES else column
 
 
-def _column(field: FieldSpec) -> peewee.Field:
+def _column(field: FieldSpec, filtered: frozenset[str]) -> peewee.Field:
     column = field.type.column(field)
     column.column_name = field.name
     column.unique = field.unique
-    # a list filter on an unindexed column reads the whole table
-    column.index = (
-        column.index or field.index or field.searchable or field.type.filter_indexed(field)
-    )
+    # a list filter on an unindexed column reads the whole table; an index on a column
+    # no list page filters by only costs every write a page more (engine.records.list_filters)
+    column.index = column.index or field.index or field.searchable or field.name in filtered
     return column
 
 
@@ -40,9 +40,10 @@ def build_model(
     for name, column in _system_columns(entity).items():
         column.column_name = name
         attributes[attribute_name(name)] = column
+    filtered = filter_indexed_fields(entity)
     for field in entity.fields:
         if field.stored:
-            attributes[attribute_name(field.name)] = _column(field)
+            attributes[attribute_name(field.name)] = _column(field, filtered)
     words = search_column(entity)
     if words is not None:  # the words of the searchable fields (engine.records.words)
         attributes[words] = peewee.TextField(null=True, column_name=words)

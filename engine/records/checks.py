@@ -22,7 +22,7 @@ from engine.records.files import (
 )
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from engine.types import SYSTEM_COLUMNS, fits_column
+from engine.types import SYSTEM_COLUMNS
 
 
 def field_error(field: FieldSpec | None, name: str, code: str, message: str) -> RecordError:
@@ -55,12 +55,14 @@ def unstorable_errors(target: Target, document: dict, reported: set[str]) -> lis
         if isinstance(values, dict)
     ]
     for prefix, owner, values in rows:
-        for field, row in owner.bounded():
+        for field, fits in owner.bounded():
             value = values.get(field.name)
-            name = prefix + field.name
-            if value is None or name in reported:
+            if value is None:
                 continue
-            if not fits_column(row, field, value):
+            name = prefix + field.name
+            if name in reported:
+                continue
+            if not fits(value):
                 message = f"{field.label} is out of the range that can be stored."
                 found.append(field_error(field, name, "range", message))
     return found

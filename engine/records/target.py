@@ -13,7 +13,7 @@ from engine.compile.models import attribute_name
 from engine.records.words import record_words, search_column, searchable
 from engine.registry import CompiledEntity, CompiledTenant
 from engine.spec import EntitySpec, FieldSpec
-from engine.types import TYPES, InputType, always_fits
+from engine.types import TYPES, always_fits
 
 
 @dataclass(frozen=True)
@@ -93,12 +93,15 @@ class Target:
             return {}
         return {column: record_words(fields, record)}
 
-    def bounded(self) -> list[tuple[FieldSpec, InputType]]:
-        """The stored fields, with their rows, whose columns may refuse a valid value."""
+    def bounded(self) -> list[tuple[FieldSpec, Callable[[Any], bool]]]:
+        """The stored fields whose columns may refuse a valid value, each with the check
+        of whether its column holds a value (InputType.fits_check)."""
         return self._memo(
             "bounded",
             lambda: [
-                (f, row) for f in self.stored() if not always_fits(row := TYPES[f.input_type])
+                (f, row.fits_check(f))
+                for f in self.stored()
+                if not always_fits(row := TYPES[f.input_type])
             ],
         )
 

@@ -116,7 +116,9 @@ def clean_payload(target: Target, data: Any) -> dict:
     lines = {line.name: target.child(line) for line in target.lines()}
     cleaned = {}
     for key, value in _readable_items(target, data, errors, ""):
-        if key in lines and isinstance(value, list):
+        if value.__class__ is str and value.isascii() and "\x00" not in value:
+            cleaned[key] = value.strip() or None  # most values: clean_value's answer, sooner
+        elif key in lines and isinstance(value, list):
             cleaned[key] = [_clean_row(lines[key], row, errors, f"{key}[{i}].")
                             for i, row in enumerate(value)]  # fmt: skip
         else:

@@ -35,6 +35,8 @@ class Backend:
     alters_column_types = False
     # whether an existing entity table must be rebuilt for ids never given twice
     rebuilds_for_ids = False
+    # whether COUNT(*) of a whole table reads only its pages, not each row
+    counts_tables_by_pages = False
 
     def __init__(self, database: peewee.Database) -> None:
         self.database = database
@@ -81,6 +83,7 @@ class SqliteBackend(Backend):
 
     name = "sqlite"
     rebuilds_for_ids = True
+    counts_tables_by_pages = True  # the b-tree's cell counts, page by page
 
     def reserve_ids(self, table: str, schema: str | None, count: int) -> list[int]:
         return sqlite_ids.reserve(self.database, table, count)

@@ -1,8 +1,10 @@
 """Bring a tenant's tables in line with its metadata: create, add, rename, widen, index.
 
 A plan is data (a list of steps, plus refusals) before anything runs, so
-`formwork migrate --dry-run` prints exactly what a real run does. Nothing is ever
-dropped: a field removed from YAML keeps its column and values. A type change that
+`formwork migrate --dry-run` prints exactly what a real run does. No column or value is
+ever dropped: a field removed from YAML keeps its column and values. Only an index the
+sync made on a field's column goes when the metadata no longer calls for it (a filter
+the list page no longer offers): it holds no data, and costs every write a page. A type change that
 could lose data is refused, naming the field and both types, and nothing is applied.
 """
 
@@ -12,7 +14,7 @@ import logging
 from dataclasses import dataclass, replace
 
 import peewee
-from playhouse.migrate import SchemaMigrator
+from playhouse.migrate import SchemaMigrator, make_index_name
 
 from engine.records.words import search_column
 from engine.registry import CompiledEntity, CompiledTenant, Registry
@@ -195,14 +197,20 @@ class _Planner:
 
     def _plan_indexes(self, entity: CompiledEntity) -> None:
         table = entity.spec.name
-        existing = {tuple(i.columns) for i in self.database.get_indexes(table, schema=self.schema)}
+        indexes = self.database.get_indexes(table, schema=self.schema)
+        existing = {tuple(i.columns) for i in indexes}
         added = {(s.column,) for s in self.steps if s.table == table and s.action == "add column"}
-        for columns, unique in _wanted_indexes(entity.model):
+        wanted = _wanted_indexes(entity.model)
+        for columns, unique in wanted:
             if tuple(columns) not in existing | added:
                 kind = "unique index" if unique else "index"
                 self.steps.append(Step(f"add {kind}", table, ", ".join(columns)))
                 if unique:
                     self._refuse_duplicates(entity, columns)
+        kept = {tuple(columns) for columns, _ in wanted}
+        for index in _field_indexes(entity, indexes):
+            if tuple(index.columns) not in kept:
+                self.steps.append(Step("drop index", table, index.name, index.columns[0]))
 
     def _refuse_duplicates(self, entity: CompiledEntity, columns: list[str]) -> None:
         """A unique index over values that repeat cannot be built: say which, change nothing."""
@@ -225,6 +233,26 @@ class _Planner:
 
 def _field_of(entity: CompiledEntity, column: str) -> FieldSpec | None:
     return next((f for f in _stored(entity) if f.name == column), None)
+
+
+def _field_indexes(entity: CompiledEntity, indexes: list) -> list:
+    """The indexes the sync made on a field's column, as `add_index` names them (PostgreSQL
+    keeps a name's first 63 bytes): one column, not unique. An index made otherwise, a
+    unique one, or one on a system or search column is never dropped."""
+    fields = {f.name for f in _stored(entity)}
+    return [
+        index
+        for index in indexes
+        if not index.unique
+        and len(index.columns) == 1
+        and index.columns[0] in fields
+        and index.name in _names_of(entity.spec.name, index.columns[0])
+    ]
+
+
+def _names_of(table: str, column: str) -> tuple[str, str]:
+    name = make_index_name(table, [column])
+    return name, name.encode()[:63].decode(errors="ignore")
 
 
 def _wanted_indexes(model: type[peewee.Model]) -> list[tuple[list[str], bool]]:
@@ -310,6 +338,8 @@ def _apply_step(
         rebuild_with_autoincrement(database, step.table, used.scalar() or 0)
     elif step.action in search_index.ACTIONS:
         search_index.apply(tenant.entities[step.table], database, step.action, step.column)
+    elif step.action == "drop index":
+        migrator.drop_index(step.table, step.detail).run()
     elif step.action.startswith("add ") and step.action.endswith("index"):
         columns = step.detail.split(", ")
         unique = step.action == "add unique index"
