@@ -2,11 +2,11 @@
 
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
-request then only escapes each value into its place. A field with an error, a field
-shown read-only and a lookup are drawn by their macros on every request; a line table's
-rows, by webui.line_editor, from pieces cut the same way (webui.row_drawing).
-The pieces are held by the entity's form view (webui.views), so a metadata reload,
-which builds new entities, renders with new pieces.
+request then only escapes each value into its place (a lookup's, and the linked
+record's title). A field with an error and a field shown read-only are drawn by their
+macros on every request; a line table's rows, by webui.line_editor, from pieces cut
+the same way (webui.row_drawing). The pieces are held by the entity's form view
+(webui.views), so a metadata reload, which builds new entities, renders with new pieces.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import line_editor, prerender
-from webui.display import display, locality, lookup_choices
+from webui.display import display, locality
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, typed_records
 from webui.services import record_service
 from webui.views import views
-from webui.widget_entries import named_view, widget_entry
+from webui.widget_entries import named_view, shown_title, widget_entry
 
 
 def fields_html(
@@ -72,28 +72,9 @@ def fields_html(
 
 
 def _read_links(target: Target, values: dict, typed: dict) -> None:
-    """Every choice list and title the form shows, its lines' included: the choices of
-    each linked entity once, then the titles they do not hold, one query per entity."""
-    for owner, spec in _form_lookups(target):
-        lookup_choices(owner, spec)
+    """The titles of every record the form links to, its lines' included: one query per
+    linked entity."""
     read_links(target, [values, typed_records(typed)])
-
-
-def _form_lookups(target: Target) -> list[tuple[Target, FieldSpec]]:
-    """A lookup the form shows for each entity it links to, with the entity the lookup
-    belongs to: the form's own, else its lines' (once per compiled entity). The choices
-    are read once per linked entity, whichever lookup asks."""
-    view = views(target).form
-    if view.lookups is None:
-        found: dict[str, tuple[Target, FieldSpec]] = {}
-        for spec, _ in _layout_fields(target):
-            owner = target.child(spec) if spec.lines else target
-            fields = owner.spec.fields if spec.lines else [spec]
-            for field in fields:
-                if field.lookup and not field.hidden:
-                    found.setdefault(field.lookup.entity, (owner, field))
-        view.lookups = list(found.values())
-    return view.lookups
 
 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
@@ -274,7 +255,7 @@ def field_item(
 ) -> dict:
     """What the field_block macro draws a field from, given its widget's entry; a value
     shown read-only is written as `record` says (an amount in its currency)."""
-    view = _with_current_choice(target, spec, view, value)
+    view = _with_title(target, spec, view, value)
     return {
         "entry": view,
         "spec": spec,
@@ -301,15 +282,41 @@ def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
 def _build_prerendered(
     target: Target, spec: FieldSpec, entry: dict, macros: Any
 ) -> prerender.Draw | None:
+    def macro(value: Any, title: str | None = None) -> Markup:
+        item = _field_item(target, spec, entry, value, None, True, None)
+        if title is not None:  # a lookup's, given
+            item = {**item, "entry": {**item["entry"], "title": title}}
+        return macros.field_block(item)
+
+    if spec.lookup:
+        return _lookup_prerendered(target, spec, macro)
     if spec.type.value_use is None:
-        return None  # known beforehand: no need to read a lookup's choices
+        return None
     view = widget_entry(target, spec, entry)
     options = [value for value, _, _ in view["option_tags"]]
-
-    def macro(value: Any) -> Markup:
-        return macros.field_block(_field_item(target, spec, entry, value, None, True, None))
-
     return prerender.prerendered(spec.type.value_use, options, macro)
+
+
+def _lookup_prerendered(
+    target: Target, spec: FieldSpec, macro: Callable[..., Markup]
+) -> prerender.Draw | None:
+    """A lookup's HTML for any value: the value and the title of the record it names
+    escaped into place, cut from its macro with a title and without one."""
+    untitled = prerender.repeated_slots(lambda value: macro(value, ""), 1)
+    titled = prerender.repeated_slots(macro, 2, empty=False)  # no title: another HTML
+    if untitled is None or titled is None:
+        return None
+    escaped = prerender.escaped
+
+    def draw(value: Any) -> Markup | None:
+        if value.__class__ is not str:
+            return None
+        title = shown_title(target, spec, value)
+        if not title:
+            return untitled.fill_escaped(escaped(value))
+        return titled.fill_escaped(escaped(value), escaped(title))
+
+    return draw
 
 
 def _described(view: dict, key: str, error: str | None) -> str:
@@ -320,18 +327,10 @@ def _described(view: dict, key: str, error: str | None) -> str:
     return f"{help_id} error-{key}" if help_id else f"error-{key}"
 
 
-def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
-    """A lookup's select offers the records a new link may name; a link already made to
-    one it no longer offers (deactivated since) stays shown and chosen, marked as such."""
-    choices = view.get("choices")
-    text = str(value or "")
-    if choices is None:  # a search box: the chosen record's title beside the id
-        title = display(target, spec, int(text)) if spec.lookup and text.isdigit() else ""
-        return {**view, "title": title}
-    if not text.isdigit() or text in {str(key) for key, _ in choices}:
-        return view
-    title = display(target, spec, int(text))
-    return {**view, "choices": [*choices, (int(text), f"{title} (inactive)")]}
+def _with_title(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
+    """A lookup's entry with the title of the record its value names, shown beside the id
+    (and in the combobox formwork.js makes of it)."""
+    return {**view, "title": shown_title(target, spec, value)} if spec.lookup else view
 
 
 def _locked_fields(target: Target, record: dict | None) -> set[str]:

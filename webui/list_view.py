@@ -75,7 +75,7 @@ def _filter_spec(field: FieldSpec) -> list[dict]:
 
 
 def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:
-    choices = lookup_choices(target, field, selectable=False)
+    choices = lookup_choices(target, field)
     return None if choices is None else [(str(k), str(title)) for k, title in choices]
 
 
