@@ -3,27 +3,18 @@ what Peewee's own queries read: every record of every shipped tenant × entity o
 data, with its lines, one at a time and many at once, on SQLite and PostgreSQL."""
 
 import pytest
-from conftest import SHIPPED
-from test_lines_form import with_demo
+import test_lines_form
 
 from engine.errors import NotFound
 from engine.records import read_statements, statements
-from webui import create_app
+
+# the app over the shipped metadata with its demo data, on each backend
+demo_app = test_lines_form.demo_app
 
 
 @pytest.fixture
-def demo(storage):
-    app = create_app(
-        {
-            "TESTING": True,
-            "SECRET_KEY": "test",
-            "FORMWORK_METADATA": str(SHIPPED),
-            "FORMWORK_DATA": str(storage.data_dir),
-            "FORMWORK_DATABASE": storage.database_url,
-            "FORMWORK_RELOAD": "off",
-        }
-    )
-    return with_demo(app).extensions["formwork"]
+def demo(demo_app):
+    return demo_app.extensions["formwork"]
 
 
 def all_ids(service, tenant: str, entity: str) -> list[int]:

@@ -47,8 +47,10 @@ def fields_html(
     typed = submission.typed
     values = {**values, **_view_values(target, typed)}
     drawn: list[Markup | None] = []
-    layout, draws = _layout_fields(target), _draws(target, macros)
-    for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
+    layout, draws, shown = _layout_fields(target), _draws(target, macros), _shown(target, macros)
+    for (spec, entry), draw, show, text_of in zip(
+        layout, draws, shown, _form_texts(target), strict=True
+    ):
         if spec.lines:
             item = line_editor.lines_item(
                 target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
@@ -63,7 +65,13 @@ def fields_html(
         editable_here = name in writable and name not in locked
         error = errors.get(name)
         value = typed[name] if name in typed else text_of(stored)
-        html = draw(value) if draw is not None and editable_here and not error else None
+        html = None
+        if error:
+            pass  # its macro writes the error
+        elif editable_here and draw is not None:
+            html = draw(value)
+        elif not editable_here and show is not None:
+            html = show(display(target, spec, stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
@@ -270,13 +278,37 @@ def field_item(
 def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
     """Each field's HTML for any value while editable and without an error, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
-    draws = views(target).form.draws
-    if macros not in draws:
-        draws[macros] = [
-            None if spec.lines else _build_prerendered(target, spec, entry, macros)
+    return _per_field(target, macros, views(target).form.draws, _build_prerendered)
+
+
+def _shown(target: Target, macros: Any) -> list[Callable[[str], Markup] | None]:
+    """Each field's HTML shown read-only, for its text as the page shows it, cut from its
+    macro once per compiled entity (None: its macro draws it on every request)."""
+    return _per_field(target, macros, views(target).form.shown_draws, _build_shown)
+
+
+def _per_field(target: Target, macros: Any, cache: dict, build: Callable) -> list:
+    """What `build` makes of each field of the form but a lines field, once per widgets
+    module (new macros, new pieces), held in `cache`."""
+    if macros not in cache:
+        cache[macros] = [
+            None if spec.lines else build(target, spec, entry, macros)
             for spec, entry in _layout_fields(target)
         ]
-    return draws[macros]
+    return cache[macros]
+
+
+def _build_shown(
+    target: Target, spec: FieldSpec, entry: dict, macros: Any
+) -> Callable[[str], Markup] | None:
+    def macro(text: str) -> Markup:
+        item = _field_item(target, spec, entry, "", None, False, None)
+        return macros.field_block({**item, "display": text})
+
+    slots = prerender.repeated_slots(macro, 1, empty=False)  # nothing shows as a dash
+    if slots is None:
+        return None
+    return lambda text: slots.fill(text or "—")
 
 
 def _build_prerendered(

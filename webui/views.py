@@ -50,6 +50,7 @@ class FormView:
     frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by macro, fields shown
     left_out: frozenset[str] | None = None  # left out of a new record's form while empty
     draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
+    shown_draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # read-only, same
     static_views: dict[tuple, dict] = dataclasses.field(default_factory=dict)  # (source, name)
     # a lookup's entry, by (source, field, the app's URL root)
     lookup_views: BoundedCache = dataclasses.field(

@@ -130,8 +130,8 @@ def _distinct_ids(ids: tuple) -> bool:
 
 
 def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
+    """The entity's read statements for the database's dialect, made on first use."""
     key = ("read statements", type(database.obj))
-    table = memo.get(key)
-    if table is None:
-        table = memo[key] = BoundedCache(MAX_KEPT)
-    return table
+    if key not in memo:
+        memo[key] = BoundedCache(MAX_KEPT)
+    return memo[key]
