@@ -434,7 +434,7 @@ def test_a_link_to_a_record_without_a_title_says_so_in_words(tree, storage):
     assert ("Place", "Place without Name") in page.rows
     assert ("Zone", "North") in page.rows
     form = Page(client.get(f"/t/visit/{visit['id']}/edit").get_data(as_text=True))
-    assert form.selected["place"] == "Place without Name"
+    assert form.texts["field-place-title"] == "Place without Name"
     assert form.texts["field-zone"] == "North"
     found = client.get("/t/place/lookup?q=").json["items"]
     assert found == [{"id": place["id"], "title": "Place without Name"}]

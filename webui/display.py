@@ -14,7 +14,7 @@ from webui.page_links import linked_record, once_per_page, remember_records
 from webui.services import record_service
 from webui.views import views
 
-LOOKUP_CHOICES = 200  # up to this many targets, a lookup is a plain select
+LOOKUP_CHOICES = 200  # up to this many targets, a list filter by a lookup is a select
 
 
 def display(
@@ -79,12 +79,16 @@ def locality(target: Target) -> Locality:
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
     or its shown field is empty."""
-    linked_target = record_service().target(tenant, field.lookup.entity)
     linked = linked_record(tenant, field.lookup.entity, value)
+    if linked is not None:
+        shown = linked.get(field.lookup.show)
+        if shown not in (None, ""):
+            return str(shown)  # as titled() has it, without reading the entity
+        if field.view:
+            return ""  # a view value shows one column of the record: empty, it shows nothing
+    linked_target = record_service().target(tenant, field.lookup.entity)
     if linked is None:
         return missing_title(linked_target.spec)
-    if field.view and linked.get(field.lookup.show) in (None, ""):
-        return ""  # a view value shows one column of the record: empty, it shows nothing
     return titled(linked_target.spec, field.lookup.show, linked)
 
 
@@ -116,27 +120,23 @@ def active_only(tenant: str, entity: str) -> dict[str, str]:
     return {"active": "true"} if "active" in spec.system_columns else {}
 
 
-def lookup_choices(
-    target: Target, spec: FieldSpec, selectable: bool = True
-) -> list[tuple[int, Any]] | None:
-    """A lookup's targets as (id, title), when there are few enough for a select: those a
-    new link may name, or with `selectable=False` every one (a list's filter)."""
+def lookup_choices(target: Target, spec: FieldSpec) -> list[tuple[int, Any]] | None:
+    """A lookup's targets as (id, title), every one, when there are few enough for a list
+    filter's select; None when there are more."""
     tenant = target.tenant.spec.name
     entity = spec.lookup.entity
     # one read per linked entity and page, whichever field of the linked record it shows
-    items = once_per_page(
-        ("choices", tenant, entity, selectable), lambda: _read_choices(tenant, entity, selectable)
-    )
+    items = once_per_page(("choices", tenant, entity), lambda: _read_choices(tenant, entity))
     if items is None:
         return None
     linked, show = record_service().target(tenant, entity).spec, spec.lookup.show
     return [(r["id"], titled(linked, show, r)) for r in items]
 
 
-def _read_choices(tenant: str, entity: str, selectable: bool) -> list[dict] | None:
-    """The records a lookup offers, or None when there are too many for a select: one
+def _read_choices(tenant: str, entity: str) -> list[dict] | None:
+    """The records a list filter offers, or None when there are too many for a select: one
     query, which reads one record more than a select holds to know."""
-    items = record_service().few_records(tenant, entity, LOOKUP_CHOICES, selectable)
+    items = record_service().few_records(tenant, entity, LOOKUP_CHOICES)
     if items is None:
         return None
     remember_records(tenant, entity, items)  # their titles need no query of their own

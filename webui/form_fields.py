@@ -2,11 +2,11 @@
 
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
-request then only escapes each value into its place. A field with an error, a field
-shown read-only and a lookup are drawn by their macros on every request; a line table's
-rows, by webui.line_editor, from pieces cut the same way (webui.row_drawing).
-The pieces are held by the entity's form view (webui.views), so a metadata reload,
-which builds new entities, renders with new pieces.
+request then only escapes each value into its place (a lookup's, and the linked
+record's title). A field with an error and a field shown read-only are drawn by their
+macros on every request; a line table's rows, by webui.line_editor, from pieces cut
+the same way (webui.row_drawing). The pieces are held by the entity's form view
+(webui.views), so a metadata reload, which builds new entities, renders with new pieces.
 """
 
 from __future__ import annotations
@@ -24,12 +24,12 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import line_editor, prerender
-from webui.display import display, locality, lookup_choices
+from webui.display import display, locality
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, typed_records
 from webui.services import record_service
 from webui.views import views
-from webui.widget_entries import named_view, widget_entry
+from webui.widget_entries import named_view, shown_title, widget_entry
 
 # The switch of the fresh forms' cache: False, every form is drawn field by field (the
 # plain path, which tests/test_fresh_forms.py compares it with).
@@ -59,9 +59,11 @@ def fields_html(
     typed = submission.typed
     values = {**values, **_view_values(target, typed)}
     drawn: list[Markup | None] = []
-    layout, draws = _layout_fields(target), _draws(target, macros)
+    layout, draws, shown = _layout_fields(target), _draws(target, macros), _shown(target, macros)
     from_pieces = True  # every field drawn from its pieces: the form follows from values
-    for (spec, entry), draw, text_of in zip(layout, draws, _form_texts(target), strict=True):
+    for (spec, entry), draw, show, text_of in zip(
+        layout, draws, shown, _form_texts(target), strict=True
+    ):
         if spec.lines:
             item = line_editor.lines_item(
                 target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
@@ -77,14 +79,21 @@ def fields_html(
         editable_here = name in writable and name not in locked
         error = errors.get(name)
         value = typed[name] if name in typed else text_of(stored)
-        html = draw(value) if draw is not None and editable_here and not error else None
+        html = None
+        if error:
+            pass  # its macro writes the error
+        elif editable_here and draw is not None:
+            html = draw(value)
+        elif not editable_here and show is not None:
+            html = show(display(target, spec, stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
             from_pieces = False
         drawn.append(html)
     found = _in_frame(target, drawn, macros, _opened_groups(target, errors))
-    if key is not None and from_pieces and not _form_lookups(target):
+    # a lookup shows the title of the record it names, which changes with that record
+    if key is not None and from_pieces and not any(spec.lookup for spec, _ in layout):
         cache[key] = found
     return found
 
@@ -108,28 +117,9 @@ _KEYED = frozenset({str, int, bool, type(None)})
 
 
 def _read_links(target: Target, values: dict, typed: dict) -> None:
-    """Every choice list and title the form shows, its lines' included: the choices of
-    each linked entity once, then the titles they do not hold, one query per entity."""
-    for owner, spec in _form_lookups(target):
-        lookup_choices(owner, spec)
+    """The titles of every record the form links to, its lines' included: one query per
+    linked entity."""
     read_links(target, [values, typed_records(typed)])
-
-
-def _form_lookups(target: Target) -> list[tuple[Target, FieldSpec]]:
-    """A lookup the form shows for each entity it links to, with the entity the lookup
-    belongs to: the form's own, else its lines' (once per compiled entity). The choices
-    are read once per linked entity, whichever lookup asks."""
-    view = views(target).form
-    if view.lookups is None:
-        found: dict[str, tuple[Target, FieldSpec]] = {}
-        for spec, _ in _layout_fields(target):
-            owner = target.child(spec) if spec.lines else target
-            fields = owner.spec.fields if spec.lines else [spec]
-            for field in fields:
-                if field.lookup and not field.hidden:
-                    found.setdefault(field.lookup.entity, (owner, field))
-        view.lookups = list(found.values())
-    return view.lookups
 
 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
@@ -310,7 +300,7 @@ def field_item(
 ) -> dict:
     """What the field_block macro draws a field from, given its widget's entry; a value
     shown read-only is written as `record` says (an amount in its currency)."""
-    view = _with_current_choice(target, spec, view, value)
+    view = _with_title(target, spec, view, value)
     return {
         "entry": view,
         "spec": spec,
@@ -325,27 +315,77 @@ def field_item(
 def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
     """Each field's HTML for any value while editable and without an error, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
-    draws = views(target).form.draws
-    if macros not in draws:
-        draws[macros] = [
-            None if spec.lines else _build_prerendered(target, spec, entry, macros)
+    return _per_field(target, macros, views(target).form.draws, _build_prerendered)
+
+
+def _shown(target: Target, macros: Any) -> list[Callable[[str], Markup] | None]:
+    """Each field's HTML shown read-only, for its text as the page shows it, cut from its
+    macro once per compiled entity (None: its macro draws it on every request)."""
+    return _per_field(target, macros, views(target).form.shown_draws, _build_shown)
+
+
+def _per_field(target: Target, macros: Any, cache: dict, build: Callable) -> list:
+    """What `build` makes of each field of the form but a lines field, once per widgets
+    module (new macros, new pieces), held in `cache`."""
+    if macros not in cache:
+        cache[macros] = [
+            None if spec.lines else build(target, spec, entry, macros)
             for spec, entry in _layout_fields(target)
         ]
-    return draws[macros]
+    return cache[macros]
+
+
+def _build_shown(
+    target: Target, spec: FieldSpec, entry: dict, macros: Any
+) -> Callable[[str], Markup] | None:
+    def macro(text: str) -> Markup:
+        item = _field_item(target, spec, entry, "", None, False, None)
+        return macros.field_block({**item, "display": text})
+
+    slots = prerender.repeated_slots(macro, 1, empty=False)  # nothing shows as a dash
+    if slots is None:
+        return None
+    return lambda text: slots.fill(text or "—")
 
 
 def _build_prerendered(
     target: Target, spec: FieldSpec, entry: dict, macros: Any
 ) -> prerender.Draw | None:
+    def macro(value: Any, title: str | None = None) -> Markup:
+        item = _field_item(target, spec, entry, value, None, True, None)
+        if title is not None:  # a lookup's, given
+            item = {**item, "entry": {**item["entry"], "title": title}}
+        return macros.field_block(item)
+
+    if spec.lookup:
+        return _lookup_prerendered(target, spec, macro)
     if spec.type.value_use is None:
-        return None  # known beforehand: no need to read a lookup's choices
+        return None
     view = widget_entry(target, spec, entry)
     options = [value for value, _, _ in view["option_tags"]]
-
-    def macro(value: Any) -> Markup:
-        return macros.field_block(_field_item(target, spec, entry, value, None, True, None))
-
     return prerender.prerendered(spec.type.value_use, options, macro)
+
+
+def _lookup_prerendered(
+    target: Target, spec: FieldSpec, macro: Callable[..., Markup]
+) -> prerender.Draw | None:
+    """A lookup's HTML for any value: the value and the title of the record it names
+    escaped into place, cut from its macro with a title and without one."""
+    untitled = prerender.repeated_slots(lambda value: macro(value, ""), 1)
+    titled = prerender.repeated_slots(macro, 2, empty=False)  # no title: another HTML
+    if untitled is None or titled is None:
+        return None
+    escaped = prerender.escaped
+
+    def draw(value: Any) -> Markup | None:
+        if value.__class__ is not str:
+            return None
+        title = shown_title(target, spec, value)
+        if not title:
+            return untitled.fill_escaped(escaped(value))
+        return titled.fill_escaped(escaped(value), escaped(title))
+
+    return draw
 
 
 def _described(view: dict, key: str, error: str | None) -> str:
@@ -356,18 +396,10 @@ def _described(view: dict, key: str, error: str | None) -> str:
     return f"{help_id} error-{key}" if help_id else f"error-{key}"
 
 
-def _with_current_choice(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
-    """A lookup's select offers the records a new link may name; a link already made to
-    one it no longer offers (deactivated since) stays shown and chosen, marked as such."""
-    choices = view.get("choices")
-    text = str(value or "")
-    if choices is None:  # a search box: the chosen record's title beside the id
-        title = display(target, spec, int(text)) if spec.lookup and text.isdigit() else ""
-        return {**view, "title": title}
-    if not text.isdigit() or text in {str(key) for key, _ in choices}:
-        return view
-    title = display(target, spec, int(text))
-    return {**view, "choices": [*choices, (int(text), f"{title} (inactive)")]}
+def _with_title(target: Target, spec: FieldSpec, view: dict, value: Any) -> dict:
+    """A lookup's entry with the title of the record its value names, shown beside the id
+    (and in the combobox formwork.js makes of it)."""
+    return {**view, "title": shown_title(target, spec, value)} if spec.lookup else view
 
 
 def _locked_fields(target: Target, record: dict | None) -> set[str]:

@@ -69,7 +69,7 @@ def _filter_spec(target: Target, candidate: str | FieldSpec) -> dict:
 
 
 def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] | None:
-    choices = lookup_choices(target, field, selectable=False)
+    choices = lookup_choices(target, field)
     return None if choices is None else [(str(k), str(title)) for k, title in choices]
 
 

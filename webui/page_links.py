@@ -1,6 +1,6 @@
 """The records a page links to, read once per request: the titles of every link of the
 page (its record's lookups, its lines' rows', its history's) in one query per linked
-entity, and each lookup's choices once, however many rows and fields show them.
+entity, and a list filter's choices once, however many filters show them.
 
 What is read lives in `flask.g`, so it ends with the request: a page never shows a title
 older than the request that draws it. Outside a request nothing is kept, and each
@@ -36,11 +36,15 @@ class PageLinks:
 
 def page_links() -> PageLinks | None:
     """This request's links, made on first use; None outside a request or when switched off."""
-    if not READ_ONCE or not has_request_context():
+    if not READ_ONCE:
         return None
-    found = g.get("formwork_page_links")
-    if found is None:
-        found = g.formwork_page_links = PageLinks()
+    try:  # set in this request already: asked for hundreds of times a page
+        return g.formwork_page_links
+    except (AttributeError, RuntimeError):  # not yet, or no app context
+        pass
+    if not has_request_context():
+        return None
+    found = g.formwork_page_links = PageLinks()
     return found
 
 

@@ -50,14 +50,25 @@ class Slots:
     # the HTML drawn n times in a row, as a list of pieces with a None in each text's
     # place, by (n, before, after)
     _repeated: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
+    # the HTML drawn once, and whether its texts come in the order given: fill_escaped's
+    _once: list = field(init=False, compare=False, repr=False)
+    _in_order: bool = field(init=False, compare=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_once", self._repeated_parts(1, "", ""))  # frozen otherwise
+        object.__setattr__(self, "_in_order", self.order == tuple(range(len(self.order))))
 
     def fill(self, *texts: Any) -> Markup:
         """The HTML with `texts` escaped into place, as the macro would write it."""
         return self.fill_escaped(*map(escaped, texts))
 
     def fill_escaped(self, *texts: str) -> Markup:
-        """The HTML with `texts`, escaped already, in place."""
-        return self.fill_many([texts])
+        """The HTML with `texts`, escaped already, in place: fill_many's for one row,
+        without its look-up of the pieces (a row's fields are filled hundreds of times
+        a page)."""
+        parts = self._once.copy()
+        parts[1::2] = texts if self._in_order else [texts[i] for i in self.order]
+        return Markup("".join(parts))
 
     def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
         """The HTML once for each row of texts (escaped already), each between `before`

@@ -5,27 +5,34 @@ macro under the row's input names (`sites-0-city`), inside the groups macro. Dra
 with probe texts in place of the row's index, its number and each field's value (or, for
 a field shown read-only, its text), those macros' HTML is cut where the texts went and
 checked against the macros' own HTML for other texts, hostile ones included
-(webui.prerender); a row then only escapes its texts into place. A field whose HTML
-changes with the data (a lookup: its choices, the linked title), a field with an error,
-and a field whose macro cannot be cut are drawn by their macro on every row, as before.
+(webui.prerender); a row then only escapes its texts into place; a lookup's texts are
+its value and the linked record's title. A field with an error, and a field whose macro
+cannot be cut, are drawn by their macro on every row, as before.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
 from webui.display import display, locality
 from webui.forms import edit_text
 from webui.views import views
-from webui.widget_entries import row_input_view
+from webui.widget_entries import row_input_view, shown_title
 
+SHOWN_TEXTS = 1024  # texts of the values of a field shown read-only in rows, per entity
+# the classes of the values whose texts are kept: hashable, their texts the same each time
+_HASHABLE = frozenset({str, int, float, bool, Decimal, dt.date, dt.datetime, dt.time})
 # a field's HTML for (value or text, row index, row number), escaped; None: its macro's
 RowDraw = Callable[[Any, str, str], "str | None"]
 
@@ -39,6 +46,11 @@ class RowField:
     editable: bool
     text_of: Callable[[Any], Any]
     draw: RowDraw | None
+
+    @functools.cached_property
+    def stored_as(self) -> str:
+        """The name of the row's stored value: a system column's, else the field's."""
+        return self.spec.system or self.spec.name
 
 
 @dataclass(frozen=True)
@@ -55,15 +67,16 @@ class RowDrawer:
         or not, by its macro."""
         index, number = str(row.index), str(row.position + 1)
         stored, typed, prefix = row.stored, row.typed, f"{row.line.name}-{row.index}-"
+        checked = bool(row.errors)  # no error anywhere on the form: none to look for
         htmls = []
         for field in self.fields:
             if not field.editable and not stored:
                 continue
             spec = field.spec
             html = None
-            if field.draw is not None and row.error(spec) is None:
+            if field.draw is not None and not (checked and row.error(spec) is not None):
                 key = prefix + spec.name
-                kept = stored.get(spec.system or spec.name)
+                kept = stored.get(field.stored_as)
                 if not field.editable:
                     html = field.draw(kept, index, number)
                 elif key in typed:
@@ -114,15 +127,18 @@ def row_drawer(
 def _field_macro(
     child: Target, line: FieldSpec, spec: FieldSpec, view: dict, macros: Any,
     field_item: Callable[..., dict], editable: bool,
-) -> Callable[[str, str, Any], Markup]:  # fmt: skip
+) -> Callable[..., Markup]:  # fmt: skip
     """The field_block macro of the field as the input of the row (index, number), for a
-    value; a field shown read-only shows that value as its text."""
+    value (a lookup's, with the linked record's `title` given); a field shown read-only
+    shows that value as its text."""
 
-    def macro(index: str, number: str, value: Any) -> Markup:
+    def macro(index: str, number: str, value: Any, title: str | None = None) -> Markup:
         named = row_input_view(view, f"{line.name}-{index}-{spec.name}", line.label, number)
         item = field_item(child, spec, named, value, None, editable, None)
         if not editable:
             item = {**item, "display": value}
+        if title is not None:
+            item = {**item, "entry": {**item["entry"], "title": title}}
         return macros.field_block(item)
 
     return macro
@@ -135,10 +151,12 @@ def _value_draw(
     """How an editable field is drawn from its value: escaped into place when its macro
     writes it as text, else the macro's HTML for its truth or its option, cut around the
     row's index and number."""
-    use = spec.type.value_use
-    if use is None or spec.lookup:
-        return None  # its HTML changes with more than the value
     macro = _field_macro(child, line, spec, view, macros, field_item, editable=True)
+    if spec.lookup:
+        return _lookup_draw(child, spec, macro)
+    use = spec.type.value_use
+    if use is None:
+        return None  # its HTML changes with more than the value
     if use == "text":
         slots = prerender.repeated_slots(macro, 3)
         if slots is None:
@@ -152,6 +170,26 @@ def _value_draw(
 
         return draw_text
     return _chosen_draw(use, spec, view, macro)
+
+
+def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -> RowDraw | None:
+    """How a lookup is drawn from its value: the value and the title of the record it
+    names escaped into place, cut from the macro with a title and without one."""
+    untitled = prerender.repeated_slots(lambda i, n, value: macro(i, n, value, ""), 3)
+    titled = prerender.repeated_slots(macro, 4, empty=False)  # no title: another HTML
+    if untitled is None or titled is None:
+        return None
+    escaped = prerender.escaped
+
+    def draw_lookup(value: Any, index: str, number: str) -> str | None:
+        if value.__class__ is not str:
+            return None
+        title = shown_title(child, spec, value)
+        if not title:
+            return untitled.fill_escaped(index, number, escaped(value))
+        return titled.fill_escaped(index, number, escaped(value), escaped(title))
+
+    return draw_lookup
 
 
 def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowDraw | None:
@@ -190,10 +228,25 @@ def _shown_draw(
     if slots is None:
         return None
     escaped = prerender.escaped
+    if spec.lookup:  # a linked record's title: read for each page
+
+        def draw_linked(value: Any, index: str, number: str) -> str:
+            text = display(child, spec, value) or "—"
+            return slots.fill_escaped(index, number, escaped(text))
+
+        return draw_linked
+    # any other value's text depends on the value alone (a date's written by babel, slow):
+    # each written once per compiled entity
+    texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
 
     def draw_shown(value: Any, index: str, number: str) -> str:
-        text = display(child, spec, value) or "—"
-        return slots.fill_escaped(index, number, escaped(text))
+        if value.__class__ not in _HASHABLE:
+            return slots.fill_escaped(index, number, escaped(display(child, spec, value) or "—"))
+        key = (value.__class__, value)  # 1 and True are equal, their texts not
+        text = texts.get(key)
+        if text is None:
+            text = texts[key] = escaped(display(child, spec, value) or "—")
+        return slots.fill_escaped(index, number, text)
 
     return draw_shown
 

@@ -51,9 +51,9 @@ class FormView:
     frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by macro, fields shown
     left_out: frozenset[str] | None = None  # left out of a new record's form while empty
     draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
+    shown_draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # read-only, same
     static_views: dict[tuple, dict] = dataclasses.field(default_factory=dict)  # (source, name)
-    lookups: list | None = None  # (entity's target, lookup field) of the form and its lines
-    # a lookup's entry but its choices, by (source, field, the app's URL root)
+    # a lookup's entry, by (source, field, the app's URL root)
     lookup_views: BoundedCache = dataclasses.field(
         default_factory=lambda: BoundedCache(MAX_QUERIES)
     )

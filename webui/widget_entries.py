@@ -1,7 +1,8 @@
 """A field's widget entry: its layout entry with the HTML of it that never changes while
 its entity is compiled (label, help, attributes, options), built once per entity and
 cached by the entity's form view (webui.views); a lookup's adds where the browser
-searches, and its choices, read per request; a line row's input names its row."""
+searches its records as the user types (none is rendered into the page); a line row's
+input names its row."""
 
 from __future__ import annotations
 
@@ -13,37 +14,31 @@ from markupsafe import Markup, escape
 
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui.display import locality, lookup_choices
-from webui.page_links import once_per_page
+from webui.display import locality, lookup_title
+from webui.page_links import linked_record
 from webui.views import views
 
 
 def widget_entry(target: Target, spec: FieldSpec, entry: dict, source: str = "layout") -> dict:
-    """The layout entry with its static HTML, plus a lookup's choices when its target table
-    is small (those change with the data, so they are read on every request)."""
+    """The layout entry with its static HTML; a lookup's also says where the browser
+    searches its records (by the URLs of the app as served)."""
     view = _static_view(target, spec, entry, source)
     if not spec.lookup:
         return view
     key = (source, spec.name, request.script_root)  # its URLs: where the app is served
-    searching = views(target).form.lookup_views.get_or_build(
+    return views(target).form.lookup_views.get_or_build(
         key, lambda: _build_lookup_view(target, spec, entry, view)
     )
-    # one list per linked entity and page, shared by the lookups and rows that show it
-    choices = once_per_page(
-        ("choice titles", target.tenant.spec.name, spec.lookup.entity, spec.lookup.show),
-        lambda: lookup_choices(target, spec),
-    )
-    return {**searching, "choices": choices}
 
 
 def _build_lookup_view(target: Target, spec: FieldSpec, entry: dict, view: dict) -> dict:
-    """A lookup's entry but its choices: where the browser searches its records and reads
-    what a chosen one fills in."""
+    """A lookup's entry: where the browser searches its records and reads what a chosen
+    one fills in."""
     tenant = target.tenant.spec.name
     url = url_for("pages.lookup", tenant=tenant, entity=spec.lookup.entity, show=spec.lookup.show)
     # where the browser reads what a chosen record fills in, as people read it
     fetched = url_for("pages.fetched", tenant=tenant, entity=target.spec.name, field=spec.name)
-    # without choices, a number input that searches: its attributes name where
+    # a number input that searches: its attributes name where
     searching = {
         "data-lookup": url,
         "data-fetch": view["fetch_json"] or None,
@@ -57,16 +52,29 @@ def _build_lookup_view(target: Target, spec: FieldSpec, entry: dict, view: dict)
     }
 
 
+def shown_title(target: Target, spec: FieldSpec, value: Any) -> str:
+    """The title a lookup shows beside its value (a stored id, or typed text): the linked
+    record's, with `(inactive)` after it where that record was deactivated since (a new
+    link may no longer name it); nothing for a value that names no record."""
+    text = str(value or "")
+    if not text.isdigit():
+        return ""
+    tenant, entity, record_id = target.tenant.spec.name, spec.lookup.entity, int(text)
+    title = lookup_title(tenant, spec, record_id)
+    linked = linked_record(tenant, entity, record_id)
+    if linked is not None and linked.get("active") is False:
+        return f"{title} (inactive)"
+    return title
+
+
 def named_view(target: Target, view: dict, key: str, line_label: str, position: int) -> dict:
     """A field's widget entry as the input of a line row, named `key`: its label also
     says, to a screen reader, which row it belongs to (formwork.js renumbers it). Built
-    once per compiled entity and row input; a lookup's choices, read per request, are
-    the view's own."""
+    once per compiled entity and row input."""
     cache_key = (view["name"], key, line_label, position)
-    named = views(target).form.named_views.get_or_build(
+    return views(target).form.named_views.get_or_build(
         cache_key, lambda: row_input_view(view, key, line_label, str(position + 1))
     )
-    return {**named, "choices": view["choices"]} if "choices" in view else named
 
 
 def row_input_view(view: dict, key: str, line_label: str, number: str) -> dict:

@@ -5,13 +5,13 @@ RecordService (engine.records.service) is a RecordReader that also writes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 import peewee
 
 from engine.errors import NotFound, UnknownName
-from engine.records import audit, statements
+from engine.records import audit, read_statements, statements
 from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
@@ -40,16 +40,21 @@ class RecordReader:
 
     def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
         target = self.target(tenant, entity)
-        return self._as_dict(target, self._row(target, record_id))
+        return self._as_dict(target, self._stored(target, record_id))
 
     def read_many(self, tenant: str, entity: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
         """The records of `ids` that exist, without their lines, by id, in one query per
         few hundred ids: what `read` answers of each, lines aside."""
         target = self.target(tenant, entity)
         wanted, found = sorted(set(ids)), {}
+        model = target.model
+
+        def query(chunk: Sequence[int]) -> peewee.ModelSelect:
+            return target.live().where(model.id.in_(chunk))
+
         for start in range(0, len(wanted), MANY_AT_ONCE):
             chunk = wanted[start : start + MANY_AT_ONCE]
-            for row in target.live().where(target.model.id.in_(chunk)):
+            for row in read_statements.rows(target.entity.memo, model, ("many",), query, chunk):
                 found[row.id] = self._as_dict(target, row, lines=False)
         return found
 
@@ -89,7 +94,7 @@ class RecordReader:
     def fetchable(self, tenant: str, entity: str, record_id: Any) -> dict[str, Any]:
         """What a lookup to this record may fetch from it, by every name it is known by."""
         target = self.target(tenant, entity)
-        return fetchable(target, self._row(target, record_id))
+        return fetchable(target, self._stored(target, record_id))
 
     def history(self, tenant: str, entity: str, record_id: Any) -> list[dict[str, Any]]:
         """Every audit entry of a record, oldest first; a deleted record's too."""
@@ -106,6 +111,19 @@ class RecordReader:
             raise NotFound(f"{target.spec.label} {record_id} does not exist")
         return row
 
+    def _stored(self, target: Target, record_id: Any) -> Any:
+        """The record's row, for reading only: what _row answers, by a statement built
+        once per compiled entity."""
+        model = target.model
+
+        def query(ids: Sequence[int]) -> peewee.ModelSelect:
+            return target.live().where(model.id == ids[0]).limit(1)
+
+        found = read_statements.rows(target.entity.memo, model, ("one",), query, [as_id(record_id)])
+        if not found:
+            raise NotFound(f"{target.spec.label} {record_id} does not exist")
+        return found[0]
+
     def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
         record = {name: system_value(row, name) for name in target.spec.system_columns}
         record.update(field_values(target, row))
@@ -113,8 +131,7 @@ class RecordReader:
             for line in target.lines():
                 child = target.child(line)
                 record[line.name] = [
-                    self._as_dict(child, r, lines=False)
-                    for r in line_rows(child, line.lines.link, row.id, line.lines.order)
+                    self._as_dict(child, r, lines=False) for r in _stored_lines(child, line, row.id)
                 ]
         return record
 
@@ -233,6 +250,16 @@ class RecordReader:
             target, q, filters or {}, sort, limit, offset, tuple(columns), count_up_to
         )
         return _capped(found, count_up_to)
+
+
+def _stored_lines(child: Target, line: Any, parent_id: int) -> list[peewee.Model]:
+    """The record's stored lines of one lines field, as line_rows reads them."""
+    link, order = line.lines.link, line.lines.order
+
+    def query(ids: Sequence[int]) -> peewee.ModelSelect:
+        return line_rows(child, link, ids[0], order)
+
+    return read_statements.rows(child.entity.memo, child.model, ("lines", link), query, [parent_id])
 
 
 def _capped(page: dict[str, Any], up_to: int | None) -> dict[str, Any]:

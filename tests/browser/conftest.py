@@ -221,6 +221,17 @@ def field(page: Page, label: str) -> Locator:
     return page.get_by_label(re.compile(rf"^{re.escape(label)}(\s*\*)?$"))
 
 
+def pick_record(page: Page, label: str, title: str) -> Locator:
+    """Choose the record titled `title` in the lookup combobox `label` names, as a person
+    does: type its title, click it among the results. Answers the combobox."""
+    box = page.get_by_role("combobox", name=label, exact=True)
+    box.fill("")
+    box.press_sequentially(title)
+    page.get_by_role("option", name=title, exact=True).click()
+    expect(box).to_have_value(title)
+    return box
+
+
 def log_in_through_the_form(page: Page, username: str) -> None:
     page.goto("/t/login")
     page.get_by_label("User name").fill(username)

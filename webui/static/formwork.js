@@ -282,7 +282,7 @@ document.addEventListener("click", (event) => {
   if (editor) editor.open = true;
 }, true);
 
-// Lookups over large tables: the id input becomes an ARIA combobox (WAI-ARIA 1.2, a
+// Lookups, to tables of any size: the id input becomes an ARIA combobox (WAI-ARIA 1.2, a
 // listbox popup) that finds records by title. The id goes on in a hidden input of the
 // same name; the box takes the input's id, so its label and the error summary reach it.
 let lookups = 0;
