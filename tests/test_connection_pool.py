@@ -236,9 +236,8 @@ def test_a_form_that_finds_every_connection_in_use_answers_503_and_saves_later(t
     assert page.count("Typed by hand") == 1
 
 
+@pytest.mark.parametrize("storage", ["postgresql"], indirect=True)  # a server to end them
 def test_connections_the_server_ended_are_replaced_for_every_tenant(tree, postgres_url, storage):
-    if not storage.database_url:
-        pytest.skip("PostgreSQL alone has connections a server ends")
     app, headers = served(tree, storage, tenants=TENANTS[:6])
     client = app.test_client()
     for name in TENANTS[:6]:
