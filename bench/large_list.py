@@ -207,13 +207,7 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
             }
         )
         client = app.test_client()
-        login = client.get(f"/{web_pages.TENANT}/login").get_data(as_text=True)
-        form = {
-            "username": web_pages.USERNAME,
-            "password": web_pages.PASSWORD,
-            "csrf_token": web_pages._token(login),
-        }
-        assert client.post(f"/{web_pages.TENANT}/login", data=form).status_code == 302
+        assert web_pages.log_in_client(client)
         from engine.records.search import COUNT_UP_TO, SEARCH_COUNT_UP_TO
 
         first = client.get(f"/{web_pages.TENANT}/{web_pages.ENTITY}/").get_data(as_text=True)

@@ -27,13 +27,7 @@ import web_profile
 def _logged_in(app, tenant: str) -> str:
     """Log in to `tenant` through the test client; the session cookie header."""
     client = app.test_client()
-    page = client.get(f"/{tenant}/login").get_data(as_text=True)
-    form = {
-        "username": real_forms.USERNAME,
-        "password": real_forms.PASSWORD,
-        "csrf_token": synthetic._token(page),
-    }
-    if client.post(f"/{tenant}/login", data=form).status_code != 302:
+    if not synthetic.log_in_client(client, tenant):
         raise SystemExit(f"log-in to {tenant} failed")
     return f"session={client.get_cookie('session').value}"
 

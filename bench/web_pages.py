@@ -532,6 +532,14 @@ def _token(page: str) -> str:
     return re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)
 
 
+def log_in_client(client: Any, tenant: str = TENANT) -> bool:
+    """Log a Flask test client in to `tenant` as the bench user, through the log-in form;
+    whether the log-in was accepted."""
+    page = client.get(f"/{tenant}/login").get_data(as_text=True)
+    form = {"username": USERNAME, "password": PASSWORD, "csrf_token": _token(page)}
+    return client.post(f"/{tenant}/login", data=form).status_code == 302
+
+
 def log_in(port: int) -> tuple[str, str]:
     """Log in as a browser would; the session cookie and the form's CSRF token."""
     status, headers, page = fetch(port, "GET", f"/{TENANT}/login")

@@ -76,6 +76,25 @@ PG_ADMIN_URL = os.environ.get(
 )
 
 
+@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
+def shipped_site(request, tmp_path_factory):
+    """The app over the shipped metadata, once per test module and backend, with an editor
+    `clerk` in every tenant (shipped_pages.shipped_app)."""
+    from shipped_pages import shipped_app  # it imports this module
+
+    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
+    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
+
+
+@pytest.fixture(scope="module")
+def clerks(shipped_site):
+    """A logged-in test client per shipped tenant, by tenant name."""
+    from shipped_pages import Person
+
+    tenants = shipped_site.extensions["formwork"].registry.tenants
+    return {tenant: Person(shipped_site, tenant) for tenant in tenants}
+
+
 @pytest.fixture(scope="session")
 def postgres_url():
     """A PostgreSQL database made for this test run and dropped after it."""

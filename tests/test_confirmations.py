@@ -12,7 +12,6 @@ import pytest
 from conftest import SHIPPED
 from records_metadata import FILES
 from sample_records import create_sample, sample_payload, with_lines
-from shipped_pages import Person, shipped_app
 from test_pages import Browser, make_app
 
 from engine import users
@@ -25,17 +24,6 @@ PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant
 
 def spec_of(tenant, entity):
     return REGISTRY.tenant(tenant).entity(entity).spec
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
-
-
-@pytest.fixture(scope="module")
-def people(app):
-    return {tenant: Person(app, tenant) for tenant in app.extensions["formwork"].registry.tenants}
 
 
 def text(response):
@@ -68,8 +56,8 @@ def exists(service, tenant, entity, record_id):
 
 
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_a_delete_asks_first_naming_the_record_and_its_lines(app, people, tenant, entity):
-    service, person = app.extensions["formwork"], people[tenant]
+def test_a_delete_asks_first_naming_the_record_and_its_lines(shipped_site, clerks, tenant, entity):
+    service, person = shipped_site.extensions["formwork"], clerks[tenant]
     record = with_lines(service, tenant, entity, 2)
     record = service.read(tenant, entity, record["id"])
     title = title_of(service, tenant, entity, record)
@@ -133,9 +121,13 @@ WITH_STATUSES = [(t, e) for t, e in PAIRS if spec_of(t, e).statuses]
 
 @pytest.mark.parametrize("tenant,entity", WITH_STATUSES)
 def test_actions_into_a_locked_state_ask_first_and_every_notice_names_the_record(
-    app, people, tenant, entity
+    shipped_site, clerks, tenant, entity
 ):
-    service, person, spec = app.extensions["formwork"], people[tenant], spec_of(tenant, entity)
+    service, person, spec = (
+        shipped_site.extensions["formwork"],
+        clerks[tenant],
+        spec_of(tenant, entity),
+    )
     for action, way in paths_to_actions(spec):
         record = create_sample(service, tenant, entity)
         for step in way:
@@ -165,8 +157,8 @@ NEVER_DELETED = [(t, e) for t, e in PAIRS if spec_of(t, e).delete == "never"]
 
 
 @pytest.mark.parametrize("tenant,entity", NEVER_DELETED)
-def test_a_deactivation_asks_first_and_an_activation_does_not(app, people, tenant, entity):
-    service, person = app.extensions["formwork"], people[tenant]
+def test_a_deactivation_asks_first_and_an_activation_does_not(shipped_site, clerks, tenant, entity):
+    service, person = shipped_site.extensions["formwork"], clerks[tenant]
     record = create_sample(service, tenant, entity)
     title = escaped(title_of(service, tenant, entity, record))
     path = f"/{entity}/{record['id']}/actions/deactivate"
@@ -207,9 +199,9 @@ def referring_fields():
 
 @pytest.mark.parametrize("tenant,entity,field", referring_fields())
 def test_a_delete_of_a_record_others_refer_to_says_before_it_is_refused(
-    app, people, tenant, entity, field
+    shipped_site, clerks, tenant, entity, field
 ):
-    service, person = app.extensions["formwork"], people[tenant]
+    service, person = shipped_site.extensions["formwork"], clerks[tenant]
     spec = spec_of(tenant, entity)
     lookup = spec.field(field).lookup
     referred = create_sample(service, tenant, lookup.entity)
@@ -235,8 +227,10 @@ def deletable(service, tenant="standard"):
     return entity, with_lines(service, tenant, entity, 1)
 
 
-def test_a_confirmation_without_its_csrf_token_or_with_a_stale_one_does_nothing(app, people):
-    service, person = app.extensions["formwork"], people["standard"]
+def test_a_confirmation_without_its_csrf_token_or_with_a_stale_one_does_nothing(
+    shipped_site, clerks
+):
+    service, person = shipped_site.extensions["formwork"], clerks["standard"]
     entity, record = deletable(service)
     path = f"/{entity}/{record['id']}/delete"
     for token in (False, "stale-or-forged-token"):
@@ -251,8 +245,8 @@ def test_a_confirmation_without_its_csrf_token_or_with_a_stale_one_does_nothing(
     assert service.read("standard", entity, kept["id"])["active"] is True
 
 
-def test_a_confirmation_posted_after_the_record_was_deleted_says_so(app, people):
-    service, person = app.extensions["formwork"], people["standard"]
+def test_a_confirmation_posted_after_the_record_was_deleted_says_so(shipped_site, clerks):
+    service, person = shipped_site.extensions["formwork"], clerks["standard"]
     entity, record = deletable(service)
     path = f"/{entity}/{record['id']}/delete"
     assert person.get(path).status_code == 200  # the question is on screen …
@@ -265,8 +259,8 @@ def test_a_confirmation_posted_after_the_record_was_deleted_says_so(app, people)
     assert "no longer exists" in text(person.post(action, {"confirmed": "yes"}))
 
 
-def test_an_action_the_entity_does_not_have_is_not_found(app, people):
-    service, person = app.extensions["formwork"], people["standard"]
+def test_an_action_the_entity_does_not_have_is_not_found(shipped_site, clerks):
+    service, person = shipped_site.extensions["formwork"], clerks["standard"]
     entity, record = deletable(service)
     assert person.get(f"/{entity}/{record['id']}/actions/explode").status_code == 404
     assert person.post(f"/{entity}/{record['id']}/actions/explode").status_code == 404
@@ -274,8 +268,8 @@ def test_an_action_the_entity_does_not_have_is_not_found(app, people):
     assert person.get(f"/{entity}/{record['id']}/actions/deactivate").status_code == 404
 
 
-def test_an_action_not_possible_now_says_so_before_the_confirmation(app, people):
-    service, person = app.extensions["formwork"], people["standard"]
+def test_an_action_not_possible_now_says_so_before_the_confirmation(shipped_site, clerks):
+    service, person = shipped_site.extensions["formwork"], clerks["standard"]
     entity, record = deletable(service)
     service.act("standard", entity, record["id"], "cancel", "setup")
     asked = person.get(f"/{entity}/{record['id']}/actions/cancel")

@@ -10,7 +10,6 @@ import re
 import peewee
 import pytest
 from conftest import SHIPPED
-from shipped_pages import Person, shipped_app
 from test_filters import TAGGED
 from test_pages import Browser, make_app
 
@@ -23,17 +22,6 @@ REGISTRY = build_registry(str(SHIPPED))
 PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant.entities)]
 FILTER = re.compile(r'<select id="filter-([a-z0-9_]+)" name="[^"]+"[^>]*>\s*'
                     r'<option value="">Any</option>\s*(?:<option value="([^"]*)")?')  # fmt: skip
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
-
-
-@pytest.fixture(scope="module")
-def people(app):
-    return {tenant: Person(app, tenant) for tenant in app.extensions["formwork"].registry.tenants}
 
 
 def indexed_columns(database, table: str, postgres: bool) -> set[str]:
@@ -66,12 +54,12 @@ def plan(database, query, postgres: bool) -> str:
 
 
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_each_filter_of_a_list_page_is_answered_from_an_index(app, people, tenant, entity):
-    service: RecordService = app.extensions["formwork"]
+def test_each_filter_of_a_list_page_is_answered_from_an_index(shipped_site, clerks, tenant, entity):
+    service: RecordService = shipped_site.extensions["formwork"]
     target = service.target(tenant, entity)
     table, database = target.model._meta.table_name, target.tenant.database
     postgres = isinstance(database.obj, peewee.PostgresqlDatabase)
-    page = people[tenant].get(f"/{entity}/").get_data(as_text=True)
+    page = clerks[tenant].get(f"/{entity}/").get_data(as_text=True)
     filters = FILTER.findall(page)
     indexed = indexed_columns(database, table, postgres)
     for name, value in filters:

@@ -1,4 +1,4 @@
-"""Every shipped tenant × entity's new form, kept or not (webui.form_fields.REUSE_FRESH),
+"""Every shipped_site tenant × entity's new form, kept or not (webui.form_fields.REUSE_FRESH),
 is the page drawn field by field, its oracle, on SQLite and PostgreSQL (the forms kept
 themselves: tests/test_fresh_forms.py)."""
 
@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import SHIPPED
-from shipped_pages import Person, shipped_app
+from shipped_pages import Person
 from test_fresh_forms import drawn_plainly, page
 
 from engine.registry import build_registry
@@ -15,14 +15,8 @@ REGISTRY = build_registry(str(SHIPPED))
 PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant.entities)]
 
 
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def shipped(request, tmp_path_factory):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
-
-
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_each_shipped_new_form_is_the_one_drawn_plainly(shipped, monkeypatch, tenant, entity):
-    person = Person(shipped, tenant)
+def test_each_shipped_new_form_is_the_one_drawn_plainly(shipped_site, monkeypatch, tenant, entity):
+    person = Person(shipped_site, tenant)
     kept = [page(person.get(f"/{entity}/new")) for _ in range(2)]  # drawn, then given again
     assert kept[0] == kept[1] == drawn_plainly(monkeypatch, lambda: person.get(f"/{entity}/new"))

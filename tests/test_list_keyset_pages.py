@@ -14,7 +14,6 @@ import re
 import peewee
 import pytest
 from sample_records import create_sample
-from shipped_pages import Person, shipped_app
 from test_list_cursor import SORTS, things_app
 from test_list_pages import PAIRS, REGISTRY
 from test_pages import Browser
@@ -24,17 +23,6 @@ from webui.pager import DEEP, FIRST_PAGES, STALE
 
 RECORDS = FIRST_PAGES + 2  # one a page: the numbered pages, then two found by record
 LINK = re.compile(r'<a href="([^"]+)">(First|Previous|Next|Last)</a>')
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
-
-
-@pytest.fixture(scope="module")
-def people(app):
-    return {tenant: Person(app, tenant) for tenant in app.extensions["formwork"].registry.tenants}
 
 
 def links(page: str) -> dict[str, str]:
@@ -99,8 +87,8 @@ def check_both_ways(client, service, tenant: str, entity: str, query: dict) -> N
 
 
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_deep_pages_by_record_show_what_offset_pages_do(app, people, tenant, entity):
-    service, person = app.extensions["formwork"], people[tenant]
+def test_deep_pages_by_record_show_what_offset_pages_do(shipped_site, clerks, tenant, entity):
+    service, person = shipped_site.extensions["formwork"], clerks[tenant]
     made = [create_sample(service, tenant, entity) for _ in range(RECORDS)]
     page = get(person.client, f"/{tenant}/{entity}/")
     column = re.search(r'<th scope="col"[^>]*><a href="[^"]*sort=([^&"]+)', page).group(1)

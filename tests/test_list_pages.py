@@ -10,7 +10,7 @@ import pytest
 from conftest import SHIPPED
 from records_metadata import FILES
 from sample_records import create_sample
-from shipped_pages import PASSWORD, Person, shipped_app
+from shipped_pages import PASSWORD
 from test_pages import Browser, make_app
 
 from engine import users
@@ -19,17 +19,6 @@ from webui.pager import FIRST_PAGES
 
 REGISTRY = build_registry(str(SHIPPED))
 PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant.entities)]
-
-
-@pytest.fixture(scope="module", params=["sqlite", "postgresql"])
-def app(request, tmp_path_factory):
-    url = request.getfixturevalue("postgres_url") if request.param == "postgresql" else None
-    yield from shipped_app(str(tmp_path_factory.mktemp("data")), url)
-
-
-@pytest.fixture(scope="module")
-def people(app):
-    return {tenant: Person(app, tenant) for tenant in app.extensions["formwork"].registry.tenants}
 
 
 def html(person, path):
@@ -48,8 +37,8 @@ def headers(page):
 
 
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_a_list_pages_sorts_and_shows_each_records_status(app, people, tenant, entity):
-    service, person = app.extensions["formwork"], people[tenant]
+def test_a_list_pages_sorts_and_shows_each_records_status(shipped_site, clerks, tenant, entity):
+    service, person = shipped_site.extensions["formwork"], clerks[tenant]
     spec = REGISTRY.tenant(tenant).entity(entity).spec
     made = [create_sample(service, tenant, entity) for _ in range(3)]
     total = service.list(tenant, entity, limit=1)["total"]
@@ -90,8 +79,8 @@ SEARCHED = [
 
 
 @pytest.mark.parametrize("tenant,entity", SEARCHED)
-def test_an_empty_list_says_so_and_offers_to_clear_the_search(app, people, tenant, entity):
-    person = people[tenant]
+def test_an_empty_list_says_so_and_offers_to_clear_the_search(shipped_site, clerks, tenant, entity):
+    person = clerks[tenant]
     spec = REGISTRY.tenant(tenant).entity(entity).spec
     page = html(person, f"/{entity}/?q=nothing-is-called-this-xyzzy&size=50")
     assert rows(page) == 0
@@ -119,10 +108,12 @@ def test_an_empty_list_without_a_search_says_there_is_nothing_yet(tree, storage)
         ("ten", 25, "&#39;ten&#39; is not a number of records a page can show: showing 25."),
     ],
 )
-def test_a_page_size_out_of_range_gets_the_nearest_and_says_so(app, people, size, shown, problem):
-    tenant, person = "standard", people["standard"]
+def test_a_page_size_out_of_range_gets_the_nearest_and_says_so(
+    shipped_site, clerks, size, shown, problem
+):
+    tenant, person = "standard", clerks["standard"]
     entity = next(e for t, e in PAIRS if t == tenant and not e.startswith("customer"))
-    service = app.extensions["formwork"]
+    service = shipped_site.extensions["formwork"]
     while service.list(tenant, entity, limit=1)["total"] < 110:
         create_sample(service, tenant, entity)
     page = html(person, f"/{entity}/?size={size}")
