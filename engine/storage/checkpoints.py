@@ -3,8 +3,9 @@
 In WAL mode a commit appends the pages it changed to the `-wal` file; a checkpoint copies
 them back into the database file and syncs it to disk. By default SQLite runs it inside
 the commit that takes the log past 1,000 pages: that save, a person's request, waits for
-two syncs of the disk (tens of milliseconds on a virtual disk), and a save of ~7 pages
-meets one every ~140 saves, a seventh of a millisecond per save on average.
+two syncs of the disk (tens of milliseconds on a virtual disk), and a save that writes
+19 pages (a 40-field record, its indexes, its search words and its audit entry) meets
+one every ~50 saves.
 
 Here each SQLite database notes its file after a commit (`Checkpoints.written`), and one
 daemon thread per process looks, at most once every `every` seconds, at the files written
