@@ -29,6 +29,7 @@ import peewee
 from playhouse.db_url import parse as parse_url
 
 from engine.errors import StorageError, TenantBusy, TenantDamaged, Unavailable
+from engine.storage import checkpoints
 from engine.storage.pool import ConnectionPool
 from engine.storage.postgres import ReconnectingPostgresqlDatabase
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
@@ -111,7 +112,8 @@ class Storage:
         # writers queue instead of deadlocking on a lock upgrade. SQLite's own wait
         # (busy_timeout) is bounded like the queue's, for a writer that is not queued.
         pragmas: dict[str, Any] = {**_SQLITE_PRAGMAS, "busy_timeout": int(self.write_wait * 1000)}
-        return QueuedSqliteDatabase(
+        pragmas.update(checkpoints.pragmas())
+        return CheckpointedSqliteDatabase(
             str(path),
             pragmas=pragmas,
             lock_type="IMMEDIATE",
@@ -155,6 +157,15 @@ class Storage:
             if not database.is_closed():
                 database.close()
         self.pool.close_idle()
+
+
+class CheckpointedSqliteDatabase(QueuedSqliteDatabase):
+    """A tenant's SQLite database whose log is checkpointed by the process's checkpoint
+    thread (engine.storage.checkpoints), not by the commit that fills it."""
+
+    def commit(self) -> None:
+        super().commit()
+        checkpoints.CHECKPOINTS.written(self)
 
 
 def _switch_to_wal(path: Path, tenant: str, wait: float) -> None:
