@@ -23,7 +23,7 @@ from engine.compile.validator import RecordError
 from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import line_editor, prerender
+from webui import line_editor, line_grid, prerender
 from webui.display import display, locality
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, typed_records
@@ -68,7 +68,7 @@ def fields_html(
             item = line_editor.lines_item(
                 target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
             )
-            drawn.append(macros.lines(item))
+            drawn.append(line_grid.grid_html(target, item, macros))
             from_pieces = False
             continue
         name = spec.name

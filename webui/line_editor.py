@@ -100,6 +100,7 @@ def lines_item(
         rows.append(
             {
                 "index": index,
+                "number": position + 1,
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),
