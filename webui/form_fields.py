@@ -29,7 +29,7 @@ from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, typed_records
 from webui.services import record_service
 from webui.views import views
-from webui.widget_entries import named_view, shown_title, widget_entry
+from webui.widget_entries import lookup_draw, named_view, shown_title, widget_entry
 
 # The switch of the fresh forms' cache: False, every form is drawn field by field (the
 # plain path, which tests/test_fresh_forms.py compares it with).
@@ -375,15 +375,11 @@ def _lookup_prerendered(
     titled = prerender.repeated_slots(macro, 2, empty=False)  # no title: another HTML
     if untitled is None or titled is None:
         return None
-    escaped = prerender.escaped
+    html = lookup_draw(target, spec, untitled, titled)
 
     def draw(value: Any) -> Markup | None:
-        if value.__class__ is not str:
-            return None
-        title = shown_title(target, spec, value)
-        if not title:
-            return untitled.fill_escaped(escaped(value))
-        return titled.fill_escaped(escaped(value), escaped(title))
+        found = html(value)
+        return None if found is None else Markup(found)
 
     return draw
 

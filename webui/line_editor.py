@@ -82,9 +82,11 @@ def lines_item(
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
     entries = _RowEntries(child, layout, drawing)
-    drawer = row_drawing.cached_row_drawer(
-        target, line, entries.views, writable, macros, drawing.field_item
-    )
+    drawer = None
+    if row_drawing.REUSE_ROWS:
+        drawer = row_drawing.cached_row_drawer(
+            target, line, entries.views, writable, macros, drawing.field_item
+        )
     rows = []
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)

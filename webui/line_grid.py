@@ -22,6 +22,9 @@ from webui import prerender
 from webui.views import views
 
 _FIXED = 5  # a row's texts before its cells': index, copy list, number, id, editor
+# The switch of the grids' pieces: False, every grid is drawn by the lines macro (the
+# plain path, which tests/test_line_pieces.py compares them with).
+REUSE_GRID = True
 
 
 @dataclass(frozen=True)
@@ -57,7 +60,11 @@ def grid_html(target: Target, item: dict, macros: Any) -> Markup:
     """The lines field's grid of `item` (webui.line_editor.lines_item's): from its pieces
     when neither it nor a row has an error, else by its macro."""
     drawer = None
-    if item["error"] is None and not any(row["errors"] for row in item["lines"]["rows"]):
+    if (
+        REUSE_GRID
+        and item["error"] is None
+        and not any(row["errors"] for row in item["lines"]["rows"])
+    ):
         drawer = _cached_drawer(target, item, macros)
     if drawer is None:
         return macros.lines(item)
