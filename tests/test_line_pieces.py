@@ -2,7 +2,8 @@
 webui.row_drawing) is the form drawn by the lines, groups and field_block macros, its
 oracle: for every shipped tenant's entity with lines, a record whose every text, its
 rows' and its linked records' included, is hostile (markup, quotes, ampersands, unicode),
-on SQLite and PostgreSQL."""
+on SQLite and PostgreSQL. And such a form reads its record once, though its lines link
+back to it."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import itertools
 import pytest
 from conftest import SHIPPED
 from markupsafe import Markup
+from page_costs import counting
 from sample_records import sample_value
 from shipped_pages import Person
 from test_fresh_forms import page
@@ -101,3 +103,17 @@ def test_slots_bound_to_their_first_texts_draw_the_same():
     for value, title in (("<v>", "t&"), ("", ""), ("x", "")):
         texts = prerender.escaped(value), prerender.escaped(title)
         assert bound.joined(*texts) == str(macro("3", "4", value, title))
+
+
+@pytest.mark.parametrize("tenant,entity", WITH_LINES)
+def test_an_edit_form_reads_its_record_once(shipped_site, tenant, entity):
+    """Its lines' links to their parent (a site's customer name) show the record read
+    for the form, not the record read again."""
+    service = shipped_site.extensions["formwork"]
+    record = hostile_record(service, tenant, entity, rows=2)
+    person = Person(shipped_site, tenant)
+    table = service.target(tenant, entity).model._meta.table_name
+    with counting() as counted:
+        assert person.get(f"/{entity}/{record['id']}/edit").status_code == 200
+    reads = [sql for sql in counted.statements if f'FROM "{table}"' in sql.replace("'", '"')]
+    assert len(reads) == 1, counted

@@ -26,7 +26,7 @@ from engine.spec import FieldSpec
 from webui import line_editor, line_grid, prerender
 from webui.display import display, locality
 from webui.forms import Submission, edit_text, editable
-from webui.page_links import read_links, typed_records
+from webui.page_links import read_links, remember_records, typed_records
 from webui.services import record_service
 from webui.views import views
 from webui.widget_entries import lookup_draw, named_view, shown_title, widget_entry
@@ -50,7 +50,7 @@ def fields_html(
     cache = views(target).form.fresh
     if key is not None and key in cache:
         return cache[key]
-    _read_links(target, values, submission.typed)
+    _read_links(target, values, record, submission.typed)
     writable = _writable(target, creating=record is None)
     # a new record's system columns and read-only fields have nothing to show yet
     left_out = _left_out_when_empty(target) if record is None else frozenset()
@@ -116,9 +116,12 @@ def _fresh_key(macros: Any, values: dict, record: dict | None, submission: Submi
 _KEYED = frozenset({str, int, bool, type(None)})
 
 
-def _read_links(target: Target, values: dict, typed: dict) -> None:
+def _read_links(target: Target, values: dict, record: dict | None, typed: dict) -> None:
     """The titles of every record the form links to, its lines' included: one query per
-    linked entity."""
+    linked entity. The record itself, read already, is not read again where a link names
+    it (its lines' links to their parent, often)."""
+    if record is not None:
+        remember_records(target.tenant.spec.name, target.spec.name, [record])
     read_links(target, [values, typed_records(typed)])
 
 

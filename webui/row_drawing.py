@@ -84,14 +84,13 @@ class RowDrawer:
         frame, shown = placed
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
         htmls = []
-        for field, draw in shown:
-            spec = field.spec
+        for field, spec, draw in shown:
             html = None
             if draw is not None and not (checked and row.error(spec) is not None):
                 kept = stored.get(field.stored_as)
                 if not field.editable:
                     html = draw(kept)
-                elif (typed_key := prefix + spec.name) in typed:
+                elif typed and (typed_key := prefix + spec.name) in typed:
                     html = draw(typed[typed_key])
                 else:
                     html = draw(field.text_of(kept))
@@ -103,7 +102,7 @@ class RowDrawer:
         the fields a row (stored or new) shows."""
         texts = str(index), str(position + 1)
         shown = [
-            (field, None if field.draw is None else field.draw(*texts))
+            (field, field.spec, None if field.draw is None else field.draw(*texts))
             for field in self.fields
             if field.editable or stored
         ]
