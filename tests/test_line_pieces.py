@@ -18,7 +18,7 @@ from shipped_pages import Person
 from test_fresh_forms import page
 
 from engine.registry import build_registry
-from webui import line_grid, prerender, row_drawing
+from webui import display, line_grid, prerender, row_drawing
 from webui.views import views
 
 HOSTILE = "<script>alert('x')</script> \"q\" & &amp; Ünïcødé ✓ 日本"
@@ -70,10 +70,12 @@ def hostile_record(service, tenant, entity, rows=0):
 
 
 def drawn_plainly(monkeypatch, get):
-    """The page with its lines drawn by their macros alone."""
+    """The page with its lines drawn by their macros alone, every value's text written
+    anew."""
     with monkeypatch.context() as plain:
         plain.setattr(line_grid, "REUSE_GRID", False)
         plain.setattr(row_drawing, "REUSE_ROWS", False)
+        plain.setattr(display, "REUSE_TEXTS", False)
         return page(get())
 
 

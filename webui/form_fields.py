@@ -24,7 +24,7 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import line_editor, line_grid, prerender
-from webui.display import display, locality
+from webui.display import display, locality, shown_text
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, remember_records, typed_records
 from webui.services import record_service
@@ -85,7 +85,7 @@ def fields_html(
         elif editable_here and draw is not None:
             html = draw(value)
         elif not editable_here and show is not None:
-            html = show(display(target, spec, stored, values))
+            html = show(shown_text(target, spec)(stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)

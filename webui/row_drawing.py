@@ -13,11 +13,9 @@ cannot be cut, are drawn by their macro on every row, as before.
 from __future__ import annotations
 
 import dataclasses
-import datetime as dt
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -26,7 +24,7 @@ from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, locality
+from webui.display import display, locality, shown_text
 from webui.forms import edit_text
 from webui.views import views
 from webui.widget_entries import lookup_draw, row_input_view
@@ -34,10 +32,7 @@ from webui.widget_entries import lookup_draw, row_input_view
 # The switch of the rows' pieces: False, every row's fields are drawn by their macros (the
 # plain path, which tests/test_line_pieces.py compares them with).
 REUSE_ROWS = True
-SHOWN_TEXTS = 1024  # texts of the values of a field shown read-only in rows, per entity
 PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
-# the classes of the values whose texts are kept: hashable, their texts the same each time
-_HASHABLE = frozenset({str, int, float, bool, Decimal, dt.date, dt.datetime, dt.time})
 # a field's HTML for its value or text, escaped, at a row place; None: its macro's
 ValueDraw = Callable[[Any], "str | None"]
 # a field's draw at the row place (index, number): the pieces bound once per place
@@ -260,18 +255,11 @@ def _shown_draw(
             return lambda value: placed.joined(escaped(display(child, spec, value) or "—"))
 
         return linked_at
-    # any other value's text depends on the value alone (a date's written by babel, slow):
-    # each written once per compiled entity
-    texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
+    # any other value's text depends on the value alone: each written once per entity
+    written = shown_text(child, spec)
 
     def text_of(value: Any) -> str:
-        if value.__class__ not in _HASHABLE:
-            return escaped(display(child, spec, value) or "—")
-        key = (value.__class__, value)  # 1 and True are equal, their texts not
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = escaped(display(child, spec, value) or "—")
-        return text
+        return escaped(written(value, None) or "—")
 
     def shown_at(index: str, number: str) -> ValueDraw:
         placed = slots.bound(index, number)

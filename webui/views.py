@@ -73,6 +73,7 @@ class EntityViews:
     list: ListView = dataclasses.field(default_factory=ListView)
     form: FormView = dataclasses.field(default_factory=FormView)
     texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
+    shown_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     link_fields: tuple | None = None  # its lookups and its lines fields (webui.page_links)
 
 
