@@ -120,7 +120,11 @@ def locality(target: Target) -> Locality:
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
     or its shown field is empty."""
-    linked = linked_record(tenant, field.lookup.entity, value)
+    return title_of(tenant, field, linked_record(tenant, field.lookup.entity, value))
+
+
+def title_of(tenant: str, field: FieldSpec, linked: dict | None) -> str:
+    """lookup_title's answer for the `linked` record (None: gone), read already."""
     if linked is not None:
         shown = linked.get(field.lookup.show)
         if shown not in (None, ""):

@@ -16,7 +16,7 @@ from markupsafe import Markup, escape
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import locality, lookup_title
+from webui.display import locality, title_of
 from webui.page_links import linked_record
 from webui.prerender import Slots
 from webui.views import views
@@ -63,8 +63,8 @@ def shown_title(target: Target, spec: FieldSpec, value: Any) -> str:
     if not text.isdigit():
         return ""
     tenant, entity, record_id = target.tenant.spec.name, spec.lookup.entity, int(text)
-    title = lookup_title(tenant, spec, record_id)
     linked = linked_record(tenant, entity, record_id)
+    title = title_of(tenant, spec, linked)
     if linked is not None and linked.get("active") is False:
         return f"{title} (inactive)"
     return title
