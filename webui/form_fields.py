@@ -3,10 +3,11 @@
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place (a lookup's, and the linked
-record's title). A field with an error and a field shown read-only are drawn by their
-macros on every request; a line table's rows, by webui.line_editor, from pieces cut
-the same way (webui.row_drawing). The pieces are held by the entity's form view
-(webui.views), so a metadata reload, which builds new entities, renders with new pieces.
+record's title), or a read-only field's text. A field with an error is drawn by its
+macro; a lines field's rows, by webui.line_editor, from pieces cut the same way
+(webui.row_drawing), and its grid around them too (webui.line_grid). The pieces are
+held by the entity's form view (webui.views), so a metadata reload, which builds new
+entities, renders with new pieces.
 """
 
 from __future__ import annotations

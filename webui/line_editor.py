@@ -7,7 +7,8 @@ below its grid row, so every field of every row is on the page, submitted and ed
 without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
 are drawn by the same field_block and groups macros as the parent form's, mostly from
-pieces of their HTML cut once per compiled entity (webui.row_drawing).
+pieces of their HTML cut once per compiled entity (webui.row_drawing); the grid, from
+the lines macro's (webui.line_grid).
 """
 
 from __future__ import annotations

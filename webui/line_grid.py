@@ -95,15 +95,18 @@ def grid_drawer(item: dict, macros: Any) -> GridDrawer | None:
     count = _FIXED + len(columns)
     one = grid(tuple(prerender.markers(count)))
     start = _common_prefix(empty, one)
-    end = len(empty) - start  # the foot: what follows the head in the empty grid
-    if not one.endswith(empty[start:]):
+    foot = empty[start:]  # what follows the head in the grid without rows
+    if not one.endswith(foot):
         return None
-    row = prerender.repeated_slots(
-        lambda *texts: Markup(grid(texts)[start : len(grid(texts)) - end]), count, empty=False
-    )
+
+    def one_row(*texts: str) -> Markup:
+        html = grid(texts)
+        return Markup(html[start : len(html) - len(foot)])
+
+    row = prerender.repeated_slots(one_row, count, empty=False)
     if row is None:
         return None
-    drawer = GridDrawer(empty[:start], row, empty[start:])
+    drawer = GridDrawer(empty[:start], row, foot)
     if not _agrees(drawer, grid, count):
         return None
     return drawer
@@ -150,8 +153,5 @@ def _agrees(drawer: GridDrawer, grid: Any, count: int) -> bool:
 
 def _common_prefix(first: str, second: str) -> int:
     """The length of the text both begin with."""
-    size = min(len(first), len(second))
-    for at in range(size):
-        if first[at] != second[at]:
-            return at
-    return size
+    pairs = zip(first, second, strict=False)
+    return next((at for at, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
