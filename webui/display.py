@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
 
+from engine.caching import BoundedCache
 from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
@@ -15,6 +18,12 @@ from webui.services import record_service
 from webui.views import views
 
 LOOKUP_CHOICES = 200  # up to this many targets, a list filter by a lookup is a select
+SHOWN_TEXTS = 1024  # texts of a field's values kept, per compiled entity
+# The switch of the kept texts: False, every value shown is written anew (the plain path,
+# which tests/test_line_pieces.py compares them with).
+REUSE_TEXTS = True
+# the classes of the values whose texts are kept: hashable, their texts the same each time
+_HASHABLE = frozenset({str, int, float, bool, Decimal, dt.date, dt.datetime, dt.time, type(None)})
 
 
 def display(
@@ -27,6 +36,38 @@ def display(
     if field.currency_field and record is not None and value is not None:
         return amounts_in(target, field, [value], [record.get(field.currency_field)])[0]
     return _texts(target, field)([value])[0]
+
+
+def shown_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None], str]:
+    """display for the field: a value's text, as `record` says, written once per compiled
+    entity where it follows from the value (and the record's currency) alone; a date's
+    or an amount's is written by babel, slow. A linked record's title is read for each
+    page, and so is an amount's in a currency a lookup names."""
+    if not REUSE_TEXTS:
+        return lambda value, record=None: display(target, field, value, record)
+    built = views(target).shown_texts
+    if field.name not in built:
+        built[field.name] = _shown_text(target, field)
+    return built[field.name]
+
+
+def _shown_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None], str]:
+    currency = field.currency_field
+    if field.lookup or (currency and target.spec.field(currency).lookup):
+        return lambda value, record=None: display(target, field, value, record)
+    texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
+
+    def text(value: Any, record: dict | None = None) -> str:
+        code = record.get(currency) if currency and record is not None else None
+        if value.__class__ not in _HASHABLE or code.__class__ not in _HASHABLE:
+            return display(target, field, value, record)
+        key = (value.__class__, value, code.__class__, code)  # 1 and True: equal, not alike
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = display(target, field, value, record)
+        return found
+
+    return text
 
 
 def amounts_in(target: Target, field: FieldSpec, values: list[Any], codes: list[Any]) -> list[str]:
@@ -79,7 +120,11 @@ def locality(target: Target) -> Locality:
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
     or its shown field is empty."""
-    linked = linked_record(tenant, field.lookup.entity, value)
+    return title_of(tenant, field, linked_record(tenant, field.lookup.entity, value))
+
+
+def title_of(tenant: str, field: FieldSpec, linked: dict | None) -> str:
+    """lookup_title's answer for the `linked` record (None: gone), read already."""
     if linked is not None:
         shown = linked.get(field.lookup.show)
         if shown not in (None, ""):

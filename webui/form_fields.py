@@ -3,10 +3,11 @@
 Most fields are drawn from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place (a lookup's, and the linked
-record's title). A field with an error and a field shown read-only are drawn by their
-macros on every request; a line table's rows, by webui.line_editor, from pieces cut
-the same way (webui.row_drawing). The pieces are held by the entity's form view
-(webui.views), so a metadata reload, which builds new entities, renders with new pieces.
+record's title), or a read-only field's text. A field with an error is drawn by its
+macro; a lines field's rows, by webui.line_editor, from pieces cut the same way
+(webui.row_drawing), and its grid around them too (webui.line_grid). The pieces are
+held by the entity's form view (webui.views), so a metadata reload, which builds new
+entities, renders with new pieces.
 """
 
 from __future__ import annotations
@@ -23,13 +24,13 @@ from engine.compile.validator import RecordError
 from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import line_editor, prerender
-from webui.display import display, locality
+from webui import line_editor, line_grid, prerender
+from webui.display import display, locality, shown_text
 from webui.forms import Submission, edit_text, editable
-from webui.page_links import read_links, typed_records
+from webui.page_links import read_links, remember_records, typed_records
 from webui.services import record_service
 from webui.views import views
-from webui.widget_entries import named_view, shown_title, widget_entry
+from webui.widget_entries import lookup_draw, named_view, shown_title, widget_entry
 
 # The switch of the fresh forms' cache: False, every form is drawn field by field (the
 # plain path, which tests/test_fresh_forms.py compares it with).
@@ -50,7 +51,7 @@ def fields_html(
     cache = views(target).form.fresh
     if key is not None and key in cache:
         return cache[key]
-    _read_links(target, values, submission.typed)
+    _read_links(target, values, record, submission.typed)
     writable = _writable(target, creating=record is None)
     # a new record's system columns and read-only fields have nothing to show yet
     left_out = _left_out_when_empty(target) if record is None else frozenset()
@@ -68,7 +69,7 @@ def fields_html(
             item = line_editor.lines_item(
                 target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
             )
-            drawn.append(macros.lines(item))
+            drawn.append(line_grid.grid_html(target, item, macros))
             from_pieces = False
             continue
         name = spec.name
@@ -85,7 +86,7 @@ def fields_html(
         elif editable_here and draw is not None:
             html = draw(value)
         elif not editable_here and show is not None:
-            html = show(display(target, spec, stored, values))
+            html = show(shown_text(target, spec)(stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
@@ -116,9 +117,12 @@ def _fresh_key(macros: Any, values: dict, record: dict | None, submission: Submi
 _KEYED = frozenset({str, int, bool, type(None)})
 
 
-def _read_links(target: Target, values: dict, typed: dict) -> None:
+def _read_links(target: Target, values: dict, record: dict | None, typed: dict) -> None:
     """The titles of every record the form links to, its lines' included: one query per
-    linked entity."""
+    linked entity. The record itself, read already, is not read again where a link names
+    it (its lines' links to their parent, often)."""
+    if record is not None:
+        remember_records(target.tenant.spec.name, target.spec.name, [record])
     read_links(target, [values, typed_records(typed)])
 
 
@@ -375,15 +379,11 @@ def _lookup_prerendered(
     titled = prerender.repeated_slots(macro, 2, empty=False)  # no title: another HTML
     if untitled is None or titled is None:
         return None
-    escaped = prerender.escaped
+    html = lookup_draw(target, spec, untitled, titled)
 
     def draw(value: Any) -> Markup | None:
-        if value.__class__ is not str:
-            return None
-        title = shown_title(target, spec, value)
-        if not title:
-            return untitled.fill_escaped(escaped(value))
-        return titled.fill_escaped(escaped(value), escaped(title))
+        found = html(value)
+        return None if found is None else Markup(found)
 
     return draw
 

@@ -7,7 +7,8 @@ below its grid row, so every field of every row is on the page, submitted and ed
 without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
 are drawn by the same field_block and groups macros as the parent form's, mostly from
-pieces of their HTML cut once per compiled entity (webui.row_drawing).
+pieces of their HTML cut once per compiled entity (webui.row_drawing); the grid, from
+the lines macro's (webui.line_grid).
 """
 
 from __future__ import annotations
@@ -82,9 +83,11 @@ def lines_item(
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
     entries = _RowEntries(child, layout, drawing)
-    drawer = row_drawing.cached_row_drawer(
-        target, line, entries.views, writable, macros, drawing.field_item
-    )
+    drawer = None
+    if row_drawing.REUSE_ROWS:
+        drawer = row_drawing.cached_row_drawer(
+            target, line, entries.views, writable, macros, drawing.field_item
+        )
     rows = []
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
@@ -100,6 +103,7 @@ def lines_item(
         rows.append(
             {
                 "index": index,
+                "number": position + 1,
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
                 "errors": row.problems(),

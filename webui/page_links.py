@@ -19,6 +19,7 @@ from flask import g, has_request_context
 from engine.errors import NotFound
 from engine.records.target import Target
 from webui.services import record_service
+from webui.views import views
 
 # The switch of this shortcut: False, every title and choice list is read where it is
 # shown, as without this module (the plain path, which the tests compare it with).
@@ -113,17 +114,29 @@ def typed_records(typed: dict[str, Any]) -> dict[str, Any]:
 
 
 def _linked_ids(target: Target, record: dict, into: dict[str, set[int]]) -> None:
-    for spec in target.spec.fields:
-        value = record.get(spec.name)
-        if spec.lookup:
-            record_id = _as_id(value)
-            if record_id is not None:
-                into[spec.lookup.entity].add(record_id)
-        elif spec.lines and isinstance(value, list):
-            child = target.child(spec)
-            for row in value:
+    lookups, lines = _link_fields(target)
+    for name, entity in lookups:
+        record_id = _as_id(record.get(name))
+        if record_id is not None:
+            into[entity].add(record_id)
+    for line in lines:
+        rows = record.get(line.name)
+        if isinstance(rows, list):
+            child = target.child(line)
+            for row in rows:
                 if isinstance(row, dict):
                     _linked_ids(child, row, into)
+
+
+def _link_fields(target: Target) -> tuple[list[tuple[str, str]], list]:
+    """The entity's lookups, as (field, linked entity), and its lines fields: found once
+    per compiled entity rather than among all of its fields for each record."""
+    found = views(target).link_fields
+    if found is None:
+        fields = target.spec.fields
+        lookups = [(spec.name, spec.lookup.entity) for spec in fields if spec.lookup]
+        found = views(target).link_fields = (lookups, [spec for spec in fields if spec.lines])
+    return found
 
 
 def _as_id(value: Any) -> int | None:

@@ -70,6 +70,32 @@ class Slots:
         parts[1::2] = texts if self._in_order else [texts[i] for i in self.order]
         return Markup("".join(parts))
 
+    def joined(self, *texts: str) -> str:
+        """fill_escaped's HTML as a plain str, for HTML that goes into more HTML (a row's
+        field, into its editor) rather than into a template."""
+        pieces = self.pieces
+        if len(pieces) == 2:  # one text, the most common: no list to build
+            return pieces[0] + texts[0] + pieces[1]
+        parts = self._once.copy()
+        parts[1::2] = texts if self._in_order else [texts[i] for i in self.order]
+        return "".join(parts)
+
+    def bound(self, *first: str) -> Slots:
+        """These slots with their first texts (escaped already) in place, for the texts
+        left, renumbered from 0: a line row's index and number, the same for all of its
+        fields, put in once per row place rather than once per field and row."""
+        count = len(first)
+        pieces, order, current = [], [], self.pieces[0]
+        for text, piece in zip(self.order, self.pieces[1:], strict=True):
+            if text < count:
+                current += first[text] + piece
+            else:
+                pieces.append(current)
+                order.append(text - count)
+                current = piece
+        pieces.append(current)
+        return Slots(tuple(pieces), tuple(order))
+
     def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
         """The HTML once for each row of texts (escaped already), each between `before`
         and `after`, joined in one go."""

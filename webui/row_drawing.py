@@ -12,11 +12,10 @@ cannot be cut, are drawn by their macro on every row, as before.
 
 from __future__ import annotations
 
-import datetime as dt
+import dataclasses
 import functools
 from collections.abc import Callable
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
 from markupsafe import Markup, escape
@@ -25,16 +24,19 @@ from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, locality
+from webui.display import display, locality, shown_text
 from webui.forms import edit_text
 from webui.views import views
-from webui.widget_entries import row_input_view, shown_title
+from webui.widget_entries import lookup_draw, row_input_view
 
-SHOWN_TEXTS = 1024  # texts of the values of a field shown read-only in rows, per entity
-# the classes of the values whose texts are kept: hashable, their texts the same each time
-_HASHABLE = frozenset({str, int, float, bool, Decimal, dt.date, dt.datetime, dt.time})
-# a field's HTML for (value or text, row index, row number), escaped; None: its macro's
-RowDraw = Callable[[Any, str, str], "str | None"]
+# The switch of the rows' pieces: False, every row's fields are drawn by their macros (the
+# plain path, which tests/test_line_pieces.py compares them with).
+REUSE_ROWS = True
+PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
+# a field's HTML for its value or text, escaped, at a row place; None: its macro's
+ValueDraw = Callable[[Any], "str | None"]
+# a field's draw at the row place (index, number): the pieces bound once per place
+RowDraw = Callable[[str, str], ValueDraw]
 
 
 @dataclass(frozen=True)
@@ -57,34 +59,49 @@ class RowField:
 class RowDrawer:
     """A lines field's row editors: its fields in the editor's order, and the groups
     macro's HTML around them, for a stored row and for a new one (which leaves out the
-    fields shown read-only)."""
+    fields shown read-only); their pieces with a row place's index and number in place,
+    by (index, number, stored)."""
 
     fields: tuple[RowField, ...]
     frames: dict[bool, prerender.Slots]  # by whether the row is stored
+    places: BoundedCache = dataclasses.field(
+        default_factory=lambda: BoundedCache(PLACES), compare=False
+    )
 
     def draw(self, row: Any, field_html: Callable[[FieldSpec, bool], Markup]) -> Markup:
         """The row's editor (row: webui.line_editor's); `field_html` draws a field, editable
         or not, by its macro."""
-        index, number = str(row.index), str(row.position + 1)
         stored, typed, prefix = row.stored, row.typed, f"{row.line.name}-{row.index}-"
+        key = (row.index, row.position, bool(stored))
+        placed = self.places.get(key)
+        if placed is None:
+            placed = self.places[key] = self._place(*key)
+        frame, shown = placed
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
         htmls = []
-        for field in self.fields:
-            if not field.editable and not stored:
-                continue
-            spec = field.spec
+        for field, spec, draw in shown:
             html = None
-            if field.draw is not None and not (checked and row.error(spec) is not None):
-                key = prefix + spec.name
+            if draw is not None and not (checked and row.error(spec) is not None):
                 kept = stored.get(field.stored_as)
                 if not field.editable:
-                    html = field.draw(kept, index, number)
-                elif key in typed:
-                    html = field.draw(typed[key], index, number)
+                    html = draw(kept)
+                elif typed and (typed_key := prefix + spec.name) in typed:
+                    html = draw(typed[typed_key])
                 else:
-                    html = field.draw(field.text_of(kept), index, number)
+                    html = draw(field.text_of(kept))
             htmls.append(str(field_html(spec, field.editable)) if html is None else html)
-        return self.frames[bool(stored)].fill_escaped(index, *htmls)
+        return Markup(frame.joined(*htmls))
+
+    def _place(self, index: int, position: int, stored: bool) -> tuple:
+        """The frame and each field's draw, with the row's index and number in place, of
+        the fields a row (stored or new) shows."""
+        texts = str(index), str(position + 1)
+        shown = [
+            (field, field.spec, None if field.draw is None else field.draw(*texts))
+            for field in self.fields
+            if field.editable or stored
+        ]
+        return self.frames[stored].bound(texts[0]), shown
 
 
 def cached_row_drawer(
@@ -163,12 +180,17 @@ def _value_draw(
             return None
         escaped = prerender.escaped
 
-        def draw_text(value: Any, index: str, number: str) -> str | None:
-            if value.__class__ is not str:
-                return None
-            return slots.fill_escaped(index, number, escaped(value))
+        def text_at(index: str, number: str) -> ValueDraw:
+            placed = slots.bound(index, number)
 
-        return draw_text
+            def draw_text(value: Any) -> str | None:
+                if value.__class__ is not str:
+                    return None
+                return placed.joined(escaped(value))
+
+            return draw_text
+
+        return text_at
     return _chosen_draw(use, spec, view, macro)
 
 
@@ -179,17 +201,11 @@ def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -
     titled = prerender.repeated_slots(macro, 4, empty=False)  # no title: another HTML
     if untitled is None or titled is None:
         return None
-    escaped = prerender.escaped
 
-    def draw_lookup(value: Any, index: str, number: str) -> str | None:
-        if value.__class__ is not str:
-            return None
-        title = shown_title(child, spec, value)
-        if not title:
-            return untitled.fill_escaped(index, number, escaped(value))
-        return titled.fill_escaped(index, number, escaped(value), escaped(title))
+    def lookup_at(index: str, number: str) -> ValueDraw:
+        return lookup_draw(child, spec, untitled.bound(index, number), titled.bound(index, number))
 
-    return draw_lookup
+    return lookup_at
 
 
 def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowDraw | None:
@@ -209,12 +225,16 @@ def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowD
             return None
         variants[str(choose(value))] = slots
 
-    def draw_chosen(value: Any, index: str, number: str) -> str | None:
-        html = choose(value)
-        slots = None if html is None else variants.get(str(html))
-        return None if slots is None else slots.fill_escaped(index, number)
+    def chosen_at(index: str, number: str) -> ValueDraw:
+        placed = {html: slots.joined(index, number) for html, slots in variants.items()}
 
-    return draw_chosen
+        def draw_chosen(value: Any) -> str | None:
+            html = choose(value)
+            return None if html is None else placed.get(str(html))
+
+        return draw_chosen
+
+    return chosen_at
 
 
 def _shown_draw(
@@ -230,25 +250,22 @@ def _shown_draw(
     escaped = prerender.escaped
     if spec.lookup:  # a linked record's title: read for each page
 
-        def draw_linked(value: Any, index: str, number: str) -> str:
-            text = display(child, spec, value) or "—"
-            return slots.fill_escaped(index, number, escaped(text))
+        def linked_at(index: str, number: str) -> ValueDraw:
+            placed = slots.bound(index, number)
+            return lambda value: placed.joined(escaped(display(child, spec, value) or "—"))
 
-        return draw_linked
-    # any other value's text depends on the value alone (a date's written by babel, slow):
-    # each written once per compiled entity
-    texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
+        return linked_at
+    # any other value's text depends on the value alone: each written once per entity
+    written = shown_text(child, spec)
 
-    def draw_shown(value: Any, index: str, number: str) -> str:
-        if value.__class__ not in _HASHABLE:
-            return slots.fill_escaped(index, number, escaped(display(child, spec, value) or "—"))
-        key = (value.__class__, value)  # 1 and True are equal, their texts not
-        text = texts.get(key)
-        if text is None:
-            text = texts[key] = escaped(display(child, spec, value) or "—")
-        return slots.fill_escaped(index, number, text)
+    def text_of(value: Any) -> str:
+        return escaped(written(value, None) or "—")
 
-    return draw_shown
+    def shown_at(index: str, number: str) -> ValueDraw:
+        placed = slots.bound(index, number)
+        return lambda value: placed.joined(text_of(value))
+
+    return shown_at
 
 
 def _frame(

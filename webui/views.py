@@ -59,6 +59,7 @@ class FormView:
     )
     row_layouts: dict[str, list] = dataclasses.field(default_factory=dict)  # by lines field
     row_drawers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
+    grid_drawers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     # a line row's input entries, by (field, input name, lines label, row position)
     named_views: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
     # a new record's fields, nothing typed yet, by (widgets module, starting values)
@@ -72,6 +73,8 @@ class EntityViews:
     list: ListView = dataclasses.field(default_factory=ListView)
     form: FormView = dataclasses.field(default_factory=FormView)
     texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
+    shown_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
+    link_fields: tuple | None = None  # its lookups and its lines fields (webui.page_links)
 
 
 def views(target: Target) -> EntityViews:

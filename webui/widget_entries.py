@@ -6,6 +6,7 @@ input names its row."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from flask import current_app, request, url_for
@@ -14,8 +15,10 @@ from markupsafe import Markup, escape
 
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui.display import locality, lookup_title
+from webui import prerender
+from webui.display import locality, title_of
 from webui.page_links import linked_record
+from webui.prerender import Slots
 from webui.views import views
 
 
@@ -60,11 +63,30 @@ def shown_title(target: Target, spec: FieldSpec, value: Any) -> str:
     if not text.isdigit():
         return ""
     tenant, entity, record_id = target.tenant.spec.name, spec.lookup.entity, int(text)
-    title = lookup_title(tenant, spec, record_id)
     linked = linked_record(tenant, entity, record_id)
+    title = title_of(tenant, spec, linked)
     if linked is not None and linked.get("active") is False:
         return f"{title} (inactive)"
     return title
+
+
+def lookup_draw(
+    target: Target, spec: FieldSpec, untitled: Slots, titled: Slots
+) -> Callable[[Any], str | None]:
+    """A lookup's HTML for its value (None for a value that is no text): `untitled`'s
+    pieces with the value escaped into place, or, where it names a record, `titled`'s
+    with the record's title too."""
+    escaped = prerender.escaped
+
+    def draw(value: Any) -> str | None:
+        if value.__class__ is not str:
+            return None
+        title = shown_title(target, spec, value)
+        if not title:
+            return untitled.joined(escaped(value))
+        return titled.joined(escaped(value), escaped(title))
+
+    return draw
 
 
 def named_view(target: Target, view: dict, key: str, line_label: str, position: int) -> dict:

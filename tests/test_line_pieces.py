@@ -1,0 +1,121 @@
+"""An edit form's lines drawn from pieces (the grid: webui.line_grid; its rows' editors:
+webui.row_drawing) is the form drawn by the lines, groups and field_block macros, its
+oracle: for every shipped tenant's entity with lines, a record whose every text, its
+rows' and its linked records' included, is hostile (markup, quotes, ampersands, unicode),
+on SQLite and PostgreSQL. And such a form reads its record once, though its lines link
+back to it."""
+
+from __future__ import annotations
+
+import itertools
+
+import pytest
+from conftest import SHIPPED
+from markupsafe import Markup
+from page_costs import counting
+from sample_records import sample_value
+from shipped_pages import Person
+from test_fresh_forms import page
+
+from engine.registry import build_registry
+from webui import display, line_grid, prerender, row_drawing
+from webui.views import views
+
+HOSTILE = "<script>alert('x')</script> \"q\" & &amp; Ünïcødé ✓ 日本"
+REGISTRY = build_registry(str(SHIPPED))
+WITH_LINES = [
+    (name, entity)
+    for name, tenant in REGISTRY.tenants.items()
+    for entity, compiled in sorted(tenant.entities.items())
+    if any(field.lines and not field.hidden for field in compiled.spec.fields)
+]
+_numbers = itertools.count(1)
+
+
+def hostile_value(service, tenant, field):
+    """A valid value for the field: hostile text where free text is allowed, a hostile
+    record for a lookup, else a sample."""
+    if field.lookup:
+        return hostile_record(service, tenant, field.lookup.entity)["id"]
+    free = field.input_type in ("text", "textarea") and not (field.pattern or field.options)
+    if free and not field.unique and (field.max_length or 255) > len(HOSTILE) + 6:
+        return f"{HOSTILE} {next(_numbers)}"
+    return sample_value(service, tenant, field)
+
+
+def hostile_payload(service, tenant, entity, skip=()):
+    """Every required field and every free text field of the entity, hostile where it can
+    be, lines left out."""
+    spec = service.target(tenant, entity).spec
+    numbering = spec.numbering.field if spec.numbering else None
+    return {
+        field.name: hostile_value(service, tenant, field)
+        for field in spec.fields
+        if field.stored and not field.lines and field.name not in (numbering, *skip)
+        and not field.visible_if and not field.read_only and not field.hidden
+        and (field.required or field.input_type in ("text", "textarea"))
+    }  # fmt: skip
+
+
+def hostile_record(service, tenant, entity, rows=0):
+    """A hostile record of the entity, with `rows` hostile rows in each lines field."""
+    target = service.target(tenant, entity)
+    payload = hostile_payload(service, tenant, entity)
+    for line in target.lines():
+        skip = (line.lines.link,)
+        payload[line.name] = [
+            hostile_payload(service, tenant, line.lines.entity, skip) for _ in range(rows)
+        ]
+    return service.create(tenant, entity, payload, "sampler")
+
+
+def drawn_plainly(monkeypatch, get):
+    """The page with its lines drawn by their macros alone, every value's text written
+    anew."""
+    with monkeypatch.context() as plain:
+        plain.setattr(line_grid, "REUSE_GRID", False)
+        plain.setattr(row_drawing, "REUSE_ROWS", False)
+        plain.setattr(display, "REUSE_TEXTS", False)
+        return page(get())
+
+
+@pytest.mark.parametrize("tenant,entity", WITH_LINES)
+def test_hostile_lines_draw_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
+    service = shipped_site.extensions["formwork"]
+    record = hostile_record(service, tenant, entity, rows=2)
+    person = Person(shipped_site, tenant)
+    path = f"/{entity}/{record['id']}/edit"
+    drawn = [page(person.get(path)) for _ in range(2)]  # pieces cut, then reused
+    assert "&lt;script&gt;alert(&#39;x&#39;)" in drawn[0]
+    assert "<script>alert" not in drawn[0]
+    assert 'data-row="1"' in drawn[0]  # a stored row's grid row, drawn
+    assert drawn[0] == drawn[1] == drawn_plainly(monkeypatch, lambda: person.get(path))
+    form = views(service.target(tenant, entity)).form  # the pieces were cut: compared
+    assert form.grid_drawers and None not in form.grid_drawers.values()
+    assert form.row_drawers and None not in form.row_drawers.values()
+
+
+def test_slots_bound_to_their_first_texts_draw_the_same():
+    def macro(index, number, value, title):
+        return Markup('<i id="a-{0}">{2}</i><b>{1}{3}{0}</b>').format(index, number, value, title)
+
+    slots = prerender.repeated_slots(macro, 4)
+    assert slots is not None
+    bound = slots.bound("3", "4")
+    for value, title in (("<v>", "t&"), ("", ""), ("x", "")):
+        texts = prerender.escaped(value), prerender.escaped(title)
+        assert bound.joined(*texts) == str(macro("3", "4", value, title))
+
+
+@pytest.mark.parametrize("tenant,entity", WITH_LINES)
+def test_an_edit_form_reads_its_record_once(shipped_site, tenant, entity):
+    """Its lines' links to their parent (a site's customer name) show the record read
+    for the form, not the record read again."""
+    service = shipped_site.extensions["formwork"]
+    record = hostile_record(service, tenant, entity, rows=2)
+    person = Person(shipped_site, tenant)
+    table = service.target(tenant, entity).model._meta.table_name
+    with counting() as counted:
+        assert person.get(f"/{entity}/{record['id']}/edit").status_code == 200
+    reads = [sql for sql in counted.statements if f'FROM "{table}"' in sql.replace("'", '"')]
+    assert len(reads) == 1, counted

@@ -1,0 +1,157 @@
+"""A lines field's grid drawn from pieces cut once per compiled entity.
+
+The lines macro (widgets.html) draws a grid: its head (legend, limits, column headers),
+then one <tbody> per row (its index, its number, its cells' texts, its id and its
+editor's HTML), then its foot. Drawn with no row and with one row of probe texts, its
+HTML is cut into the head and foot around the rows and a row's pieces around its texts,
+and checked against the macro's own HTML for other rows, hostile texts included
+(webui.prerender); a request then only escapes each row's texts into place. A grid with
+an error, on itself or on a row, is drawn by its macro, as before.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import Markup, escape
+
+from engine.records.target import Target
+from engine.spec import FieldSpec
+from webui import prerender
+from webui.views import views
+
+_FIXED = 5  # a row's texts before its cells': index, copy list, number, id, editor
+# The switch of the grids' pieces: False, every grid is drawn by the lines macro (the
+# plain path, which tests/test_line_pieces.py compares them with).
+REUSE_GRID = True
+
+
+@dataclass(frozen=True)
+class GridDrawer:
+    """A lines field's grid without errors: its HTML before and after the rows, and a
+    row's, cut around its texts."""
+
+    head: str
+    row: prerender.Slots
+    foot: str
+
+    def draw(self, rows: list[dict]) -> Markup:
+        """The grid of `rows` (webui.line_editor's, none with an error)."""
+        escaped = prerender.escaped
+        texts = []
+        for row in rows:
+            line_id = row["id"]
+            texts.append(
+                (
+                    escaped(row["index"]),
+                    escaped(row["no_copy"]),
+                    escaped(row["number"]),
+                    "" if not line_id else escaped(line_id),
+                    row["fields"],  # the editor's HTML, escaped already
+                    *[escaped(cell["text"] or "—") for cell in row["cells"]],
+                )
+            )
+        # str.join, not +: str + Markup would escape the HTML around the rows
+        return Markup("".join((self.head, self.row.fill_many(texts), self.foot)))
+
+
+def grid_html(target: Target, item: dict, macros: Any) -> Markup:
+    """The lines field's grid of `item` (webui.line_editor.lines_item's): from its pieces
+    when neither it nor a row has an error, else by its macro."""
+    drawer = None
+    if (
+        REUSE_GRID
+        and item["error"] is None
+        and not any(row["errors"] for row in item["lines"]["rows"])
+    ):
+        drawer = _cached_drawer(target, item, macros)
+    if drawer is None:
+        return macros.lines(item)
+    return drawer.draw(item["lines"]["rows"])
+
+
+def _cached_drawer(target: Target, item: dict, macros: Any) -> GridDrawer | None:
+    """grid_drawer's answer for the item's lines field, once per compiled entity and
+    widgets template."""
+    drawers = views(target).form.grid_drawers
+    key = (macros, item["spec"].name)
+    if key not in drawers:
+        drawers[key] = grid_drawer(item, macros)
+    return drawers[key]
+
+
+def grid_drawer(item: dict, macros: Any) -> GridDrawer | None:
+    """The grid of the lines field of `item`, cut from its macro; None when the macro
+    does not cut (it uses a row's texts in some other way)."""
+    columns = item["lines"]["columns"]
+    frame = {**item, "error": None, "lines": {"columns": columns, "rows": []}}
+
+    def grid(*rows: tuple) -> str:
+        drawn = [_probe_row(columns, texts) for texts in rows]
+        return str(macros.lines({**frame, "lines": {"columns": columns, "rows": drawn}}))
+
+    empty = grid()
+    count = _FIXED + len(columns)
+    one = grid(tuple(prerender.markers(count)))
+    start = _common_prefix(empty, one)
+    foot = empty[start:]  # what follows the head in the grid without rows
+    if not one.endswith(foot):
+        return None
+
+    def one_row(*texts: str) -> Markup:
+        html = grid(texts)
+        return Markup(html[start : len(html) - len(foot)])
+
+    row = prerender.repeated_slots(one_row, count, empty=False)
+    if row is None:
+        return None
+    drawer = GridDrawer(empty[:start], row, foot)
+    if not _agrees(drawer, grid, count):
+        return None
+    return drawer
+
+
+def _probe_row(columns: list[FieldSpec], texts: tuple) -> dict:
+    """A row for the lines macro holding `texts`: its editor's HTML given as the text it
+    is escaped from (cut, it goes in escaped), so that both are checked alike."""
+    index, no_copy, number, line_id, fields, *cells = texts
+    return {
+        "index": index,
+        "id": line_id,
+        "number": number,
+        "cells": [
+            {"name": spec.name, "label": spec.label, "text": text}
+            for spec, text in zip(columns, cells, strict=True)
+        ],
+        "errors": [],
+        "fields": escape(fields),
+        "no_copy": no_copy,
+    }
+
+
+def _agrees(drawer: GridDrawer, grid: Any, count: int) -> bool:
+    """Whether the pieces draw grids of two rows, and of none, as the macro does: a row
+    of hostile texts, and a row of a new line (no id, nothing left out of a copy)."""
+    hostile = tuple(f"<b title='x'>&amp; \"{i}\"</b>" for i in range(count))
+    new = ("3", "", "2", "", "<p>", *["—"] * (count - _FIXED))
+    rows = []
+    for texts in (hostile, new):
+        index, no_copy, number, line_id, fields, *cells = texts
+        rows.append(
+            {
+                "index": index,
+                "no_copy": no_copy,
+                "number": number,
+                "id": line_id,
+                "fields": prerender.escaped(fields),
+                "cells": [{"text": text} for text in cells],
+            }
+        )
+    return drawer.draw(rows) == grid(hostile, new) and drawer.draw([]) == grid()
+
+
+def _common_prefix(first: str, second: str) -> int:
+    """The length of the text both begin with."""
+    pairs = zip(first, second, strict=False)
+    return next((at for at, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
