@@ -9,7 +9,9 @@ cannot). Then it waits for the writes of one save to settle and calls `rebuild`.
 
 A request calls `wait_for_rebuild` before anything else: one that arrives after a change
 was reported, and before the rebuild it causes is done, waits for that rebuild (for at
-most WAIT_SECONDS), so a page asked for after a save shows what was saved.
+most WAIT_SECONDS), so a page asked for after a save shows what was saved. Until the
+thread has looked at every file once (`caught_up`), the caller looks at the files a
+request needs and calls `notice` for a change it finds there.
 """
 
 from __future__ import annotations
@@ -53,7 +55,9 @@ class ChangeFeed(threading.Thread):
         self._want_watch = watch
         self.mode = "poll"  # becomes "watch" once the OS reports changes
         self._mode_known = threading.Event()  # set once watching started, or could not
+        self.caught_up = threading.Event()  # set once the thread has looked at every file
         self._observer: Any = None
+        self._watch_starter: threading.Thread | None = None
         self._wake = threading.Event()  # a change was reported, or the feed is stopping
         self._stopping = threading.Event()
         self._done = threading.Condition()
@@ -61,14 +65,13 @@ class ChangeFeed(threading.Thread):
         self._rebuilt = 0  # of those, how many the last finished rebuild took in
 
     def start(self) -> None:
-        """Start the thread, which starts watching; a change made since the last build is
-        rebuilt, and the request that started the feed waits for that rebuild."""
+        """Start the thread, which starts watching and looks at every file once for a
+        change made since the last build (`caught_up` is set then). It looks in its own
+        time, not the starting request's: that look grows with the number of tenants."""
         if self._want_watch:
             self.mode = "watch"  # unless the observer cannot start (then "poll")
         else:
             self._mode_known.set()
-        if self._changed():  # saved between the last build and this start
-            self.notice()
         super().start()
 
     def stop(self) -> None:
@@ -78,7 +81,10 @@ class ChangeFeed(threading.Thread):
         with self._done:
             self._done.notify_all()
         if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout=5)  # first: the thread may be starting the observer
+            self.join(timeout=5)  # first: it starts the thread that starts the observer
+        starter = self._watch_starter
+        if starter is not None and starter.is_alive():
+            starter.join(timeout=5)  # the observer it may be starting
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
@@ -109,29 +115,51 @@ class ChangeFeed(threading.Thread):
         """The thread: start watching, then wait for a change, reported or seen by the
         poll, and rebuild."""
         if self._want_watch:
-            # here, not in start(): the observer adds a watch per folder, which takes about
-            # half a second over a thousand tenants' folders, and no request waits for it
-            self._observer = self._start_observer()
-            if self._observer is None:
-                self.mode = "poll"
-            self._mode_known.set()
-            # a file saved while the watches were being added was not reported
-            if self._observer is not None and self._changed():
-                self.notice()
-        poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
+            # in a thread of its own: the observer adds a watch per folder, which takes
+            # about half a second over a thousand tenants' folders, and meanwhile this
+            # thread rebuilds what the requests find changed in their own tenant's files
+            self._watch_starter = threading.Thread(
+                target=self._watch, name="formwork-metadata-watch", daemon=True
+            )
+            self._watch_starter.start()
+        else:
+            self._catch_up()
         while not self._stopping.is_set():
-            reported = self._wake.wait(poll)
+            watching = self._mode_known.is_set() and self.mode == "watch"
+            reported = self._wake.wait(WATCHING_POLL_SECONDS if watching else POLL_SECONDS)
             if self._stopping.is_set():
                 return
             try:
                 if not reported:
-                    if not self._changed():
+                    if not self.caught_up.is_set() or not self._changed():
                         continue
                     self.notice()  # seen by the poll: requests from now on wait for it
                 self._settle()
                 self._rebuild_noticed()
             except Exception:  # the thread must outlive a failed look: the next save retries
                 logger.exception("Looking at the metadata in %s failed.", self.root)
+
+    def _watch(self) -> None:
+        """Start the observer, then look at every file once: a file saved while the
+        watches were being added was not reported."""
+        observer = self._start_observer()
+        self._observer = observer
+        if observer is None:
+            self.mode = "poll"
+        elif self._stopping.is_set():  # stopped while it started: stop() may have passed
+            observer.stop()
+        self._mode_known.set()
+        self._catch_up()
+
+    def _catch_up(self) -> None:
+        """Look at every file once for a change since the last build."""
+        try:
+            if self._changed():
+                self.notice()
+        except Exception:  # the next look, or the next save, tries again
+            logger.exception("Looking at the metadata in %s failed.", self.root)
+        finally:
+            self.caught_up.set()
 
     def _settle(self) -> None:
         """Wait until the writes of one save are over: an editor may truncate, write, rename."""
