@@ -5,7 +5,9 @@ operating system reports a write under the metadata directory (through watchdog:
 on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows) or, where no such report
 can be had, until its next look at the files' size and mtime (a stat poll, every
 POLL_SECONDS; every WATCHING_POLL_SECONDS as well while the OS reports, for what it
-cannot). Then it waits for the writes of one save to settle and calls `rebuild`.
+cannot). Then it waits for the writes of one save to settle and calls `rebuild`. The
+directory's parent is watched too, for the directory's own name: a symlink switched to
+another release folder is rebuilt at once, and that folder watched from then on.
 
 A request calls `wait_for_rebuild` before anything else: one that arrives after a change
 was reported, and before the rebuild it causes is done, waits for that rebuild (for at
@@ -57,6 +59,9 @@ class ChangeFeed(threading.Thread):
         self._mode_known = threading.Event()  # set once watching started, or could not
         self.caught_up = threading.Event()  # set once the thread has looked at every file
         self._observer: Any = None
+        self._root_watch: Any = None  # the observer's watch of the directory, recursive
+        self._root_replaced = threading.Event()  # another folder is now at the root's path
+        self.watches = 0  # how many times the directory's watches were added
         self._watch_starter: threading.Thread | None = None
         self._wake = threading.Event()  # a change was reported, or the feed is stopping
         self._stopping = threading.Event()
@@ -136,6 +141,8 @@ class ChangeFeed(threading.Thread):
                     self.notice()  # seen by the poll: requests from now on wait for it
                 self._settle()
                 self._rebuild_noticed()
+                if self._root_replaced.is_set():
+                    self._watch_again()
             except Exception:  # the thread must outlive a failed look: the next save retries
                 logger.exception("Looking at the metadata in %s failed.", self.root)
 
@@ -150,6 +157,24 @@ class ChangeFeed(threading.Thread):
             observer.stop()
         self._mode_known.set()
         self._catch_up()
+
+    def _watch_again(self) -> None:
+        """Watch the folder now at the root's path (a symlink switched to another
+        release): the watches added so far are on the folder it replaced."""
+        self._root_replaced.clear()
+        if self._root_watch is not None:
+            self._observer.unschedule(self._root_watch)
+            self._root_watch = None
+        self._root_watch = self._observer.schedule(
+            _Reporter(self.notice), self.root, recursive=True
+        )
+        self.watches += 1
+        if self._changed():  # saved while the watches were being added
+            self.notice()
+
+    def _replaced(self) -> None:
+        self._root_replaced.set()
+        self.notice()
 
     def _catch_up(self) -> None:
         """Look at every file once for a change since the last build."""
@@ -191,7 +216,11 @@ class ChangeFeed(threading.Thread):
             if Observer is PollingObserver:  # watchdog's own poll is slower than ours
                 raise OSError("this system reports no file changes that watchdog can read")
             observer = Observer()
-            observer.schedule(_Reporter(self.notice), self.root, recursive=True)
+            self._root_watch = observer.schedule(_Reporter(self.notice), self.root, recursive=True)
+            # the root's own name, in its parent: deployments switch a symlink to another
+            # release folder, which the watch of the old folder never reports
+            root = os.path.abspath(self.root)
+            observer.schedule(_RootReporter(root, self._replaced), os.path.dirname(root))
             observer.start()
         except Exception as error:  # whatever stops the observer leaves the stat poll
             logger.warning(
@@ -216,6 +245,24 @@ class _Reporter:
             self._notice()
 
 
+class _RootReporter:
+    """A watchdog event handler of the metadata directory's parent folder: tells the feed
+    when something else comes at the directory's path (a symlink renamed over it)."""
+
+    def __init__(self, root: str, replaced: Callable[[], None]) -> None:
+        self._root, self._replaced = root, replaced
+
+    def dispatch(self, event: Any) -> None:
+        """Called by watchdog's observer thread for every entry of the parent folder."""
+        if event.event_type in ("created", "deleted", "moved") and self._root in _paths(event):
+            self._replaced()
+
+
+def _paths(event: Any) -> tuple[str, str]:
+    """The paths a watchdog event is about: where from, and where to for a move."""
+    return os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")
+
+
 def _about_metadata(event: Any) -> bool:
     """A YAML file, or a folder that came, went or moved (with any YAML files in it), or
     reports the OS dropped (its queue overflowed): any of those may be a YAML file."""
@@ -223,5 +270,4 @@ def _about_metadata(event: Any) -> bool:
         return True
     if event.is_directory:
         return event.event_type != "modified"  # its entries changed: their own events follow
-    paths = (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or ""))
-    return any(path.endswith(YAML_SUFFIXES) for path in paths)
+    return any(path.endswith(YAML_SUFFIXES) for path in _paths(event))

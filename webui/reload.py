@@ -182,7 +182,8 @@ class MetadataWatcher:
         self._outline = outline(root)  # of the files of the last look, taken first
         # by folder read together: a request compares its own tenant's entry alone
         self._fingerprint = dict(fingerprint(root))
-        self._watched: Outline | None = None  # the directory the OS reports changes of
+        # the directory the OS reports changes of, and which of the feed's watches
+        self._watched: tuple[int, Outline] | None = None
         self._start_lock = threading.Lock()
         self._feed: ChangeFeed | None = None
         self._feed_pid: int | None = None  # the process the feed's thread runs in
@@ -242,11 +243,12 @@ class MetadataWatcher:
         feed = self._feed
         if feed is None or feed.known_mode(0) != "watch":
             return self.changed_on_disk()
-        if self._watched is None:  # the look once the watches are in: whole, catching up
-            self._watched = outline(self.root)
+        if self._watched is None or self._watched[0] != feed.watches:
+            # the look once the watches are in (again): whole, catching up
+            self._watched = (feed.watches, outline(self.root))
             return self.changed_on_disk()
         now = outline(self.root)
-        if now[0] != self._watched[0]:  # another directory, which the OS does not watch
+        if now[0] != self._watched[1][0]:  # another directory, which the OS does not watch
             return self.changed_on_disk()
         return now != self._outline
 
