@@ -3,6 +3,8 @@ hold at most FORMWORK_DATABASE_POOL connections (PostgreSQL server connections, 
 SQLite files); a connection one tenant used serves the next tenant that tenant's records
 only; a request that finds every connection in use answers 503 and keeps nothing."""
 
+import ctypes
+import ctypes.util
 import gc
 import os
 import threading
@@ -330,3 +332,28 @@ def test_a_tenant_cannot_name_a_table_of_the_tenant_its_connection_served_before
     thread.start()
     thread.join()
     assert len(failures) == 2
+
+
+def sqlite_memory_used():
+    """The bytes SQLite holds in this process, by its own count."""
+    library = ctypes.CDLL(ctypes.util.find_library("sqlite3"))  # the one sqlite3 loaded
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library.sqlite3_memory_used()
+
+
+@pytest.mark.parametrize("storage", ["sqlite"], indirect=True)
+def test_idle_sqlite_connections_give_back_the_pages_they_read(tree, storage):
+    app, headers = served(tree, storage, FORMWORK_DATABASE_POOL=len(TENANTS))
+    client, connections = app.test_client(), app.extensions["formwork_storage"].pool
+    for name in TENANTS:
+        created = client.post(f"/api/{name}/account", json={"name": "A"}, headers=headers[name])
+        assert created.status_code == 201
+    held_while_idle = {}
+    for shrink in (False, True):  # off: the cache kept, as before the connection went idle
+        connections.shrink_idle = shrink
+        connections.close_idle()
+        before = sqlite_memory_used()
+        for name in TENANTS:  # each tenant's connection left idle in the pool
+            assert names(client.get(f"/api/{name}/account", headers=headers[name])) == ["A"]
+        held_while_idle[shrink] = sqlite_memory_used() - before
+    assert held_while_idle[True] < held_while_idle[False] / 2, held_while_idle
