@@ -10,7 +10,7 @@ from pathlib import Path
 from conftest import SHIPPED
 from test_admin import GADGET, logged_in, make_app
 
-from webui import reload
+from webui import change_feed, reload
 from webui.change_feed import ChangeFeed
 
 WAIT = 10  # seconds
@@ -85,6 +85,25 @@ def test_the_first_request_stats_no_other_tenants_files(tree, storage, monkeypat
     )
     logged_in(app, "ada")  # the first request: it starts watching
     assert threading.current_thread() not in walks
+
+
+def test_no_look_at_every_file_shares_the_time_of_the_first_request(tree, storage, monkeypatch):
+    monkeypatch.setattr(change_feed, "WAIT_SECONDS", 60)  # the longest it waits for the answer
+    app = make_app(tree({"entities/gadget.yaml": GADGET}), storage)
+    walks, walk, during = [], reload.fingerprint, []
+    monkeypatch.setattr(reload, "fingerprint", lambda root: walks.append(root) or walk(root))
+
+    def answering():  # the first request, answering slowly: the watching thread has started
+        if not during:
+            time.sleep(0.3)  # time the thread would take to begin its look
+            during.append(len(walks))
+
+    app.before_request(answering)
+    logged_in(app, "ada")
+    assert during == [0]
+    watcher = app.extensions[reload.EXTENSION]
+    assert watcher._feed.caught_up.wait(WAIT)
+    assert walks  # once answered
 
 
 def test_a_tenant_file_saved_before_its_first_request_is_served_by_it(tree, storage, monkeypatch):

@@ -58,6 +58,7 @@ class ChangeFeed(threading.Thread):
         self.mode = "poll"  # becomes "watch" once the OS reports changes
         self._mode_known = threading.Event()  # set once watching started, or could not
         self.caught_up = threading.Event()  # set once the thread has looked at every file
+        self._answered = threading.Event()  # the request that started the feed is answered
         self._observer: Any = None
         self._root_watch: Any = None  # the observer's watch of the directory, recursive
         self._root_replaced = threading.Event()  # another folder is now at the root's path
@@ -83,6 +84,7 @@ class ChangeFeed(threading.Thread):
         """Stop watching and end the thread; waiting requests go on with what they have."""
         self._stopping.set()
         self._wake.set()
+        self._answered.set()  # the thread that would start watching need not wait
         with self._done:
             self._done.notify_all()
         if self.is_alive() and threading.current_thread() is not self:
@@ -119,16 +121,13 @@ class ChangeFeed(threading.Thread):
     def run(self) -> None:
         """The thread: start watching, then wait for a change, reported or seen by the
         poll, and rebuild."""
-        if self._want_watch:
-            # in a thread of its own: the observer adds a watch per folder, which takes
-            # about half a second over a thousand tenants' folders, and meanwhile this
-            # thread rebuilds what the requests find changed in their own tenant's files
-            self._watch_starter = threading.Thread(
-                target=self._watch, name="formwork-metadata-watch", daemon=True
-            )
-            self._watch_starter.start()
-        else:
-            self._catch_up()
+        # in a thread of its own: the observer adds a watch per folder, which takes about
+        # half a second over a thousand tenants' folders, and meanwhile this thread
+        # rebuilds what the requests find changed in their own tenant's files
+        self._watch_starter = threading.Thread(
+            target=self._start_looking, name="formwork-metadata-watch", daemon=True
+        )
+        self._watch_starter.start()
         while not self._stopping.is_set():
             watching = self._mode_known.is_set() and self.mode == "watch"
             reported = self._wake.wait(WATCHING_POLL_SECONDS if watching else POLL_SECONDS)
@@ -146,9 +145,24 @@ class ChangeFeed(threading.Thread):
             except Exception:  # the thread must outlive a failed look: the next save retries
                 logger.exception("Looking at the metadata in %s failed.", self.root)
 
+    def answered(self) -> None:
+        """The request that started the feed is answered: the look at every folder may
+        begin, which would otherwise share the interpreter with that request."""
+        if not self._answered.is_set():  # every request tells: the usual case costs no lock
+            self._answered.set()
+
+    def _start_looking(self) -> None:
+        """Once the starting request is answered: start watching, then look at every
+        file once (a file saved while the watches were being added was not reported)."""
+        self._answered.wait(WAIT_SECONDS)
+        if self._stopping.is_set():
+            return
+        if self._want_watch:
+            self._watch()
+        self._catch_up()
+
     def _watch(self) -> None:
-        """Start the observer, then look at every file once: a file saved while the
-        watches were being added was not reported."""
+        """Start the observer; "poll" mode when it cannot start."""
         observer = self._start_observer()
         self._observer = observer
         if observer is None:
@@ -156,7 +170,6 @@ class ChangeFeed(threading.Thread):
         elif self._stopping.is_set():  # stopped while it started: stop() may have passed
             observer.stop()
         self._mode_known.set()
-        self._catch_up()
 
     def _watch_again(self) -> None:
         """Watch the folder now at the root's path (a symlink switched to another

@@ -214,6 +214,12 @@ class MetadataWatcher:
             feed.notice()
         feed.wait_for_rebuild()
 
+    def after_request(self, error: BaseException | None = None) -> None:
+        """Tell the feed that the request that started it is answered (see `answered`)."""
+        feed = self._feed
+        if feed is not None:
+            feed.answered()
+
     def _own_files_changed(self) -> bool:
         """Whether the base files or the requested tenant's differ from the last look: a
         stat of theirs alone, not of every tenant's."""
@@ -387,6 +393,7 @@ def init_app(app: Flask) -> MetadataWatcher:
     app.extensions[EXTENSION] = watcher
     if watcher.mode != "off":  # first: every other hook sees the files as saved
         app.before_request_funcs.setdefault(None, []).insert(0, watcher.before_request)
+        app.teardown_request(watcher.after_request)
     return watcher
 
 
