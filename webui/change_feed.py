@@ -98,8 +98,10 @@ class ChangeFeed(threading.Thread):
 
     def known_mode(self, timeout: float = WAIT_SECONDS) -> str:
         """How changes are noticed ("watch" or "poll"), once the thread knows whether the
-        OS reports them: it may still be adding its watches (waits at most `timeout`)."""
-        self._mode_known.wait(timeout)
+        OS reports them: it may still be adding its watches (waits at most `timeout`), or
+        not have begun yet, waiting for the first request to be answered (the mode meant)."""
+        if self._answered.is_set():
+            self._mode_known.wait(timeout)
         return self.mode
 
     def notice(self) -> None:
