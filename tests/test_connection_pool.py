@@ -3,6 +3,8 @@ hold at most FORMWORK_DATABASE_POOL connections (PostgreSQL server connections, 
 SQLite files); a connection one tenant used serves the next tenant that tenant's records
 only; a request that finds every connection in use answers 503 and keeps nothing."""
 
+import ctypes
+import ctypes.util
 import gc
 import os
 import threading
@@ -218,7 +220,8 @@ def test_a_request_that_finds_every_connection_in_use_answers_503_and_keeps_noth
     assert names(client.get("/api/t/account", headers=headers["t"])) == ["Saved"]
 
 
-def test_a_form_that_finds_every_connection_in_use_answers_503_and_saves_later(tree, storage):
+def signed_in_with_one_connection(tree, storage):
+    """An app with a pool of one connection, and a browser signed in to tenant t."""
     app, _ = served(
         tree, storage, tenants=["t"], FORMWORK_DATABASE_POOL=1, FORMWORK_WRITE_WAIT_SECONDS=0.3
     )
@@ -226,11 +229,17 @@ def test_a_form_that_finds_every_connection_in_use_answers_503_and_saves_later(t
     users.add_user(registry.tenant("t"), "ann", "editor", PASSWORD)
     browser = Browser(app, "t")
     assert browser.login("ann").status_code == 302
+    return app, browser
+
+
+def test_a_form_that_finds_every_connection_in_use_answers_503_and_saves_later(tree, storage):
+    app, browser = signed_in_with_one_connection(tree, storage)
     form = {"name": "Typed by hand", "csrf_token": browser.token()}
     with holding(app):
         refused = browser.client.post("/t/account/new", data=form)
         assert refused.status_code == 503
         assert "Nothing was saved" in refused.get_data(as_text=True)
+        assert 'value="Typed by hand"' in refused.get_data(as_text=True)
     assert browser.post("/account/new", {"name": "Typed by hand"}).status_code == 302
     page = browser.get("/account/").get_data(as_text=True)
     assert page.count("Typed by hand") == 1
@@ -330,3 +339,49 @@ def test_a_tenant_cannot_name_a_table_of_the_tenant_its_connection_served_before
     thread.start()
     thread.join()
     assert len(failures) == 2
+
+
+def sqlite_memory_used():
+    """The bytes SQLite holds in this process, by its own count."""
+    library = ctypes.CDLL(ctypes.util.find_library("sqlite3"))  # the one sqlite3 loaded
+    library.sqlite3_memory_used.restype = ctypes.c_int64
+    return library.sqlite3_memory_used()
+
+
+@pytest.mark.parametrize("storage", ["sqlite"], indirect=True)
+def test_idle_sqlite_connections_give_back_the_pages_they_read(tree, storage):
+    app, headers = served(tree, storage, FORMWORK_DATABASE_POOL=len(TENANTS))
+    client, connections = app.test_client(), app.extensions["formwork_storage"].pool
+    for name in TENANTS:
+        created = client.post(f"/api/{name}/account", json={"name": "A"}, headers=headers[name])
+        assert created.status_code == 201
+    held_while_idle = {}
+    for shrink in (False, True):  # off: the cache kept, as before the connection went idle
+        connections.shrink_idle = shrink
+        connections.close_idle()
+        before = sqlite_memory_used()
+        for name in TENANTS:  # each tenant's connection left idle in the pool
+            assert names(client.get(f"/api/{name}/account", headers=headers[name])) == ["A"]
+        held_while_idle[shrink] = sqlite_memory_used() - before
+    assert held_while_idle[True] < held_while_idle[False] / 2, held_while_idle
+
+
+def test_an_edit_that_finds_every_connection_in_use_keeps_what_was_typed(tree, storage):
+    """The record cannot be read either: the form comes back with what was typed alone,
+    at the version being edited, and sent again it saves."""
+    app, browser = signed_in_with_one_connection(tree, storage)
+    created = browser.post("/account/new", {"name": "First name"})
+    record = created.headers["Location"].split("?")[0].removeprefix("/t")
+    form = {"name": "Typed by hand", "rev_number": "1", "csrf_token": browser.token()}
+    with holding(app):
+        refused = browser.client.post(f"/t{record}/edit", data=form)
+        page = refused.get_data(as_text=True)
+    assert refused.status_code == 503
+    assert "Nothing was saved; try again in a moment. What you typed is kept below." in page
+    assert 'name="name" value="Typed by hand"' in page
+    assert '<input type="hidden" name="rev_number" value="1">' in page
+    assert (
+        browser.post(f"{record}/edit", {"name": "Typed by hand", "rev_number": "1"}).status_code
+        == 302
+    )
+    assert "Typed by hand" in browser.get(record).get_data(as_text=True)

@@ -21,6 +21,7 @@ from engine.registry import build_registry
 from engine.resolve import resolve_base
 from engine.storage.databases import Storage
 from engine.storage.sync import sync_registry
+from webui import change_feed
 
 ROOT = Path(__file__).resolve().parent.parent
 WAIT = 10  # seconds: far more than a reload takes, so a slow machine passes too
@@ -249,8 +250,41 @@ def test_no_request_waits_for_the_watches_to_be_added(metadata, storage, monkeyp
     app = make_app(metadata, storage)
     ada = logged_in(app, "ada")  # answered while the watches are still being added
     assert served_within(WAIT, lambda: starters)
-    assert all(isinstance(thread, ChangeFeed) for thread in starters), starters
+    assert threading.current_thread() not in starters
     save(metadata, "entities/gadget.yaml", COLOUR)  # no watch reports this save
     release.set()
     assert served_within(WAIT, colour_field_shown(ada))
     assert "as it is saved" in text_of(ada.get("/admin/metadata"))
+
+
+@pytest.fixture
+def released(tree, tmp_path):
+    """`metadata` a symbolic link to the release folder `release-1`, as deployments keep it."""
+    release = tree({"entities/gadget.yaml": GADGET}).rename(tmp_path / "release-1")
+    (tmp_path / "metadata").symlink_to(release.name)
+    return tmp_path / "metadata"
+
+
+def switch_release(link, release):
+    """Point the link at another release as deployments do: a new link renamed over it."""
+    staged = link.parent / "metadata-next"
+    staged.symlink_to(release.name)
+    os.replace(staged, link)
+
+
+def test_a_release_switched_by_its_symlink_is_served_as_it_is_switched(
+    released, storage, monkeypatch
+):
+    # the periodic look comes too late to serve it: the switch must be reported by the OS
+    monkeypatch.setattr(change_feed, "WATCHING_POLL_SECONDS", 3600)
+    app = make_app(released, storage)
+    ada = logged_in(app, "ada")
+    assert app.extensions["formwork_watcher"].noticing == "watch"
+    next_release = released.parent / "release-2"
+    shutil.copytree(released, next_release)
+    save(next_release, "entities/gadget.yaml", COLOUR)
+    switch_release(released, next_release)
+    assert served_within(WAIT, colour_field_shown(ada))
+    # and the new release's files are watched: a save to them is served as it is saved
+    save(next_release, "entities/gadget.yaml", COLOUR.replace("Colour", "Tint"))
+    assert served_within(WAIT, lambda: "Tint" in text_of(ada.get("/gadget/new")))

@@ -1,14 +1,17 @@
 """The watcher's looks at the files: the same answer as a plain walk of the tree, and,
-while the OS reports changes, a periodic look that stats no tenant's file."""
+while the OS reports changes, a periodic look that stats no tenant's file; a request
+looks at its own tenant's files alone."""
 
 import shutil
+import threading
 import time
 from pathlib import Path
 
 from conftest import SHIPPED
 from test_admin import GADGET, logged_in, make_app
 
-from webui import reload
+from webui import change_feed, reload
+from webui.change_feed import ChangeFeed
 
 WAIT = 10  # seconds
 
@@ -62,8 +65,62 @@ def test_a_look_finds_the_changes_a_plain_walk_of_the_tree_finds(tmp_path):
         expected = plain_changes(root, plain, plain_after)
         assert reload.changed_tenants(root, looked ^ looked_after) == expected
         assert (looked != looked_after) == (plain != plain_after)
+        assert_one_folder_looks_alike(root, looked_after)
         plain, looked = plain_after, looked_after
     assert reload.fingerprint(tmp_path / "nowhere") == frozenset()
+
+
+def assert_one_folder_looks_alike(root, whole):
+    """The look at one folder finds what the look at the whole tree finds for it."""
+    tenants = [f"tenants/{p.name}" for p in (root / "tenants").iterdir()]
+    for key in ["groups.yaml", "entities", "tenants/nowhere", *tenants]:
+        assert reload.folder_fingerprint(root, [key]) == {e for e in whole if e[0] == key}
+
+
+def test_the_first_request_stats_no_other_tenants_files(tree, storage, monkeypatch):
+    app = make_app(tree({"entities/gadget.yaml": GADGET}), storage)
+    walks, walk = [], reload.fingerprint
+    monkeypatch.setattr(
+        reload, "fingerprint", lambda root: walks.append(threading.current_thread()) or walk(root)
+    )
+    logged_in(app, "ada")  # the first request: it starts watching
+    assert threading.current_thread() not in walks
+
+
+def test_no_look_at_every_file_shares_the_time_of_the_first_request(tree, storage, monkeypatch):
+    monkeypatch.setattr(change_feed, "WAIT_SECONDS", 60)  # the longest it waits for the answer
+    app = make_app(tree({"entities/gadget.yaml": GADGET}), storage)
+    walks, walk, during = [], reload.fingerprint, []
+    monkeypatch.setattr(reload, "fingerprint", lambda root: walks.append(root) or walk(root))
+
+    def answering():  # the first request, answering slowly: the watching thread has started
+        if not during:
+            time.sleep(0.3)  # time the thread would take to begin its look
+            during.append(len(walks))
+
+    app.before_request(answering)
+    logged_in(app, "ada")
+    assert during == [0]
+    watcher = app.extensions[reload.EXTENSION]
+    assert watcher._feed.caught_up.wait(WAIT)
+    assert walks  # once answered
+
+
+def test_a_tenant_file_saved_before_its_first_request_is_served_by_it(tree, storage, monkeypatch):
+    """Saved between create_app and the first request, while the watching thread has not
+    yet looked at every file: the request's own look finds it."""
+    catch_up, release = ChangeFeed._catch_up, threading.Event()
+    monkeypatch.setattr(ChangeFeed, "_catch_up", lambda feed: release.wait(WAIT) and catch_up(feed))
+    metadata = tree({"entities/gadget.yaml": GADGET})
+    app = make_app(metadata, storage)
+    overlay = "customize: gadget\nfields:\n  - {name: size, label: Shoe Size}\n"
+    (metadata / "tenants" / "t" / "entities").mkdir()
+    (metadata / "tenants" / "t" / "entities" / "gadget.yaml").write_text(overlay)
+    try:
+        ada = logged_in(app, "ada")
+        assert "Shoe Size" in ada.get("/gadget/new").get_data(as_text=True)
+    finally:
+        release.set()
 
 
 def test_while_the_os_reports_the_periodic_look_stats_no_tenant_file(tree, storage, monkeypatch):

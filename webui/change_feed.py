@@ -5,11 +5,15 @@ operating system reports a write under the metadata directory (through watchdog:
 on Linux, FSEvents on macOS, ReadDirectoryChangesW on Windows) or, where no such report
 can be had, until its next look at the files' size and mtime (a stat poll, every
 POLL_SECONDS; every WATCHING_POLL_SECONDS as well while the OS reports, for what it
-cannot). Then it waits for the writes of one save to settle and calls `rebuild`.
+cannot). Then it waits for the writes of one save to settle and calls `rebuild`. The
+directory's parent is watched too, for the directory's own name: a symlink switched to
+another release folder is rebuilt at once, and that folder watched from then on.
 
 A request calls `wait_for_rebuild` before anything else: one that arrives after a change
 was reported, and before the rebuild it causes is done, waits for that rebuild (for at
-most WAIT_SECONDS), so a page asked for after a save shows what was saved.
+most WAIT_SECONDS), so a page asked for after a save shows what was saved. Until the
+thread has looked at every file once (`caught_up`), the caller looks at the files a
+request needs and calls `notice` for a change it finds there.
 """
 
 from __future__ import annotations
@@ -53,7 +57,13 @@ class ChangeFeed(threading.Thread):
         self._want_watch = watch
         self.mode = "poll"  # becomes "watch" once the OS reports changes
         self._mode_known = threading.Event()  # set once watching started, or could not
+        self.caught_up = threading.Event()  # set once the thread has looked at every file
+        self._answered = threading.Event()  # the request that started the feed is answered
         self._observer: Any = None
+        self._root_watch: Any = None  # the observer's watch of the directory, recursive
+        self._root_replaced = threading.Event()  # another folder is now at the root's path
+        self.watches = 0  # how many times the directory's watches were added
+        self._watch_starter: threading.Thread | None = None
         self._wake = threading.Event()  # a change was reported, or the feed is stopping
         self._stopping = threading.Event()
         self._done = threading.Condition()
@@ -61,32 +71,37 @@ class ChangeFeed(threading.Thread):
         self._rebuilt = 0  # of those, how many the last finished rebuild took in
 
     def start(self) -> None:
-        """Start the thread, which starts watching; a change made since the last build is
-        rebuilt, and the request that started the feed waits for that rebuild."""
+        """Start the thread, which starts watching and looks at every file once for a
+        change made since the last build (`caught_up` is set then). It looks in its own
+        time, not the starting request's: that look grows with the number of tenants."""
         if self._want_watch:
             self.mode = "watch"  # unless the observer cannot start (then "poll")
         else:
             self._mode_known.set()
-        if self._changed():  # saved between the last build and this start
-            self.notice()
         super().start()
 
     def stop(self) -> None:
         """Stop watching and end the thread; waiting requests go on with what they have."""
         self._stopping.set()
         self._wake.set()
+        self._answered.set()  # the thread that would start watching need not wait
         with self._done:
             self._done.notify_all()
         if self.is_alive() and threading.current_thread() is not self:
-            self.join(timeout=5)  # first: the thread may be starting the observer
+            self.join(timeout=5)  # first: it starts the thread that starts the observer
+        starter = self._watch_starter
+        if starter is not None and starter.is_alive():
+            starter.join(timeout=5)  # the observer it may be starting
         if self._observer is not None:
             self._observer.stop()
             self._observer.join(timeout=5)
 
     def known_mode(self, timeout: float = WAIT_SECONDS) -> str:
         """How changes are noticed ("watch" or "poll"), once the thread knows whether the
-        OS reports them: it may still be adding its watches (waits at most `timeout`)."""
-        self._mode_known.wait(timeout)
+        OS reports them: it may still be adding its watches (waits at most `timeout`), or
+        not have begun yet, waiting for the first request to be answered (the mode meant)."""
+        if self._answered.is_set():
+            self._mode_known.wait(timeout)
         return self.mode
 
     def notice(self) -> None:
@@ -108,30 +123,83 @@ class ChangeFeed(threading.Thread):
     def run(self) -> None:
         """The thread: start watching, then wait for a change, reported or seen by the
         poll, and rebuild."""
-        if self._want_watch:
-            # here, not in start(): the observer adds a watch per folder, which takes about
-            # half a second over a thousand tenants' folders, and no request waits for it
-            self._observer = self._start_observer()
-            if self._observer is None:
-                self.mode = "poll"
-            self._mode_known.set()
-            # a file saved while the watches were being added was not reported
-            if self._observer is not None and self._changed():
-                self.notice()
-        poll = WATCHING_POLL_SECONDS if self.mode == "watch" else POLL_SECONDS
+        # in a thread of its own: the observer adds a watch per folder, which takes about
+        # half a second over a thousand tenants' folders, and meanwhile this thread
+        # rebuilds what the requests find changed in their own tenant's files
+        self._watch_starter = threading.Thread(
+            target=self._start_looking, name="formwork-metadata-watch", daemon=True
+        )
+        self._watch_starter.start()
         while not self._stopping.is_set():
-            reported = self._wake.wait(poll)
+            watching = self._mode_known.is_set() and self.mode == "watch"
+            reported = self._wake.wait(WATCHING_POLL_SECONDS if watching else POLL_SECONDS)
             if self._stopping.is_set():
                 return
             try:
                 if not reported:
-                    if not self._changed():
+                    if not self.caught_up.is_set() or not self._changed():
                         continue
                     self.notice()  # seen by the poll: requests from now on wait for it
                 self._settle()
                 self._rebuild_noticed()
+                if self._root_replaced.is_set():
+                    self._watch_again()
             except Exception:  # the thread must outlive a failed look: the next save retries
                 logger.exception("Looking at the metadata in %s failed.", self.root)
+
+    def answered(self) -> None:
+        """The request that started the feed is answered: the look at every folder may
+        begin, which would otherwise share the interpreter with that request."""
+        if not self._answered.is_set():  # every request tells: the usual case costs no lock
+            self._answered.set()
+
+    def _start_looking(self) -> None:
+        """Once the starting request is answered: start watching, then look at every
+        file once (a file saved while the watches were being added was not reported)."""
+        self._answered.wait(WAIT_SECONDS)
+        if self._stopping.is_set():
+            return
+        if self._want_watch:
+            self._watch()
+        self._catch_up()
+
+    def _watch(self) -> None:
+        """Start the observer; "poll" mode when it cannot start."""
+        observer = self._start_observer()
+        self._observer = observer
+        if observer is None:
+            self.mode = "poll"
+        elif self._stopping.is_set():  # stopped while it started: stop() may have passed
+            observer.stop()
+        self._mode_known.set()
+
+    def _watch_again(self) -> None:
+        """Watch the folder now at the root's path (a symlink switched to another
+        release): the watches added so far are on the folder it replaced."""
+        self._root_replaced.clear()
+        if self._root_watch is not None:
+            self._observer.unschedule(self._root_watch)
+            self._root_watch = None
+        self._root_watch = self._observer.schedule(
+            _Reporter(self.notice), self.root, recursive=True
+        )
+        self.watches += 1
+        if self._changed():  # saved while the watches were being added
+            self.notice()
+
+    def _replaced(self) -> None:
+        self._root_replaced.set()
+        self.notice()
+
+    def _catch_up(self) -> None:
+        """Look at every file once for a change since the last build."""
+        try:
+            if self._changed():
+                self.notice()
+        except Exception:  # the next look, or the next save, tries again
+            logger.exception("Looking at the metadata in %s failed.", self.root)
+        finally:
+            self.caught_up.set()
 
     def _settle(self) -> None:
         """Wait until the writes of one save are over: an editor may truncate, write, rename."""
@@ -163,7 +231,11 @@ class ChangeFeed(threading.Thread):
             if Observer is PollingObserver:  # watchdog's own poll is slower than ours
                 raise OSError("this system reports no file changes that watchdog can read")
             observer = Observer()
-            observer.schedule(_Reporter(self.notice), self.root, recursive=True)
+            self._root_watch = observer.schedule(_Reporter(self.notice), self.root, recursive=True)
+            # the root's own name, in its parent: deployments switch a symlink to another
+            # release folder, which the watch of the old folder never reports
+            root = os.path.abspath(self.root)
+            observer.schedule(_RootReporter(root, self._replaced), os.path.dirname(root))
             observer.start()
         except Exception as error:  # whatever stops the observer leaves the stat poll
             logger.warning(
@@ -188,6 +260,24 @@ class _Reporter:
             self._notice()
 
 
+class _RootReporter:
+    """A watchdog event handler of the metadata directory's parent folder: tells the feed
+    when something else comes at the directory's path (a symlink renamed over it)."""
+
+    def __init__(self, root: str, replaced: Callable[[], None]) -> None:
+        self._root, self._replaced = root, replaced
+
+    def dispatch(self, event: Any) -> None:
+        """Called by watchdog's observer thread for every entry of the parent folder."""
+        if event.event_type in ("created", "deleted", "moved") and self._root in _paths(event):
+            self._replaced()
+
+
+def _paths(event: Any) -> tuple[str, str]:
+    """The paths a watchdog event is about: where from, and where to for a move."""
+    return os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or "")
+
+
 def _about_metadata(event: Any) -> bool:
     """A YAML file, or a folder that came, went or moved (with any YAML files in it), or
     reports the OS dropped (its queue overflowed): any of those may be a YAML file."""
@@ -195,5 +285,4 @@ def _about_metadata(event: Any) -> bool:
         return True
     if event.is_directory:
         return event.event_type != "modified"  # its entries changed: their own events follow
-    paths = (os.fsdecode(event.src_path), os.fsdecode(getattr(event, "dest_path", "") or ""))
-    return any(path.endswith(YAML_SUFFIXES) for path in paths)
+    return any(path.endswith(YAML_SUFFIXES) for path in _paths(event))

@@ -141,7 +141,10 @@ def _form_html(error: Unavailable) -> str:
     target = service.target(arguments["tenant"], arguments["entity"])
     record = None
     if request.endpoint == "pages.edit":
-        record = service.read(arguments["tenant"], arguments["entity"], arguments["record_id"])
+        try:
+            record = service.read(arguments["tenant"], arguments["entity"], arguments["record_id"])
+        except Unavailable:  # it cannot be read either: the form shows what was typed alone
+            record = {"id": arguments["record_id"]}
         revision = request.form.get("rev_number", type=int)
         if revision is not None:  # the version the person was editing, not the latest
             record = {**record, "rev_number": revision}

@@ -19,15 +19,17 @@ them change a tenant's tables.
 
 from __future__ import annotations
 
+import functools
 import logging
 import os
 import re
 import threading
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 
 from engine.errors import EngineError, MetadataError, Problem, Source
 from engine.lazy_registry import BASE, LazyRegistry, Refusal, TenantUnusable
@@ -35,6 +37,7 @@ from engine.records.service import RecordService
 from engine.registry import CompiledTenant
 from engine.storage.databases import Storage
 from engine.storage.sync import UnsafeChange
+from engine.tenant_folders import NAME
 from webui.change_feed import POLL_SECONDS, YAML_SUFFIXES, ChangeFeed
 
 EXTENSION = "formwork_watcher"
@@ -60,7 +63,27 @@ def fingerprint(root: str | Path) -> Fingerprint:
     10,000 tenants a third of the memory), found with os.scandir, not Path.rglob (a fifth
     of the time)."""
     found: dict[str, list[tuple[str, int, int]]] = {}
-    folders: list[tuple[str, str | None]] = [(os.fspath(root), None)]
+    _walk([(os.fspath(root), None)], found)
+    return frozenset((key, hash(frozenset(files))) for key, files in found.items())
+
+
+def folder_fingerprint(root: str | Path, keys: Iterable[str]) -> Fingerprint:
+    """The entries of `fingerprint(root)` for these folders alone (`tenants/NAME`,
+    `entities`, `groups.yaml`): a stat of their own files, however many tenants there
+    are. A folder with no YAML file has no entry, as in `fingerprint`."""
+    found: dict[str, list[tuple[str, int, int]]] = {}
+    for key in keys:
+        path = os.path.join(os.fspath(root), key)
+        if os.path.isdir(path) and not os.path.islink(path):
+            _walk([(path, key)], found)
+        elif "/" not in key and key.endswith(YAML_SUFFIXES):  # under it: its folder's
+            _add_file(path, key, found, functools.partial(os.stat, path))
+    return frozenset((key, hash(frozenset(files))) for key, files in found.items())
+
+
+def _walk(folders: list[tuple[str, str | None]], found: dict[str, list]) -> None:
+    """Add the YAML files under each folder to `found`, by the folder they are read with:
+    the first part of their path under the root, or `tenants/NAME`."""
     while folders:
         folder, key = folders.pop()
         try:
@@ -75,13 +98,17 @@ def fingerprint(root: str | Path) -> Fingerprint:
                         read_with = f"tenants/{entry.name}"  # a tenant's own folder
                     folders.append((entry.path, read_with))
                 elif entry.name.endswith(YAML_SUFFIXES):
-                    try:
-                        stat = entry.stat()
-                    except OSError:
-                        continue
-                    file = (entry.path, stat.st_mtime_ns, stat.st_size)
-                    found.setdefault(read_with, []).append(file)
-    return frozenset((key, hash(frozenset(files))) for key, files in found.items())
+                    _add_file(entry.path, read_with, found, entry.stat)
+
+
+def _add_file(
+    path: str, key: str, found: dict[str, list], stat_of: Callable[[], os.stat_result]
+) -> None:
+    try:
+        stat = stat_of()
+    except OSError:  # removed while we looked
+        return
+    found.setdefault(key, []).append((path, stat.st_mtime_ns, stat.st_size))
 
 
 def outline(root: str | Path) -> Outline:
@@ -153,8 +180,10 @@ class MetadataWatcher:
         self.looks = 0  # how many times changes on disk were taken in
         self._lock = threading.Lock()  # one look at the files at a time in this process
         self._outline = outline(root)  # of the files of the last look, taken first
-        self._fingerprint = fingerprint(root)
-        self._watched: Outline | None = None  # the directory the OS reports changes of
+        # by folder read together: a request compares its own tenant's entry alone
+        self._fingerprint = dict(fingerprint(root))
+        # the directory the OS reports changes of, and which of the feed's watches
+        self._watched: tuple[int, Outline] | None = None
         self._start_lock = threading.Lock()
         self._feed: ChangeFeed | None = None
         self._feed_pid: int | None = None  # the process the feed's thread runs in
@@ -177,8 +206,29 @@ class MetadataWatcher:
         """Start noticing changes in this process if not yet, and let a request that
         comes right after a saved change wait for it to be taken in."""
         feed = self._feed if self._feed_pid == os.getpid() else self._start_feed()
+        if feed is None:
+            return
+        # until the feed's thread has looked at every file once, a request looks at its
+        # own: a file saved since create_app is served by the first request that needs it
+        if not feed.caught_up.is_set() and self._own_files_changed():
+            feed.notice()
+        feed.wait_for_rebuild()
+
+    def after_request(self, error: BaseException | None = None) -> None:
+        """Tell the feed that the request that started it is answered (see `answered`)."""
+        feed = self._feed
         if feed is not None:
-            feed.wait_for_rebuild()
+            feed.answered()
+
+    def _own_files_changed(self) -> bool:
+        """Whether the base files or the requested tenant's differ from the last look: a
+        stat of theirs alone, not of every tenant's."""
+        keys = [*BASE_FILES]
+        tenant = (request.view_args or {}).get("tenant")
+        if isinstance(tenant, str) and NAME.fullmatch(tenant):
+            keys.append(f"tenants/{tenant}")
+        now = dict(folder_fingerprint(self.root, keys))
+        return any(now.get(key) != self._fingerprint.get(key) for key in keys)
 
     @property
     def noticing(self) -> str:
@@ -189,7 +239,7 @@ class MetadataWatcher:
 
     def changed_on_disk(self) -> bool:
         """Whether the YAML files differ from those last looked at (a stat of each)."""
-        return fingerprint(self.root) != self._fingerprint
+        return fingerprint(self.root) != self._fingerprint.items()
 
     def polled_changes(self) -> bool:
         """Whether the files changed, as the watching thread's periodic look sees it. While
@@ -199,11 +249,12 @@ class MetadataWatcher:
         feed = self._feed
         if feed is None or feed.known_mode(0) != "watch":
             return self.changed_on_disk()
-        if self._watched is None:  # the look once the watches are in: whole, catching up
-            self._watched = outline(self.root)
+        if self._watched is None or self._watched[0] != feed.watches:
+            # the look once the watches are in (again): whole, catching up
+            self._watched = (feed.watches, outline(self.root))
             return self.changed_on_disk()
         now = outline(self.root)
-        if now[0] != self._watched[0]:  # another directory, which the OS does not watch
+        if now[0] != self._watched[1][0]:  # another directory, which the OS does not watch
             return self.changed_on_disk()
         return now != self._outline
 
@@ -214,8 +265,9 @@ class MetadataWatcher:
         with self._lock:
             # taken before looking: an edit made meanwhile is seen by the next look
             self._outline = outline(self.root)  # first: a change meanwhile shows next time
-            before, self._fingerprint = self._fingerprint, fingerprint(self.root)
-            tenants, base = changed_tenants(self.root, before ^ self._fingerprint)
+            before, self._fingerprint = self._fingerprint, dict(fingerprint(self.root))
+            changed = before.items() ^ self._fingerprint.items()
+            tenants, base = changed_tenants(self.root, frozenset(changed))
             return self._take_in(tenants, base)
 
     def reload(self, tenant: str | None = None) -> bool:
@@ -223,7 +275,7 @@ class MetadataWatcher:
         or not, and `tenant` now (the admins' Reload button); True when the base files
         are good, and so are the tenant's."""
         with self._lock:
-            self._outline, self._fingerprint = outline(self.root), fingerprint(self.root)
+            self._outline, self._fingerprint = outline(self.root), dict(fingerprint(self.root))
             good = self._take_in(set(), base=True)
         if not good or tenant is None or tenant not in self.registry.tenants:
             return good
@@ -341,6 +393,7 @@ def init_app(app: Flask) -> MetadataWatcher:
     app.extensions[EXTENSION] = watcher
     if watcher.mode != "off":  # first: every other hook sees the files as saved
         app.before_request_funcs.setdefault(None, []).insert(0, watcher.before_request)
+        app.teardown_request(watcher.after_request)
     return watcher
 
 
