@@ -349,21 +349,44 @@ def sqlite_memory_used():
 
 
 @pytest.mark.parametrize("storage", ["sqlite"], indirect=True)
-def test_idle_sqlite_connections_give_back_the_pages_they_read(tree, storage):
+def test_idle_sqlite_connections_give_back_the_pages_they_read(tree, storage, monkeypatch):
     app, headers = served(tree, storage, FORMWORK_DATABASE_POOL=len(TENANTS))
     client, connections = app.test_client(), app.extensions["formwork_storage"].pool
     for name in TENANTS:
         created = client.post(f"/api/{name}/account", json={"name": "A"}, headers=headers[name])
         assert created.status_code == 201
-    held_while_idle = {}
-    for shrink in (False, True):  # off: the cache kept, as before the connection went idle
+    held_while_idle, warm_as_shipped = {}, pool.WARM_IDLE
+    # off: every cache kept; warm 0: every idle connection's freed; then as shipped, the
+    # caches of all but the most recently used freed
+    for shrink, warm in ((False, 0), (True, 0), (True, warm_as_shipped)):
         connections.shrink_idle = shrink
+        monkeypatch.setattr(pool, "WARM_IDLE", warm)
         connections.close_idle()
         before = sqlite_memory_used()
         for name in TENANTS:  # each tenant's connection left idle in the pool
             assert names(client.get(f"/api/{name}/account", headers=headers[name])) == ["A"]
-        held_while_idle[shrink] = sqlite_memory_used() - before
-    assert held_while_idle[True] < held_while_idle[False] / 2, held_while_idle
+        held_while_idle[shrink, warm] = sqlite_memory_used() - before
+    kept, every, shipped = held_while_idle.values()
+    assert every < kept / 2, held_while_idle
+    cooled = (len(TENANTS) - warm_as_shipped) / len(TENANTS)
+    assert kept - shipped >= 0.9 * cooled * (kept - every), held_while_idle
+
+
+@pytest.mark.parametrize("storage", ["sqlite"], indirect=True)
+def test_a_tenant_served_again_and_again_keeps_its_pages_between_requests(tree, storage):
+    app, headers = served(tree, storage, FORMWORK_DATABASE_POOL=len(TENANTS))
+    client, connections = app.test_client(), app.extensions["formwork_storage"].pool
+    name = TENANTS[0]
+    created = client.post(f"/api/{name}/account", json={"name": "A"}, headers=headers[name])
+    assert created.status_code == 201
+    held_after_a_request = {}
+    for shrink in (False, True):  # the most recently used keep their cache either way
+        connections.shrink_idle = shrink
+        connections.close_idle()
+        before = sqlite_memory_used()
+        assert names(client.get(f"/api/{name}/account", headers=headers[name])) == ["A"]
+        held_after_a_request[shrink] = sqlite_memory_used() - before
+    assert held_after_a_request[True] >= 0.9 * held_after_a_request[False], held_after_a_request
 
 
 def test_an_edit_that_finds_every_connection_in_use_keeps_what_was_typed(tree, storage):

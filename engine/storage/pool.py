@@ -15,14 +15,16 @@ every connection is open, the least recently used idle one is closed for the new
 A connection in use is never closed for another tenant, nor is one in a transaction
 given back. A connection left idle for IDLE_SECONDS is closed when the next one comes
 back, so a process that was busy once does not keep its connections for good. An SQLite
-connection that comes back frees its page cache (`shrink_idle`): idle, a warm tenant's
-file costs its schema, not the pages its last request read.
+connection that falls out of the WARM_IDLE most recently used idle ones frees its page
+cache (`shrink_idle`): idle, a warm tenant's file costs its schema, not the pages its last
+request read, while the tenants being served keep theirs from one request to the next.
 """
 
 from __future__ import annotations
 
 import collections
 import contextlib
+import itertools
 import logging
 import math
 import os
@@ -39,6 +41,7 @@ from engine.errors import DatabaseBusy
 logger = logging.getLogger("formwork.storage")
 _EXCEPTIONS = peewee.__exception_wrapper__  # peewee's own: driver errors → peewee errors
 IDLE_SECONDS = 300.0  # how long a connection may stay idle before it is closed
+WARM_IDLE = 4  # idle connections, the most recently used, that keep their page cache
 
 
 class Pooled(Protocol):
@@ -66,6 +69,7 @@ class _Entry:
     key: str
     thread: threading.Thread | None = None
     idle_since: float = 0.0
+    shrunk: bool = False  # its page cache freed since it was last used
 
 
 class ConnectionPool:
@@ -136,20 +140,30 @@ class ConnectionPool:
         self._after_fork()
         self._forget(database)
         alive = database.connection_alive(connection)
-        if alive and self.shrink_idle:
-            _shrink(connection)
         closing = []
         with self._lock:
             entry = self._in_use.pop(id(connection), None)
             if entry is not None and alive:
                 entry.thread, entry.idle_since = None, time.monotonic()
                 self._idle[id(connection)] = entry
+                self._cool()
             elif entry is not None:
                 closing.append(connection)
             closing += self._expired()
             self._lock.notify()
         for expired in closing:
             _close(expired)
+
+    def _cool(self) -> None:
+        """Free the page cache of the idle connection that the one just given back pushed
+        out of the WARM_IDLE most recently used (with the lock held: none takes it
+        meanwhile). Each one given back pushes out one at most."""
+        if not self.shrink_idle or len(self._idle) <= WARM_IDLE:
+            return
+        cooled = next(itertools.islice(reversed(self._idle.values()), WARM_IDLE, None))
+        if not cooled.shrunk:
+            _shrink(cooled.connection)
+            cooled.shrunk = True
 
     def _expired(self) -> list[Any]:
         """Take out the connections idle for longer than `idle_seconds` (the least recently
@@ -212,7 +226,7 @@ class ConnectionPool:
 
     def _mark_in_use(self, ident: int) -> _Entry:
         entry = self._idle.pop(ident)
-        entry.thread = threading.current_thread()
+        entry.thread, entry.shrunk = threading.current_thread(), False
         self._in_use[ident] = entry
         return entry
 
