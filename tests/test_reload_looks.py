@@ -99,10 +99,11 @@ def test_no_look_at_every_file_shares_the_time_of_the_first_request(tree, storag
             during.append(len(walks))
 
     app.before_request(answering)
+    watcher = app.extensions[reload.EXTENSION]
+    assert not watcher.wait_started(0)  # no request yet: nothing watches
     logged_in(app, "ada")
     assert during == [0]
-    watcher = app.extensions[reload.EXTENSION]
-    assert watcher._feed.caught_up.wait(WAIT)
+    assert watcher.wait_started(WAIT)
     assert walks  # once answered
 
 

@@ -230,6 +230,13 @@ class MetadataWatcher:
         now = dict(folder_fingerprint(self.root, keys))
         return any(now.get(key) != self._fingerprint.get(key) for key in keys)
 
+    def wait_started(self, timeout: float = 30.0) -> bool:
+        """Wait until this process's watching thread has added its watches and looked at
+        every file once (it begins after the first request); False after `timeout`, or
+        when no thread watches in this process."""
+        feed = self._feed if self._feed_pid == os.getpid() else None
+        return feed is not None and feed.caught_up.wait(timeout)
+
     @property
     def noticing(self) -> str:
         """How this process notices changes now: watch, poll (also when watching could not
