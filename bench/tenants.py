@@ -14,7 +14,9 @@ fresh Python process of its own, on SQLite in that directory:
 * resident memory (VmRSS) after touching 1, 100 and 1,000 tenants (as many as there are),
   with the tenant cache at FORMWORK_TENANT_CACHE (500 unless --cache);
 * edit: from saving one tenant's tenant.yaml with a new label to the page showing it,
-  noticed by the file watcher (FORMWORK_RELOAD=watch).
+  noticed by the file watcher (FORMWORK_RELOAD=watch);
+* check: `formwork check` of the whole tree, one worker per core (check_tenants.py
+  times it both ways).
 
 It prints what it measured; it never passes or fails on speed. Timings are wall-clock:
 on a machine busy with other work they are noise, so label them so.
@@ -149,7 +151,10 @@ def run(count: int, cache: int) -> dict:
         if child.returncode != 0:
             raise SystemExit(f"the measuring process failed:\n{child.stderr}")
         result = json.loads(child.stdout.strip().splitlines()[-1])
-        return {"tenants": count, "generate_s": generated, **result}
+        import check_tenants  # here: it imports this module
+
+        checked = check_tenants.timed(metadata, None)  # one worker per core
+        return {"tenants": count, "generate_s": generated, **result, "check": checked}
 
 
 def report(result: dict) -> None:
@@ -166,6 +171,11 @@ def report(result: dict) -> None:
         print(f"  RSS after {_count(key):>5,} tenants     {result[key]:9.1f} MB")
     print(f"  one tenant edited → served {result['edit_s'] * 1000:9.1f} ms")
     print(f"  tenants compiled           {result['compiled']:9,}")
+    check = result["check"]
+    print(
+        f"  formwork check             {check['wall']:9.1f} s (a worker per core; largest RSS "
+        f"{check['rss_mb']:.0f} MB; {check['last']})"
+    )
 
 
 def _count(key: str) -> int:
