@@ -8,6 +8,7 @@ import peewee
 import pytest
 
 from engine.errors import TenantBusy
+from engine.storage import sqlite_queue
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
 
@@ -156,3 +157,38 @@ def test_a_transaction_sqlite_rolled_back_itself_reports_why_not_the_rollback(da
     with database.atomic():
         database.execute_sql("INSERT INTO item (name) VALUES ('fits')")
     assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)
+
+
+def gate_threads(database) -> list[threading.Thread]:
+    """The threads taking the queue's lock for this database's waiting writers."""
+    name = f"sqlite-writer-gate {database._queue_path}"
+    return [t for t in threading.enumerate() if t.name == name]
+
+
+def test_writers_that_wait_one_after_another_share_one_gate_thread(database, monkeypatch):
+    """Under concurrent saves writers wait again and again: the thread that takes the
+    lock for them stays a moment for the next rather than being started anew, and ends
+    once no writer came for LINGER_SECONDS."""
+    monkeypatch.setattr(sqlite_queue, "LINGER_SECONDS", 0.5)
+    database.wait = 10
+    seen = []
+    for name in ("first", "second"):
+        with open(database._queue_path, "ab") as other:
+            fcntl.flock(other, fcntl.LOCK_EX)  # another process's writer holds the queue
+            writer = threading.Thread(target=insert, args=(database, name))
+            writer.start()
+            writer.join(0.2)
+            assert writer.is_alive()  # queued behind the holder
+            seen += gate_threads(database)
+            fcntl.flock(other, fcntl.LOCK_UN)
+        writer.join(10)
+    assert len(seen) == 2 and seen[0] is seen[1]
+    assert [r[0] for r in database.execute_sql("SELECT name FROM item")] == ["first", "second"]
+    seen[0].join(5)
+    assert not seen[0].is_alive() and gate_threads(database) == []
+    assert queue_is_free(database)
+
+
+def insert(database, name: str) -> None:
+    with database.atomic():
+        database.execute_sql("INSERT INTO item (name) VALUES (?)", (name,))

@@ -9,11 +9,15 @@ A writer waits a bounded time (`wait`, FORMWORK_WRITE_WAIT_SECONDS in the web ap
 gives up with TenantBusy: a long import must not hold every worker of the server in a
 queue that never moves. `flock` itself cannot give up, so a writer that has to wait
 hands the waiting to one thread per file and process (`_Gate`), which takes the lock for
-the first writer still waiting, and lets go of it when none is left.
+the first writer still waiting, and lets go of it when none is left. Under concurrent
+saves writers wait often, one after the other: the thread stays for LINGER_SECONDS after
+its last writer rather than being started again for the next (a thread start costs more
+CPU than the whole wait).
 
-The lock file is opened for each write transaction and closed after it, so a process
-serving many tenants holds no file of a tenant it is not writing (the tenants' database
-files themselves are bounded by the pool, engine.storage.pool).
+The lock file is opened for each write transaction and closed after it (a bare file
+descriptor, no Python file object), so a process serving many tenants holds no file of
+a tenant it is not writing (the tenants' database files themselves are bounded by the
+pool, engine.storage.pool).
 """
 
 from __future__ import annotations
@@ -24,7 +28,7 @@ import math
 import os
 import threading
 from pathlib import Path
-from typing import Any, BinaryIO
+from typing import Any
 
 import peewee
 
@@ -32,6 +36,13 @@ from engine.errors import TenantBusy
 from engine.storage.pool import PooledConnections
 
 _QUEUED = ("IMMEDIATE", "EXCLUSIVE")  # the transactions that take the write lock at BEGIN
+LINGER_SECONDS = 1.0  # how long a gate's thread waits for another writer before it ends
+
+
+def _open_lock(path: str) -> int:
+    """A descriptor of its own on the lock file: flock locks an open file description, so
+    each writer queues on its own."""
+    return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
 
 
 class _Waiter:
@@ -39,7 +50,7 @@ class _Waiter:
 
     def __init__(self) -> None:
         self.ready = threading.Event()
-        self.file: BinaryIO | None = None
+        self.file: int | None = None
 
 
 class _Gate:
@@ -50,16 +61,20 @@ class _Gate:
         self.path = path
         self._mutex = threading.Lock()
         self._waiting: collections.deque[_Waiter] = collections.deque()
+        self._arrived = threading.Condition(self._mutex)  # a writer joined the queue
         self._taking = False  # whether the thread that takes the lock runs
 
-    def wait(self, seconds: float) -> BinaryIO | None:
-        """The file holding the lock, or None when `seconds` passed first."""
+    def wait(self, seconds: float) -> int | None:
+        """The descriptor holding the lock, or None when `seconds` passed first."""
         waiter = _Waiter()
         with self._mutex:
             self._waiting.append(waiter)
-            if not self._taking:
+            if self._taking:
+                self._arrived.notify()
+            else:
                 self._taking = True
-                threading.Thread(target=self._take, name="sqlite-writer-gate", daemon=True).start()
+                name = f"sqlite-writer-gate {self.path}"
+                threading.Thread(target=self._take, name=name, daemon=True).start()
         if waiter.ready.wait(seconds):
             return waiter.file
         with self._mutex:
@@ -71,10 +86,12 @@ class _Gate:
     def _take(self) -> None:
         while True:
             with self._mutex:
-                if not self._waiting:
+                if not self._waiting and not self._arrived.wait_for(
+                    lambda: self._waiting, LINGER_SECONDS
+                ):
                     self._taking = False
                     return
-            file = open(self.path, "ab", buffering=0)  # noqa: SIM115 (handed to a writer)
+            file = _open_lock(self.path)  # handed to a writer, which closes it
             fcntl.flock(file, fcntl.LOCK_EX)  # the moment the holder lets go
             with self._mutex:
                 if self._waiting:
@@ -83,7 +100,7 @@ class _Gate:
                     waiter.ready.set()
                     continue
             fcntl.flock(file, fcntl.LOCK_UN)  # everyone gave up meanwhile
-            file.close()
+            os.close(file)
 
 
 class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
@@ -127,14 +144,13 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         finally:
             self._leave_queue()
 
-    def _take_queue(self) -> BinaryIO:
-        # a file of its own: flock locks an open file, so threads queue on theirs
-        own = open(self._queue_path, "ab", buffering=0)  # noqa: SIM115 (closed on leaving)
+    def _take_queue(self) -> int:
+        own = _open_lock(self._queue_path)  # closed on leaving
         try:
             fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return own
         except BlockingIOError:
-            own.close()
+            os.close(own)
         handed = self._gate_of_this_process().wait(self.wait)
         if handed is None:
             tenant = Path(self.database).stem
@@ -157,4 +173,4 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         if held is not None:
             self._queue.held = None
             fcntl.flock(held, fcntl.LOCK_UN)
-            held.close()
+            os.close(held)
