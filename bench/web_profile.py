@@ -122,6 +122,7 @@ def profile(endpoints: Iterable[Endpoint], requests: int) -> None:
         )
         print(f"  {endpoint.label:<24} {1000 * plain:>7.3f} {cells}")
         tops.append((endpoint.label, stats))
+    print_io(endpoints, requests)
     for label, stats in tops:
         print(f"\n  {label}: the functions with the most time of their own (share of it)")
         total = sum(value[2] for value in stats.values()) or 1.0
@@ -141,6 +142,33 @@ def cpu_per_request(endpoint: Endpoint, requests: int) -> float:
             call(endpoint.app, endpoint.environ())
         best = min(best, (time.process_time() - began) / requests)
     return best
+
+
+def print_io(endpoints: Iterable[Endpoint], requests: int) -> None:
+    """Per endpoint, the system calls of a request that read and write (a save's SQLite
+    pages go to its log by two writes each): counts, which a busy machine does not skew."""
+    if not Path(IO_FILE).exists():
+        return
+    print("\n  system calls per request (this process, /proc/self/io)")
+    print(f"  {'endpoint':<24} {'reads':>7} {'writes':>7} {'KB written':>10}")
+    for endpoint in endpoints:
+        before = io_counters()
+        for _ in range(requests):
+            call(endpoint.app, endpoint.environ())
+        after = io_counters()
+        reads, writes, written = ((after[k] - before[k]) / requests for k in IO_KEYS)
+        print(f"  {endpoint.label:<24} {reads:>7.1f} {writes:>7.1f} {written / 1024:>10.1f}")
+
+
+IO_FILE = "/proc/self/io"
+IO_KEYS = ("syscr", "syscw", "wchar")
+
+
+def io_counters() -> dict[str, int]:
+    """This process's read and write system calls and bytes written so far (Linux)."""
+    with open(IO_FILE, encoding="ascii") as lines:
+        pairs = (line.split(":") for line in lines if ":" in line)
+        return {key: int(value) for key, value in pairs if key in IO_KEYS}
 
 
 def profiled(endpoint: Endpoint, requests: int) -> dict:

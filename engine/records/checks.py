@@ -32,7 +32,7 @@ def field_error(field: FieldSpec | None, name: str, code: str, message: str) -> 
 
 def schema_errors(target: Target, record: dict, line_values: dict) -> list[RecordError]:
     """The compiled validator over the record as it will be stored, lines included."""
-    system = target.spec.system_columns
+    system = frozenset(target.spec.system_columns)
     document = {k: v for k, v in record.items() if k not in system}
     for line in target.lines():
         left_out = ("id", line.lines.link)  # a line's own id and its link: not its values

@@ -32,9 +32,11 @@ def parse_urlencoded(text: str) -> list[tuple[str, str]]:
         if not part:
             continue
         name, _, value = part.partition("=")
-        if "%" in part or "+" in part:
+        if "%" in part:
             name = unquote(name.replace("+", " "), errors="werkzeug.url_quote")
             value = unquote(value.replace("+", " "), errors="werkzeug.url_quote")
+        elif "+" in part:  # nothing escaped: unquote would give the text back as it is
+            name, value = name.replace("+", " "), value.replace("+", " ")
         pairs.append((name, value))
     return pairs
 
