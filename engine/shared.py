@@ -52,7 +52,11 @@ class _Equals(Generic[T]):
         self._known: dict[Hashable, list[weakref.ref[T]]] = {}
 
     def of(self, value: T) -> T:
-        refs = self._known.setdefault(self._bucket(value), [])
+        key = self._bucket(value)
+        refs = self._known.get(key)
+        if refs is None:  # the first of its bucket, as most are
+            self._known[key] = [weakref.ref(value)]
+            return value
         for ref in refs:
             known = ref()
             if known is not None and known == value:

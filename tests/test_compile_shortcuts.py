@@ -9,6 +9,8 @@ import gc
 import pytest
 from conftest import SHIPPED
 
+from engine.errors import Source
+from engine.loader import load_project
 from engine.records import list_filters
 from engine.records.list_filters import LIST_FILTERS, filter_candidates, filter_indexed_fields
 from engine.registry import build_registry
@@ -81,3 +83,29 @@ def test_the_dead_are_swept_so_the_table_stays_within_twice_what_lives():
     assert len(table) == len(alive)
     assert len(table._entries) <= max(64, 2 * len(alive)) + 1
     assert [table.get(owner) for owner in alive] == list(range(0, 5001, 10))
+
+
+def plain_line_of(document, path):
+    """Document.line_of as it looked every ancestor up, the path itself first."""
+    for end in range(len(path), -1, -1):
+        line = document.lines.get(tuple(path[:end]))
+        if line is not None:
+            return line
+    return 1
+
+
+def test_every_place_in_the_shipped_files_is_located_as_before():
+    project, problems = load_project(str(SHIPPED))
+    assert not problems
+    documents = [project.groups, *project.entities.values()]
+    for tenant in project.tenants.values():
+        documents += [tenant.document, *tenant.entities.values(), *tenant.translations.values()]
+    documents = [document for document in documents if document is not None]
+    assert len(documents) > 10
+    for document in documents:
+        for path in document.lines:
+            # the path, a key under it never written, and its list form
+            for asked in (path, (*path, "nothing-here"), (*path, 99, "x"), list(path)):
+                line = plain_line_of(document, tuple(asked))
+                assert document.line_of(asked) == line
+                assert document.source_of(asked) == Source(document.file, line)
