@@ -13,7 +13,7 @@ from typing import Any
 
 import yaml
 
-from engine.errors import Problem
+from engine.errors import Problem, Source
 
 Path_ = tuple[str | int, ...]
 
@@ -33,14 +33,31 @@ class Document:
     file: str
     data: Any
     lines: dict[Path_, int]
+    # one Source per line asked for (source_of): every property of a field written on
+    # one line is located there, and resolving locates every property
+    sources: dict[int, Source] = field(default_factory=dict, compare=False, repr=False)
 
     def line_of(self, path: Path_) -> int:
         """The line of `path`, or of its nearest ancestor that was written."""
-        for end in range(len(path), -1, -1):
-            line = self.lines.get(tuple(path[:end]))
+        path = path if path.__class__ is tuple else tuple(path)
+        line = self.lines.get(path)  # a path that was written, as most asked for are
+        if line is not None:
+            return line
+        for end in range(len(path) - 1, -1, -1):
+            line = self.lines.get(path[:end])
             if line is not None:
                 return line
         return 1
+
+    def source_of(self, path: Path_) -> Source:
+        """Where `path` was written: this file, at line_of(path)."""
+        line = self.lines.get(path) if path.__class__ is tuple else None
+        if line is None:
+            line = self.line_of(path)
+        found = self.sources.get(line)
+        if found is None:
+            found = self.sources[line] = Source(self.file, line)
+        return found
 
 
 @dataclass

@@ -58,7 +58,7 @@ class Draft:
     @property
     def origins(self) -> dict[str, Source]:
         """Where each property was written; worked out only when asked for."""
-        return {key: self.where_of(key) for key in self.written}
+        return {key: document.source_of(path) for key, (document, path) in self.written.items()}
 
     def where_of(self, key: str, *inner: str | int) -> Source:
         """Where a property, or a key nested inside it, was written."""
@@ -103,7 +103,7 @@ def _clone_all(drafts: dict[str, EntityDraft]) -> dict[str, EntityDraft]:
 
 
 def _source(document: Document, *path: str | int) -> Source:
-    return Source(document.file, document.line_of(path))
+    return document.source_of(path)
 
 
 def _merge_layer(target: Draft, values: dict, document: Document, path: tuple) -> None:

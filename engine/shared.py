@@ -10,13 +10,15 @@ models bound to it, its name in its schemas' `$id`, its translations and localit
 whatever pages cache on its compiled entities.
 
 Everything here is held through weak references: an entry lives as long as a compiled
-tenant uses it, so dropping every tenant that shares one frees it.
+tenant uses it, so dropping every tenant that shares one frees it (a layout or a field's
+entry at the latest when its table next grows to twice what it held alive).
 """
 
 from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import threading
 import weakref
 from collections.abc import Callable, Hashable
@@ -50,7 +52,11 @@ class _Equals(Generic[T]):
         self._known: dict[Hashable, list[weakref.ref[T]]] = {}
 
     def of(self, value: T) -> T:
-        refs = self._known.setdefault(self._bucket(value), [])
+        key = self._bucket(value)
+        refs = self._known.get(key)
+        if refs is None:  # the first of its bucket, as most are
+            self._known[key] = [weakref.ref(value)]
+            return value
         for ref in refs:
             known = ref()
             if known is not None and known == value:
@@ -63,10 +69,36 @@ class _Equals(Generic[T]):
         return sum(1 for refs in self._known.values() for ref in refs if ref() is not None)
 
 
-def _keep_while(owner: object, table: dict[int, Any], value: Any) -> None:
-    """Keep `value` in `table` under the id() of `owner` for as long as `owner` lives."""
-    table[id(owner)] = value
-    weakref.finalize(owner, table.pop, id(owner), None)
+class _ById:
+    """What was built from each object, by the object's identity, kept while it lives: an
+    entry whose object has died is never answered (its id() may be another object's now)
+    and is dropped when the table has grown to twice the entries it held alive when last
+    swept. A weak reference per entry, not a finalizer: a tenant's every field has one."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref, Any]] = {}
+        self._swept_at = 64  # swept when it holds this many entries
+
+    def get(self, owner: object) -> Any:
+        """What was kept for `owner`, or None."""
+        found = self._entries.get(id(owner))
+        return found[1] if found is not None and found[0]() is owner else None
+
+    def keep(self, owner: object, value: Any) -> None:
+        """Keep `value` for `owner` for as long as `owner` lives."""
+        entries = self._entries
+        entries[id(owner)] = (weakref.ref(owner), value)
+        if len(entries) >= self._swept_at:
+            self._sweep()
+
+    def _sweep(self) -> None:
+        entries = self._entries
+        for key in [key for key, (ref, _) in entries.items() if ref() is None]:
+            del entries[key]
+        self._swept_at = max(64, 2 * len(entries))
+
+    def __len__(self) -> int:
+        return sum(1 for ref, _ in self._entries.values() if ref() is not None)
 
 
 class Shared:
@@ -75,10 +107,14 @@ class Shared:
 
     def __init__(self) -> None:
         self._lock = threading.Lock()
-        self._fields = _Equals[FieldSpec](lambda f: (f.name, f.label, f.input_type, f.sequence))
+        # equal fields were declared at the same place: where its name was written narrows
+        # a bucket to the fields that may be equal, rather than every field alike in name
+        self._fields = _Equals[FieldSpec](
+            lambda f: (f.name, f.label, f.input_type, f.sequence, f.origins.get("name"))
+        )
         self._entities = _Equals[EntitySpec](lambda e: (e.name, e.label, len(e.fields)))
-        self._layouts: dict[int, dict[str, Any]] = {}  # by id() of a known entity spec
-        self._entries: dict[int, dict[str, Any]] = {}  # by id() of a known field spec
+        self._layouts = _ById()  # of each known entity spec
+        self._entries = _ById()  # of each known field spec
         self._checkers: weakref.WeakValueDictionary[str, Checker] = weakref.WeakValueDictionary()
 
     def tenant(self, spec: TenantSpec) -> TenantSpec:
@@ -86,26 +122,30 @@ class Shared:
         by the equal one already known."""
         with self._lock:
             entities = {name: self._entity(entity) for name, entity in spec.entities.items()}
+        if all(entities[name] is entity for name, entity in spec.entities.items()):
+            return spec  # nothing known before: the tenant is the first to have it
         return dataclasses.replace(spec, entities=entities)
 
     def _entity(self, entity: EntitySpec) -> EntitySpec:
         fields = tuple(self._fields.of(f) for f in entity.fields)
-        return self._entities.of(dataclasses.replace(entity, fields=fields))
+        if any(map(operator.is_not, fields, entity.fields)):
+            entity = dataclasses.replace(entity, fields=fields)
+        return self._entities.of(entity)
 
     def layout(self, entity: EntitySpec) -> dict[str, Any]:
         """The form layout of an entity spec, built once per spec object (read-only)."""
         with self._lock:
-            layout = self._layouts.get(id(entity))
+            layout = self._layouts.get(entity)
             if layout is None:
                 layout = build_layout(entity, self._entry)
-                _keep_while(entity, self._layouts, layout)
+                self._layouts.keep(entity, layout)
             return layout
 
     def _entry(self, field: FieldSpec) -> dict[str, Any]:
-        entry = self._entries.get(id(field))
+        entry = self._entries.get(field)
         if entry is None:
             entry = field_entry(field)
-            _keep_while(field, self._entries, entry)
+            self._entries.keep(field, entry)
         return entry
 
     def checker(self, body: dict) -> Checker:

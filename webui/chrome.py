@@ -20,11 +20,17 @@ from webui.signed_in import current_user
 
 MAX_CACHED = 4096  # rendered parts per process (engine.caching: the oldest goes first)
 EXTENSION = "formwork_chrome"
+MODULES = "formwork_template_modules"  # the app's extension holding macros(name)'s answers
+
+# The switch of macros()'s cache: False, every call asks Jinja for the template (the plain
+# path, which tests/test_list_shortcuts.py compares it with).
+CACHE_MODULES = True
 
 
 def init_app(app: Flask) -> None:
     """base.html calls page_assets() and page_header(tenant)."""
     app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
+    app.extensions[MODULES] = {}
     app.jinja_env.globals.update(page_assets=page_assets, page_header=page_header)
     app.add_url_rule("/favicon.ico", "favicon", favicon)
 
@@ -58,7 +64,24 @@ def _csrf_token() -> str:
 
 def _rendered(key: tuple, render: Any) -> Markup:
     app = current_app._get_current_object()  # type: ignore[attr-defined]
-    macros = app.jinja_env.get_template("page_parts.html").module
-    key = (macros, *key)  # reloaded macros (in development) render again
+    found = macros("page_parts.html", app)
+    key = (found, *key)  # reloaded macros (in development) render again
     cache: BoundedCache = app.extensions[EXTENSION]
-    return cache.get_or_build(key, lambda: render(macros))
+    return cache.get_or_build(key, lambda: render(found))
+
+
+def macros(name: str, app: Flask | None = None) -> Any:
+    """The module of the template `name` (of `app`, else the current app), its macros as
+    attributes. Asked for by every part of a page, it is kept by the app once made,
+    unless templates are reloaded when they change (in development), when Jinja is
+    asked each time."""
+    if app is None:
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+    kept: dict[str, Any] = app.extensions[MODULES]
+    found = kept.get(name) if CACHE_MODULES else None
+    if found is None:
+        environment = app.jinja_env
+        found = environment.get_template(name).module
+        if CACHE_MODULES and not environment.auto_reload:
+            kept[name] = found
+    return found

@@ -8,6 +8,10 @@ language's entities are compiled entities of their own, sharing the model and va
 but with their own texts, layout and memo: so every cache a page fills (webui.views,
 webui.prerender) is per entity × language, and a metadata reload drops them all. They
 are held in a bounded cache per compiled tenant.
+
+Which language a request gets follows from the user's own choice and the browser's
+Accept-Language alone, so it is worked out once per compiled tenant and such pair and
+cached (`CACHE_CHOICES`; False, the plain path, works it out on every request).
 """
 
 from __future__ import annotations
@@ -26,7 +30,12 @@ from engine.translations import translated_entity
 from webui.signed_in import current_user
 
 MAX_LANGUAGES = 16  # translated copies kept per compiled tenant
+MAX_CHOICES = 256  # (user's language, Accept-Language) pairs cached per compiled tenant
 _BUILDING = threading.Lock()
+
+# The switch of the cached choice of a page's language: False, each request parses its
+# Accept-Language (the plain path, which tests/test_list_shortcuts.py compares it with).
+CACHE_CHOICES = True
 
 
 def page_language(tenant: TenantSpec) -> str:
@@ -45,18 +54,40 @@ def page_language(tenant: TenantSpec) -> str:
 def in_page_language(target: Target) -> Target:
     """The target with its tenant's texts in this request's language (itself where the
     tenant has no translations)."""
-    translations = target.tenant.spec.translations
-    if translations is None:
+    spec = target.tenant.spec
+    if spec.translations is None:
         return target
-    language = page_language(target.tenant.spec)
+    language, varies, chain = _choice(target.tenant) if CACHE_CHOICES else _choose(spec)
     g.language = language
-    if len(translations.languages) > 1:  # one language: the page is the same for all
+    if varies:
         after_this_request(_varies_by_language)
-    chain = translations.chain(language)
     if not chain:
         return target  # the metadata's own texts
     tenant = _translated_tenant(target.tenant, language, chain)
     return Target(tenant, tenant.entity(target.spec.name))
+
+
+def _choose(tenant: TenantSpec) -> tuple[str, bool, list]:
+    """This request's language, whether pages vary by language at all (one language: the
+    page is the same for all), and the translations to read its texts from."""
+    translations = tenant.translations
+    assert translations is not None
+    language = page_language(tenant)
+    return language, len(translations.languages) > 1, translations.chain(language)
+
+
+def _choice(tenant: CompiledTenant) -> tuple[str, bool, list]:
+    """_choose's answer, cached per compiled tenant under all it follows from."""
+    choices = tenant.memo.get(_choice)
+    if choices is None:
+        with _BUILDING:
+            choices = tenant.memo.setdefault(_choice, BoundedCache(MAX_CHOICES))
+    user = current_user(tenant.spec.name)
+    key = (user and user.get("language"), request.environ.get("HTTP_ACCEPT_LANGUAGE"))
+    found = choices.get(key)
+    if found is None:
+        found = choices[key] = _choose(tenant.spec)
+    return found
 
 
 def _varies_by_language(response: Response) -> Response:

@@ -10,6 +10,7 @@ from flask import request
 
 from engine.records.target import Target
 from webui import list_view
+from webui.pager import first_value
 
 
 def list_query(
@@ -30,7 +31,7 @@ def list_query(
 
 def requested_offset() -> int:
     """The offset asked for: a whole number from 0, as request.args.get(type=int) reads it."""
-    text = request.args.to_dict().get("offset")
+    text = first_value(request.args, "offset")
     try:
         offset = int(text) if text is not None else 0
     except ValueError:

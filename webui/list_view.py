@@ -11,12 +11,14 @@ metadata reload builds it again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, url_for
+from flask import url_for
 from markupsafe import Markup
 
+from engine.caching import BoundedCache
 from engine.records.checks import system_label
 from engine.records.list_filters import LIST_FILTERS, filter_candidates
 from engine.records.search import unindexed_filters
@@ -24,9 +26,16 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 from engine.types.base import InputType
-from webui import pager, prerender, urls
+from webui import chrome, pager, prerender, urls
 from webui.display import amounts_in, display, locality, lookup_choices, time_html
 from webui.views import views
+
+MAX_PAGES = 64  # pages of rows cached per compiled entity (engine.caching: oldest first)
+_CREATING = threading.Lock()
+
+# The switch of the cache of whole pages of rows: False, a page's rows are looked up row
+# by row (the plain path, which tests/test_list_shortcuts.py compares it with).
+CACHE_PAGES = True
 
 
 def filters(target: Target) -> list[dict]:
@@ -188,12 +197,41 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     A row's HTML follows from its id, its values and the list's URL alone, unless a
     column shows a linked record's title, read again each time: so each rendered row is
     cached, per compiled entity, under exactly those, and a row whose values changed is
-    a row not rendered yet."""
+    a row not rendered yet. The rows of a whole page are cached too, under all of its
+    ids and values (CACHE_PAGES), as the first page is asked for again and again."""
     shown, ids = columns(target), page["ids"]
     if any(c.lookup or c.currency_field for c in shown):
         return _rows_drawn(target, shown, page, list_url)
-    cache, macro = views(target).list.rows, _macros().record_row
+    macro = _macros().record_row
     values = [page["values"][column_name(c)] for c in shown]
+    if not CACHE_PAGES:
+        return _rows_cached(target, shown, page, list_url, macro, values)
+    pages = _page_cache(target)
+    try:
+        key = (macro, list_url, tuple(ids), *map(tuple, values))
+        found = pages.get(key)
+    except TypeError:  # a value that cannot be a key (a multiple select's list)
+        return _rows_drawn(target, shown, page, list_url)
+    if found is None:
+        found = pages[key] = _rows_cached(target, shown, page, list_url, macro, values)
+    return found
+
+
+def _page_cache(target: Target) -> BoundedCache:
+    memo = target.entity.memo  # the compiled entity's: a metadata reload starts afresh
+    found = memo.get(_page_cache)
+    if found is None:
+        with _CREATING:
+            found = memo.setdefault(_page_cache, BoundedCache(MAX_PAGES))
+    return found
+
+
+def _rows_cached(
+    target: Target, shown: list[FieldSpec], page: dict[str, Any], list_url: str, macro: Any,
+    values: list[list[Any]],
+) -> Markup:  # fmt: skip
+    """The rows of the page, each from the entity's cache of rendered rows or drawn."""
+    cache, ids = views(target).list.rows, page["ids"]
     keys = [(macro, list_url, *row) for row in zip(ids, *values, strict=True)]
     try:
         rows = [cache.get(key) for key in keys]
@@ -271,8 +309,9 @@ def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | No
 def fetched_columns(target: Target) -> list[str]:
     """The columns a page of the list reads: those it shows, and the currency of each
     amount it shows in its record's currency."""
-    shown = [column_name(c) for c in columns(target)]
-    currencies = [c.currency_field for c in columns(target) if c.currency_field]
+    listed = columns(target)
+    shown = [column_name(c) for c in listed]
+    currencies = [c.currency_field for c in listed if c.currency_field]
     return shown + [name for name in dict.fromkeys(currencies) if name not in shown]
 
 
@@ -321,4 +360,4 @@ def _choose_cell_texts(target: Target, field: FieldSpec) -> Callable[[list[Any]]
 
 
 def _macros() -> Any:
-    return current_app.jinja_env.get_template("pages/list_parts.html").module
+    return chrome.macros("pages/list_parts.html")

@@ -13,14 +13,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import peewee
-from flask import current_app, flash, request, url_for
+from flask import flash, request, url_for
 from markupsafe import Markup
+from werkzeug.datastructures import MultiDict
 
 from engine.records.keyset import Key
 from engine.records.reading import RecordReader
 from engine.records.search import COUNT_UP_TO, SEARCH_COUNT_UP_TO
 from engine.records.target import Target
-from webui import urls
+from webui import chrome, urls
 from webui.cursors import CursorRefused, make_cursor, read_cursor
 from webui.views import views
 
@@ -43,11 +44,17 @@ class PageSize:
     problem: str | None = None
 
 
+def first_value(args: MultiDict[str, str], name: str) -> str | None:
+    """The first value of `name` in the URL's `args`, as MultiDict.get gives it, without
+    the KeyError it raises and catches for a name the URL leaves out."""
+    return args[name] if name in args else None  # noqa: SIM401 (get raises and catches)
+
+
 def requested_size() -> PageSize:
     """The page size the URL asks for (`size`): a whole number from 1 to the largest
     choice; another value gets the nearest size that is, and says so."""
-    text = request.args.get("size")
-    if text is None or text == "":
+    text = first_value(request.args, "size")
+    if not text:
         return PageSize(SIZES[0])
     try:
         size = int(text)
@@ -84,12 +91,12 @@ def requested_place(
     this search, filters and sort, or its `offset` (list_query.requested_offset) within
     the first FIRST_PAGES pages. Anything else gets the first page, and says why."""
     args = request.args
-    if args.get("last"):
+    if first_value(args, "last"):
         return PagePlace(backward=True)
     for name in ("after", "before"):
-        if args.get(name):
+        if cursor := first_value(args, name):
             try:
-                key = read_cursor(args[name], tenant, entity, q or None, filters, sort)
+                key = read_cursor(cursor, tenant, entity, q or None, filters, sort)
             except CursorRefused:
                 return PagePlace(problem=STALE)
             return PagePlace(key=key, backward=name == "before")
@@ -141,7 +148,7 @@ def pager_html(
     """The list's page links and page sizes, drawn by the `pager` macro of
     pages/list_parts.html. A page by number is drawn once per query and total and held
     by the entity's list view; one found from a record links to the records around it."""
-    macro = current_app.jinja_env.get_template("pages/list_parts.html").module.pager
+    macro = chrome.macros("pages/list_parts.html").pager
     names = (target.tenant.spec.name, target.spec.name)
     if "first" in page or "last" in page:
         return macro(pager_by_key(*names, query, offset, size, page), size)
@@ -233,7 +240,10 @@ def by_key_link(args: dict, here: dict, name: str, value: str) -> str:
 def page_args() -> dict[str, str]:
     """The URL's arguments less those that say where the page starts: what every link
     of the list keeps (the search, the filters, the sort, the page size)."""
-    return {k: v for k, v in request.args.to_dict().items() if k not in CURSORS and k != "offset"}
+    args = request.args
+    if not args:  # the list as it opens, asked most often
+        return {}
+    return {k: v for k, v in args.to_dict().items() if k not in CURSORS and k != "offset"}
 
 
 def _sizes(args: dict, here: dict, size: int, total: int) -> dict:

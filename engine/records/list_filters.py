@@ -12,6 +12,9 @@ column is filtered through the API only, which says when no index answers it
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
+
 from engine.spec import EntitySpec, FieldSpec
 
 LIST_FILTERS = 7  # the most filters a list page offers
@@ -20,15 +23,17 @@ LIST_FILTERS = 7  # the most filters a list page offers
 def filter_candidates(entity: EntitySpec) -> list[str | FieldSpec]:
     """The list page's filter candidates in its order: "status" and "active" by name (a
     system column, when the entity has it), then the fields."""
-    found: list[str | FieldSpec] = []
+    return list(_candidates(entity))
+
+
+def _candidates(entity: EntitySpec) -> Iterator[str | FieldSpec]:
     if entity.statuses:
-        found.append("status")
+        yield "status"
     if "active" in entity.system_columns:  # deactivated, not deleted
-        found.append("active")
+        yield "active"
     for field in entity.fields:
         if field.stored and not field.hidden and _has_filter(field):
-            found.append(field)
-    return found
+            yield field
 
 
 def _has_filter(field: FieldSpec) -> bool:
@@ -39,9 +44,10 @@ def filter_indexed_fields(entity: EntitySpec) -> frozenset[str]:
     """The fields whose column a list page's filter may read, and which so get an index:
     those of the first LIST_FILTERS candidates that are no lookup, whose filter an index
     can answer (`InputType.filter_indexed`)."""
-    chosen = [c for c in filter_candidates(entity) if not isinstance(c, FieldSpec) or not c.lookup]
+    # the candidates are asked for only until the first LIST_FILTERS are found
+    chosen = (c for c in _candidates(entity) if not isinstance(c, FieldSpec) or not c.lookup)
     return frozenset(
         c.name
-        for c in chosen[:LIST_FILTERS]
+        for c in itertools.islice(chosen, LIST_FILTERS)
         if isinstance(c, FieldSpec) and c.type.filter_indexed(c)
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -47,10 +48,22 @@ def written_at(draft: Draft, key: str, *inner: str | int) -> Source:
     return draft.where_of(key, *inner)
 
 
-def system_columns(entity: EntityDraft) -> set[str]:
+def system_columns(entity: EntityDraft) -> frozenset[str]:
     """The system columns the entity has."""
-    present = {c for c in SYSTEM_COLUMNS if absent_column_advice(entity, c) is None}
-    return present
+    has_statuses, delete = "statuses" in entity.props, entity.props.get("delete")
+    try:  # asked for each reference to a field: worked out once per kind of entity
+        return present_columns(has_statuses, delete)
+    except TypeError:  # a `delete` the schema refuses (a list, a mapping), reported there
+        return present_columns.__wrapped__(has_statuses, delete)
+
+
+@functools.lru_cache(maxsize=64)
+def present_columns(has_statuses: bool, delete: str | None) -> frozenset[str]:
+    """The system columns of an entity with (or without) statuses and this delete rule;
+    cached (present_columns.__wrapped__ is the plain function, its oracle in tests)."""
+    return frozenset(
+        c for c, system in SYSTEM_COLUMNS.items() if system.present(has_statuses, delete)
+    )
 
 
 def absent_column_advice(entity: EntityDraft, column: str) -> str | None:
