@@ -11,14 +11,12 @@ metadata reload builds it again.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from typing import Any
 
 from flask import url_for
 from markupsafe import Markup
 
-from engine.caching import BoundedCache
 from engine.records.checks import system_label
 from engine.records.list_filters import LIST_FILTERS, filter_candidates
 from engine.records.search import unindexed_filters
@@ -29,9 +27,6 @@ from engine.types.base import InputType
 from webui import chrome, pager, prerender, urls
 from webui.display import amounts_in, display, locality, lookup_choices, time_html
 from webui.views import views
-
-MAX_PAGES = 64  # pages of rows cached per compiled entity (engine.caching: oldest first)
-_CREATING = threading.Lock()
 
 # The switch of the cache of whole pages of rows: False, a page's rows are looked up row
 # by row (the plain path, which tests/test_list_shortcuts.py compares it with).
@@ -206,7 +201,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     values = [page["values"][column_name(c)] for c in shown]
     if not CACHE_PAGES:
         return _rows_cached(target, shown, page, list_url, macro, values)
-    pages = _page_cache(target)
+    pages = views(target).list.pages
     try:
         key = (macro, list_url, tuple(ids), *map(tuple, values))
         found = pages.get(key)
@@ -214,15 +209,6 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
         return _rows_drawn(target, shown, page, list_url)
     if found is None:
         found = pages[key] = _rows_cached(target, shown, page, list_url, macro, values)
-    return found
-
-
-def _page_cache(target: Target) -> BoundedCache:
-    memo = target.entity.memo  # the compiled entity's: a metadata reload starts afresh
-    found = memo.get(_page_cache)
-    if found is None:
-        with _CREATING:
-            found = memo.setdefault(_page_cache, BoundedCache(MAX_PAGES))
     return found
 
 

@@ -19,6 +19,7 @@ from engine.records.target import Target
 
 MAX_QUERIES = 256  # list queries per entity whose page parts are cached
 MAX_ROWS = 4096  # rendered list rows per entity
+MAX_PAGES = 64  # rendered pages of list rows per entity, by their ids and values
 MAX_FRESH = 64  # new forms per entity, by starting values (a copy starts from its own)
 _CREATING = threading.Lock()
 
@@ -36,6 +37,7 @@ class ListView:
     cell_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     parts: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
     rows: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
+    pages: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_PAGES))
     # page links per query and total (webui.pager)
     pagers: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
 
