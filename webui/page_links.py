@@ -24,6 +24,10 @@ from webui.views import views
 # The switch of this shortcut: False, every title and choice list is read where it is
 # shown, as without this module (the plain path, which the tests compare it with).
 READ_ONCE = True
+# The switch of the narrow reads: False, a linked record is read whole, every column,
+# though a page shows only its title (the plain path, which tests/test_title_reads.py
+# compares them with).
+TITLES_ONLY = True
 
 
 @dataclass
@@ -63,8 +67,31 @@ def read_links(target: Target, records: Iterable[dict]) -> None:
         known = links.records.setdefault((tenant, entity), {})
         missing = ids - known.keys()
         if missing:
-            found = record_service().read_many(tenant, entity, missing)
+            columns = title_columns(target, entity) if TITLES_ONLY else None
+            found = record_service().read_many(tenant, entity, missing, columns)
             known.update({record_id: found.get(record_id) for record_id in missing})
+
+
+def title_columns(target: Target, entity: str) -> tuple[str, ...]:
+    """What a page shows of a record of `entity` that a link names (webui.display's
+    title_of, widget_entries' shown_title): the field any lookup of the tenant to it
+    shows, its number, and whether it is active; found once per compiled entity."""
+    linked = target.tenant.entity(entity)
+    memo, key = linked.memo, ("page links", "title columns")
+    if key not in memo:
+        spec = linked.spec
+        shown = {
+            field.lookup.show
+            for compiled in target.tenant.entities.values()
+            for field in compiled.spec.fields
+            if field.lookup and field.lookup.entity == entity
+        }
+        if spec.numbering:
+            shown.add(spec.numbering.field)
+        if "active" in spec.system_columns:
+            shown.add("active")
+        memo[key] = tuple(sorted(shown))
+    return memo[key]
 
 
 def linked_record(tenant: str, entity: str, record_id: int) -> dict | None:
