@@ -43,8 +43,9 @@ def page_links() -> PageLinks | None:
     """This request's links, made on first use; None outside a request or when switched off."""
     if not READ_ONCE:
         return None
-    try:  # set in this request already: asked for hundreds of times a page
-        return g.formwork_page_links
+    try:  # set in this request already: asked for hundreds of times a page, so through
+        # the proxy's own accessor (Flask's documented way), not its slower attribute look-up
+        return g._get_current_object().formwork_page_links
     except (AttributeError, RuntimeError):  # not yet, or no app context
         pass
     if not has_request_context():
