@@ -10,14 +10,16 @@ from typing import Any
 
 import peewee
 
+from engine.compile.models import attribute_name
 from engine.errors import NotFound, UnknownName
 from engine.records import audit, read_statements, statements
 from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
-from engine.records.values import as_id, chosen_loaders, fetchable, field_values, system_value
+from engine.records.values import as_id, chosen_loaders, fetchable
 from engine.registry import Registry
+from engine.types import SYSTEM_COLUMNS
 
 MANY_AT_ONCE = 500  # ids per IN list: far under any database's limit of parameters
 
@@ -137,8 +139,7 @@ class RecordReader:
         return found[0]
 
     def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
-        record = {name: system_value(row, name) for name in target.spec.system_columns}
-        record.update(field_values(target, row))
+        record = {name: load(getattr(row, attribute)) for name, attribute, load in _all(target)}
         if lines:
             for line in target.lines():
                 child = target.child(line)
@@ -272,6 +273,21 @@ def _stored_lines(child: Target, line: Any, parent_id: int) -> list[peewee.Model
         return line_rows(child, link, ids[0], order)
 
     return read_statements.rows(child.entity.memo, child.model, ("lines", link), query, [parent_id])
+
+
+def _all(target: Target) -> list[tuple[str, str, Any]]:
+    """(name, model attribute, load function) of the entity's system columns, then of its
+    stored fields: what system_value and field_values read of a row, looked up once per
+    compiled entity."""
+    key = ("records", "all columns")
+    memo = target.entity.memo
+    if key not in memo:
+        system = [
+            (name, attribute_name(name), SYSTEM_COLUMNS[name].load)
+            for name in target.spec.system_columns
+        ]
+        memo[key] = system + target.loaders()
+    return memo[key]
 
 
 def _chosen_columns(target: Target, columns: tuple[str, ...]) -> list[tuple[str, str, Any]]:
