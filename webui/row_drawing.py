@@ -46,6 +46,9 @@ class FieldAt:
     before: str
     after: str
     text: ValueDraw
+    # whether the text of a value is the same for every row of a page (a linked record's
+    # title, shown read-only): written once per page and value
+    per_page: bool = False
 
 
 # a field's draw at the row place (index, number): its pieces bound once per place
@@ -81,9 +84,12 @@ class RowDrawer:
         default_factory=lambda: BoundedCache(PLACES), compare=False
     )
 
-    def draw(self, row: Any, field_html: Callable[[FieldSpec, bool], Markup]) -> Markup:
+    def draw(
+        self, row: Any, field_html: Callable[[FieldSpec, bool], Markup], page: dict | None = None
+    ) -> Markup:
         """The row's editor (row: webui.line_editor's); `field_html` draws a field, editable
-        or not, by its macro."""
+        or not, by its macro. `page` keeps, for the page's other rows, the texts of linked
+        records' titles written for this one."""
         stored, typed, prefix = row.stored, row.typed, f"{row.line.name}-{row.index}-"
         key = (row.index, row.position, bool(stored))
         placed = self.places.get(key)
@@ -92,11 +98,15 @@ class RowDrawer:
         pieces, shown = placed
         parts = pieces.copy()
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
-        for at, field, spec, text in shown:
+        for at, field, spec, text, per_page in shown:
             html = None
             if text is not None and not (checked and row.error(spec) is not None):
                 kept = stored.get(field.stored_as)
-                if not field.editable:
+                if per_page and page is not None and kept.__class__ is int:
+                    html = page.get((spec.name, kept))
+                    if html is None:
+                        html = page[spec.name, kept] = text(kept)
+                elif not field.editable:
                     html = text(kept)
                 elif typed and (typed_key := prefix + spec.name) in typed:
                     html = text(typed[typed_key])
@@ -118,7 +128,7 @@ class RowDrawer:
         drawn = (field for field in self.fields if field.editable or stored)
         for field, after_field in zip(drawn, frame.pieces[1:], strict=True):
             at = field.draw and field.draw(*texts)
-            shown.append((len(pieces) + 1, field, field.spec, at and at.text))
+            shown.append((len(pieces) + 1, field, field.spec, at and at.text, at and at.per_page))
             pieces += (at.before if at else "", None, at.after if at else "", after_field)
         return pieces, shown
 
@@ -265,7 +275,7 @@ def _shown_draw(
         def title_of(value: Any) -> str:
             return escaped(display(child, spec, value) or "—")
 
-        return lambda index, number: around(slots.bound(index, number), title_of)
+        return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)
     # any other value's text depends on the value alone: each written once per entity
     written = shown_text(child, spec)
 
@@ -275,11 +285,11 @@ def _shown_draw(
     return lambda index, number: around(slots.bound(index, number), text_of)
 
 
-def around(placed: prerender.Slots, text: ValueDraw) -> FieldAt:
+def around(placed: prerender.Slots, text: ValueDraw, per_page: bool = False) -> FieldAt:
     """A field at a row place drawn as `placed` with `text`'s answer in place: the two
     pieces around it, where the text goes in once, else the whole HTML."""
     if len(placed.pieces) == 2:
-        return FieldAt(placed.pieces[0], placed.pieces[1], text)
+        return FieldAt(placed.pieces[0], placed.pieces[1], text, per_page)
 
     def whole(value: Any) -> str | None:
         found = text(value)
