@@ -144,8 +144,10 @@ def typed_records(typed: dict[str, Any]) -> dict[str, Any]:
 def _linked_ids(target: Target, record: dict, into: dict[str, set[int]]) -> None:
     lookups, lines = _link_fields(target)
     for name, entity in lookups:
-        record_id = _as_id(record.get(name))
-        if record_id is not None:
+        value = record.get(name)
+        if value.__class__ is int:  # a stored link, the most common: no call to tell
+            into[entity].add(value)
+        elif value is not None and (record_id := _as_id(value)) is not None:
             into[entity].add(record_id)
     for line in lines:
         rows = record.get(line.name)

@@ -20,6 +20,7 @@ from engine.records.target import Target
 from engine.records.values import as_id, chosen_loaders, fetchable
 from engine.registry import Registry
 from engine.types import SYSTEM_COLUMNS
+from engine.types.base import as_it_is
 
 MANY_AT_ONCE = 500  # ids per IN list: far under any database's limit of parameters
 
@@ -139,7 +140,10 @@ class RecordReader:
         return found[0]
 
     def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
-        record = {name: load(getattr(row, attribute)) for name, attribute, load in _all(target)}
+        record = {
+            name: getattr(row, attribute) if load is None else load(getattr(row, attribute))
+            for name, attribute, load in _all(target)
+        }
         if lines:
             for line in target.lines():
                 child = target.child(line)
@@ -278,7 +282,7 @@ def _stored_lines(child: Target, line: Any, parent_id: int) -> list[peewee.Model
 def _all(target: Target) -> list[tuple[str, str, Any]]:
     """(name, model attribute, load function) of the entity's system columns, then of its
     stored fields: what system_value and field_values read of a row, looked up once per
-    compiled entity."""
+    compiled entity; None for a value taken as it is read (no call needed)."""
     key = ("records", "all columns")
     memo = target.entity.memo
     if key not in memo:
@@ -286,7 +290,10 @@ def _all(target: Target) -> list[tuple[str, str, Any]]:
             (name, attribute_name(name), SYSTEM_COLUMNS[name].load)
             for name in target.spec.system_columns
         ]
-        memo[key] = system + target.loaders()
+        memo[key] = [
+            (name, attribute, None if load is as_it_is else load)
+            for name, attribute, load in system + target.loaders()
+        ]
     return memo[key]
 
 
