@@ -201,6 +201,8 @@ def _value_draw(
     if spec.lookup:
         return _lookup_draw(child, spec, macro)
     use = spec.type.value_use
+    if use is None and spec.type.holds_lists:
+        return _listed_draw(macro)
     if use is None:
         return None  # its HTML changes with more than the value
     if use == "text":
@@ -213,6 +215,36 @@ def _value_draw(
 
         return text_at
     return _chosen_draw(use, spec, view, macro)
+
+
+def _listed_draw(macro: Callable[..., Markup]) -> RowDraw:
+    """How a field whose value is a list of options is drawn: its macro's HTML for each
+    list (or text) at each row place, kept once drawn, as it follows from them alone."""
+    drawn: BoundedCache = BoundedCache(PLACES)
+
+    def listed_at(index: str, number: str) -> FieldAt:
+        def draw_listed(value: Any) -> str | None:
+            key = _list_key(value)
+            if key is None:
+                return None
+            found = drawn.get((index, number, key))
+            if found is None:
+                found = drawn[index, number, key] = str(macro(index, number, value))
+            return found
+
+        return FieldAt("", "", draw_listed)
+
+    return listed_at
+
+
+def _list_key(value: Any) -> tuple | None:
+    """What tells a list of texts (or a text, or nothing) from any other as the macro
+    compares options with it; None for a value of another kind."""
+    if value is None or value.__class__ is str:
+        return (value.__class__, value)
+    if value.__class__ in (list, tuple) and all(item.__class__ is str for item in value):
+        return (list, *value)
+    return None
 
 
 def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -> RowDraw | None:
