@@ -53,8 +53,10 @@ def shown_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None],
 
 def _shown_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None], str]:
     currency = field.currency_field
-    if field.lookup or (currency and target.spec.field(currency).lookup):
+    if field.lookup:
         return lambda value, record=None: display(target, field, value, record)
+    if currency and target.spec.field(currency).lookup:
+        return _amount_text(target, field)
     texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
 
     def text(value: Any, record: dict | None = None) -> str:
@@ -65,6 +67,30 @@ def _shown_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None]
         found = texts.get(key)
         if found is None:
             found = texts[key] = display(target, field, value, record)
+        return found
+
+    return text
+
+
+def _amount_text(target: Target, field: FieldSpec) -> Callable[[Any, dict | None], str]:
+    """display for an amount in the currency a lookup names: the linked record's title
+    read for each page, the amount's text in that currency written once per entity."""
+    named = target.spec.field(field.currency_field)
+    tenant = target.tenant.spec.name
+    texts: BoundedCache[tuple, str] = BoundedCache(SHOWN_TEXTS)
+
+    def text(value: Any, record: dict | None = None) -> str:
+        if record is None or value is None:
+            return display(target, field, value, record)
+        code = record.get(named.name)
+        if code.__class__ is int:
+            code = lookup_title(tenant, named, code)  # the code amounts_in would find
+        if value.__class__ not in _HASHABLE or code.__class__ not in _HASHABLE:
+            return display(target, field, value, record)
+        key = (value.__class__, value, code.__class__, code)
+        found = texts.get(key)
+        if found is None:
+            found = texts[key] = amounts_in(target, field, [value], [code])[0]
         return found
 
     return text

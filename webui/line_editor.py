@@ -88,7 +88,7 @@ def lines_item(
         drawer = row_drawing.cached_row_drawer(
             target, line, entries.views, writable, macros, drawing.field_item
         )
-    rows = []
+    rows, titles = [], {}  # the linked records' titles written for one row, for the others
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
         if drawer is None:
@@ -99,6 +99,7 @@ def lines_item(
                 lambda spec, editable, row=row: _field_html(
                     child, entries.entry(spec), editable, row, macros, drawing, spec
                 ),
+                titles,
             )
         rows.append(
             {

@@ -24,6 +24,10 @@ from webui.views import views
 # The switch of this shortcut: False, every title and choice list is read where it is
 # shown, as without this module (the plain path, which the tests compare it with).
 READ_ONCE = True
+# The switch of the narrow reads: False, a linked record is read whole, every column,
+# though a page shows only its title (the plain path, which tests/test_title_reads.py
+# compares them with).
+TITLES_ONLY = True
 
 
 @dataclass
@@ -39,8 +43,9 @@ def page_links() -> PageLinks | None:
     """This request's links, made on first use; None outside a request or when switched off."""
     if not READ_ONCE:
         return None
-    try:  # set in this request already: asked for hundreds of times a page
-        return g.formwork_page_links
+    try:  # set in this request already: asked for hundreds of times a page, so through
+        # the proxy's own accessor (Flask's documented way), not its slower attribute look-up
+        return g._get_current_object().formwork_page_links
     except (AttributeError, RuntimeError):  # not yet, or no app context
         pass
     if not has_request_context():
@@ -63,8 +68,31 @@ def read_links(target: Target, records: Iterable[dict]) -> None:
         known = links.records.setdefault((tenant, entity), {})
         missing = ids - known.keys()
         if missing:
-            found = record_service().read_many(tenant, entity, missing)
+            columns = title_columns(target, entity) if TITLES_ONLY else None
+            found = record_service().read_many(tenant, entity, missing, columns)
             known.update({record_id: found.get(record_id) for record_id in missing})
+
+
+def title_columns(target: Target, entity: str) -> tuple[str, ...]:
+    """What a page shows of a record of `entity` that a link names (webui.display's
+    title_of, widget_entries' shown_title): the field any lookup of the tenant to it
+    shows, its number, and whether it is active; found once per compiled entity."""
+    linked = target.tenant.entity(entity)
+    memo, key = linked.memo, ("page links", "title columns")
+    if key not in memo:
+        spec = linked.spec
+        shown = {
+            field.lookup.show
+            for compiled in target.tenant.entities.values()
+            for field in compiled.spec.fields
+            if field.lookup and field.lookup.entity == entity
+        }
+        if spec.numbering:
+            shown.add(spec.numbering.field)
+        if "active" in spec.system_columns:
+            shown.add("active")
+        memo[key] = tuple(sorted(shown))
+    return memo[key]
 
 
 def linked_record(tenant: str, entity: str, record_id: int) -> dict | None:
@@ -116,8 +144,10 @@ def typed_records(typed: dict[str, Any]) -> dict[str, Any]:
 def _linked_ids(target: Target, record: dict, into: dict[str, set[int]]) -> None:
     lookups, lines = _link_fields(target)
     for name, entity in lookups:
-        record_id = _as_id(record.get(name))
-        if record_id is not None:
+        value = record.get(name)
+        if value.__class__ is int:  # a stored link, the most common: no call to tell
+            into[entity].add(value)
+        elif value is not None and (record_id := _as_id(value)) is not None:
             into[entity].add(record_id)
     for line in lines:
         rows = record.get(line.name)

@@ -33,10 +33,26 @@ from webui.widget_entries import lookup_draw, row_input_view
 # plain path, which tests/test_line_pieces.py compares them with).
 REUSE_ROWS = True
 PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
-# a field's HTML for its value or text, escaped, at a row place; None: its macro's
+# a field's text of its value (escaped) at a row place, or its whole HTML where the field
+# is not drawn as one text between two pieces; None: its macro draws it
 ValueDraw = Callable[[Any], "str | None"]
-# a field's draw at the row place (index, number): the pieces bound once per place
-RowDraw = Callable[[str, str], ValueDraw]
+
+
+@dataclass(frozen=True)
+class FieldAt:
+    """A field's HTML at a row place: `text`'s answer for a value between `before` and
+    `after` (both empty where `text` answers the whole HTML)."""
+
+    before: str
+    after: str
+    text: ValueDraw
+    # whether the text of a value is the same for every row of a page (a linked record's
+    # title, shown read-only): written once per page and value
+    per_page: bool = False
+
+
+# a field's draw at the row place (index, number): its pieces bound once per place
+RowDraw = Callable[[str, str], FieldAt]
 
 
 @dataclass(frozen=True)
@@ -59,8 +75,8 @@ class RowField:
 class RowDrawer:
     """A lines field's row editors: its fields in the editor's order, and the groups
     macro's HTML around them, for a stored row and for a new one (which leaves out the
-    fields shown read-only); their pieces with a row place's index and number in place,
-    by (index, number, stored)."""
+    fields shown read-only); at a row place, the whole row's pieces in one list with a
+    gap for each field's text, by (index, number, stored)."""
 
     fields: tuple[RowField, ...]
     frames: dict[bool, prerender.Slots]  # by whether the row is stored
@@ -68,40 +84,53 @@ class RowDrawer:
         default_factory=lambda: BoundedCache(PLACES), compare=False
     )
 
-    def draw(self, row: Any, field_html: Callable[[FieldSpec, bool], Markup]) -> Markup:
+    def draw(
+        self, row: Any, field_html: Callable[[FieldSpec, bool], Markup], page: dict | None = None
+    ) -> Markup:
         """The row's editor (row: webui.line_editor's); `field_html` draws a field, editable
-        or not, by its macro."""
+        or not, by its macro. `page` keeps, for the page's other rows, the texts of linked
+        records' titles written for this one."""
         stored, typed, prefix = row.stored, row.typed, f"{row.line.name}-{row.index}-"
         key = (row.index, row.position, bool(stored))
         placed = self.places.get(key)
         if placed is None:
             placed = self.places[key] = self._place(*key)
-        frame, shown = placed
+        pieces, shown = placed
+        parts = pieces.copy()
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
-        htmls = []
-        for field, spec, draw in shown:
+        for at, field, spec, text, per_page in shown:
             html = None
-            if draw is not None and not (checked and row.error(spec) is not None):
+            if text is not None and not (checked and row.error(spec) is not None):
                 kept = stored.get(field.stored_as)
-                if not field.editable:
-                    html = draw(kept)
+                if per_page and page is not None and kept.__class__ is int:
+                    html = page.get((spec.name, kept))
+                    if html is None:
+                        html = page[spec.name, kept] = text(kept)
+                elif not field.editable:
+                    html = text(kept)
                 elif typed and (typed_key := prefix + spec.name) in typed:
-                    html = draw(typed[typed_key])
+                    html = text(typed[typed_key])
                 else:
-                    html = draw(field.text_of(kept))
-            htmls.append(str(field_html(spec, field.editable)) if html is None else html)
-        return Markup(frame.joined(*htmls))
+                    html = text(field.text_of(kept))
+            if html is None:  # drawn whole by its macro, without the pieces around its text
+                parts[at - 1] = parts[at + 1] = ""
+                html = str(field_html(spec, field.editable))
+            parts[at] = html
+        return Markup("".join(parts))
 
-    def _place(self, index: int, position: int, stored: bool) -> tuple:
-        """The frame and each field's draw, with the row's index and number in place, of
-        the fields a row (stored or new) shows."""
+    def _place(self, index: int, position: int, stored: bool) -> tuple[list, list]:
+        """The row's pieces, with the row's index and number in place, of the fields a row
+        (stored or new) shows: the frame's and each field's around its text, in one list
+        with a gap (None) for each text; and each field with the place of its gap."""
         texts = str(index), str(position + 1)
-        shown = [
-            (field, field.spec, None if field.draw is None else field.draw(*texts))
-            for field in self.fields
-            if field.editable or stored
-        ]
-        return self.frames[stored].bound(texts[0]), shown
+        frame = self.frames[stored].bound(texts[0])
+        pieces, shown = [frame.pieces[0]], []
+        drawn = (field for field in self.fields if field.editable or stored)
+        for field, after_field in zip(drawn, frame.pieces[1:], strict=True):
+            at = field.draw and field.draw(*texts)
+            shown.append((len(pieces) + 1, field, field.spec, at and at.text, at and at.per_page))
+            pieces += (at.before if at else "", None, at.after if at else "", after_field)
+        return pieces, shown
 
 
 def cached_row_drawer(
@@ -135,7 +164,7 @@ def row_drawer(
     frames = {}
     for stored in (True, False):
         frame = _frame(line, members, writable, stored, macros)
-        if frame is None:
+        if frame is None or not _fields_in_order(frame):
             return None
         frames[stored] = frame
     return RowDrawer(tuple(fields), frames)
@@ -172,26 +201,50 @@ def _value_draw(
     if spec.lookup:
         return _lookup_draw(child, spec, macro)
     use = spec.type.value_use
+    if use is None and spec.type.holds_lists:
+        return _listed_draw(macro)
     if use is None:
         return None  # its HTML changes with more than the value
     if use == "text":
         slots = prerender.repeated_slots(macro, 3)
         if slots is None:
             return None
-        escaped = prerender.escaped
 
-        def text_at(index: str, number: str) -> ValueDraw:
-            placed = slots.bound(index, number)
-
-            def draw_text(value: Any) -> str | None:
-                if value.__class__ is not str:
-                    return None
-                return placed.joined(escaped(value))
-
-            return draw_text
+        def text_at(index: str, number: str) -> FieldAt:
+            return around(slots.bound(index, number), _text_escaped)
 
         return text_at
     return _chosen_draw(use, spec, view, macro)
+
+
+def _listed_draw(macro: Callable[..., Markup]) -> RowDraw:
+    """How a field whose value is a list of options is drawn: its macro's HTML for each
+    list (or text) at each row place, kept once drawn, as it follows from them alone."""
+    drawn: BoundedCache = BoundedCache(PLACES)
+
+    def listed_at(index: str, number: str) -> FieldAt:
+        def draw_listed(value: Any) -> str | None:
+            key = _list_key(value)
+            if key is None:
+                return None
+            found = drawn.get((index, number, key))
+            if found is None:
+                found = drawn[index, number, key] = str(macro(index, number, value))
+            return found
+
+        return FieldAt("", "", draw_listed)
+
+    return listed_at
+
+
+def _list_key(value: Any) -> tuple | None:
+    """What tells a list of texts (or a text, or nothing) from any other as the macro
+    compares options with it; None for a value of another kind."""
+    if value is None or value.__class__ is str:
+        return (value.__class__, value)
+    if value.__class__ in (list, tuple) and all(item.__class__ is str for item in value):
+        return (list, *value)
+    return None
 
 
 def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -> RowDraw | None:
@@ -202,8 +255,9 @@ def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -
     if untitled is None or titled is None:
         return None
 
-    def lookup_at(index: str, number: str) -> ValueDraw:
-        return lookup_draw(child, spec, untitled.bound(index, number), titled.bound(index, number))
+    def lookup_at(index: str, number: str) -> FieldAt:
+        placed = untitled.bound(index, number), titled.bound(index, number)
+        return FieldAt("", "", lookup_draw(child, spec, *placed))
 
     return lookup_at
 
@@ -225,14 +279,14 @@ def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowD
             return None
         variants[str(choose(value))] = slots
 
-    def chosen_at(index: str, number: str) -> ValueDraw:
+    def chosen_at(index: str, number: str) -> FieldAt:
         placed = {html: slots.joined(index, number) for html, slots in variants.items()}
 
         def draw_chosen(value: Any) -> str | None:
             html = choose(value)
             return None if html is None else placed.get(str(html))
 
-        return draw_chosen
+        return FieldAt("", "", draw_chosen)
 
     return chosen_at
 
@@ -250,22 +304,41 @@ def _shown_draw(
     escaped = prerender.escaped
     if spec.lookup:  # a linked record's title: read for each page
 
-        def linked_at(index: str, number: str) -> ValueDraw:
-            placed = slots.bound(index, number)
-            return lambda value: placed.joined(escaped(display(child, spec, value) or "—"))
+        def title_of(value: Any) -> str:
+            return escaped(display(child, spec, value) or "—")
 
-        return linked_at
+        return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)
     # any other value's text depends on the value alone: each written once per entity
     written = shown_text(child, spec)
 
     def text_of(value: Any) -> str:
         return escaped(written(value, None) or "—")
 
-    def shown_at(index: str, number: str) -> ValueDraw:
-        placed = slots.bound(index, number)
-        return lambda value: placed.joined(text_of(value))
+    return lambda index, number: around(slots.bound(index, number), text_of)
 
-    return shown_at
+
+def around(placed: prerender.Slots, text: ValueDraw, per_page: bool = False) -> FieldAt:
+    """A field at a row place drawn as `placed` with `text`'s answer in place: the two
+    pieces around it, where the text goes in once, else the whole HTML."""
+    if len(placed.pieces) == 2:
+        return FieldAt(placed.pieces[0], placed.pieces[1], text, per_page)
+
+    def whole(value: Any) -> str | None:
+        found = text(value)
+        return None if found is None else placed.joined(found)
+
+    return FieldAt("", "", whole)
+
+
+def _text_escaped(value: Any) -> str | None:
+    """A value typed or shown for editing, escaped; None for one that is no text."""
+    return prerender.escaped(value) if value.__class__ is str else None
+
+
+def _fields_in_order(frame: prerender.Slots) -> bool:
+    """Whether the frame, its row's index in place, holds each field once, in order."""
+    order = frame.bound("0").order
+    return order == tuple(range(len(order)))
 
 
 def _frame(

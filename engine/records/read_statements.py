@@ -37,23 +37,24 @@ class _Read:
     sql: str
     params: tuple  # the parameters of the build the statement was taken from
     slots: tuple[int, ...]  # where each id goes in them, in the order of the ids
-    # per column selected: its model attribute, how its value is read from the database
-    # (the field's python_value, as Peewee's cursor wrapper calls it), and the classes
-    # of value that gives back as they are (no call needed)
-    columns: tuple[tuple[str, Callable[[Any], Any], frozenset[type]], ...]
+    names: tuple[str, ...]  # the model attribute of each column selected
+    # per column selected: how its value is read from the database (the field's
+    # python_value, as Peewee's cursor wrapper calls it), and the classes of value that
+    # gives back as they are (no call needed)
+    reads: tuple[tuple[Callable[[Any], Any], frozenset[type]], ...]
 
     def run(self, database: Any, ids: Sequence[int]) -> list[Any]:
         params = list(self.params)
         for place, record_id in zip(self.slots, ids, strict=True):
             params[place] = record_id
-        columns = self.columns
-        return [
-            StoredRow(
-                (name, value if value.__class__ in kept else convert(value))
-                for (name, convert, kept), value in zip(columns, row, strict=True)
-            )
-            for row in database.execute_sql(self.sql, params).fetchall()
-        ]
+        names, reads, found = self.names, self.reads, []
+        for row in database.execute_sql(self.sql, params).fetchall():
+            values = [
+                value if value.__class__ in kept else convert(value)
+                for (convert, kept), value in zip(reads, row, strict=True)
+            ]
+            found.append(StoredRow(zip(names, values, strict=True)))
+        return found
 
 
 class StoredRow:
@@ -106,8 +107,9 @@ def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
     selected = query._returning
     if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
         return None  # something else than the model's own columns
-    columns = tuple((f.name, f.python_value, _kept_as_read(f)) for f in selected)
-    return _Read(sql, tuple(params), tuple(slots), columns)
+    names = tuple(f.name for f in selected)
+    reads = tuple((f.python_value, _kept_as_read(f)) for f in selected)
+    return _Read(sql, tuple(params), tuple(slots), names, reads)
 
 
 def _kept_as_read(field: peewee.Field) -> frozenset[type]:

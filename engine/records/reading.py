@@ -10,14 +10,17 @@ from typing import Any
 
 import peewee
 
+from engine.compile.models import attribute_name
 from engine.errors import NotFound, UnknownName
 from engine.records import audit, read_statements, statements
 from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
 from engine.records.target import Target
-from engine.records.values import as_id, fetchable, field_values, system_value
+from engine.records.values import as_id, chosen_loaders, fetchable
 from engine.registry import Registry
+from engine.types import SYSTEM_COLUMNS
+from engine.types.base import as_it_is
 
 MANY_AT_ONCE = 500  # ids per IN list: far under any database's limit of parameters
 
@@ -42,20 +45,32 @@ class RecordReader:
         target = self.target(tenant, entity)
         return self._as_dict(target, self._stored(target, record_id))
 
-    def read_many(self, tenant: str, entity: str, ids: Iterable[int]) -> dict[int, dict[str, Any]]:
+    def read_many(
+        self, tenant: str, entity: str, ids: Iterable[int], columns: Iterable[str] | None = None
+    ) -> dict[int, dict[str, Any]]:
         """The records of `ids` that exist, without their lines, by id, in one query per
-        few hundred ids: what `read` answers of each, lines aside."""
+        few hundred ids: what `read` answers of each, lines aside. With `columns` (field
+        or system column names), each holds only its `id` and those of them the entity
+        stores: a page that shows linked records' titles reads and converts no more."""
         target = self.target(tenant, entity)
         wanted, found = sorted(set(ids)), {}
         model = target.model
+        chosen = None if columns is None else _chosen_columns(target, tuple(columns))
 
         def query(chunk: Sequence[int]) -> peewee.ModelSelect:
-            return target.live().where(model.id.in_(chunk))
+            rows = target.live().where(model.id.in_(chunk))
+            if chosen is not None:
+                rows = rows.select(*(getattr(model, attribute) for _, attribute, _ in chosen))
+            return rows
 
+        key = ("many",) if chosen is None else ("many", *(name for name, _, _ in chosen))
         for start in range(0, len(wanted), MANY_AT_ONCE):
             chunk = wanted[start : start + MANY_AT_ONCE]
-            for row in read_statements.rows(target.entity.memo, model, ("many",), query, chunk):
-                found[row.id] = self._as_dict(target, row, lines=False)
+            for row in read_statements.rows(target.entity.memo, model, key, query, chunk):
+                if chosen is None:
+                    found[row.id] = self._as_dict(target, row, lines=False)
+                else:
+                    found[row.id] = {name: load(getattr(row, a)) for name, a, load in chosen}
         return found
 
     def few_records(
@@ -125,8 +140,10 @@ class RecordReader:
         return found[0]
 
     def _as_dict(self, target: Target, row: peewee.Model, lines: bool = True) -> dict[str, Any]:
-        record = {name: system_value(row, name) for name in target.spec.system_columns}
-        record.update(field_values(target, row))
+        record = {
+            name: getattr(row, attribute) if load is None else load(getattr(row, attribute))
+            for name, attribute, load in _all(target)
+        }
         if lines:
             for line in target.lines():
                 child = target.child(line)
@@ -260,6 +277,34 @@ def _stored_lines(child: Target, line: Any, parent_id: int) -> list[peewee.Model
         return line_rows(child, link, ids[0], order)
 
     return read_statements.rows(child.entity.memo, child.model, ("lines", link), query, [parent_id])
+
+
+def _all(target: Target) -> list[tuple[str, str, Any]]:
+    """(name, model attribute, load function) of the entity's system columns, then of its
+    stored fields: what system_value and field_values read of a row, looked up once per
+    compiled entity; None for a value taken as it is read (no call needed)."""
+    key = ("records", "all columns")
+    memo = target.entity.memo
+    if key not in memo:
+        system = [
+            (name, attribute_name(name), SYSTEM_COLUMNS[name].load)
+            for name in target.spec.system_columns
+        ]
+        memo[key] = [
+            (name, attribute, None if load is as_it_is else load)
+            for name, attribute, load in system + target.loaders()
+        ]
+    return memo[key]
+
+
+def _chosen_columns(target: Target, columns: tuple[str, ...]) -> list[tuple[str, str, Any]]:
+    """(name, model attribute, load function) of the record's id and of each of `columns`
+    the entity stores, once per compiled entity and set of columns."""
+    key = ("records", "chosen columns", columns)
+    memo = target.entity.memo
+    if key not in memo:
+        memo[key] = chosen_loaders(target, ("id", *columns), [])  # the others: not stored
+    return memo[key]
 
 
 def _capped(page: dict[str, Any], up_to: int | None) -> dict[str, Any]:
