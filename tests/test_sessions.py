@@ -200,6 +200,7 @@ class FrozenDatetime(datetime.datetime):
         st.sampled_from(["read", "write", "change inside", "empty", "permanent"]), max_size=3
     ),
     vary=st.sampled_from([None, "Accept-Encoding", "cookie", "Accept, Origin"]),
+    others=st.sampled_from(["", "theme=dark; ", 'note="a b"; ', "session=; "]),
 )
 # a signed-in user's session, which opens copied one level deep
 @example(
@@ -209,14 +210,15 @@ class FrozenDatetime(datetime.datetime):
     secure=False,
     changes=["read", "change inside"],
     vary=None,
+    others="",
 )
 def test_a_cookie_opens_and_saves_as_flasks_sessions_do(
-    cookie, lifetime, refresh, secure, changes, vary
+    cookie, lifetime, refresh, secure, changes, vary, others
 ):
     SESSION_APP.config.update(PERMANENT_SESSION_LIFETIME=lifetime)
     SESSION_APP.config.update(SESSION_REFRESH_EACH_REQUEST=refresh)
     base = "https://localhost" if secure else "http://localhost"
-    headers = {"Cookie": f"session={cookie}"}
+    headers = {"Cookie": f"{others}session={cookie}"}  # beside other cookies, or not
     with (
         mock.patch("time.time", return_value=NOW),
         # one clock for both answers: a cookie's Expires is written to the second

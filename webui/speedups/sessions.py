@@ -23,6 +23,7 @@ from typing import Any
 from flask import Flask, Request
 from flask.sessions import SecureCookieSession
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from werkzeug.sansio.http import parse_cookie
 
 from engine.caching import BoundedCache
 from webui.sessions import CookieSessions
@@ -53,7 +54,7 @@ class VerifiedCookieSessions(CookieSessions):
         serializer = self.get_signing_serializer(app)
         if serializer is None:
             return None
-        cookie = request.cookies.get(self.get_cookie_name(app))
+        cookie = _cookies(request).get(self.get_cookie_name(app))
         if not cookie:
             return self.session_class()
         verified = self._verified.get(cookie) or self._verify(serializer, cookie)
@@ -88,6 +89,13 @@ class VerifiedCookieSessions(CookieSessions):
             verified = self._verified[cookie] = data, _seconds(signed), _depth(data)
             return verified
         return None
+
+
+def _cookies(request: Request) -> Any:
+    """`request.cookies`, read from the Cookie header alone: Werkzeug joins the values of
+    every header named Cookie, found by going through every header of the request, but
+    a WSGI environ holds one at most, HTTP_COOKIE."""
+    return parse_cookie(request.environ.get("HTTP_COOKIE", ""), cls=request.dict_storage_class)
 
 
 def _vary_on_cookie(response: Any) -> None:
