@@ -8,7 +8,7 @@ from unittest import mock
 import flask
 import pytest
 from flask import Flask
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from records_metadata import FILES
 from test_pages import Browser, make_app
@@ -165,7 +165,8 @@ def opened(interface):
 
 def change(session, what):
     """Do to a session what a request may: read it, write it, empty it, make it last."""
-    if what == "read":
+    if what == "read":  # through flask.session, which marks it read (Flask's ctx.py)
+        session.accessed = True
         session.get("user")
     elif what == "write":
         session["user"] = {"name": "ann", "tags": ["a"]}
@@ -198,12 +199,26 @@ class FrozenDatetime(datetime.datetime):
     changes=st.lists(
         st.sampled_from(["read", "write", "change inside", "empty", "permanent"]), max_size=3
     ),
+    vary=st.sampled_from([None, "Accept-Encoding", "cookie", "Accept, Origin"]),
+    others=st.sampled_from(["", "theme=dark; ", 'note="a b"; ', "session=; "]),
 )
-def test_a_cookie_opens_and_saves_as_flasks_sessions_do(cookie, lifetime, refresh, secure, changes):
+# a signed-in user's session, which opens copied one level deep
+@example(
+    cookie=signed_cookie({"user": {"name": "ann"}, "csrf_token": "x"}, "current key", NOW),
+    lifetime=60,
+    refresh=False,
+    secure=False,
+    changes=["read", "change inside"],
+    vary=None,
+    others="",
+)
+def test_a_cookie_opens_and_saves_as_flasks_sessions_do(
+    cookie, lifetime, refresh, secure, changes, vary, others
+):
     SESSION_APP.config.update(PERMANENT_SESSION_LIFETIME=lifetime)
     SESSION_APP.config.update(SESSION_REFRESH_EACH_REQUEST=refresh)
     base = "https://localhost" if secure else "http://localhost"
-    headers = {"Cookie": f"session={cookie}"}
+    headers = {"Cookie": f"{others}session={cookie}"}  # beside other cookies, or not
     with (
         mock.patch("time.time", return_value=NOW),
         # one clock for both answers: a cookie's Expires is written to the second
@@ -217,8 +232,10 @@ def test_a_cookie_opens_and_saves_as_flasks_sessions_do(cookie, lifetime, refres
             for what in changes:
                 change(session, what)
             response = SESSION_APP.response_class()
+            if vary is not None:  # a page that varies on a header of its own already
+                response.headers["Vary"] = vary
             interface.save_session(SESSION_APP, session, response)
-            answers.append((response.headers.getlist("Set-Cookie"), sorted(response.vary)))
+            answers.append([*response.headers.items()])
         assert answers[1] == answers[0]
         # what a request changed in its session reaches no other request
         assert opened(VERIFIED) == opened(STOCK)

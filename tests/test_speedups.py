@@ -1,25 +1,28 @@
 """The switch of the shortcuts past the libraries' own code: each one on or off, alone.
 
 Each shortcut is compared with the code it replaces in its own tests (test_form_data.py,
-test_csrf_tokens.py, test_sessions.py); these check that the switch picks one or the other.
+test_csrf_tokens.py, test_sessions.py, test_request_shortcuts.py); these check that the
+switch picks one or the other, and that `hooks` answers as Flask's ensure_sync.
 """
 
+import re
+
 import pytest
-from flask import Request
+from flask import Flask, Request
 from flask_wtf.csrf import CSRFProtect, generate_csrf
 from records_metadata import FILES
 from test_pages import make_app
 
 from webui import speedups
 from webui.sessions import CookieSessions
-from webui.speedups import csrf, form_data, sessions
+from webui.speedups import csrf, form_data, hooks, sessions
 
 
 @pytest.mark.parametrize(
     ("value", "names"),
     [
-        ("on", {"form_data", "csrf", "sessions"}),
-        ("ON ", {"form_data", "csrf", "sessions"}),
+        ("on", {"form_data", "csrf", "sessions", "hooks"}),
+        ("ON ", {"form_data", "csrf", "sessions", "hooks"}),
         ("off", set()),
         ("csrf", {"csrf"}),
         ("form_data, sessions", {"form_data", "sessions"}),
@@ -42,6 +45,7 @@ def test_by_default_the_app_uses_every_shortcut(tree, storage):
     assert isinstance(app.extensions["csrf"], csrf.CachedCSRFProtect)
     assert app.jinja_env.globals["csrf_token"] is csrf.csrf_token
     assert isinstance(app.session_interface, sessions.VerifiedCookieSessions)
+    assert "ensure_sync" in vars(app)
 
 
 def test_off_the_app_runs_the_libraries_own_code(tree, storage, monkeypatch):
@@ -51,6 +55,7 @@ def test_off_the_app_runs_the_libraries_own_code(tree, storage, monkeypatch):
     assert type(app.extensions["csrf"]) is CSRFProtect
     assert app.jinja_env.globals["csrf_token"] is generate_csrf
     assert type(app.session_interface) is CookieSessions
+    assert "ensure_sync" not in vars(app)  # Flask's own method
 
 
 @pytest.mark.parametrize("name", speedups.NAMES)
@@ -61,3 +66,31 @@ def test_each_one_is_switched_alone(tree, storage, monkeypatch, name):
     assert isinstance(app.extensions["csrf"], csrf.CachedCSRFProtect) == (name == "csrf")
     verified = isinstance(app.session_interface, sessions.VerifiedCookieSessions)
     assert verified == (name == "sessions")
+    assert ("ensure_sync" in vars(app)) == (name == "hooks")
+
+
+def test_hooks_answer_as_flasks_ensure_sync_for_plain_and_async_functions():
+    def plain_view():
+        return "plain"
+
+    async def async_view():
+        return "async"
+
+    class Unhashable:
+        __hash__ = None
+
+        def __call__(self):
+            return "called"
+
+    stock, remembering = Flask(__name__), Flask(__name__)
+    hooks.install(remembering)
+    for func in (plain_view, plain_view, Unhashable()):  # asked twice: remembered
+        assert remembering.ensure_sync(func) is stock.ensure_sync(func) is func
+    for _ in range(2):  # an async view is run as Flask runs it (or refused alike)
+        try:
+            expected = stock.ensure_sync(async_view)()
+        except RuntimeError as error:  # Flask without its async extra
+            with pytest.raises(RuntimeError, match=re.escape(str(error))):
+                remembering.ensure_sync(async_view)()
+        else:
+            assert remembering.ensure_sync(async_view)() == expected

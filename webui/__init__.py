@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(settings.from_environment(os.environ))
     app.config.update(config or {})
     app.request_class = speedups.request_class(app)
+    speedups.init_hooks(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     storage = Storage(

@@ -59,9 +59,10 @@ def refuse_unavailable_tenant() -> None:
     """Raise the reason a request's tenant cannot be served, after trying it again if
     it is time to."""
     tenant = (request.view_args or {}).get("tenant")
-    storage: Storage = current_app.extensions["formwork_storage"]
     if tenant is None:
         return
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+    storage: Storage = app.extensions["formwork_storage"]
     registry = record_service().registry
     if tenant in registry.tenants:
         registry.tenant(tenant)  # compiled and synced on its first request: set aside or not

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import abort, current_app, g
+from flask import Flask, abort, current_app, g
 
 from engine.errors import NotFound
 from engine.records.files import UPLOADS, StoredFiles
@@ -15,21 +15,27 @@ from engine.records.target import Target
 def record_service() -> RecordService:
     """The records service of this request: every call in one request sees one registry,
     even if a metadata reload swaps in a new one meanwhile."""
-    service = g.get("records")
+    # through the proxies once: a page asks for its service several times
+    request_globals = g._get_current_object()  # type: ignore[attr-defined]
+    service = getattr(request_globals, "records", None)
     if service is None:
-        registry = current_app.extensions["formwork"].registry
-        service = g.records = RecordService(registry, stored_files())
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        registry = app.extensions["formwork"].registry
+        service = request_globals.records = RecordService(registry, _stored_files(app))
     return service
 
 
 def stored_files() -> StoredFiles:
     """The files uploaded to this site's tenants, in the data directory, which every worker
     serving a tenant shares; one object per app."""
-    extensions = current_app.extensions
-    files = extensions.get("formwork.files")
+    return _stored_files(current_app._get_current_object())  # type: ignore[attr-defined]
+
+
+def _stored_files(app: Flask) -> StoredFiles:
+    files = app.extensions.get("formwork.files")
     if files is None:
-        files = extensions["formwork.files"] = StoredFiles(
-            Path(current_app.config["FORMWORK_DATA"]) / UPLOADS
+        files = app.extensions["formwork.files"] = StoredFiles(
+            Path(app.config["FORMWORK_DATA"]) / UPLOADS
         )
     return files
 

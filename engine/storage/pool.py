@@ -83,7 +83,11 @@ class ConnectionPool:
         self.limit, self.wait, self.shared = limit, wait, shared
         self.idle_seconds = IDLE_SECONDS if idle_seconds is None else idle_seconds
         self.shrink_idle = True  # free an idle connection's cache (off: keep it warm)
-        self._lock = threading.Condition()
+        # the hot paths take the condition's lock itself (one call less than the
+        # condition's), and notify only when a checkout waits
+        self._mutex = threading.RLock()
+        self._lock = threading.Condition(self._mutex)
+        self._waiting = 0  # checkouts waiting for a connection to come back
         self._idle: collections.OrderedDict[int, _Entry] = collections.OrderedDict()  # LRU first
         self._in_use: dict[int, _Entry] = {}
         self._opening = 0  # connections being opened, outside the lock
@@ -99,11 +103,12 @@ class ConnectionPool:
     def checkout(self, database: Pooled) -> Any:
         """A connection for `database` on this thread: one idle that serves it, one idle
         switched to it, or a new one; DatabaseBusy after `wait` seconds without any."""
-        self._after_fork()
+        if self._pid != os.getpid():
+            self._after_fork()
         deadline = time.monotonic() + self.wait
         released = False
         while True:
-            with self._lock:
+            with self._mutex:
                 entry, evicted = self._take(database.pool_key)
                 opening = entry is None and self.open < self.limit
                 if opening:
@@ -132,25 +137,32 @@ class ConnectionPool:
         left = deadline - time.monotonic()
         if left <= 0:
             raise self._busy()
-        self._lock.wait(left)
+        self._waiting += 1
+        try:
+            self._lock.wait(left)
+        finally:
+            self._waiting -= 1
 
     def checkin(self, database: Pooled, connection: Any) -> None:
         """Give a connection back, idle for the next checkout (closed if it is broken), and
         close those idle for longer than `idle_seconds`."""
-        self._after_fork()
+        if self._pid != os.getpid():
+            self._after_fork()
         self._forget(database)
         alive = database.connection_alive(connection)
         closing = []
-        with self._lock:
+        now = time.monotonic()
+        with self._mutex:
             entry = self._in_use.pop(id(connection), None)
             if entry is not None and alive:
-                entry.thread, entry.idle_since = None, time.monotonic()
+                entry.thread, entry.idle_since = None, now
                 self._idle[id(connection)] = entry
                 self._cool()
             elif entry is not None:
                 closing.append(connection)
-            closing += self._expired()
-            self._lock.notify()
+            closing += self._expired(now)
+            if self._waiting:
+                self._lock.notify()
         for expired in closing:
             _close(expired)
 
@@ -165,10 +177,10 @@ class ConnectionPool:
             _shrink(cooled.connection)
             cooled.shrunk = True
 
-    def _expired(self) -> list[Any]:
+    def _expired(self, now: float) -> list[Any]:
         """Take out the connections idle for longer than `idle_seconds` (the least recently
         used come first), with the lock held."""
-        cutoff, expired = time.monotonic() - self.idle_seconds, []
+        cutoff, expired = now - self.idle_seconds, []
         while self._idle:
             ident, oldest = next(iter(self._idle.items()))
             if oldest.idle_since > cutoff:
@@ -190,7 +202,8 @@ class ConnectionPool:
     def release(self, keep: Pooled | None = None) -> None:
         """Give back every connection this thread holds, but `keep`'s and any inside a
         transaction (a request that ends in one is a fault of the code: logged)."""
-        self._after_fork()
+        if self._pid != os.getpid():
+            self._after_fork()
         for database in list(getattr(self._held, "databases", ())):
             if database is keep:
                 continue
@@ -295,7 +308,9 @@ class ConnectionPool:
         if self._pid == os.getpid():
             return
         self._inherited += [e.connection for e in (*self._idle.values(), *self._in_use.values())]
-        self._lock = threading.Condition()
+        self._mutex = threading.RLock()
+        self._lock = threading.Condition(self._mutex)
+        self._waiting = 0
         self._idle, self._in_use, self._opening = collections.OrderedDict(), {}, 0
         self._held = threading.local()
         self._pid = os.getpid()

@@ -24,12 +24,16 @@ sessions   The session cookie. Flask verifies its signature and decodes its data
            it lives here because it is the same kind of shortcut, a cache of what the
            library computes, and wants the same switch and oracle. The app's own session
            behaviour (a Secure cookie over HTTPS) is webui/sessions.py, on either way.
+hooks      Flask's ensure_sync, which asks `inspect` for every view and request hook
+           it calls whether it is a coroutine function; this one asks once per
+           function. It replaces app.ensure_sync, which Flask documents as the method
+           to override.
 
 The switch is the setting FORMWORK_SPEEDUPS (webui/settings.py, README.md's Settings):
-`on`, the default; `off`, the libraries' own code for all three; or the names of those to
+`on`, the default; `off`, the libraries' own code for all four; or the names of those to
 use, separated by commas (`form_data,sessions`). What runs when one is off: Flask's
 Request; Flask-WTF's CSRFProtect and generate_csrf; webui.sessions.CookieSessions, which
-is Flask's SecureCookieSessionInterface with the Secure cookie.
+is Flask's SecureCookieSessionInterface with the Secure cookie; Flask's ensure_sync.
 """
 
 from __future__ import annotations
@@ -39,9 +43,9 @@ from flask.sessions import SessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from webui.sessions import CookieSessions
-from webui.speedups import csrf, form_data, sessions
+from webui.speedups import csrf, form_data, hooks, sessions
 
-NAMES = ("form_data", "csrf", "sessions")
+NAMES = ("form_data", "csrf", "sessions", "hooks")
 SETTING = "FORMWORK_SPEEDUPS"
 
 
@@ -88,3 +92,10 @@ def init_csrf(app: Flask) -> CSRFProtect:
 def session_interface(app: Flask) -> SessionInterface:
     """How the app reads and writes its session cookie."""
     return sessions.VerifiedCookieSessions() if enabled(app, "sessions") else CookieSessions()
+
+
+def init_hooks(app: Flask) -> None:
+    """How the app calls its views and hooks: through Flask's ensure_sync, or one that
+    remembers which functions are plain."""
+    if enabled(app, "hooks"):
+        hooks.install(app)
