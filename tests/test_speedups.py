@@ -5,7 +5,9 @@ test_csrf_tokens.py, test_sessions.py, test_request_shortcuts.py); these check t
 switch picks one or the other, and that `hooks` answers as Flask's ensure_sync.
 """
 
+import gc
 import re
+import weakref
 
 import pytest
 from flask import Flask, Request
@@ -94,3 +96,22 @@ def test_hooks_answer_as_flasks_ensure_sync_for_plain_and_async_functions():
                 remembering.ensure_sync(async_view)()
         else:
             assert remembering.ensure_sync(async_view)() == expected
+
+
+def test_hooks_keep_no_function_made_for_one_request():
+    """A function registered for one request (after_this_request), and what its closure
+    holds, goes with the request; one that takes no weak reference is asked each time."""
+    remembering = Flask(__name__)
+    hooks.install(remembering)
+    payload = ["a request's data"]
+
+    def for_one_request(response):
+        return payload and response
+
+    assert remembering.ensure_sync(for_one_request) is for_one_request
+    gone = weakref.ref(for_one_request)
+    del for_one_request
+    gc.collect()
+    assert gone() is None
+    assert remembering.ensure_sync(len) is len  # a builtin: no weak reference to it
+    assert remembering.ensure_sync(len) is len
