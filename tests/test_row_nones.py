@@ -1,7 +1,8 @@
 """A line row's field holding nothing is drawn once per row place and field, then given
-again (webui.row_drawing's REUSE_NONES): the edit form of a record with rows, and the new
-form, of every shipped tenant's entity with lines, are the forms each field drawn anew
-draws, on SQLite and PostgreSQL, the second drawing too (from what the first kept)."""
+again, and a new row once per place (webui.row_drawing's REUSE_NONES): the edit form of
+a record with rows, and the new form, of every shipped tenant's entity with lines, are
+the forms each field drawn anew draws, on SQLite and PostgreSQL, the second drawing too
+(from what the first kept)."""
 
 from __future__ import annotations
 
@@ -32,17 +33,18 @@ def test_empty_row_fields_draw_as_drawn_anew(shipped_site, monkeypatch, tenant, 
         assert drawn[0] == drawn[1] == drawn_anew(monkeypatch, lambda p=path: person.get(p))
 
 
-def test_a_stored_rows_empty_fields_are_kept(shipped_site):
-    """The shortcut is taken: a stored row's empty fields fill its place's texts."""
+def test_empty_fields_and_new_rows_are_kept(shipped_site):
+    """The shortcut is taken: a stored row's empty fields fill its place's texts, and a
+    new row (the one formwork.js copies to add a row) is kept whole."""
     tenant, entity = WITH_LINES[0]
     service = shipped_site.extensions["formwork"]
     record = hostile_record(service, tenant, entity, rows=2)
     person = Person(shipped_site, tenant)
     assert person.get(f"/{entity}/{record['id']}/edit").status_code == 200
-    kept = [
-        nones
-        for drawer in views(service.target(tenant, entity)).form.row_drawers.values()
-        if drawer is not None
-        for _, (_, _, nones) in drawer.places.items()
-    ]
-    assert any(kept)
+    drawers = views(service.target(tenant, entity)).form.row_drawers.values()
+    kept: dict[bool, list[dict]] = {True: [], False: []}
+    for drawer in drawers:
+        for (_, _, stored), (_, _, nones) in drawer.places.items():
+            kept[stored].append(nones)
+    assert any(kept[True])
+    assert kept[False] and all(None in nones for nones in kept[False])

@@ -105,6 +105,8 @@ class RowDrawer:
         # a field holding nothing, nothing typed and no error on the form: its HTML at this
         # place is the same on every page (most of a row's fields, and all of a new row's)
         blank = REUSE_NONES and not typed and not checked
+        if blank and not stored and (whole := nones.get(None)) is not None:
+            return Markup(whole)  # a new row, each of its fields kept: kept whole
         for at, field, spec, text, per_page in shown:
             html = None
             if text is not None and not (checked and row.error(spec) is not None):
@@ -129,13 +131,17 @@ class RowDrawer:
                 parts[at - 1] = parts[at + 1] = ""
                 html = str(field_html(spec, field.editable))
             parts[at] = html
-        return Markup("".join(parts))
+        drawn = "".join(parts)
+        if blank and not stored and len(nones) == len(shown):
+            nones[None] = drawn
+        return Markup(drawn)
 
     def _place(self, index: int, position: int, stored: bool) -> tuple[list, list, dict]:
         """The row's pieces, with the row's index and number in place, of the fields a row
         (stored or new) shows: the frame's and each field's around its text, in one list
         with a gap (None) for each text; each field with the place of its gap; and, filled
-        as they are drawn, the texts of the fields holding nothing, by that place."""
+        as they are drawn, the texts of the fields holding nothing, by that place (and a
+        new row's whole HTML under None, once each of its fields is kept)."""
         texts = str(index), str(position + 1)
         frame = self.frames[stored].bound(texts[0])
         pieces, shown = [frame.pieces[0]], []
