@@ -24,7 +24,7 @@ from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, locality, shown_text
+from webui.display import display, locality, lookup_title, shown_text
 from webui.forms import edit_text
 from webui.views import views
 from webui.widget_entries import lookup_draw, row_input_view
@@ -323,8 +323,11 @@ def _shown_draw(
         return None
     escaped = prerender.escaped
     if spec.lookup:  # a linked record's title: read for each page
+        tenant = child.tenant.spec.name
 
         def title_of(value: Any) -> str:
+            if value.__class__ is int:  # a stored link: display's answer, without asking it
+                return escaped(lookup_title(tenant, spec, value) or "—")
             return escaped(display(child, spec, value) or "—")
 
         return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)
