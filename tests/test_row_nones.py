@@ -35,7 +35,7 @@ def test_empty_row_fields_draw_as_drawn_anew(shipped_site, monkeypatch, tenant, 
 
 def test_empty_fields_and_new_rows_are_kept(shipped_site):
     """The shortcut is taken: a stored row's empty fields fill its place's texts, and a
-    new row (the one formwork.js copies to add a row) is kept whole."""
+    new row (the empty one an edit form offers) is kept whole."""
     tenant, entity = WITH_LINES[0]
     service = shipped_site.extensions["formwork"]
     record = hostile_record(service, tenant, entity, rows=2)
