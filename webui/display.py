@@ -13,7 +13,13 @@ from engine.caching import BoundedCache
 from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
-from webui.page_links import linked_record, once_per_page, remember_records
+from webui.page_links import (
+    linked_record,
+    once_per_page,
+    page_links,
+    page_record,
+    remember_records,
+)
 from webui.services import record_service
 from webui.views import views
 
@@ -145,8 +151,18 @@ def locality(target: Target) -> Locality:
 
 def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
-    or its shown field is empty."""
-    return title_of(tenant, field, linked_record(tenant, field.lookup.entity, value))
+    or its shown field is empty. Written once per page and record where the page's links
+    are kept (webui.page_links)."""
+    entity = field.lookup.entity
+    links = page_links()
+    if links is None:
+        return title_of(tenant, field, linked_record(tenant, entity, value))
+    key = (tenant, entity, field.lookup.show, not field.view, value)  # what title_of reads
+    title = links.titles.get(key)
+    if title is None:
+        linked = page_record(links, tenant, entity, value)
+        title = links.titles[key] = title_of(tenant, field, linked)
+    return title
 
 
 def title_of(tenant: str, field: FieldSpec, linked: dict | None) -> str:

@@ -37,6 +37,9 @@ class PageLinks:
     # (tenant, entity) → id → the record, or None where no live record has that id
     records: dict[tuple[str, str], dict[int, dict | None]] = field(default_factory=dict)
     choices: dict[Hashable, Any] = field(default_factory=dict)
+    # the titles written of them, by how a link shows its record and the record's id: a
+    # record linked from several fields and rows is titled once
+    titles: dict[Hashable, str] = field(default_factory=dict)
 
 
 def page_links() -> PageLinks | None:
@@ -97,7 +100,11 @@ def title_columns(target: Target, entity: str) -> tuple[str, ...]:
 
 def linked_record(tenant: str, entity: str, record_id: int) -> dict | None:
     """The linked record, as read for the page if it was, else read now; None when gone."""
-    links = page_links()
+    return page_record(page_links(), tenant, entity, record_id)
+
+
+def page_record(links: PageLinks | None, tenant: str, entity: str, record_id: int) -> dict | None:
+    """linked_record's answer, `links` being this request's (page_links's answer)."""
     known = links.records.get((tenant, entity), {}) if links else {}
     if record_id in known:
         return known[record_id]

@@ -24,7 +24,7 @@ from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, locality, shown_text
+from webui.display import display, locality, lookup_title, shown_text
 from webui.forms import edit_text
 from webui.views import views
 from webui.widget_entries import lookup_draw, row_input_view
@@ -32,6 +32,10 @@ from webui.widget_entries import lookup_draw, row_input_view
 # The switch of the rows' pieces: False, every row's fields are drawn by their macros (the
 # plain path, which tests/test_line_pieces.py compares them with).
 REUSE_ROWS = True
+# The switch of the empty fields' HTML: False, a field holding nothing is drawn from its
+# texts on every row like any other (the plain path, which tests/test_row_nones.py
+# compares it with); True, once per row place and field.
+REUSE_NONES = True
 PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
 # a field's text of its value (escaped) at a row place, or its whole HTML where the field
 # is not drawn as one text between two pieces; None: its macro draws it
@@ -95,14 +99,25 @@ class RowDrawer:
         placed = self.places.get(key)
         if placed is None:
             placed = self.places[key] = self._place(*key)
-        pieces, shown = placed
+        pieces, shown, nones = placed
         parts = pieces.copy()
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
+        # a field holding nothing, nothing typed and no error on the form: its HTML at this
+        # place is the same on every page (most of a row's fields, and all of a new row's)
+        blank = REUSE_NONES and not typed and not checked
+        if blank and not stored and (whole := nones.get(None)) is not None:
+            return Markup(whole)  # a new row, each of its fields kept: kept whole
         for at, field, spec, text, per_page in shown:
             html = None
             if text is not None and not (checked and row.error(spec) is not None):
                 kept = stored.get(field.stored_as)
-                if per_page and page is not None and kept.__class__ is int:
+                if kept is None and blank:
+                    html = nones.get(at)
+                    if html is None:
+                        html = text(None) if not field.editable else text(field.text_of(None))
+                        if html is not None and not spec.currency_field:
+                            nones[at] = html
+                elif per_page and page is not None and kept.__class__ is int:
                     html = page.get((spec.name, kept))
                     if html is None:
                         html = page[spec.name, kept] = text(kept)
@@ -116,12 +131,17 @@ class RowDrawer:
                 parts[at - 1] = parts[at + 1] = ""
                 html = str(field_html(spec, field.editable))
             parts[at] = html
-        return Markup("".join(parts))
+        drawn = "".join(parts)
+        if blank and not stored and len(nones) == len(shown):
+            nones[None] = drawn
+        return Markup(drawn)
 
-    def _place(self, index: int, position: int, stored: bool) -> tuple[list, list]:
+    def _place(self, index: int, position: int, stored: bool) -> tuple[list, list, dict]:
         """The row's pieces, with the row's index and number in place, of the fields a row
         (stored or new) shows: the frame's and each field's around its text, in one list
-        with a gap (None) for each text; and each field with the place of its gap."""
+        with a gap (None) for each text; each field with the place of its gap; and, filled
+        as they are drawn, the texts of the fields holding nothing, by that place (and a
+        new row's whole HTML under None, once each of its fields is kept)."""
         texts = str(index), str(position + 1)
         frame = self.frames[stored].bound(texts[0])
         pieces, shown = [frame.pieces[0]], []
@@ -130,7 +150,7 @@ class RowDrawer:
             at = field.draw and field.draw(*texts)
             shown.append((len(pieces) + 1, field, field.spec, at and at.text, at and at.per_page))
             pieces += (at.before if at else "", None, at.after if at else "", after_field)
-        return pieces, shown
+        return pieces, shown, {}
 
 
 def cached_row_drawer(
@@ -303,8 +323,11 @@ def _shown_draw(
         return None
     escaped = prerender.escaped
     if spec.lookup:  # a linked record's title: read for each page
+        tenant = child.tenant.spec.name
 
         def title_of(value: Any) -> str:
+            if value.__class__ is int:  # a stored link: display's answer, without asking it
+                return escaped(lookup_title(tenant, spec, value) or "—")
             return escaped(display(child, spec, value) or "—")
 
         return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)

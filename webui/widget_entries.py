@@ -17,7 +17,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
 from webui.display import locality, title_of
-from webui.page_links import linked_record
+from webui.page_links import PageLinks, page_links, page_record
 from webui.prerender import Slots
 from webui.views import views
 
@@ -58,12 +58,24 @@ def _build_lookup_view(target: Target, spec: FieldSpec, entry: dict, view: dict)
 def shown_title(target: Target, spec: FieldSpec, value: Any) -> str:
     """The title a lookup shows beside its value (a stored id, or typed text): the linked
     record's, with `(inactive)` after it where that record was deactivated since (a new
-    link may no longer name it); nothing for a value that names no record."""
+    link may no longer name it); nothing for a value that names no record. Written once
+    per page and record where the page's links are kept (webui.page_links)."""
     text = str(value or "")
     if not text.isdigit():
         return ""
-    tenant, entity, record_id = target.tenant.spec.name, spec.lookup.entity, int(text)
-    linked = linked_record(tenant, entity, record_id)
+    tenant, entity = target.tenant.spec.name, spec.lookup.entity
+    links = page_links()
+    if links is None:
+        return _shown_title(None, tenant, spec, int(text))
+    key = ("shown", tenant, entity, spec.lookup.show, not spec.view, text)  # what it reads
+    title = links.titles.get(key)
+    if title is None:
+        title = links.titles[key] = _shown_title(links, tenant, spec, int(text))
+    return title
+
+
+def _shown_title(links: PageLinks | None, tenant: str, spec: FieldSpec, record_id: int) -> str:
+    linked = page_record(links, tenant, spec.lookup.entity, record_id)
     title = title_of(tenant, spec, linked)
     if linked is not None and linked.get("active") is False:
         return f"{title} (inactive)"
