@@ -37,7 +37,10 @@ logger = logging.getLogger("formwork.storage")
 # The switch: False, SQLite checkpoints inside the commit that takes the log past 1,000
 # pages, as by default (the plain path)
 IN_BACKGROUND = True
-EVERY_SECONDS = 1.0  # a file written since is checkpointed at most this often
+# a file written since is looked at this often: under sustained saves (~25,000 pages of
+# log a second) a look every second let the log pass FALLBACK_PAGES in between, and a
+# save then ran SQLite's 10,000-page checkpoint itself (p99 of a submit 40 ms, not 21 ms)
+EVERY_SECONDS = 0.1
 PAGES = 1_000  # pages of log not yet copied that call for a checkpoint: SQLite's own
 # SQLite's own checkpoint, in the commit, only past this many pages of log (~40 MB)
 FALLBACK_PAGES = 10_000
