@@ -80,10 +80,9 @@ def title_columns(target: Target, entity: str) -> tuple[str, ...]:
     """What a page shows of a record of `entity` that a link names (webui.display's
     title_of, widget_entries' shown_title): the field any lookup of the tenant to it
     shows, its number, and whether it is active; found once per compiled entity."""
-    linked = target.tenant.entity(entity)
-    memo, key = linked.memo, ("page links", "title columns")
-    if key not in memo:
-        spec = linked.spec
+    linked = views(Target(target.tenant, target.tenant.entity(entity)))
+    if linked.title_columns is None:
+        spec = target.tenant.entity(entity).spec
         shown = {
             field.lookup.show
             for compiled in target.tenant.entities.values()
@@ -94,8 +93,8 @@ def title_columns(target: Target, entity: str) -> tuple[str, ...]:
             shown.add(spec.numbering.field)
         if "active" in spec.system_columns:
             shown.add("active")
-        memo[key] = tuple(sorted(shown))
-    return memo[key]
+        linked.title_columns = tuple(sorted(shown))
+    return linked.title_columns
 
 
 def linked_record(tenant: str, entity: str, record_id: int) -> dict | None:

@@ -77,6 +77,7 @@ class EntityViews:
     texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     shown_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     link_fields: tuple | None = None  # its lookups and its lines fields (webui.page_links)
+    title_columns: tuple | None = None  # what a page reads of a record a link names (same)
 
 
 def views(target: Target) -> EntityViews:
