@@ -3,10 +3,12 @@
 One record (a form's save, an API call) goes in by one INSERT, whose SQL is built once
 per entity (engine.records.statements), and answers its id. Many (an import, a save of
 several lines) get their ids reserved in one statement (PostgreSQL's sequence, SQLite's
-AUTOINCREMENT counter: never an id given before) and go in a thousand rows at a time,
-on SQLite by INSERTs of up to 500 rows each (the search index then takes their words once
-per statement, not once per row), on PostgreSQL past a few rows by COPY, each with a
-compact 'create' audit entry (engine.records.audit). Call inside the write's transaction.
+AUTOINCREMENT counter: never an id given before) and go in as one stream of rows, made
+500 at a time as the database takes them: on SQLite by INSERTs of up to 500 rows each
+(the search index then takes their words once per statement, not once per row), on
+PostgreSQL past a few rows by one COPY, which stores a piece while the next is made; then
+a compact 'create' audit entry each (engine.records.audit). Call inside the write's
+transaction.
 """
 
 from __future__ import annotations
@@ -25,12 +27,11 @@ from engine.records import audit, statements
 from engine.records.checks import guarded_write
 from engine.records.target import Target
 from engine.records.values import jsonable, stored_values
-from engine.records.words import record_words, searchable
+from engine.records.words import records_words, searchable
 from engine.storage.backends import Backend, backend_of
 from engine.types import TYPES
 
-CHUNK = 1_000
-COPY_READ = 1 << 20  # characters psycopg2 reads from a COPY's text at a time
+PIECE = 500  # records whose rows are made at a time, as the writer takes them
 
 
 def backend(target: Target) -> Backend:
@@ -136,29 +137,35 @@ class RowWriter:
             return
         if self._layout is None:
             self._layout = (audit.layout(self.target.tenant, self.target.spec.name, self.names),)
-        values = self._tuples(records)
-        # the rows and the entries are put together by C code: nothing runs per record here
-        head = zip(ids, *map(itertools.repeat, self._system_values), strict=False)
-        rows = list(map(operator.add, head, self._stored(values)))
-        if self._words:  # each row's search words go in with it
-            fields = self._searchable
-            words = [(record_words(fields, record),) for record in records]
-            rows = list(map(operator.add, rows, words))
+        values: list[tuple] = []  # each record's values, as its row is made
+        rows = itertools.chain.from_iterable(
+            map(self._rows, _pieces(ids), _pieces(records), itertools.repeat(values))
+        )
+        # the rows are made a piece at a time as the writer takes them: PostgreSQL stores
+        # one piece while the next is made
+        _rows_writer(self._backend, self._columns, len(records))(rows)
         entity, user, stamp = self.target.spec.name, self.user, self._stamp
         compact = map(operator.add, itertools.repeat(self._layout), values)
         changes = map(bytes.decode, map(orjson.dumps, compact))
-        entries = list(
-            zip(
-                itertools.repeat(entity), ids, itertools.repeat("create"), itertools.repeat(user),
-                itertools.repeat(stamp), changes, strict=False,
-            )
+        entries = zip(
+            itertools.repeat(entity), ids, itertools.repeat("create"), itertools.repeat(user),
+            itertools.repeat(stamp), changes, strict=False,
         )  # fmt: skip
-        size = min(len(rows), CHUNK)
-        insert = _rows_writer(self._backend, self._columns, size)
-        entry = _rows_writer(self._backend, _audit_columns(self.target), size)
-        for start in range(0, len(rows), CHUNK):
-            insert(rows[start : start + CHUNK])
-            entry(entries[start : start + CHUNK])
+        _rows_writer(self._backend, _audit_columns(self.target), len(records))(entries)
+
+    def _rows(
+        self, ids: Sequence[int], records: Sequence[dict[str, Any]], values: list[tuple]
+    ) -> list[tuple]:
+        """The rows of some records, each after its id and system columns, with its search
+        words; their values are added to `values`, for their audit entries. The rows are
+        put together by C code: nothing runs per record here."""
+        part = self._tuples(records)
+        values += part
+        head = zip(ids, *map(itertools.repeat, self._system_values), strict=False)
+        rows = map(operator.add, head, self._stored(part))
+        if self._words:  # each row's search words go in with it
+            rows = map(operator.add, rows, zip(records_words(self._searchable, records)))
+        return list(rows)
 
     def _tuples(self, records: Sequence[dict[str, Any]]) -> list[tuple]:
         """Each record's values in the order of `names`, None where it has none."""
@@ -176,6 +183,11 @@ class RowWriter:
         for index, to_db in self._converted:
             columns[index] = [None if v is None else to_db(v) for v in columns[index]]
         return zip(*columns, strict=True)
+
+
+def _pieces(items: Sequence[Any]) -> Iterator[Sequence[Any]]:
+    """The items PIECE at a time."""
+    return (items[start : start + PIECE] for start in range(0, len(items), PIECE))
 
 
 def _getter(names: list[str]) -> Callable[[dict[str, Any]], tuple]:

@@ -8,10 +8,9 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import io
 import itertools
 import sqlite3
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -20,11 +19,20 @@ import peewee
 from engine.storage import sqlite_ids
 from engine.storage.copy_text import copy_text
 
-COPY_READ = 1 << 20  # characters psycopg2 reads from a COPY's text at a time
 COPY_FROM = 64  # rows from which PostgreSQL's COPY beats one INSERT per row
+# rows of COPY text made at a time: the server stores the rows of one piece while the
+# next is made, rather than waiting for the text of them all
+COPY_PIECE = 250
 ROWS_PER_INSERT = 500  # rows of one SQLite INSERT, within its limit of parameters
+# The switches of two shortcuts of PostgreSQL's bulk writer, each False for its plain path
+# (which tests/test_bulk_writer.py compares it with): COPY's text made a piece at a time,
+# not all before the first row is sent; a validated ISO date or JSON number written as it
+# is, not first made a date or a Decimal by Python
+COPY_IN_PIECES = True
+DATES_AND_NUMBERS_AS_IS = True
 
-Rows = Callable[[list[tuple]], None]
+# writes rows, taking them as it goes: a generator's rows are made as they are written
+Rows = Callable[[Iterable[tuple]], None]
 
 
 class Backend:
@@ -72,8 +80,8 @@ class Backend:
         marks = ", ".join([self.database.param] * count)
         sql = f"INSERT INTO {table} ({names}) VALUES ({marks})"
 
-        def insert_many(batch: list[tuple]) -> None:
-            self.database.cursor().executemany(sql, batch)
+        def insert_many(rows: Iterable[tuple]) -> None:
+            self.database.cursor().executemany(sql, rows)
 
         return insert_many
 
@@ -123,10 +131,10 @@ class SqliteBackend(Backend):
         row = f"({', '.join(['?'] * count)})"
         full = head + ", ".join([row] * per)
 
-        def insert_many(batch: list[tuple]) -> None:
+        def insert_many(rows: Iterable[tuple]) -> None:
             cursor = self.database.cursor()
-            for start in range(0, len(batch), per):
-                part = batch[start : start + per]
+            rows = iter(rows)
+            while part := list(itertools.islice(rows, per)):
                 sql = full if len(part) == per else head + ", ".join([row] * len(part))
                 cursor.execute(sql, list(itertools.chain.from_iterable(part)))
 
@@ -151,18 +159,50 @@ class PostgresBackend(Backend):
         number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
         self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (number - 2**63,))
 
+    def stored_as_is(self, column: peewee.Field) -> bool:
+        # the validated ISO date and JSON number are literals PostgreSQL reads as the same
+        # date and number, in COPY's text as in a parameter; the checks allow a number no
+        # more places than its column keeps, so neither Peewee nor PostgreSQL rounds it
+        return DATES_AND_NUMBERS_AS_IS and isinstance(
+            column, peewee.DateField | peewee.DecimalField
+        )
+
     def rows_writer(self, table: str, names: str, count: int, rows: int) -> Rows:
         if rows < COPY_FROM:
             return super().rows_writer(table, names, count, rows)
         copy = f"COPY {table} ({names}) FROM STDIN"
 
-        def copy_rows(batch: list[tuple]) -> None:
+        def copy_rows(rows: Iterable[tuple]) -> None:
             # on the transaction's connection, like any other statement of the write; COPY
             # made imports three times as fast as execute_values did
-            text = io.StringIO(copy_text(batch))
-            self.database.cursor().copy_expert(copy, text, size=COPY_READ)
+            pieces = CopyPieces(rows)
+            try:
+                self.database.cursor().copy_expert(copy, pieces)
+            except Exception:
+                if pieces.error is not None:  # the rows' own error, not psycopg2's account of it
+                    raise pieces.error from None
+                raise
 
         return copy_rows
+
+
+class CopyPieces:
+    """Rows as COPY's text, read by psycopg2 a piece of COPY_PIECE rows at a time: the
+    server parses and indexes the rows sent while the next piece is made (and, for a
+    generator, its rows), where the text of them all would first be made, then wait."""
+
+    def __init__(self, rows: Iterable[tuple]) -> None:
+        self._rows = iter(rows)
+        self.error: Exception | None = None  # raised making a piece (the COPY then fails)
+
+    def read(self, size: int = -1) -> str:
+        """The text of the next rows; empty once every row is read."""
+        try:
+            piece = COPY_PIECE if COPY_IN_PIECES else None  # None: every row at once
+            return copy_text(list(itertools.islice(self._rows, piece)))
+        except Exception as error:
+            self.error = error
+            raise
 
 
 def backend_of(database: peewee.Database | peewee.DatabaseProxy) -> Backend:
