@@ -306,8 +306,8 @@ class _Run:
 
     def _write(self, entries: list[Entry], mapping: ColumnMap, line_maps: dict) -> None:
         new = [e for e in entries if e.record_id is None]
-        drafts = {id(e): Draft(e.row.values, place=f"row {e.row.number}") for e in new}
-        fill_numbers(Batch(self.target, list(drafts.values())))  # rows may name rows by them
+        drafts = [Draft(e.row.values, place=f"row {e.row.number}") for e in new]  # in step
+        fill_numbers(Batch(self.target, drafts))  # rows may name rows by them
         if self._links is not None:  # rows name records that rows above them create
             for entry, new_id in zip(new, reserve_ids(self.target, len(new)), strict=True):
                 entry.new_id = new_id
@@ -326,21 +326,21 @@ class _Run:
             else:
                 self._update(entry)
 
-    def _check(self, entries: list[Entry], drafts: dict[int, Draft]) -> None:
+    def _check(self, entries: list[Entry], drafts: list[Draft]) -> None:
         """The records pipeline's checks over the new records as one batch, then over their
         lines as a batch per lines field, then the validator over each record with its
-        lines, as a form's save; each problem goes to the row it belongs to."""
-        parents = list(drafts.values())
+        lines, as a form's save; each problem goes to the row it belongs to. `drafts` are
+        the entries' records, in step with them."""
         files = self.service.files
-        run_checks(Batch(self.target, parents, pending=self._pending, blank_takes_default=True,
+        run_checks(Batch(self.target, drafts, pending=self._pending, blank_takes_default=True,
                          files=files))  # fmt: skip
         lines = self.target.lines()
         line_drafts: list[tuple[Row, Draft]] = []
         for line in lines:
             child = self.target.child(line)
             pairs = [
-                (row, _line_draft(row, drafts[id(entry)]))
-                for entry in entries
+                (row, _line_draft(row, draft))
+                for entry, draft in zip(entries, drafts, strict=True)
                 for row in entry.lines.get(line.name, [])
             ]
             inherited = dict(child.spec.field(line.lines.link).lookup.fetch)
@@ -350,10 +350,14 @@ class _Run:
             line_drafts += pairs
         for start in range(0, len(entries), CHUNK):
             chunk = entries[start : start + CHUNK]
-            validate(self.target, [(drafts[id(e)], e.document(lines)) for e in chunk])
+            # without lines a record's document is its values, its draft's own dict
+            documents = (
+                [e.document(lines) for e in chunk] if lines else [e.row.values for e in chunk]
+            )
+            validate(self.target, zip(drafts[start : start + CHUNK], documents, strict=True))
             self.progress(len(chunk))
-        for entry in entries:
-            for error in drafts[id(entry)].errors:
+        for entry, draft in zip(entries, drafts, strict=True):
+            for error in draft.errors:
                 place_error(entry, error)
         for row, draft in line_drafts:
             row.errors += [e.message for e in draft.errors if e.field not in row.unreadable]
