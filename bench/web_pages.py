@@ -728,6 +728,9 @@ def interleaved_rounds(
 
 
 def measure(endpoint: Endpoint, seconds: float, driver: str, nonce: str, tmp: Path) -> Result:
+    # the pages the last round's saves left to the kernel are written out now, not during
+    # this round, where their writeback would slow whichever endpoint came next
+    os.sync()
     server_before = endpoint.server.cpu_ticks()
     if driver == "wrk":
         requests, elapsed, (p50, p99), errors, cpu = drive_wrk(endpoint, seconds, nonce, tmp)

@@ -23,12 +23,16 @@ from engine.types import system_columns as system_columns_of
 
 @dataclass(frozen=True)
 class Option:
+    """One choice of a select: the value stored and the label shown."""
+
     value: str | int
     label: str
 
 
 @dataclass(frozen=True)
 class Lookup:
+    """Where a lookup points: the linked entity, its field shown, and the fields it fills in."""
+
     entity: str
     show: str
     fetch: Mapping[str, str] = field(default_factory=dict)
@@ -109,6 +113,8 @@ class FieldSpec:
 
 @dataclass(frozen=True)
 class GroupSpec:
+    """A field group of a form: code, label, place and layout."""
+
     code: str
     label: str
     order: int
@@ -119,12 +125,16 @@ class GroupSpec:
 
 @dataclass(frozen=True)
 class Numbering:
+    """The field an entity numbers and the pattern of its numbers."""
+
     field: str
     pattern: str
 
 
 @dataclass(frozen=True)
 class State:
+    """One state of a record and the fields it locks."""
+
     name: str
     label: str
     locked: tuple[str, ...] | str = ()  # field names, or "all"
@@ -132,6 +142,8 @@ class State:
 
 @dataclass(frozen=True)
 class Action:
+    """A named move from some states to another."""
+
     name: str
     label: str
     sources: tuple[str, ...]
@@ -141,6 +153,8 @@ class Action:
 
 @dataclass(frozen=True)
 class Statuses:
+    """An entity's states, its first state and the actions between them."""
+
     initial: str
     states: Mapping[str, State]
     actions: Mapping[str, Action]
@@ -165,6 +179,7 @@ class EntitySpec:
     origins: Mapping[str, Source] = field(default_factory=dict)
 
     def field(self, name: str) -> FieldSpec:
+        """The entity's field called `name`."""
         return next(f for f in self.fields if f.name == name)
 
     @cached_property

@@ -2,6 +2,7 @@
 a stat poll where the system reports no changes, in every worker process."""
 
 import http.client
+import logging
 import os
 import re
 import shutil
@@ -288,3 +289,29 @@ def test_a_release_switched_by_its_symlink_is_served_as_it_is_switched(
     # and the new release's files are watched: a save to them is served as it is saved
     save(next_release, "entities/gadget.yaml", COLOUR.replace("Colour", "Tint"))
     assert served_within(WAIT, lambda: "Tint" in text_of(ada.get("/gadget/new")))
+
+
+@pytest.mark.parametrize("mode", ["watch", "poll"])
+def test_a_metadata_folder_removed_and_copied_back_is_served_throughout(
+    metadata, storage, monkeypatch, caplog, mode
+):
+    """A deployment that deletes the folder and copies the new one in its place: while
+    it is gone the metadata last read is served, its return is served at once and
+    watched again, and its absence is a warning, not an error with a traceback."""
+    monkeypatch.setattr(change_feed, "WATCHING_POLL_SECONDS", 3600)  # the OS must tell
+    app = make_app(metadata, storage, mode=mode)
+    ada = logged_in(app, "ada")
+    assert app.extensions["formwork_watcher"].noticing == mode
+    saved = metadata.parent / "saved"
+    shutil.copytree(metadata, saved)
+    save(saved, "entities/gadget.yaml", COLOUR)
+    shutil.rmtree(metadata)
+    time.sleep(0.5)  # gone for a while, as a slow copy leaves it: looked at meanwhile
+    gone = ada.get("/gadget/new")
+    assert gone.status_code == 200 and 'id="field-colour"' not in text_of(gone)
+    shutil.copytree(saved, metadata)
+    assert served_within(WAIT, colour_field_shown(ada))
+    save(metadata, "entities/gadget.yaml", COLOUR.replace("Colour", "Tint"))
+    assert served_within(WAIT, lambda: "Tint" in text_of(ada.get("/gadget/new")))
+    assert not [r for r in caplog.records if r.levelno >= logging.ERROR or r.exc_info]
+    assert any("is missing" in r.getMessage() for r in caplog.records)

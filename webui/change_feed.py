@@ -180,9 +180,21 @@ class ChangeFeed(threading.Thread):
         if self._root_watch is not None:
             self._observer.unschedule(self._root_watch)
             self._root_watch = None
-        self._root_watch = self._observer.schedule(
-            _Reporter(self.notice), self.root, recursive=True
-        )
+        if not os.path.isdir(self.root):  # removed: the parent's watch reports its return
+            return
+        try:
+            self._root_watch = self._observer.schedule(
+                _Reporter(self.notice), self.root, recursive=True
+            )
+        except OSError as error:  # removed again meanwhile, or no watch left to add
+            logger.warning(
+                "Metadata changes in %s are found by looking every %s s until it can be "
+                "watched again: %s",
+                self.root,
+                WATCHING_POLL_SECONDS,
+                error,
+            )
+            return
         self.watches += 1
         if self._changed():  # saved while the watches were being added
             self.notice()

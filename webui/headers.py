@@ -31,6 +31,7 @@ class SecurityHeaders:
         self.app = app
 
     def __call__(self, environ: dict, start_response: Callable) -> Iterable[bytes]:
+        """Serve the request, adding the security headers the answer lacks."""
         secure = environ.get("wsgi.url_scheme") == "https"
 
         def start(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:

@@ -185,6 +185,7 @@ class MetadataWatcher:
         # the directory the OS reports changes of, and which of the feed's watches
         self._watched: tuple[int, Outline] | None = None
         self._start_lock = threading.Lock()
+        self._root_missing = False  # the directory was missing at the last look
         self._feed: ChangeFeed | None = None
         self._feed_pid: int | None = None  # the process the feed's thread runs in
 
@@ -245,8 +246,9 @@ class MetadataWatcher:
         return feed.known_mode() if feed is not None else self.mode
 
     def changed_on_disk(self) -> bool:
-        """Whether the YAML files differ from those last looked at (a stat of each)."""
-        return fingerprint(self.root) != self._fingerprint.items()
+        """Whether the YAML files differ from those last looked at (a stat of each); not
+        while the directory itself is missing, which is no change to take in."""
+        return fingerprint(self.root) != self._fingerprint.items() and self._root_present()
 
     def polled_changes(self) -> bool:
         """Whether the files changed, as the watching thread's periodic look sees it. While
@@ -270,6 +272,8 @@ class MetadataWatcher:
         files changed, or every tenant when the base files changed; False when the base
         files are refused (the old ones keep serving)."""
         with self._lock:
+            if not self._root_present():
+                return False
             # taken before looking: an edit made meanwhile is seen by the next look
             self._outline = outline(self.root)  # first: a change meanwhile shows next time
             before, self._fingerprint = self._fingerprint, dict(fingerprint(self.root))
@@ -282,6 +286,8 @@ class MetadataWatcher:
         or not, and `tenant` now (the admins' Reload button); True when the base files
         are good, and so are the tenant's."""
         with self._lock:
+            if not self._root_present():
+                return False
             self._outline, self._fingerprint = outline(self.root), dict(fingerprint(self.root))
             good = self._take_in(set(), base=True)
         if not good or tenant is None or tenant not in self.registry.tenants:
@@ -291,6 +297,22 @@ class MetadataWatcher:
         except TenantUnusable:
             return False
         return tenant not in self.registry.refusals
+
+    def _root_present(self) -> bool:
+        """Whether the metadata directory is there. A deployment may delete it and copy
+        the next release in its place: meanwhile the metadata last read is served (taken
+        in, no tenant would be left), and the directory's return is a change like any."""
+        if os.path.isdir(self.root):
+            self._root_missing = False
+            return True
+        if not self._root_missing:
+            self._root_missing = True
+            logger.warning(
+                "The metadata directory %s is missing: the metadata last read is served "
+                "until it is back.",
+                self.root,
+            )
+        return False
 
     def _take_in(self, tenants: set[str], base: bool) -> bool:
         try:

@@ -217,6 +217,7 @@ def companion_path(path: Path, title: str) -> Path:
 
 
 def csv_bytes(sheet: Sheet) -> bytes:
+    """A sheet as a CSV file's bytes, UTF-8 with a byte order mark."""
     # UTF-8 with a BOM: spreadsheet programs then read accents right
     text = io.StringIO(newline="")
     write_csv(text, sheet.headers, sheet.rows)

@@ -62,6 +62,8 @@ class ImportRefused(EngineError):
 
 @dataclass
 class ImportOptions:
+    """How an import treats its rows: upsert key, dry run, partial commit, unknown columns."""
+
     key: str | None = None  # upsert: update the record whose field has the row's value
     dry_run: bool = False
     keep_valid: bool = False  # commit the valid rows, hand back the rejected ones
@@ -71,6 +73,8 @@ class ImportOptions:
 
 @dataclass
 class ImportResult:
+    """What an import did: records created, updated and unchanged, and the rows it refused."""
+
     created: int = 0
     updated: int = 0
     unchanged: int = 0  # found by the key, and the file holds what they hold already
@@ -81,6 +85,7 @@ class ImportResult:
 
     @property
     def failed_rows(self) -> int:
+        """How many of the refused rows carry an error of their own."""
         return len([r for r in self.rejected if r.errors])
 
 

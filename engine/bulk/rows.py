@@ -38,6 +38,7 @@ class Entry:
 
     @property
     def rows(self) -> list[Row]:
+        """The record's row followed by the rows of its lines."""
         return [self.row, *(r for rows in self.lines.values() for r in rows)]
 
     def document(self, lines: list[FieldSpec]) -> dict[str, Any]:
@@ -55,6 +56,7 @@ class Entry:
 
     @property
     def failed(self) -> bool:
+        """Whether the record's row or any of its lines' rows has an error."""
         if self.row.errors or not self.lines:
             return bool(self.row.errors)
         return any(r.errors for rows in self.lines.values() for r in rows)
@@ -153,6 +155,7 @@ def place_error(entry: Entry, error: RecordError) -> None:
 
 
 def refuse_repeated_keys(entries: list[Entry], key: FieldSpec) -> None:
+    """Mark every row whose upsert key repeats an earlier row's key of the file."""
     seen: dict[str, Row] = {}
     for entry in entries:
         value = entry.row.values.get(key.name)
@@ -168,6 +171,8 @@ def refuse_repeated_keys(entries: list[Entry], key: FieldSpec) -> None:
 
 
 def revision_of(row: Row, index: int) -> Any:
+    """The revision a row's cell at `index` names; None when the cell is empty or holds no
+    whole number, which is noted as the row's error."""
     cell = row.cells[index]
     if cell in (None, ""):
         return None
@@ -186,6 +191,7 @@ def _fit(cells: Sequence[Any], width: int) -> Sequence[Any]:
 
 
 def key_text(value: Any) -> str:
+    """A key value as the text rows are matched by (a whole float as an integer)."""
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     return "" if value is None else normalized(str(value))

@@ -47,6 +47,7 @@ class Draft:
 
     @property
     def new(self) -> bool:
+        """Whether the draft creates a record rather than changing one."""
         return self.before is None
 
     def error(self, field: FieldSpec | None, code: str, message: str) -> None:

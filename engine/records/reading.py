@@ -42,6 +42,7 @@ class RecordReader:
     # reading
 
     def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
+        """One live record of `entity` as a dict of its values, or NotFound."""
         target = self.target(tenant, entity)
         return self._as_dict(target, self._stored(target, record_id))
 

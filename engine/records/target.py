@@ -25,13 +25,16 @@ class Target:
 
     @property
     def spec(self) -> EntitySpec:
+        """The entity's specification."""
         return self.entity.spec
 
     @property
     def model(self) -> type[peewee.Model]:
+        """The entity's Peewee model."""
         return self.entity.model
 
     def child(self, line: FieldSpec) -> Target:
+        """The target of the entity the lines field `line` holds."""
         return Target(self.tenant, self.tenant.entity(line.lines.entity))
 
     def stored(self) -> list[FieldSpec]:
@@ -39,6 +42,7 @@ class Target:
         return self._memo("stored", lambda: [f for f in self.spec.fields if f.stored])
 
     def lines(self) -> list[FieldSpec]:
+        """The entity's lines fields, in order."""
         return self._memo("lines", lambda: [f for f in self.spec.fields if f.lines])
 
     def loaders(self) -> list[tuple[str, str, Callable[[Any], Any]]]:
@@ -113,6 +117,7 @@ class Target:
         return memo[key]
 
     def column(self, name: str) -> peewee.Field:
+        """The model's column called `name`."""
         return self.model._meta.columns[name]
 
     def live(self) -> peewee.ModelSelect:

@@ -94,10 +94,12 @@ class SqliteBackend(Backend):
     counts_tables_by_pages = True  # the b-tree's cell counts, page by page
 
     def reserve_ids(self, table: str, schema: str | None, count: int) -> list[int]:
+        """`count` new record ids of `table`, taken so that no other writer takes them."""
         return sqlite_ids.reserve(self.database, table, count)
 
     @contextmanager
     def roomy_cache(self) -> Iterator[None]:
+        """A page cache large enough for one big transaction, for the time of the block."""
         # up to 128 MiB: a transaction of many rows and their index entries otherwise
         # spills pages to the log before it commits
         before = self.database.execute_sql("PRAGMA cache_size").fetchone()[0]
@@ -108,19 +110,23 @@ class SqliteBackend(Backend):
             self.database.execute_sql(f"PRAGMA cache_size = {int(before)}")
 
     def stored_as_is(self, column: peewee.Field) -> bool:
+        """Whether the column's validated value is what the driver stores, with no conversion."""
         # a date is kept as its ISO text and a decimal as a number: the validated ISO
         # string and JSON number are already what SQLite stores
         return isinstance(column, peewee.DateField | peewee.DecimalField)
 
     def adapted(self, value: Any) -> Any:
+        """A value as sqlite3 takes it: a datetime as its ISO text."""
         if isinstance(value, dt.datetime):
             return value.isoformat(" ")  # what Peewee registers for datetimes with sqlite3
         return value
 
     def record_id_ddl(self) -> str:
+        """AUTOINCREMENT: SQLite then never gives a deleted record's id again."""
         return "AUTOINCREMENT"
 
     def rows_writer(self, table: str, names: str, count: int, rows: int) -> Rows:
+        """A function writing rows into `table`, many rows per INSERT statement."""
         # many rows per INSERT: SQLite opens a statement journal, and FTS5 writes the search
         # index's pending words to disk, at each statement (executemany: at each row)
         limit = self.database.connection().getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
@@ -148,6 +154,7 @@ class PostgresBackend(Backend):
     alters_column_types = True
 
     def reserve_ids(self, table: str, schema: str | None, count: int) -> list[int]:
+        """`count` new record ids of `table` from its sequence."""
         qualified = f"{schema}.{table}" if schema else table
         cursor = self.database.execute_sql(
             "SELECT nextval(pg_get_serial_sequence(%s, 'id')) FROM generate_series(1, %s)",
@@ -156,6 +163,7 @@ class PostgresBackend(Backend):
         return [row[0] for row in cursor.fetchall()]
 
     def hold_lock(self, key: str) -> None:
+        """Take the transaction-scoped advisory lock named by `key`."""
         number = int.from_bytes(hashlib.sha256(key.encode()).digest()[:8], "big")
         self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (number - 2**63,))
 
@@ -168,6 +176,7 @@ class PostgresBackend(Backend):
         )
 
     def rows_writer(self, table: str, names: str, count: int, rows: int) -> Rows:
+        """A function writing rows into `table`: COPY for a large batch, else INSERTs."""
         if rows < COPY_FROM:
             return super().rows_writer(table, names, count, rows)
         copy = f"COPY {table} ({names}) FROM STDIN"

@@ -88,6 +88,7 @@ class Storage:
 
     @property
     def backend(self) -> str:
+        """The database system every tenant is stored on: postgresql or sqlite."""
         return "postgresql" if self.database_url else "sqlite"
 
     def database(self, tenant: str) -> peewee.Database:

@@ -49,15 +49,20 @@ class Pooled(Protocol):
 
     pool_key: str
 
-    def open_connection(self) -> Any: ...
+    def open_connection(self) -> Any:
+        """A new connection to the database."""
 
-    def switch_connection(self, connection: Any) -> None: ...
+    def switch_connection(self, connection: Any) -> None:
+        """Make a pooled connection serve this database (its tenant)."""
 
-    def connection_alive(self, connection: Any) -> bool: ...
+    def connection_alive(self, connection: Any) -> bool:
+        """Whether a pooled connection may be handed out again."""
 
-    def in_transaction(self) -> bool: ...
+    def in_transaction(self) -> bool:
+        """Whether this thread's connection is inside a transaction."""
 
-    def close(self) -> bool: ...
+    def close(self) -> bool:
+        """Give this thread's connection back to the pool."""
 
 
 @dataclass

@@ -57,6 +57,7 @@ class ReconnectingPostgresqlDatabase(PooledConnections, peewee.PostgresqlDatabas
         return not _readable(connection.fileno())
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
+        """Run a statement; outside a transaction, again on a new connection if the old was lost."""
         if self.in_transaction():
             return self._in_transaction(sql, params)
         self._drop_if_gone()
@@ -71,6 +72,7 @@ class ReconnectingPostgresqlDatabase(PooledConnections, peewee.PostgresqlDatabas
         return super().execute_sql(sql, params)
 
     def begin(self, *args: Any, **kwargs: Any) -> None:
+        """Begin a transaction on a live connection."""
         self._drop_if_gone()
         try:
             super().begin(*args, **kwargs)
@@ -82,6 +84,7 @@ class ReconnectingPostgresqlDatabase(PooledConnections, peewee.PostgresqlDatabas
         super().begin(*args, **kwargs)  # nothing was sent but BEGIN: once more, anew
 
     def commit(self) -> None:
+        """Commit; a connection lost during the commit is reported as lost."""
         try:
             super().commit()
         except _LOST as error:
@@ -93,6 +96,7 @@ class ReconnectingPostgresqlDatabase(PooledConnections, peewee.PostgresqlDatabas
             ) from error
 
     def rollback(self) -> None:
+        """Roll back; a lost connection has rolled back already."""
         try:
             super().rollback()
         except _LOST:

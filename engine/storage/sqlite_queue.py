@@ -123,6 +123,7 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
             return False
 
     def begin(self, lock_type: str | None = None) -> None:
+        """Begin a transaction; a write transaction first waits its turn in the file's queue."""
         if (lock_type or self._lock_type or "").upper() in _QUEUED:
             self._queue.held = self._take_queue()
         try:
@@ -132,10 +133,12 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
             raise
 
     def commit(self) -> None:
+        """Commit, then let the next writer in."""
         super().commit()  # a failed COMMIT is followed by a rollback, which leaves the queue
         self._leave_queue()
 
     def rollback(self) -> None:
+        """Roll back, then let the next writer in."""
         try:
             # SQLite may have rolled back already (a full disk, an I/O error): a ROLLBACK
             # then fails and would hide the error that caused it

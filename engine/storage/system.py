@@ -9,6 +9,8 @@ import peewee
 
 @dataclass(frozen=True)
 class SystemTables:
+    """The models of a tenant's system tables: numbering, audit, users and the rest."""
+
     sequence: type[peewee.Model]
     audit: type[peewee.Model]
     audit_layout: type[peewee.Model]
