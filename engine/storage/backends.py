@@ -168,6 +168,8 @@ class PostgresBackend(Backend):
         self.database.execute_sql("SELECT pg_advisory_xact_lock(%s)", (number - 2**63,))
 
     def stored_as_is(self, column: peewee.Field) -> bool:
+        """Whether the column's validated value goes to PostgreSQL as it is: a date or a
+        number (when DATES_AND_NUMBERS_AS_IS)."""
         # the validated ISO date and JSON number are literals PostgreSQL reads as the same
         # date and number, in COPY's text as in a parameter; the checks allow a number no
         # more places than its column keeps, so neither Peewee nor PostgreSQL rounds it
