@@ -73,10 +73,10 @@ def rows(
     `key` names all the SQL text depends on besides the ids (their count is added), so
     Peewee builds it once."""
     ids = tuple(ids)
-    if not statements.REUSE_SQL or not _distinct_ids(ids):
+    if not statements.REUSE_SQL or not distinct_ids(ids):
         return list(build(ids))  # Peewee's, and nothing planned from ids that are not
     database = model._meta.database
-    table = _table(memo, database)
+    table = kept_table(memo, database)
     full_key = ("read", model, *key, len(ids))
     plan = table.get(full_key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -89,6 +89,22 @@ def rows(
 def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
     """The statement of `build` for any ids of this count, or None when its ids cannot be
     told from its other parameters."""
+    placed = id_places(build, ids)
+    if placed is None:
+        return None
+    query, sql, params, slots = placed
+    selected = query._returning
+    if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
+        return None  # something else than the model's own columns
+    names = tuple(f.name for f in selected)
+    reads = tuple((f.python_value, kept_as_read(f)) for f in selected)
+    return _Read(sql, tuple(params), tuple(slots), names, reads)
+
+
+def id_places(build: Callable[[Sequence[int]], Any], ids: tuple[int, ...]) -> tuple | None:
+    """The query `build(ids)`, its SQL and parameters, and the place of each id in them
+    (in the order of the ids), found by building it again for probe ids; None when the
+    SQL changes with the ids or something besides the ids does."""
     probes = _probes(len(ids))
     query = build(ids)
     sql, params = query.sql()
@@ -104,15 +120,10 @@ def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
         slots.append(found[0])
     if sorted(slots) != differing:
         return None  # something else changed with the ids
-    selected = query._returning
-    if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
-        return None  # something else than the model's own columns
-    names = tuple(f.name for f in selected)
-    reads = tuple((f.python_value, _kept_as_read(f)) for f in selected)
-    return _Read(sql, tuple(params), tuple(slots), names, reads)
+    return query, sql, params, tuple(slots)
 
 
-def _kept_as_read(field: peewee.Field) -> frozenset[type]:
+def kept_as_read(field: peewee.Field) -> frozenset[type]:
     """The classes of value the field's python_value gives back as they are: where it is
     Peewee's own (the field's adapt), those its db_value keeps too."""
     if type(field).python_value is not peewee.Field.python_value:
@@ -124,14 +135,14 @@ def _probes(count: int) -> tuple[int, ...]:
     return tuple(_PROBE - index for index in range(count))
 
 
-def _distinct_ids(ids: tuple) -> bool:
+def distinct_ids(ids: Sequence[int]) -> bool:
     """Whether `ids` are ints, each once and none a probe: their places can be told."""
     if any(i.__class__ is not int or i <= _PROBE for i in ids):
         return False
     return len(set(ids)) == len(ids)
 
 
-def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
+def kept_table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
     """The entity's read statements for the database's dialect, made on first use."""
     key = ("read statements", type(database.obj))
     if key not in memo:

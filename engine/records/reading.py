@@ -12,7 +12,7 @@ import peewee
 
 from engine.compile.models import attribute_name
 from engine.errors import NotFound, UnknownName
-from engine.records import audit, read_statements, statements
+from engine.records import audit, joint_reads, read_statements, statements
 from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
@@ -72,6 +72,24 @@ class RecordReader:
                 else:
                     found[row.id] = {name: load(getattr(row, a)) for name, a, load in chosen}
         return found
+
+    def read_linked(
+        self, tenant: str, wanted: Mapping[str, tuple[Iterable[int], Iterable[str]]]
+    ) -> dict[str, dict[int, dict[str, Any]]]:
+        """read_many's answer for each entity of `wanted`, by its ids and the columns read
+        of it: in one statement for them all where it can be (engine.records.joint_reads),
+        else in one per entity."""
+        parts = []
+        for entity, (ids, columns) in wanted.items():
+            target, columns = self.target(tenant, entity), tuple(columns)
+            parts.append((target, columns, _chosen_columns(target, columns), sorted(set(ids))))
+        found = joint_reads.read_joint(parts) if len(parts) > 1 else None
+        if found is None:
+            return {
+                entity: self.read_many(tenant, entity, ids, columns)
+                for entity, (ids, columns) in wanted.items()
+            }
+        return dict(zip(wanted, found, strict=True))
 
     def few_records(
         self, tenant: str, entity: str, most: int, selectable: bool = False
