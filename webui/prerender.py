@@ -175,13 +175,24 @@ def escaped(value: Any) -> str:
     for a plain str without building a Markup object for each value."""
     if value.__class__ is not str:
         return str(escape(value))
+    return _escape_text(value)
+
+
+def replaced(text: str) -> str:
+    """A str escaped as markupsafe escapes one, character by character."""
     return (
-        value.replace("&", "&amp;")
+        text.replace("&", "&amp;")
         .replace(">", "&gt;")
         .replace("<", "&lt;")
         .replace("'", "&#39;")
         .replace('"', "&#34;")
     )
+
+
+try:  # markupsafe's C escape of a str, which escape() wraps in a Markup: a tenth the time
+    from markupsafe._speedups import _escape_inner as _escape_text
+except ImportError:  # markupsafe without its C speedups, or with them named otherwise
+    _escape_text = replaced
 
 
 def escaped_all(texts: list[str]) -> list[str]:
