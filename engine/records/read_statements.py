@@ -86,6 +86,75 @@ def rows(
     return plan.run(database, ids)
 
 
+# (record name, model attribute, load function or None for a value taken as it is read)
+# of each value of a record
+Columns = Sequence[tuple[str, str, Callable[[Any], Any] | None]]
+
+
+@dataclass(frozen=True)
+class _Records:
+    read: _Read
+    # per value of a record: its name, its place in a row, how it is read (as in _Read),
+    # and its load (None: as it is)
+    values: tuple[tuple[str, int, Callable[[Any], Any], frozenset[type], Any], ...]
+
+    def run(self, database: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
+        read = self.read
+        params = list(read.params)
+        for place, record_id in zip(read.slots, ids, strict=True):
+            params[place] = record_id
+        found = []
+        for row in database.execute_sql(read.sql, params).fetchall():
+            record = {}
+            for name, place, convert, kept, load in self.values:
+                value = row[place]
+                if value.__class__ not in kept:
+                    value = convert(value)
+                record[name] = value if load is None else load(value)
+            found.append(record)
+        return found
+
+
+def records(
+    memo: dict, model: type[peewee.Model], key: tuple, build: Build, ids: Sequence[int],
+    columns: Columns,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows `rows` reads, each as a record of `columns`: straight from the database's
+    values, with no model instance between. `key` names all the SQL text and the
+    columns depend on besides the ids."""
+    ids = tuple(ids)
+    plan = None
+    if statements.REUSE_SQL and distinct_ids(ids):
+        table = kept_table(memo, model._meta.database)
+        full_key = ("records", model, *key, len(ids))
+        plan = table.get(full_key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = table[full_key] = _records_plan(build, ids, columns)
+    if plan is None:
+        return [as_record(row, columns) for row in build(ids)]
+    return plan.run(model._meta.database, ids)
+
+
+def as_record(row: Any, columns: Columns) -> dict[str, Any]:
+    """A row (Peewee's model instance, or a StoredRow) as a record of `columns`."""
+    return {
+        name: getattr(row, attribute) if load is None else load(getattr(row, attribute))
+        for name, attribute, load in columns
+    }
+
+
+def _records_plan(build: Build, ids: tuple[int, ...], columns: Columns) -> _Records | None:
+    read = _plan(build, ids)
+    if read is None or not {attribute for _, attribute, _ in columns} <= set(read.names):
+        return None
+    place = {name: index for index, name in enumerate(read.names)}
+    values = tuple(
+        (name, place[attribute], *read.reads[place[attribute]], load)
+        for name, attribute, load in columns
+    )
+    return _Records(read, values)
+
+
 def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
     """The statement of `build` for any ids of this count, or None when its ids cannot be
     told from its other parameters."""
