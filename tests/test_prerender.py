@@ -152,10 +152,10 @@ def test_escaped_text_is_what_autoescape_writes():
     from markupsafe import Markup, escape
 
     samples = ["", "plain", HOSTILE, "&amp;&<>\"'", "ünïcødé ✓ <", Markup("<b>kept</b>"), 42, None]
-    samples += [chr(code) for code in range(128)]
+    samples += [chr(code) for code in range(128)] + [-7, 0, 10**30, True, 1.5]
     for value in samples:
         assert prerender.escaped(value) == str(escape(value))
-    for value in samples[:5] + samples[8:]:  # the str: escaped without markupsafe's C code too
+    for value in samples[:5] + samples[8:136]:  # the str: escaped without markupsafe's C code
         assert prerender.replaced(value) == str(escape(value))
 
 

@@ -173,9 +173,11 @@ def by_option(option_values: list[str], macro: Macro) -> Draw | None:
 def escaped(value: Any) -> str:
     """A value as Jinja's autoescape writes it: markupsafe's escape, whose text this is
     for a plain str without building a Markup object for each value."""
-    if value.__class__ is not str:
-        return str(escape(value))
-    return _escape_text(value)
+    if value.__class__ is str:
+        return _escape_text(value)
+    if value.__class__ is int:  # digits and a sign: nothing to escape (a row's index)
+        return str(value)
+    return str(escape(value))
 
 
 def replaced(text: str) -> str:
