@@ -177,6 +177,11 @@ def test_slots_fill_many_rows_in_their_own_order():
     rows = [("a", "b"), ("{0}", "}")]
     assert slots.fill_many(rows, "[", "]") == "[<i>b</i><b>{a}</b>][<i>}</i><b>{{0}}</b>]"
     assert slots.fill_many([], "[", "]") == ""
+    assert (
+        slots.joined_many(rows, "[", "]", "<t>", "</t>")
+        == f"<t>{slots.fill_many(rows, '[', ']')}</t>"
+    )
+    assert slots.joined_many([], "[", "]", "<t>", "</t>") == "<t></t>"
 
 
 def test_changed_widget_macros_draw_anew(tree, storage):

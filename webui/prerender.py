@@ -99,14 +99,24 @@ class Slots:
     def fill_many(self, rows: list[Sequence[str]], before: str = "", after: str = "") -> Markup:
         """The HTML once for each row of texts (escaped already), each between `before`
         and `after`, joined in one go."""
+        # str.join, not +: str + Markup would escape the HTML around the texts
+        return Markup(self.joined_many(rows, before, after))
+
+    def joined_many(
+        self, rows: list[Sequence[str]], before: str = "", after: str = "", head: str = "",
+        foot: str = "",
+    ) -> str:  # fmt: skip
+        """fill_many's HTML as a plain str, between `head` and `foot`: a grid's rows go
+        into the grid in the same join, not copied into a Markup of their own first."""
         parts = self._repeated_parts(len(rows), before, after).copy()
         order = self.order
         if order == tuple(range(len(order))):
             parts[1::2] = [text for row in rows for text in row]
         else:
             parts[1::2] = [row[index] for row in rows for index in order]
-        # str.join, not +: str + Markup would escape the HTML around the texts
-        return Markup("".join(parts))
+        parts[0] = head + parts[0]
+        parts[-1] += foot  # the same part as the first where there is no row
+        return "".join(parts)
 
     def _repeated_parts(self, count: int, before: str, after: str) -> list:
         key = (count, before, after)
