@@ -110,14 +110,14 @@ class RowDrawer:
         blank = REUSE_NONES and not typed and not checked
         if blank and not stored and (whole := nones.get(None)) is not None:
             return Markup(whole)  # a new row, each of its fields kept: kept whole
-        for at, field, spec, text, per_page in shown:
+        for at, spec, text, per_page, name, editable, text_of in shown:
             html = None
             if text is not None and not (checked and row.error(spec) is not None):
-                kept = stored.get(field.stored_as)
+                kept = stored.get(name)
                 if kept is None and blank:
                     html = nones.get(at)
                     if html is None:
-                        html = text(None) if not field.editable else text(field.text_of(None))
+                        html = text(None) if not editable else text(text_of(None))
                         if html is not None and not spec.currency_field:
                             nones[at] = html
                 elif per_page and page is not None and kept.__class__ is int:
@@ -126,15 +126,15 @@ class RowDrawer:
                         if links is _UNASKED:  # asked once a row, not once a field
                             links = page_links()
                         html = page[spec.name, kept] = text(kept, links)
-                elif not field.editable:
+                elif not editable:
                     html = text(kept)
                 elif typed and (typed_key := prefix + spec.name) in typed:
                     html = text(typed[typed_key])
                 else:
-                    html = text(field.text_of(kept))
+                    html = text(text_of(kept))
             if html is None:  # drawn whole by its macro, without the pieces around its text
                 parts[at - 1] = parts[at + 1] = ""
-                html = str(field_html(spec, field.editable))
+                html = str(field_html(spec, editable))
             parts[at] = html
         drawn = "".join(parts)
         if blank and not stored and len(nones) == len(shown):
@@ -153,7 +153,10 @@ class RowDrawer:
         drawn = (field for field in self.fields if field.editable or stored)
         for field, after_field in zip(drawn, frame.pieces[1:], strict=True):
             at = field.draw and field.draw(*texts)
-            shown.append((len(pieces) + 1, field, field.spec, at and at.text, at and at.per_page))
+            text, per_page = (at.text, at.per_page) if at else (None, False)
+            # what the row's loop reads of the field, in the order it reads them
+            read = (field.spec, text, per_page, field.stored_as, field.editable, field.text_of)
+            shown.append((len(pieces) + 1, *read))
             pieces += (at.before if at else "", None, at.after if at else "", after_field)
         return pieces, shown, {}
 
