@@ -1,6 +1,7 @@
 """The records a page links to, read once per request: the titles of every link of the
-page (its record's lookups, its lines' rows', its history's) in one query per linked
-entity, and a list filter's choices once, however many filters show them.
+page (its record's lookups, its lines' rows', its history's) in one query for all the
+entities they name (engine.records.joint_reads), and a list filter's choices once,
+however many filters show them.
 
 What is read lives in `flask.g`, so it ends with the request: a page never shows a title
 older than the request that draws it. Outside a request nothing is kept, and each
@@ -62,8 +63,9 @@ def page_links() -> PageLinks | None:
 
 
 def read_links(target: Target, records: Iterable[dict]) -> None:
-    """Read, one query per linked entity, the records that `records` of the target (stored
-    values or typed text, with their lines' rows) link to, for `linked_record`."""
+    """Read, in one query for every linked entity (where it cannot be, one per entity),
+    the records that `records` of the target (stored values or typed text, with their
+    lines' rows) link to, for `linked_record`."""
     links = page_links()
     if links is None:
         return
