@@ -102,10 +102,58 @@ def test_an_edit_page_reads_the_records_it_links_to_in_one_statement(demo_site):
     client.get(path)  # statements built
     with counting() as counted:
         assert client.get(path).status_code == 200
-    joined = [sql for sql in counted.statements if " UNION ALL " in sql]
-    assert len(joined) == 1, str(counted)
+    by_ids = [sql for sql in counted.statements if " IN (" in sql]  # the linked records'
+    assert len(by_ids) == 1 and " UNION ALL " in by_ids[0], str(counted)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(page_links, "ONE_STATEMENT", False)
         with counting() as apart:
             client.get(path)
     assert len(apart) > len(counted)
+
+
+def _with_lines(service) -> list[tuple[str, str, int]]:
+    """(tenant, entity, id) of every record whose entity has several lines fields."""
+    found = []
+    for tenant, compiled in service.registry.tenants.items():
+        for entity in compiled.entities:
+            if len(service.target(tenant, entity).lines()) > 1:
+                items = service.list(tenant, entity, limit=500)["items"]
+                found += [(tenant, entity, item["id"]) for item in items]
+    return found
+
+
+def test_a_record_s_lines_of_several_fields_are_read_in_one_statement(demo_site, monkeypatch):
+    """The record, then every lines field's rows: two statements, answering what one read
+    per lines field answers, rows in the order of their order field (NULL as 0), then of
+    their ids, as line_rows sorts them."""
+    service = demo_site.extensions["formwork"]
+    records = _with_lines(service)
+    assert records
+    tenant, entity, record_id = records[0]
+    target = service.target(tenant, entity)
+    shuffled = []  # each lines field's rows sorted otherwise than by id: reversed, a NULL
+    for line in target.lines():
+        child = target.child(line)
+        if line.lines.order is None:
+            continue
+        column = child.column(line.lines.order)
+        rows = child.model.select(child.model.id).where(child.column(line.lines.link) == record_id)
+        ids = [row.id for row in rows]
+        for place, line_id in enumerate(ids):
+            value = None if place == 1 else len(ids) - place
+            child.model.update({column: value}).where(child.model.id == line_id).execute()
+        shuffled += ids
+    assert len(shuffled) > 2
+    joint = {}
+    for tenant, entity, record_id in records:
+        with counting() as counted:
+            joint[tenant, entity, record_id] = service.read(tenant, entity, record_id)
+        assert len(counted) == 2, str(counted)
+    monkeypatch.setattr(statements, "REUSE_SQL", False)
+    for (tenant, entity, record_id), record in joint.items():
+        assert service.read(tenant, entity, record_id) == record, (tenant, entity, record_id)
+    first = joint[records[0]]
+    assert any(
+        [row["id"] for row in first[line.name]] != sorted(row["id"] for row in first[line.name])
+        for line in target.lines()
+    ), "no lines field's rows came out of id order"
