@@ -5,10 +5,10 @@ metadata with `formwork demo`'s data and a standard customer with 3 sites and 2
 business-unit lines), logs in through Flask's test client, then runs each page's request
 many times straight through the WSGI app (web_profile.py): CPU ms per request, split by
 phase, and the functions with the most time of their own. `--statements` also counts the
-SQL statements of one request of each page. No server, no load generator: a look at
-where the time goes, not a throughput figure.
+SQL statements of one request of each page, and `--calls` its function calls. No server,
+no load generator: a look at where the time goes, not a throughput figure.
 
-    .venv/bin/python bench/real_forms_profile.py [--requests N] [--statements]
+    .venv/bin/python bench/real_forms_profile.py [--requests N] [--statements] [--calls]
 """
 
 from __future__ import annotations
@@ -92,15 +92,36 @@ def count_statements(found: list[web_profile.Endpoint]) -> None:
         print(f"  {endpoint.label:<24} {len(executed):>3}")
 
 
+def count_calls(found: list[web_profile.Endpoint], requests: int) -> None:
+    """Print the function calls (Python and C, as cProfile counts them) of a request of
+    each page, over `requests` of them: a measure a busy machine does not skew."""
+    import cProfile
+    import pstats
+
+    print("\nfunction calls per request (cProfile)")
+    for endpoint in found:
+        web_profile.call(endpoint.app, endpoint.environ())  # warm: caches filled
+        profiler = cProfile.Profile()
+        profiler.enable()
+        for _ in range(requests):
+            web_profile.call(endpoint.app, endpoint.environ())
+        profiler.disable()
+        calls = pstats.Stats(profiler).total_calls / requests
+        print(f"  {endpoint.label:<24} {calls:>7.0f}")
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--requests", type=int, default=300, help="requests per run")
     parser.add_argument("--statements", action="store_true", help="count SQL statements too")
+    parser.add_argument("--calls", action="store_true", help="count function calls too")
     args = parser.parse_args(argv)
     with tempfile.TemporaryDirectory(prefix="formwork-forms-profile-") as name:
         found = endpoints(Path(name))
         if args.statements:
             count_statements(found)
+        if args.calls:
+            count_calls(found, 20)
         web_profile.profile(found, args.requests)
 
 

@@ -20,10 +20,10 @@ from test_lines_form import lines_cases
 
 from webui.forms import editable
 
-# A page reads its record with each lines field's rows, its history, and per linked
-# entity one query, the titles of its links (a lookup's choices are fetched as the user
-# types, never read into the page): bounded by the metadata, never by the rows, lines or
-# links shown.
+# A page reads its record with each lines field's rows, its history, and in one query
+# (or one per linked entity) the titles of its links (a lookup's choices are fetched as
+# the user types, never read into the page): bounded by the metadata, never by the rows,
+# lines or links shown.
 MOST_STATEMENTS = 12
 # a failed save also reads the record to update (twice: the form's and the save's) and
 # checks its links, one query per linked entity of the record and of each lines field

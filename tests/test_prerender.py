@@ -152,9 +152,11 @@ def test_escaped_text_is_what_autoescape_writes():
     from markupsafe import Markup, escape
 
     samples = ["", "plain", HOSTILE, "&amp;&<>\"'", "ünïcødé ✓ <", Markup("<b>kept</b>"), 42, None]
-    samples += [chr(code) for code in range(128)]
+    samples += [chr(code) for code in range(128)] + [-7, 0, 10**30, True, 1.5]
     for value in samples:
         assert prerender.escaped(value) == str(escape(value))
+    for value in samples[:5] + samples[8:136]:  # the str: escaped without markupsafe's C code
+        assert prerender.replaced(value) == str(escape(value))
 
 
 def test_texts_escaped_in_one_pass_are_each_escaped():
@@ -175,6 +177,11 @@ def test_slots_fill_many_rows_in_their_own_order():
     rows = [("a", "b"), ("{0}", "}")]
     assert slots.fill_many(rows, "[", "]") == "[<i>b</i><b>{a}</b>][<i>}</i><b>{{0}}</b>]"
     assert slots.fill_many([], "[", "]") == ""
+    assert (
+        slots.joined_many(rows, "[", "]", "<t>", "</t>")
+        == f"<t>{slots.fill_many(rows, '[', ']')}</t>"
+    )
+    assert slots.joined_many([], "[", "]", "<t>", "</t>") == "<t></t>"
 
 
 def test_changed_widget_macros_draw_anew(tree, storage):

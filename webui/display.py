@@ -14,7 +14,7 @@ from engine.locales import Locality, currency_problem
 from engine.records.target import Target
 from engine.spec import EntitySpec, FieldSpec
 from webui.page_links import (
-    linked_record,
+    PageLinks,
     once_per_page,
     page_links,
     page_record,
@@ -153,10 +153,15 @@ def lookup_title(tenant: str, field: FieldSpec, value: int) -> str:
     """The linked record's shown field; in words, never a bare id, when the record is gone
     or its shown field is empty. Written once per page and record where the page's links
     are kept (webui.page_links)."""
+    return page_title(page_links(), tenant, field, value)
+
+
+def page_title(links: PageLinks | None, tenant: str, field: FieldSpec, value: int) -> str:
+    """lookup_title's answer, `links` being this request's (page_links's answer), for a
+    caller that titles many links and asks for them once."""
     entity = field.lookup.entity
-    links = page_links()
     if links is None:
-        return title_of(tenant, field, linked_record(tenant, entity, value))
+        return title_of(tenant, field, page_record(None, tenant, entity, value))
     key = (tenant, entity, field.lookup.show, not field.view, value)  # what title_of reads
     title = links.titles.get(key)
     if title is None:

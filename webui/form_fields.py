@@ -24,6 +24,7 @@ from engine.compile.validator import RecordError
 from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
+from webui import display as display_texts
 from webui import line_editor, line_grid, prerender
 from webui.display import display, locality, shown_text
 from webui.forms import Submission, edit_text, editable
@@ -59,11 +60,11 @@ def fields_html(
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
     values = {**values, **_view_values(target, typed)}
-    drawn: list[Markup | None] = []
+    drawn: list[str | None] = []  # each field's HTML (escaped already), or None: left out
     layout, draws, shown = _layout_fields(target), _draws(target, macros), _shown(target, macros)
     from_pieces = True  # every field drawn from its pieces: the form follows from values
-    for (spec, entry), draw, show, text_of in zip(
-        layout, draws, shown, _form_texts(target), strict=True
+    for (spec, entry), draw, show, text_of, written in zip(
+        layout, draws, shown, _form_texts(target), _shown_texts(target), strict=True
     ):
         if spec.lines:
             item = line_editor.lines_item(
@@ -86,7 +87,7 @@ def fields_html(
         elif editable_here and draw is not None:
             html = draw(value)
         elif not editable_here and show is not None:
-            html = show(shown_text(target, spec)(stored, values))
+            html = show(written(stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
@@ -188,6 +189,17 @@ def _form_texts(target: Target) -> list[Callable[[Any], Any]]:
     return view.form_texts
 
 
+def _shown_texts(target: Target) -> list[Callable[[Any, dict | None], str]]:
+    """How each field of the form shows a value read-only (display.shown_text), looked up
+    once per compiled entity where those texts are kept."""
+    view = views(target).form
+    if not display_texts.REUSE_TEXTS:  # the plain path: display's, asked field by field
+        return [shown_text(target, spec) for spec, _ in _layout_fields(target)]
+    if view.shown_texts is None:
+        view.shown_texts = [shown_text(target, spec) for spec, _ in _layout_fields(target)]
+    return view.shown_texts
+
+
 def _writable(target: Target, creating: bool) -> frozenset[str]:
     writable = views(target).form.writable
     if creating not in writable:
@@ -196,7 +208,7 @@ def _writable(target: Target, creating: bool) -> frozenset[str]:
 
 
 def _in_frame(
-    target: Target, drawn: list[Markup | None], macros: Any, opened: frozenset[str]
+    target: Target, drawn: list[str | None], macros: Any, opened: frozenset[str]
 ) -> Markup:
     """The drawn fields inside their groups, as the groups macro draws them; a field drawn
     as None is left out, and so is a group left with no field."""
@@ -207,7 +219,7 @@ def _in_frame(
         fields = iter(kept)
         return macros.groups(
             [
-                {**group, "fields": [{"html": next(fields)} for _ in group["fields"]]}
+                {**group, "fields": [{"html": Markup(next(fields))} for _ in group["fields"]]}
                 for group in _shown_groups(target, shown, opened)
             ]
         )
@@ -322,7 +334,7 @@ def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
     return _per_field(target, macros, views(target).form.draws, _build_prerendered)
 
 
-def _shown(target: Target, macros: Any) -> list[Callable[[str], Markup] | None]:
+def _shown(target: Target, macros: Any) -> list[Callable[[str], str] | None]:
     """Each field's HTML shown read-only, for its text as the page shows it, cut from its
     macro once per compiled entity (None: its macro draws it on every request)."""
     return _per_field(target, macros, views(target).form.shown_draws, _build_shown)
@@ -341,7 +353,7 @@ def _per_field(target: Target, macros: Any, cache: dict, build: Callable) -> lis
 
 def _build_shown(
     target: Target, spec: FieldSpec, entry: dict, macros: Any
-) -> Callable[[str], Markup] | None:
+) -> Callable[[str], str] | None:
     def macro(text: str) -> Markup:
         item = _field_item(target, spec, entry, "", None, False, None)
         return macros.field_block({**item, "display": text})
@@ -349,7 +361,8 @@ def _build_shown(
     slots = prerender.repeated_slots(macro, 1, empty=False)  # nothing shows as a dash
     if slots is None:
         return None
-    return lambda text: slots.fill(text or "—")
+    escaped = prerender.escaped
+    return lambda text: slots.joined(escaped(text or "—"))
 
 
 def _build_prerendered(

@@ -181,7 +181,7 @@ class _Row:
 
 def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     """A grid cell: the field's value as people read it."""
-    key = row.key(spec.name)
+    key = row.key(spec.name) if row.typed else None  # nothing typed: no input to look for
     if key in row.typed:
         value = row.typed[key]
         if spec.lookup and isinstance(value, str) and value.isdigit():

@@ -52,8 +52,7 @@ class GridDrawer:
                     *[escaped(cell["text"] or "—") for cell in row["cells"]],
                 )
             )
-        # str.join, not +: str + Markup would escape the HTML around the rows
-        return Markup("".join((self.head, self.row.fill_many(texts), self.foot)))
+        return Markup(self.row.joined_many(texts, head=self.head, foot=self.foot))
 
 
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:

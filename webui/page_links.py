@@ -1,6 +1,7 @@
 """The records a page links to, read once per request: the titles of every link of the
-page (its record's lookups, its lines' rows', its history's) in one query per linked
-entity, and a list filter's choices once, however many filters show them.
+page (its record's lookups, its lines' rows', its history's) in one query for all the
+entities they name (engine.records.joint_reads), and a list filter's choices once,
+however many filters show them.
 
 What is read lives in `flask.g`, so it ends with the request: a page never shows a title
 older than the request that draws it. Outside a request nothing is kept, and each
@@ -28,6 +29,10 @@ READ_ONCE = True
 # though a page shows only its title (the plain path, which tests/test_title_reads.py
 # compares them with).
 TITLES_ONLY = True
+# The switch of the joint read: False, the linked records of each entity are read by a
+# statement of their own (the plain path, which tests/test_joint_reads.py compares it
+# with); True, those of all entities by one (engine.records.joint_reads).
+ONE_STATEMENT = True
 
 
 @dataclass
@@ -58,8 +63,9 @@ def page_links() -> PageLinks | None:
 
 
 def read_links(target: Target, records: Iterable[dict]) -> None:
-    """Read, one query per linked entity, the records that `records` of the target (stored
-    values or typed text, with their lines' rows) link to, for `linked_record`."""
+    """Read, in one query for every linked entity (where it cannot be, one per entity),
+    the records that `records` of the target (stored values or typed text, with their
+    lines' rows) link to, for `linked_record`."""
     links = page_links()
     if links is None:
         return
@@ -67,13 +73,22 @@ def read_links(target: Target, records: Iterable[dict]) -> None:
     for record in records:
         _linked_ids(target, record, wanted)
     tenant = target.tenant.spec.name
+    reading: dict[str, tuple[set[int], tuple[str, ...] | None]] = {}
     for entity, ids in wanted.items():
         known = links.records.setdefault((tenant, entity), {})
         missing = ids - known.keys()
         if missing:
-            columns = title_columns(target, entity) if TITLES_ONLY else None
-            found = record_service().read_many(tenant, entity, missing, columns)
-            known.update({record_id: found.get(record_id) for record_id in missing})
+            reading[entity] = (missing, title_columns(target, entity) if TITLES_ONLY else None)
+    if ONE_STATEMENT and TITLES_ONLY and len(reading) > 1:
+        found = record_service().read_linked(tenant, reading)
+    else:
+        found = {
+            entity: record_service().read_many(tenant, entity, missing, columns)
+            for entity, (missing, columns) in reading.items()
+        }
+    for entity, (missing, _) in reading.items():
+        records = found[entity]
+        links.records[tenant, entity].update({i: records.get(i) for i in missing})
 
 
 def title_columns(target: Target, entity: str) -> tuple[str, ...]:

@@ -24,8 +24,9 @@ from engine.caching import BoundedCache
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
-from webui.display import display, locality, lookup_title, shown_text
+from webui.display import display, locality, lookup_title, page_title, shown_text
 from webui.forms import edit_text
+from webui.page_links import PageLinks, page_links
 from webui.views import views
 from webui.widget_entries import lookup_draw, row_input_view
 
@@ -36,6 +37,7 @@ REUSE_ROWS = True
 # texts on every row like any other (the plain path, which tests/test_row_nones.py
 # compares it with); True, once per row place and field.
 REUSE_NONES = True
+_UNASKED = object()  # the page's links, not looked up yet
 PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
 # a field's text of its value (escaped) at a row place, or its whole HTML where the field
 # is not drawn as one text between two pieces; None: its macro draws it
@@ -51,7 +53,8 @@ class FieldAt:
     after: str
     text: ValueDraw
     # whether the text of a value is the same for every row of a page (a linked record's
-    # title, shown read-only): written once per page and value
+    # title, shown read-only): written once per page and value, `text` then taking the
+    # page's links (webui.page_links) beside the value
     per_page: bool = False
 
 
@@ -100,36 +103,38 @@ class RowDrawer:
         if placed is None:
             placed = self.places[key] = self._place(*key)
         pieces, shown, nones = placed
-        parts = pieces.copy()
+        parts, links = pieces.copy(), _UNASKED
         checked = bool(row.errors)  # no error anywhere on the form: none to look for
         # a field holding nothing, nothing typed and no error on the form: its HTML at this
         # place is the same on every page (most of a row's fields, and all of a new row's)
         blank = REUSE_NONES and not typed and not checked
         if blank and not stored and (whole := nones.get(None)) is not None:
             return Markup(whole)  # a new row, each of its fields kept: kept whole
-        for at, field, spec, text, per_page in shown:
+        for at, spec, text, per_page, name, editable, text_of in shown:
             html = None
             if text is not None and not (checked and row.error(spec) is not None):
-                kept = stored.get(field.stored_as)
+                kept = stored.get(name)
                 if kept is None and blank:
                     html = nones.get(at)
                     if html is None:
-                        html = text(None) if not field.editable else text(field.text_of(None))
+                        html = text(None) if not editable else text(text_of(None))
                         if html is not None and not spec.currency_field:
                             nones[at] = html
                 elif per_page and page is not None and kept.__class__ is int:
                     html = page.get((spec.name, kept))
                     if html is None:
-                        html = page[spec.name, kept] = text(kept)
-                elif not field.editable:
+                        if links is _UNASKED:  # asked once a row, not once a field
+                            links = page_links()
+                        html = page[spec.name, kept] = text(kept, links)
+                elif not editable:
                     html = text(kept)
                 elif typed and (typed_key := prefix + spec.name) in typed:
                     html = text(typed[typed_key])
                 else:
-                    html = text(field.text_of(kept))
+                    html = text(text_of(kept))
             if html is None:  # drawn whole by its macro, without the pieces around its text
                 parts[at - 1] = parts[at + 1] = ""
-                html = str(field_html(spec, field.editable))
+                html = str(field_html(spec, editable))
             parts[at] = html
         drawn = "".join(parts)
         if blank and not stored and len(nones) == len(shown):
@@ -148,7 +153,10 @@ class RowDrawer:
         drawn = (field for field in self.fields if field.editable or stored)
         for field, after_field in zip(drawn, frame.pieces[1:], strict=True):
             at = field.draw and field.draw(*texts)
-            shown.append((len(pieces) + 1, field, field.spec, at and at.text, at and at.per_page))
+            text, per_page = (at.text, at.per_page) if at else (None, False)
+            # what the row's loop reads of the field, in the order it reads them
+            read = (field.spec, text, per_page, field.stored_as, field.editable, field.text_of)
+            shown.append((len(pieces) + 1, *read))
             pieces += (at.before if at else "", None, at.after if at else "", after_field)
         return pieces, shown, {}
 
@@ -325,10 +333,13 @@ def _shown_draw(
     if spec.lookup:  # a linked record's title: read for each page
         tenant = child.tenant.spec.name
 
-        def title_of(value: Any) -> str:
-            if value.__class__ is int:  # a stored link: display's answer, without asking it
+        def title_of(value: Any, links: PageLinks | None = None) -> str:
+            if value.__class__ is not int:
+                return escaped(display(child, spec, value) or "—")
+            # a stored link: display's answer, without asking it
+            if links is None:
                 return escaped(lookup_title(tenant, spec, value) or "—")
-            return escaped(display(child, spec, value) or "—")
+            return escaped(page_title(links, tenant, spec, value) or "—")
 
         return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)
     # any other value's text depends on the value alone: each written once per entity

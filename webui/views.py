@@ -49,6 +49,7 @@ class FormView:
 
     layout_fields: list | None = None  # (field, layout entry) of every field, in order
     form_texts: list | None = None  # how each of them shows a stored value for editing
+    shown_texts: list | None = None  # and how each shows a value read-only
     writable: dict[bool, frozenset[str]] = dataclasses.field(default_factory=dict)  # creating?
     frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by macro, fields shown
     left_out: frozenset[str] | None = None  # left out of a new record's form while empty

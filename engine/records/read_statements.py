@@ -73,10 +73,10 @@ def rows(
     `key` names all the SQL text depends on besides the ids (their count is added), so
     Peewee builds it once."""
     ids = tuple(ids)
-    if not statements.REUSE_SQL or not _distinct_ids(ids):
+    if not statements.REUSE_SQL or not distinct_ids(ids):
         return list(build(ids))  # Peewee's, and nothing planned from ids that are not
     database = model._meta.database
-    table = _table(memo, database)
+    table = kept_table(memo, database)
     full_key = ("read", model, *key, len(ids))
     plan = table.get(full_key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -86,9 +86,94 @@ def rows(
     return plan.run(database, ids)
 
 
+# (record name, model attribute, load function or None for a value taken as it is read)
+# of each value of a record
+Columns = Sequence[tuple[str, str, Callable[[Any], Any] | None]]
+
+
+@dataclass(frozen=True)
+class _Records:
+    read: _Read
+    # per value of a record: its name, its place in a row, how it is read (as in _Read),
+    # and its load (None: as it is)
+    values: tuple[tuple[str, int, Callable[[Any], Any], frozenset[type], Any], ...]
+
+    def run(self, database: Any, ids: Sequence[int]) -> list[dict[str, Any]]:
+        read = self.read
+        params = list(read.params)
+        for place, record_id in zip(read.slots, ids, strict=True):
+            params[place] = record_id
+        found = []
+        for row in database.execute_sql(read.sql, params).fetchall():
+            record = {}
+            for name, place, convert, kept, load in self.values:
+                value = row[place]
+                if value.__class__ not in kept:
+                    value = convert(value)
+                record[name] = value if load is None else load(value)
+            found.append(record)
+        return found
+
+
+def records(
+    memo: dict, model: type[peewee.Model], key: tuple, build: Build, ids: Sequence[int],
+    columns: Columns,
+) -> list[dict[str, Any]]:  # fmt: skip
+    """The rows `rows` reads, each as a record of `columns`: straight from the database's
+    values, with no model instance between. `key` names all the SQL text and the
+    columns depend on besides the ids."""
+    ids = tuple(ids)
+    plan = None
+    if statements.REUSE_SQL and distinct_ids(ids):
+        table = kept_table(memo, model._meta.database)
+        full_key = ("records", model, *key, len(ids))
+        plan = table.get(full_key, _UNPLANNED)
+        if plan is _UNPLANNED:
+            plan = table[full_key] = _records_plan(build, ids, columns)
+    if plan is None:
+        return [as_record(row, columns) for row in build(ids)]
+    return plan.run(model._meta.database, ids)
+
+
+def as_record(row: Any, columns: Columns) -> dict[str, Any]:
+    """A row (Peewee's model instance, or a StoredRow) as a record of `columns`."""
+    return {
+        name: getattr(row, attribute) if load is None else load(getattr(row, attribute))
+        for name, attribute, load in columns
+    }
+
+
+def _records_plan(build: Build, ids: tuple[int, ...], columns: Columns) -> _Records | None:
+    read = _plan(build, ids)
+    if read is None or not {attribute for _, attribute, _ in columns} <= set(read.names):
+        return None
+    place = {name: index for index, name in enumerate(read.names)}
+    values = tuple(
+        (name, place[attribute], *read.reads[place[attribute]], load)
+        for name, attribute, load in columns
+    )
+    return _Records(read, values)
+
+
 def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
     """The statement of `build` for any ids of this count, or None when its ids cannot be
     told from its other parameters."""
+    placed = id_places(build, ids)
+    if placed is None:
+        return None
+    query, sql, params, slots = placed
+    selected = query._returning
+    if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
+        return None  # something else than the model's own columns
+    names = tuple(f.name for f in selected)
+    reads = tuple((f.python_value, kept_as_read(f)) for f in selected)
+    return _Read(sql, tuple(params), tuple(slots), names, reads)
+
+
+def id_places(build: Callable[[Sequence[int]], Any], ids: tuple[int, ...]) -> tuple | None:
+    """The query `build(ids)`, its SQL and parameters, and the place of each id in them
+    (in the order of the ids), found by building it again for probe ids; None when the
+    SQL changes with the ids or something besides the ids does."""
     probes = _probes(len(ids))
     query = build(ids)
     sql, params = query.sql()
@@ -104,15 +189,10 @@ def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
         slots.append(found[0])
     if sorted(slots) != differing:
         return None  # something else changed with the ids
-    selected = query._returning
-    if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
-        return None  # something else than the model's own columns
-    names = tuple(f.name for f in selected)
-    reads = tuple((f.python_value, _kept_as_read(f)) for f in selected)
-    return _Read(sql, tuple(params), tuple(slots), names, reads)
+    return query, sql, params, tuple(slots)
 
 
-def _kept_as_read(field: peewee.Field) -> frozenset[type]:
+def kept_as_read(field: peewee.Field) -> frozenset[type]:
     """The classes of value the field's python_value gives back as they are: where it is
     Peewee's own (the field's adapt), those its db_value keeps too."""
     if type(field).python_value is not peewee.Field.python_value:
@@ -124,14 +204,14 @@ def _probes(count: int) -> tuple[int, ...]:
     return tuple(_PROBE - index for index in range(count))
 
 
-def _distinct_ids(ids: tuple) -> bool:
+def distinct_ids(ids: Sequence[int]) -> bool:
     """Whether `ids` are ints, each once and none a probe: their places can be told."""
     if any(i.__class__ is not int or i <= _PROBE for i in ids):
         return False
     return len(set(ids)) == len(ids)
 
 
-def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
+def kept_table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
     """The entity's read statements for the database's dialect, made on first use."""
     key = ("read statements", type(database.obj))
     if key not in memo:

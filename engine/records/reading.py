@@ -12,7 +12,7 @@ import peewee
 
 from engine.compile.models import attribute_name
 from engine.errors import NotFound, UnknownName
-from engine.records import audit, read_statements, statements
+from engine.records import audit, joint_reads, read_statements, statements
 from engine.records.keyset import Key, key_at, page_after, table_after
 from engine.records.lines import line_rows
 from engine.records.search import DEFAULT_LIMIT, record_page, table_page, unindexed_filters
@@ -44,7 +44,20 @@ class RecordReader:
     def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
         """One live record of `entity` as a dict of its values, or NotFound."""
         target = self.target(tenant, entity)
-        return self._as_dict(target, self._stored(target, record_id))
+        model = target.model
+
+        def query(ids: Sequence[int]) -> peewee.ModelSelect:
+            return target.live().where(model.id == ids[0]).limit(1)
+
+        key, found_id = ("one",), as_id(record_id)
+        found = read_statements.records(
+            target.entity.memo, model, key, query, [found_id], _all(target)
+        )
+        if not found:
+            raise NotFound(f"{target.spec.label} {record_id} does not exist")
+        record = found[0]
+        record.update(_lines_of(target, found_id))
+        return record
 
     def read_many(
         self, tenant: str, entity: str, ids: Iterable[int], columns: Iterable[str] | None = None
@@ -67,12 +80,29 @@ class RecordReader:
         key = ("many",) if chosen is None else ("many", *(name for name, _, _ in chosen))
         for start in range(0, len(wanted), MANY_AT_ONCE):
             chunk = wanted[start : start + MANY_AT_ONCE]
-            for row in read_statements.rows(target.entity.memo, model, key, query, chunk):
-                if chosen is None:
-                    found[row.id] = self._as_dict(target, row, lines=False)
-                else:
-                    found[row.id] = {name: load(getattr(row, a)) for name, a, load in chosen}
+            columns = _all(target) if chosen is None else chosen
+            memo = target.entity.memo
+            for record in read_statements.records(memo, model, key, query, chunk, columns):
+                found[record["id"]] = record
         return found
+
+    def read_linked(
+        self, tenant: str, wanted: Mapping[str, tuple[Iterable[int], Iterable[str]]]
+    ) -> dict[str, dict[int, dict[str, Any]]]:
+        """read_many's answer for each entity of `wanted`, by its ids and the columns read
+        of it: in one statement for them all where it can be (engine.records.joint_reads),
+        else in one per entity."""
+        parts = []
+        for entity, (ids, columns) in wanted.items():
+            target, columns = self.target(tenant, entity), tuple(columns)
+            parts.append((target, columns, _chosen_columns(target, columns), sorted(set(ids))))
+        found = joint_reads.read_joint(parts) if len(parts) > 1 else None
+        if found is None:
+            return {
+                entity: self.read_many(tenant, entity, ids, columns)
+                for entity, (ids, columns) in wanted.items()
+            }
+        return dict(zip(wanted, found, strict=True))
 
     def few_records(
         self, tenant: str, entity: str, most: int, selectable: bool = False
@@ -147,10 +177,7 @@ class RecordReader:
         }
         if lines:
             for line in target.lines():
-                child = target.child(line)
-                record[line.name] = [
-                    self._as_dict(child, r, lines=False) for r in _stored_lines(child, line, row.id)
-                ]
+                record[line.name] = _stored_lines(target.child(line), line, row.id)
         return record
 
     # listing
@@ -270,14 +297,30 @@ class RecordReader:
         return _capped(found, count_up_to)
 
 
-def _stored_lines(child: Target, line: Any, parent_id: int) -> list[peewee.Model]:
-    """The record's stored lines of one lines field, as line_rows reads them."""
+def _lines_of(target: Target, parent_id: int) -> dict[str, list[dict[str, Any]]]:
+    """The record's stored lines of each of its lines fields, as records: in one statement
+    for them all where there are several (engine.records.joint_reads), else one each."""
+    lines = target.lines()
+    if len(lines) > 1:
+        parts = []
+        for line in lines:
+            child = target.child(line)
+            parts.append((child, line.lines.link, line.lines.order, _all(child)))
+        found = joint_reads.read_lines(parts, parent_id)
+        if found is not None:
+            return {line.name: rows for line, rows in zip(lines, found, strict=True)}
+    return {line.name: _stored_lines(target.child(line), line, parent_id) for line in lines}
+
+
+def _stored_lines(child: Target, line: Any, parent_id: int) -> list[dict[str, Any]]:
+    """The record's stored lines of one lines field, as line_rows reads them, as records."""
     link, order = line.lines.link, line.lines.order
 
     def query(ids: Sequence[int]) -> peewee.ModelSelect:
         return line_rows(child, link, ids[0], order)
 
-    return read_statements.rows(child.entity.memo, child.model, ("lines", link), query, [parent_id])
+    memo, key = child.entity.memo, ("lines", link)
+    return read_statements.records(memo, child.model, key, query, [parent_id], _all(child))
 
 
 def _all(target: Target) -> list[tuple[str, str, Any]]:
@@ -300,11 +343,13 @@ def _all(target: Target) -> list[tuple[str, str, Any]]:
 
 def _chosen_columns(target: Target, columns: tuple[str, ...]) -> list[tuple[str, str, Any]]:
     """(name, model attribute, load function) of the record's id and of each of `columns`
-    the entity stores, once per compiled entity and set of columns."""
+    the entity stores, once per compiled entity and set of columns; None for a value
+    taken as it is read."""
     key = ("records", "chosen columns", columns)
     memo = target.entity.memo
     if key not in memo:
-        memo[key] = chosen_loaders(target, ("id", *columns), [])  # the others: not stored
+        chosen = chosen_loaders(target, ("id", *columns), [])  # the others: not stored
+        memo[key] = [(name, a, None if load is as_it_is else load) for name, a, load in chosen]
     return memo[key]
 
 
