@@ -153,7 +153,7 @@ def _plain(row: dict, system: tuple[str, ...]) -> dict:
 
 
 def formwork_log_in(port: int, tenant: str) -> str:
-    """Log in to a tenant as a browser would; the session cookie."""
+    """Log in to a tenant as a browser would; the session cookie it holds from then on."""
     status, headers, page = synthetic.fetch(port, "GET", f"/{tenant}/login")
     cookie = synthetic._cookie(headers, "")
     form = urlencode(
@@ -168,7 +168,7 @@ def formwork_log_in(port: int, tenant: str) -> str:
     )
     if status != 302:
         raise SystemExit(f"log-in to {tenant} failed: {status}")
-    return synthetic._cookie(headers, cookie)
+    return synthetic.settled_cookie(port, tenant, synthetic._cookie(headers, cookie))
 
 
 # what each page must hold: the names of inputs (a regex each), and how many of each

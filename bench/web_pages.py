@@ -537,7 +537,23 @@ def log_in_client(client: Any, tenant: str = TENANT) -> bool:
     whether the log-in was accepted."""
     page = client.get(f"/{tenant}/login").get_data(as_text=True)
     form = {"username": USERNAME, "password": PASSWORD, "csrf_token": _token(page)}
-    return client.post(f"/{tenant}/login", data=form).status_code == 302
+    if client.post(f"/{tenant}/login", data=form).status_code != 302:
+        return False
+    # the log-in cleared the session: the first page puts a new CSRF secret in it, as a
+    # browser keeps it; a request with the cookie of before would make one every time
+    client.get(f"/{tenant}/")
+    return not client.get(f"/{tenant}/").headers.get("Set-Cookie")
+
+
+def settled_cookie(port: int, tenant: str, cookie: str) -> str:
+    """The session cookie a browser holds after its first page since logging in, which
+    puts a new CSRF secret in the session; checked to be the one later pages keep."""
+    status, headers, _ = fetch(port, "GET", f"/{tenant}/", {"Cookie": cookie})
+    cookie = _cookie(headers, cookie)
+    status, headers, _ = fetch(port, "GET", f"/{tenant}/", {"Cookie": cookie})
+    if status != 200 or "set-cookie" in headers:
+        raise SystemExit(f"the session of {tenant} does not settle ({status})")
+    return cookie
 
 
 def log_in(port: int) -> tuple[str, str]:
@@ -554,10 +570,9 @@ def log_in(port: int) -> tuple[str, str]:
     )
     if status != 302:
         raise SystemExit(f"log-in failed: {status}")
-    cookie = _cookie(headers, cookie)
-    # the log-in cleared the session: the first form page puts a new CSRF secret in it
+    cookie = settled_cookie(port, TENANT, _cookie(headers, cookie))
     status, headers, page = fetch(port, "GET", f"/{TENANT}/{ENTITY}/new", {"Cookie": cookie})
-    return _cookie(headers, cookie), _token(page)
+    return cookie, _token(page)
 
 
 # the load
