@@ -17,14 +17,14 @@ from test_pages import make_app
 
 from webui import speedups
 from webui.sessions import CookieSessions
-from webui.speedups import csrf, form_data, hooks, sessions
+from webui.speedups import csrf, escaping, form_data, hooks, sessions
 
 
 @pytest.mark.parametrize(
     ("value", "names"),
     [
-        ("on", {"form_data", "csrf", "sessions", "hooks"}),
-        ("ON ", {"form_data", "csrf", "sessions", "hooks"}),
+        ("on", {"form_data", "csrf", "sessions", "hooks", "escaping"}),
+        ("ON ", {"form_data", "csrf", "sessions", "hooks", "escaping"}),
         ("off", set()),
         ("csrf", {"csrf"}),
         ("form_data, sessions", {"form_data", "sessions"}),
@@ -58,6 +58,7 @@ def test_off_the_app_runs_the_libraries_own_code(tree, storage, monkeypatch):
     assert app.jinja_env.globals["csrf_token"] is generate_csrf
     assert type(app.session_interface) is CookieSessions
     assert "ensure_sync" not in vars(app)  # Flask's own method
+    assert escaping.escape_text is escaping.replaced
 
 
 @pytest.mark.parametrize("name", speedups.NAMES)
@@ -69,6 +70,7 @@ def test_each_one_is_switched_alone(tree, storage, monkeypatch, name):
     verified = isinstance(app.session_interface, sessions.VerifiedCookieSessions)
     assert verified == (name == "sessions")
     assert ("ensure_sync" in vars(app)) == (name == "hooks")
+    assert (escaping.escape_text is escaping.c_escape) == (name == "escaping")
 
 
 def test_hooks_answer_as_flasks_ensure_sync_for_plain_and_async_functions():

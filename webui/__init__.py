@@ -47,6 +47,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(config or {})
     app.request_class = speedups.request_class(app)
     speedups.init_hooks(app)
+    speedups.init_escaping(app)
     if not app.config["SECRET_KEY"]:
         app.config["SECRET_KEY"] = _stored_secret(Path(app.config["FORMWORK_DATA"]))
     storage = Storage(

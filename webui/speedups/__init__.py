@@ -28,12 +28,16 @@ hooks      Flask's ensure_sync, which asks `inspect` for every view and request 
            it calls whether it is a coroutine function; this one asks once per
            function. It replaces app.ensure_sync, which Flask documents as the method
            to override.
+escaping   A value written into a page's pieces: markupsafe's escape builds a Markup
+           around the text of its C code; this calls the C code (a private function)
+           for the text alone. Process-wide: the app created last chooses.
 
 The switch is the setting FORMWORK_SPEEDUPS (webui/settings.py, README.md's Settings):
-`on`, the default; `off`, the libraries' own code for all four; or the names of those to
+`on`, the default; `off`, the libraries' own code for all five; or the names of those to
 use, separated by commas (`form_data,sessions`). What runs when one is off: Flask's
 Request; Flask-WTF's CSRFProtect and generate_csrf; webui.sessions.CookieSessions, which
-is Flask's SecureCookieSessionInterface with the Secure cookie; Flask's ensure_sync.
+is Flask's SecureCookieSessionInterface with the Secure cookie; Flask's ensure_sync;
+escaping by markupsafe's five replaces.
 """
 
 from __future__ import annotations
@@ -43,9 +47,9 @@ from flask.sessions import SessionInterface
 from flask_wtf.csrf import CSRFProtect
 
 from webui.sessions import CookieSessions
-from webui.speedups import csrf, form_data, hooks, sessions
+from webui.speedups import csrf, escaping, form_data, hooks, sessions
 
-NAMES = ("form_data", "csrf", "sessions", "hooks")
+NAMES = ("form_data", "csrf", "sessions", "hooks", "escaping")
 SETTING = "FORMWORK_SPEEDUPS"
 
 
@@ -99,3 +103,8 @@ def init_hooks(app: Flask) -> None:
     remembers which functions are plain."""
     if enabled(app, "hooks"):
         hooks.install(app)
+
+
+def init_escaping(app: Flask) -> None:
+    """How the pages' pieces escape a text: by markupsafe's C code, or its replaces."""
+    escaping.install(enabled(app, "escaping"))
