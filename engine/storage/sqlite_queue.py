@@ -28,6 +28,7 @@ write transaction and closed after it, as before; tests compare the two.
 from __future__ import annotations
 
 import collections
+import contextlib
 import fcntl
 import math
 import os
@@ -78,7 +79,8 @@ class WriterConnection(sqlite3.Connection):
             self._close_lock()
 
     def __del__(self) -> None:
-        self._close_lock()
+        with contextlib.suppress(Exception):  # at exit os may be gone: the OS closes it
+            self._close_lock()
 
     def _close_lock(self) -> None:
         file, self.lock_file = self.lock_file, None
@@ -204,15 +206,16 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         finally:
             self._leave_queue()
 
-    def _take_queue(self) -> tuple[int, Callable[[int], None]]:
-        """The locked descriptor, and what to do with it once unlocked."""
-        kept = self._kept_lock()
-        own = kept if kept is not None else _open_lock(self._queue_path)
+    def _take_queue(self) -> tuple[int, Callable[[int], None] | None]:
+        """The locked descriptor, and what to do with it once unlocked (None: keep it)."""
+        connection = self.connection()
+        kept = KEEP_LOCK_OPEN and isinstance(connection, WriterConnection)
+        own = connection.kept_lock(self._queue_path) if kept else _open_lock(self._queue_path)
         try:
             fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return own, (_keep if kept is not None else os.close)
+            return own, (None if kept else os.close)
         except BlockingIOError:
-            if kept is None:
+            if not kept:
                 os.close(own)
         gate = self._gate_of_this_process()
         handed = gate.wait(self.wait)
@@ -226,16 +229,6 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
             )
         return handed, gate.give_back
 
-    def _kept_lock(self) -> int | None:
-        """The descriptor on the lock file that this thread's connection keeps; None with
-        the switch off or a connection that keeps none."""
-        if not KEEP_LOCK_OPEN:
-            return None
-        connection = self.connection()
-        if not isinstance(connection, WriterConnection):
-            return None
-        return connection.kept_lock(self._queue_path)
-
     def _gate_of_this_process(self) -> _Gate:
         if self._gate_pid != os.getpid():  # a forked worker: the parent's gate is not its own
             self._gate_pid = os.getpid()
@@ -248,8 +241,5 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
             self._queue.held = None
             file, leave = held
             fcntl.flock(file, fcntl.LOCK_UN)
-            leave(file)
-
-
-def _keep(file: int) -> None:
-    """A connection's own descriptor stays open for its next write."""
+            if leave is not None:  # a connection's own descriptor stays open
+                leave(file)
