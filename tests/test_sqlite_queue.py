@@ -1,8 +1,15 @@
-"""SQLite writers queue on a file lock: taken by each write transaction, always given back."""
+"""SQLite writers queue on a file lock: taken by each write transaction, always given back.
 
+Every test runs twice: with each connection keeping its descriptor on the lock file
+(KEEP_LOCK_OPEN, the shortcut) and with one opened per write transaction (the plain path).
+"""
+
+import contextlib
 import fcntl
+import os
 import sqlite3
 import threading
+import time
 
 import peewee
 import pytest
@@ -12,8 +19,9 @@ from engine.storage import sqlite_queue
 from engine.storage.sqlite_queue import QueuedSqliteDatabase
 
 
-@pytest.fixture
-def database(tmp_path):
+@pytest.fixture(params=[True, False], ids=["kept", "plain"])
+def database(tmp_path, monkeypatch, request):
+    monkeypatch.setattr(sqlite_queue, "KEEP_LOCK_OPEN", request.param)
     path = tmp_path / "t.sqlite3"
     database = QueuedSqliteDatabase(
         str(path), pragmas={"journal_mode": "wal"}, lock_type="IMMEDIATE", timeout=0.2
@@ -142,6 +150,11 @@ def test_writers_that_gave_up_leave_the_queue_free_for_the_next(database, held):
     with database.atomic():  # the gate let go of the lock it took for nobody
         database.execute_sql("INSERT INTO item (name) VALUES ('after')")
     assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (1,)
+    # the gate's thread, woken by the holder's unlock, may take the lock for nobody
+    # just after this writer's commit: it lets go of it at once
+    deadline = time.monotonic() + 2
+    while not queue_is_free(database) and time.monotonic() < deadline:
+        time.sleep(0.01)
     assert queue_is_free(database)
 
 
@@ -175,7 +188,7 @@ def test_writers_that_wait_one_after_another_share_one_gate_thread(database, mon
     for name in ("first", "second"):
         with open(database._queue_path, "ab") as other:
             fcntl.flock(other, fcntl.LOCK_EX)  # another process's writer holds the queue
-            writer = threading.Thread(target=insert, args=(database, name))
+            writer = threading.Thread(target=insert_and_close, args=(database, name))
             writer.start()
             writer.join(0.2)
             assert writer.is_alive()  # queued behind the holder
@@ -187,8 +200,66 @@ def test_writers_that_wait_one_after_another_share_one_gate_thread(database, mon
     seen[0].join(5)
     assert not seen[0].is_alive() and gate_threads(database) == []
     assert queue_is_free(database)
+    assert lock_files(database) == 0  # the gate closed the descriptors handed back to it
 
 
 def insert(database, name: str) -> None:
     with database.atomic():
         database.execute_sql("INSERT INTO item (name) VALUES (?)", (name,))
+
+
+def insert_and_close(database, name: str) -> None:
+    """A thread's write, then its connection closed, as a request ends."""
+    insert(database, name)
+    database.close()
+
+
+def lock_files(database) -> int:
+    """How many descriptors of this process are open on the database's lock file."""
+    wanted = os.path.realpath(database._queue_path)
+    folder = "/proc/self/fd"
+    found = 0
+    for name in os.listdir(folder):
+        with contextlib.suppress(OSError):  # closed meanwhile (the listing's own)
+            found += os.readlink(f"{folder}/{name}") == wanted
+    return found
+
+
+def test_a_connection_opens_the_lock_file_once_for_all_its_writes(database, monkeypatch):
+    opened = []
+    real_open = sqlite_queue._open_lock
+    monkeypatch.setattr(
+        sqlite_queue, "_open_lock", lambda path: opened.append(path) or real_open(path)
+    )
+    for index in range(20):
+        insert(database, f"item {index}")
+        assert queue_is_free(database)
+    kept = sqlite_queue.KEEP_LOCK_OPEN
+    assert len(opened) == (1 if kept else 20)
+    assert lock_files(database) == (1 if kept else 0)
+    database.close()  # the connection's descriptor goes with it
+    assert lock_files(database) == 0
+    assert database.execute_sql("SELECT count(*) FROM item").fetchone() == (20,)
+
+
+def test_a_forked_child_locks_on_a_descriptor_of_its_own(database):
+    """flock locks an open file description, which a fork shares: a child locking its
+    parent's descriptor would find the lock its own and write beside the parent."""
+    insert(database, "before")
+    connection = database.connection()
+    with database.atomic():  # the parent holds the queue
+        database.execute_sql("INSERT INTO item (name) VALUES ('parent')")
+        child = os.fork()
+        if child == 0:  # pragma: no cover (the child's exit code says it)
+            code = 2
+            try:
+                file = connection.kept_lock(database._queue_path)
+                fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                code = 1  # it took the lock the parent holds
+            except BlockingIOError:
+                code = 0
+            finally:
+                os._exit(code)
+        _, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+    assert queue_is_free(database)

@@ -14,19 +14,27 @@ saves writers wait often, one after the other: the thread stays for LINGER_SECON
 its last writer rather than being started again for the next (a thread start costs more
 CPU than the whole wait).
 
-The lock file is opened for each write transaction and closed after it (a bare file
-descriptor, no Python file object), so a process serving many tenants holds no file of
-a tenant it is not writing (the tenants' database files themselves are bounded by the
-pool, engine.storage.pool).
+Each SQLite connection keeps a descriptor of its own on the lock file (a bare file
+descriptor, no Python file object), opened at its first write and closed with it, so a
+save neither opens nor closes a file: the descriptors are bounded by the pool's open
+connections (engine.storage.pool), like the database files themselves. A connection is
+used by one thread at a time, and a descriptor opened in another process (before a fork)
+is never used: flock locks an open file description, which a fork shares. The gate's
+thread keeps the descriptors its writers hand back while it runs, and closes them when
+it ends. With the switch off (KEEP_LOCK_OPEN = False), the lock file is opened for each
+write transaction and closed after it, as before; tests compare the two.
 """
 
 from __future__ import annotations
 
 import collections
+import contextlib
 import fcntl
 import math
 import os
+import sqlite3
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -37,12 +45,47 @@ from engine.storage.pool import PooledConnections
 
 _QUEUED = ("IMMEDIATE", "EXCLUSIVE")  # the transactions that take the write lock at BEGIN
 LINGER_SECONDS = 1.0  # how long a gate's thread waits for another writer before it ends
+# The switch: False, each write transaction opens the lock file and closes it after (the
+# plain path, which tests/test_sqlite_queue.py compares this with)
+KEEP_LOCK_OPEN = True
 
 
 def _open_lock(path: str) -> int:
     """A descriptor of its own on the lock file: flock locks an open file description, so
     each writer queues on its own."""
     return os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+
+class WriterConnection(sqlite3.Connection):
+    """An SQLite connection that keeps its own descriptor on its database's lock file,
+    opened by the process that uses it, and closed with the connection."""
+
+    lock_file: int | None = None
+    lock_pid = 0  # the process that opened `lock_file`
+
+    def kept_lock(self, path: str) -> int:
+        """This connection's descriptor on the lock file at `path`, opened on first use
+        (again in a forked child: the parent's would share its locks)."""
+        pid = os.getpid()
+        if self.lock_file is None or self.lock_pid != pid:
+            self.lock_file, self.lock_pid = _open_lock(path), pid  # a parent's stays its own
+        return self.lock_file
+
+    def close(self) -> None:
+        """Close the connection and its descriptor on the lock file."""
+        try:
+            super().close()
+        finally:
+            self._close_lock()
+
+    def __del__(self) -> None:
+        with contextlib.suppress(Exception):  # at exit os may be gone: the OS closes it
+            self._close_lock()
+
+    def _close_lock(self) -> None:
+        file, self.lock_file = self.lock_file, None
+        if file is not None and self.lock_pid == os.getpid():
+            os.close(file)
 
 
 class _Waiter:
@@ -63,6 +106,7 @@ class _Gate:
         self._waiting: collections.deque[_Waiter] = collections.deque()
         self._arrived = threading.Condition(self._mutex)  # a writer joined the queue
         self._taking = False  # whether the thread that takes the lock runs
+        self._spare: list[int] = []  # descriptors handed back, kept while the thread runs
 
     def wait(self, seconds: float) -> int | None:
         """The descriptor holding the lock, or None when `seconds` passed first."""
@@ -90,8 +134,13 @@ class _Gate:
                     lambda: self._waiting, LINGER_SECONDS
                 ):
                     self._taking = False
+                    for spare in self._spare:
+                        os.close(spare)
+                    self._spare.clear()
                     return
-            file = _open_lock(self.path)  # handed to a writer, which closes it
+                file = self._spare.pop() if self._spare else None
+            if file is None:
+                file = _open_lock(self.path)  # handed to a writer, which gives it back
             fcntl.flock(file, fcntl.LOCK_EX)  # the moment the holder lets go
             with self._mutex:
                 if self._waiting:
@@ -100,7 +149,16 @@ class _Gate:
                     waiter.ready.set()
                     continue
             fcntl.flock(file, fcntl.LOCK_UN)  # everyone gave up meanwhile
-            os.close(file)
+            self.give_back(file)
+
+    def give_back(self, file: int) -> None:
+        """Take back a descriptor this gate handed to a writer, unlocked: kept for the next
+        writer while the thread runs (and the switch is on), else closed."""
+        with self._mutex:
+            if KEEP_LOCK_OPEN and self._taking:
+                self._spare.append(file)
+                return
+        os.close(file)
 
 
 class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
@@ -108,6 +166,7 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
     waiting at most `wait` seconds for it."""
 
     def __init__(self, database: str, *args: Any, wait: float = 5.0, **kwargs: Any) -> None:
+        kwargs.setdefault("factory", WriterConnection)  # keeps its lock file open
         super().__init__(database, *args, **kwargs)
         self.wait = wait
         self._queue_path = f"{database}-writer"
@@ -147,14 +206,19 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         finally:
             self._leave_queue()
 
-    def _take_queue(self) -> int:
-        own = _open_lock(self._queue_path)  # closed on leaving
+    def _take_queue(self) -> tuple[int, Callable[[int], None] | None]:
+        """The locked descriptor, and what to do with it once unlocked (None: keep it)."""
+        connection = self.connection()
+        kept = KEEP_LOCK_OPEN and isinstance(connection, WriterConnection)
+        own = connection.kept_lock(self._queue_path) if kept else _open_lock(self._queue_path)
         try:
             fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
-            return own
+            return own, (None if kept else os.close)
         except BlockingIOError:
-            os.close(own)
-        handed = self._gate_of_this_process().wait(self.wait)
+            if not kept:
+                os.close(own)
+        gate = self._gate_of_this_process()
+        handed = gate.wait(self.wait)
         if handed is None:
             tenant = Path(self.database).stem
             raise TenantBusy(
@@ -163,7 +227,7 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
                 tenant,
                 retry_after=max(1, math.ceil(self.wait)),
             )
-        return handed
+        return handed, gate.give_back
 
     def _gate_of_this_process(self) -> _Gate:
         if self._gate_pid != os.getpid():  # a forked worker: the parent's gate is not its own
@@ -175,5 +239,7 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         held = getattr(self._queue, "held", None)
         if held is not None:
             self._queue.held = None
-            fcntl.flock(held, fcntl.LOCK_UN)
-            os.close(held)
+            file, leave = held
+            fcntl.flock(file, fcntl.LOCK_UN)
+            if leave is not None:  # a connection's own descriptor stays open
+                leave(file)
