@@ -52,7 +52,7 @@ def page(response) -> str:
     return TOKEN.sub(r'\1"', response.get_data(as_text=True))
 
 
-def drawn_plainly(monkeypatch, get) -> str:
+def rendered_plainly(monkeypatch, get) -> str:
     with monkeypatch.context() as plain:
         plain.setattr(form_fields, "REUSE_FRESH", False)
         return page(get())
@@ -69,7 +69,7 @@ def every_type(request, tree, storage):
     return app, browser
 
 
-def test_a_form_of_every_type_is_kept_and_is_the_one_drawn_plainly(every_type, monkeypatch):
+def test_a_form_of_every_type_is_kept_and_is_the_one_rendered_plainly(every_type, monkeypatch):
     app, browser = every_type
     first = page(browser.get("/item/new"))
     service = app.extensions["formwork"]
@@ -78,7 +78,7 @@ def test_a_form_of_every_type_is_kept_and_is_the_one_drawn_plainly(every_type, m
         kept = len(views(target).form.fresh)
     assert kept == (0 if any(f.name == "tags" for f in target.spec.fields) else 1)
     assert page(browser.get("/item/new")) == first
-    assert first == drawn_plainly(monkeypatch, lambda: browser.get("/item/new"))
+    assert first == rendered_plainly(monkeypatch, lambda: browser.get("/item/new"))
     assert 'value="a &lt;b&gt;"' in first or "a &lt;b&gt;</textarea>" in first
 
 
@@ -95,4 +95,4 @@ def test_a_form_shown_again_or_of_a_record_is_never_the_kept_one(every_type, mon
     record_id = saved.headers["Location"].split("/")[-1].split("?")[0]
     edit = page(browser.get(f"/item/{record_id}/edit"))
     assert 'value="Kept"' in edit
-    assert edit == drawn_plainly(monkeypatch, lambda: browser.get(f"/item/{record_id}/edit"))
+    assert edit == rendered_plainly(monkeypatch, lambda: browser.get(f"/item/{record_id}/edit"))

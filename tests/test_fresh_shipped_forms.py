@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from conftest import SHIPPED
 from shipped_pages import Person
-from test_fresh_forms import drawn_plainly, page
+from test_fresh_forms import page, rendered_plainly
 
 from engine.registry import build_registry
 
@@ -16,7 +16,9 @@ PAIRS = [(t, e) for t, tenant in REGISTRY.tenants.items() for e in sorted(tenant
 
 
 @pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_each_shipped_new_form_is_the_one_drawn_plainly(shipped_site, monkeypatch, tenant, entity):
+def test_each_shipped_new_form_is_the_one_rendered_plainly(
+    shipped_site, monkeypatch, tenant, entity
+):
     person = Person(shipped_site, tenant)
     kept = [page(person.get(f"/{entity}/new")) for _ in range(2)]  # drawn, then given again
-    assert kept[0] == kept[1] == drawn_plainly(monkeypatch, lambda: person.get(f"/{entity}/new"))
+    assert kept[0] == kept[1] == rendered_plainly(monkeypatch, lambda: person.get(f"/{entity}/new"))

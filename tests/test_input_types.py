@@ -519,7 +519,7 @@ CONSTRAINT_ATTRIBUTES = {"required", "maxlength", "minlength", "min", "max", "pa
                          "placeholder", "readonly"}  # fmt: skip
 
 
-def test_every_type_has_its_macro_drawing_its_constraints(app, specs):
+def test_every_type_has_its_macro_rendering_its_constraints(app, specs):
     with app.app_context():
         macros = app.jinja_env.get_template("widgets.html").module
         for kind in TYPES.values():
@@ -530,9 +530,9 @@ def test_every_type_has_its_macro_drawing_its_constraints(app, specs):
     elements = _Elements()
     elements.feed(page)
     for field in specs["gauge"].fields:
-        drawn = elements.by_id[f"field-{field.name}"]
+        rendered = elements.by_id[f"field-{field.name}"]
         wanted = {k: None if v is True else str(v) for k, v in html_attributes(field).items()}
-        shown = {k: v for k, v in drawn.items() if k in CONSTRAINT_ATTRIBUTES}
+        shown = {k: v for k, v in rendered.items() if k in CONSTRAINT_ATTRIBUTES}
         assert shown == wanted, field.name
     for kind in LINES:  # a lines field is drawn as a table by the macro its type names
         page = ann.get("/specimen/new").get_data(as_text=True)

@@ -1,5 +1,5 @@
 """An edit form's lines drawn from pieces (the grid: webui.line_grid; its rows' editors:
-webui.row_drawing) is the form drawn by the lines, groups and field_block macros, its
+webui.row_rendering) is the form drawn by the lines, groups and field_block macros, its
 oracle: for every shipped tenant's entity with lines, a record whose every text, its
 rows' and its linked records' included, is hostile (markup, quotes, ampersands, unicode),
 on SQLite and PostgreSQL. And such a form reads its record once, though its lines link
@@ -18,7 +18,7 @@ from shipped_pages import Person
 from test_fresh_forms import page
 
 from engine.registry import build_registry
-from webui import display, line_grid, prerender, row_drawing
+from webui import display, line_grid, prerender, row_rendering
 from webui.views import views
 
 HOSTILE = "<script>alert('x')</script> \"q\" & &amp; Ünïcødé ✓ 日本"
@@ -69,33 +69,33 @@ def hostile_record(service, tenant, entity, rows=0):
     return service.create(tenant, entity, payload, "sampler")
 
 
-def drawn_plainly(monkeypatch, get):
+def rendered_plainly(monkeypatch, get):
     """The page with its lines drawn by their macros alone, every value's text written
     anew."""
     with monkeypatch.context() as plain:
         plain.setattr(line_grid, "REUSE_GRID", False)
-        plain.setattr(row_drawing, "REUSE_ROWS", False)
+        plain.setattr(row_rendering, "REUSE_ROWS", False)
         plain.setattr(display, "REUSE_TEXTS", False)
         return page(get())
 
 
 @pytest.mark.parametrize("tenant,entity", WITH_LINES)
-def test_hostile_lines_draw_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
+def test_hostile_lines_render_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
     service = shipped_site.extensions["formwork"]
     record = hostile_record(service, tenant, entity, rows=2)
     person = Person(shipped_site, tenant)
     path = f"/{entity}/{record['id']}/edit"
-    drawn = [page(person.get(path)) for _ in range(2)]  # pieces cut, then reused
-    assert "&lt;script&gt;alert(&#39;x&#39;)" in drawn[0]
-    assert "<script>alert" not in drawn[0]
-    assert 'data-row="1"' in drawn[0]  # a stored row's grid row, drawn
-    assert drawn[0] == drawn[1] == drawn_plainly(monkeypatch, lambda: person.get(path))
+    rendered = [page(person.get(path)) for _ in range(2)]  # pieces cut, then reused
+    assert "&lt;script&gt;alert(&#39;x&#39;)" in rendered[0]
+    assert "<script>alert" not in rendered[0]
+    assert 'data-row="1"' in rendered[0]  # a stored row's grid row, drawn
+    assert rendered[0] == rendered[1] == rendered_plainly(monkeypatch, lambda: person.get(path))
     form = views(service.target(tenant, entity)).form  # the pieces were cut: compared
-    assert form.grid_drawers and None not in form.grid_drawers.values()
-    assert form.row_drawers and None not in form.row_drawers.values()
+    assert form.grid_renderers and None not in form.grid_renderers.values()
+    assert form.row_renderers and None not in form.row_renderers.values()
 
 
-def test_slots_bound_to_their_first_texts_draw_the_same():
+def test_slots_bound_to_their_first_texts_render_the_same():
     def macro(index, number, value, title):
         return Markup('<i id="a-{0}">{2}</i><b>{1}{3}{0}</b>').format(index, number, value, title)
 

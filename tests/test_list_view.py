@@ -60,7 +60,7 @@ PATHS = [
 ]
 
 
-def test_list_pages_read_and_draw_as_peewee_and_the_macros_do(app, tree, storage, monkeypatch):
+def test_list_pages_read_and_render_as_peewee_and_the_macros_do(app, tree, storage, monkeypatch):
     add_accounts(app, [f"Acc {i:02d} {HOSTILE}" for i in range(30)])
     ann = logged_in(app)
     pages = [page(ann, path) for path in PATHS]
@@ -129,7 +129,7 @@ def test_a_lookup_filter_offers_the_records_of_now(app):
     assert ">SOUTH</option>" in ann.get("/account/").get_data(as_text=True)
 
 
-def test_rows_drawn_once_follow_every_change_of_their_records(app, tree, storage):
+def test_rows_rendered_once_follow_every_change_of_their_records(app, tree, storage):
     service = app.extensions["formwork"]
     for code in ("NORTH", HOSTILE, "SAME", "SAME"):
         service.create("t", "region", {"code": code}, "ann")
@@ -157,7 +157,7 @@ fields:
 """
 
 
-def test_rows_whose_values_cannot_be_kept_are_drawn_each_time(tree, storage):
+def test_rows_whose_values_cannot_be_kept_are_rendered_each_time(tree, storage):
     app = make_app(tree({**FILES, "entities/tag.yaml": TAGS}), storage)
     service = app.extensions["formwork"]
     users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")

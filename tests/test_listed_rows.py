@@ -1,12 +1,12 @@
 """A line row's field whose value is a list of options (a multiselect), drawn by its
-macro once per row place and list and kept (webui.row_drawing), is the field its macro
+macro once per row place and list and kept (webui.row_rendering), is the field its macro
 draws for every row: for every shipped tenant's entity whose lines hold one, rows
 choosing none, one, several and all of its options, on SQLite and PostgreSQL."""
 
 import pytest
 from shipped_pages import Person
 from test_fresh_forms import page
-from test_line_pieces import REGISTRY, drawn_plainly, hostile_payload
+from test_line_pieces import REGISTRY, hostile_payload, rendered_plainly
 
 WITH_LISTS = [
     (name, entity, line.name, field.name)
@@ -37,7 +37,7 @@ def listed_record(service, tenant, entity, line, field, chosen):
 
 
 @pytest.mark.parametrize("tenant,entity,line,field", WITH_LISTS)
-def test_rows_choosing_lists_draw_as_their_macro_does(
+def test_rows_choosing_lists_render_as_their_macro_does(
     shipped_site, monkeypatch, tenant, entity, line, field
 ):
     service = shipped_site.extensions["formwork"]
@@ -50,6 +50,10 @@ def test_rows_choosing_lists_draw_as_their_macro_does(
     for lists in (chosen, chosen[::-1]):
         record = listed_record(service, tenant, entity, line, field, lists)
         path = f"/{entity}/{record['id']}/edit"
-        drawn = [page(person.get(path)) for _ in range(2)]  # drawn, then kept
-        assert " selected>" in drawn[0]
-        assert drawn[0] == drawn[1] == drawn_plainly(monkeypatch, lambda p=path: person.get(p))
+        rendered = [page(person.get(path)) for _ in range(2)]  # drawn, then kept
+        assert " selected>" in rendered[0]
+        assert (
+            rendered[0]
+            == rendered[1]
+            == rendered_plainly(monkeypatch, lambda p=path: person.get(p))
+        )

@@ -132,6 +132,6 @@ def test_a_list_reads_as_the_plain_list_query_reads_it(accounts, monkeypatch, qu
     reused = [accounts.list_table("t", "account", **query) for _ in range(2)]  # built, then run
     with monkeypatch.context() as switched:
         switched.setattr(page_sql, "REUSE_SQL", False)
-        assert page_sql.kept({}, accounts.target("t", "account").tenant.database, ()) is None
+        assert page_sql.cached({}, accounts.target("t", "account").tenant.database, ()) is None
         plain = accounts.list_table("t", "account", **query)
     assert reused[0] == reused[1] == plain

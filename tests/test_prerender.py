@@ -81,7 +81,7 @@ def pages(app, requests):
     return answers
 
 
-def test_every_widget_draws_as_its_macro_does(metadata, storage, monkeypatch):
+def test_every_widget_renders_as_its_macro_does(metadata, storage, monkeypatch):
     app = make_app(metadata, storage)
     service = app.extensions["formwork"]
     users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
@@ -107,15 +107,15 @@ def test_every_widget_draws_as_its_macro_does(metadata, storage, monkeypatch):
         ("GET", "/account/1/edit", None),
         ("POST", "/account/new", {"name": "", "branches-0-staff": "-1", "kind": "person"}),
     ]
-    drawn = pages(app, requests)
-    assert [status for status, _ in drawn] == [200, 422, 422, 200, 200, 200, 422]
-    assert "<script>" not in drawn[0][1] and "&lt;script&gt;alert(&#39;x&#39;)" in drawn[0][1]
+    rendered = pages(app, requests)
+    assert [status for status, _ in rendered] == [200, 422, 422, 200, 200, 200, 422]
+    assert "<script>" not in rendered[0][1] and "&lt;script&gt;alert(&#39;x&#39;)" in rendered[0][1]
 
     # the same pages from a second app that draws every field and group with its macro
     monkeypatch.setattr(prerender, "prerendered", lambda *args: None)
     monkeypatch.setattr(prerender, "cut", lambda *args: None)
     macros_only = make_app(metadata, storage)
-    assert pages(macros_only, requests) == drawn
+    assert pages(macros_only, requests) == rendered
 
 
 def test_a_probe_that_disagrees_leaves_the_field_to_its_macro():
@@ -182,7 +182,7 @@ def test_slots_fill_many_rows_in_their_own_order():
     assert slots.joined_many([], "[", "]", "<t>", "</t>") == "<t></t>"
 
 
-def test_changed_widget_macros_draw_anew(tree, storage):
+def test_changed_widget_macros_render_anew(tree, storage):
     from jinja2 import ChoiceLoader, DictLoader
 
     app = make_app(tree(FILES), storage)

@@ -1,5 +1,5 @@
 """A line row's field holding nothing is drawn once per row place and field, then given
-again, and a new row once per place (webui.row_drawing's REUSE_NONES): the edit form of
+again, and a new row once per place (webui.row_rendering's REUSE_NONES): the edit form of
 a record with rows, and the new form, of every shipped tenant's entity with lines, are
 the forms each field drawn anew draws, on SQLite and PostgreSQL, the second drawing too
 (from what the first kept)."""
@@ -11,26 +11,30 @@ from shipped_pages import Person
 from test_fresh_forms import page
 from test_line_pieces import WITH_LINES, hostile_record
 
-from webui import row_drawing
+from webui import row_rendering
 from webui.views import views
 
 
-def drawn_anew(monkeypatch, get) -> str:
+def rendered_uncached(monkeypatch, get) -> str:
     """The page with every empty field of its rows drawn from its texts."""
     with monkeypatch.context() as plain:
-        plain.setattr(row_drawing, "REUSE_NONES", False)
+        plain.setattr(row_rendering, "REUSE_NONES", False)
         return page(get())
 
 
 @pytest.mark.parametrize("tenant,entity", WITH_LINES)
-def test_empty_row_fields_draw_as_drawn_anew(shipped_site, monkeypatch, tenant, entity):
+def test_empty_row_fields_render_as_rendered_anew(shipped_site, monkeypatch, tenant, entity):
     service = shipped_site.extensions["formwork"]
     record = hostile_record(service, tenant, entity, rows=2)
     person = Person(shipped_site, tenant)
     for path in (f"/{entity}/{record['id']}/edit", f"/{entity}/new"):
-        drawn = [page(person.get(path)) for _ in range(2)]  # kept, then given again
-        assert 'name="' in drawn[0]
-        assert drawn[0] == drawn[1] == drawn_anew(monkeypatch, lambda p=path: person.get(p))
+        rendered = [page(person.get(path)) for _ in range(2)]  # kept, then given again
+        assert 'name="' in rendered[0]
+        assert (
+            rendered[0]
+            == rendered[1]
+            == rendered_uncached(monkeypatch, lambda p=path: person.get(p))
+        )
 
 
 def test_empty_fields_and_new_rows_are_kept(shipped_site):
@@ -41,10 +45,10 @@ def test_empty_fields_and_new_rows_are_kept(shipped_site):
     record = hostile_record(service, tenant, entity, rows=2)
     person = Person(shipped_site, tenant)
     assert person.get(f"/{entity}/{record['id']}/edit").status_code == 200
-    drawers = views(service.target(tenant, entity)).form.row_drawers.values()
+    renderers = views(service.target(tenant, entity)).form.row_renderers.values()
     kept: dict[bool, list[dict]] = {True: [], False: []}
-    for drawer in drawers:
-        for (_, _, stored), (_, _, nones) in drawer.places.items():
+    for renderer in renderers:
+        for (_, _, stored), (_, _, nones) in renderer.places.items():
             kept[stored].append(nones)
     assert any(kept[True])
     assert kept[False] and all(None in nones for nones in kept[False])

@@ -253,7 +253,7 @@ def test_a_forked_child_locks_on_a_descriptor_of_its_own(database):
         if child == 0:  # pragma: no cover (the child's exit code says it)
             code = 2
             try:
-                file = connection.kept_lock(database._queue_path)
+                file = connection.lock_descriptor(database._queue_path)
                 fcntl.flock(file, fcntl.LOCK_EX | fcntl.LOCK_NB)
                 code = 1  # it took the lock the parent holds
             except BlockingIOError:

@@ -294,7 +294,7 @@ def test_a_users_chosen_language_wins_over_the_browsers_until_they_choose_the_br
 # pre-rendered pages, per language, against the macros
 
 
-def test_prerendered_pages_per_language_draw_what_the_macros_draw(tree, storage, monkeypatch):
+def test_prerendered_pages_per_language_render_what_the_macros_render(tree, storage, monkeypatch):
     root = tree(
         _files(
             **{"tenants/t/translations/de.yaml": GERMAN, "tenants/t/translations/fr.yaml": FRENCH}
@@ -304,20 +304,24 @@ def test_prerendered_pages_per_language_draw_what_the_macros_draw(tree, storage,
     def pages(app):
         browser = Browser(app, "t")
         browser.login("ann")
-        drawn = []
+        rendered = []
         for language in ["de", "fr", "en", "de", "fr"]:  # each twice or more: cached pieces
             for path in ["/account/new", "/account/", "/account/1", "/account/1/edit"]:
                 response = browser.client.get(f"/t{path}", headers={"Accept-Language": language})
                 text = response.get_data(as_text=True)
-                drawn.append(re.sub(r'csrf_token" value="[^"]+"', "", text))
-        return drawn
+                rendered.append(re.sub(r'csrf_token" value="[^"]+"', "", text))
+        return rendered
 
     app = make_app(root, storage)
     service = app.extensions["formwork"]
     users.add_user(service.registry.tenant("t"), "ann", "editor", "correct horse battery")
     service.create("t", "account", {"name": "Acme", "kind": "person", "nickname": "A"}, "ann")
-    drawn = pages(app)
-    assert "Kontoname" in drawn[0] and "Nom du compte" in drawn[4] and "Kontoname" in drawn[12]
+    rendered = pages(app)
+    assert (
+        "Kontoname" in rendered[0]
+        and "Nom du compte" in rendered[4]
+        and "Kontoname" in rendered[12]
+    )
     monkeypatch.setattr(prerender, "prerendered", lambda *args: None)
     monkeypatch.setattr(prerender, "cut", lambda *args: None)
-    assert pages(make_app(root, storage)) == drawn
+    assert pages(make_app(root, storage)) == rendered

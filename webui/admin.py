@@ -286,6 +286,6 @@ def preview(tenant: str, entity: str) -> Any:
 
 
 def _preview_fields(target: Target) -> Markup:
-    """The groups of the new-record form, filled with the defaults, as that page draws them."""
+    """The groups of the new-record form, filled with the defaults, as that page renders them."""
     defaults = {f.name: f.default for f in target.spec.fields if f.default is not None}
     return fields_html(target, defaults, None, Submission())

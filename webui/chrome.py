@@ -49,7 +49,7 @@ def page_assets() -> Markup:
 def page_header(tenant: Any) -> Markup:
     """The page's header: the home link, and for a user of the tenant, their name and
     the log-out form."""
-    tenant = tenant or None  # an undefined tenant draws as none
+    tenant = tenant or None  # an undefined tenant renders as none
     user = current_user()
     token = _csrf_token() if user and tenant else None
     shown = (user["username"], user["role"], user.get("tenant")) if user else None

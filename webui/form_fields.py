@@ -1,11 +1,11 @@
-"""A record's form as HTML: its groups, and each field drawn by its widget macro.
+"""A record's form as HTML: its groups, and each field rendered by its widget macro.
 
-Most fields are drawn from pieces cut once per compiled entity from their own macro's
+Most fields are rendered from pieces cut once per compiled entity from their own macro's
 output (`webui.prerender`), and the groups around them from the `groups` macro's: a
 request then only escapes each value into its place (a lookup's, and the linked
-record's title), or a read-only field's text. A field with an error is drawn by its
+record's title), or a read-only field's text. A field with an error is rendered by its
 macro; a lines field's rows, by webui.line_editor, from pieces cut the same way
-(webui.row_drawing), and its grid around them too (webui.line_grid). The pieces are
+(webui.row_rendering), and its grid around them too (webui.line_grid). The pieces are
 held by the entity's form view (webui.views), so a metadata reload, which builds new
 entities, renders with new pieces.
 """
@@ -31,9 +31,9 @@ from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, remember_records, typed_records
 from webui.services import record_service
 from webui.views import views
-from webui.widget_entries import lookup_draw, named_view, shown_title, widget_entry
+from webui.widget_entries import lookup_render, named_view, shown_title, widget_entry
 
-# The switch of the fresh forms' cache: False, every form is drawn field by field (the
+# The switch of the fresh forms' cache: False, every form is rendered field by field (the
 # plain path, which tests/test_fresh_forms.py compares it with).
 REUSE_FRESH = True
 
@@ -44,8 +44,8 @@ def fields_html(
     """The form's groups in order with their fields, each showing what was typed, else
     what is stored, its error, and an input only where it may be edited.
 
-    A new record's form with nothing typed yet whose every field was drawn from its
-    pieces (no lookup, no lines, no field drawn by its macro) follows from its starting
+    A new record's form with nothing typed yet whose every field was rendered from its
+    pieces (no lookup, no lines, no field rendered by its macro) follows from its starting
     values alone: it is kept, per compiled entity, and given again."""
     macros = _macros()
     key = _fresh_key(macros, values, record, submission)
@@ -60,23 +60,27 @@ def fields_html(
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
     values = {**values, **_view_values(target, typed)}
-    drawn: list[str | None] = []  # each field's HTML (escaped already), or None: left out
-    layout, draws, shown = _layout_fields(target), _draws(target, macros), _shown(target, macros)
-    from_pieces = True  # every field drawn from its pieces: the form follows from values
-    for (spec, entry), draw, show, text_of, written in zip(
-        layout, draws, shown, _form_texts(target), _shown_texts(target), strict=True
+    rendered: list[str | None] = []  # each field's HTML (escaped already), or None: left out
+    layout, renders, shown = (
+        _layout_fields(target),
+        _renders(target, macros),
+        _shown(target, macros),
+    )
+    from_pieces = True  # every field rendered from its pieces: the form follows from values
+    for (spec, entry), render, show, text_of, written in zip(
+        layout, renders, shown, _form_texts(target), _shown_texts(target), strict=True
     ):
         if spec.lines:
             item = line_editor.lines_item(
-                target, spec, entry, values, submission, errors, macros, _ROW_DRAWING
+                target, spec, entry, values, submission, errors, macros, _ROW_RENDERING
             )
-            drawn.append(line_grid.grid_html(target, item, macros))
+            rendered.append(line_grid.grid_html(target, item, macros))
             from_pieces = False
             continue
         name = spec.name
         stored = values.get(spec.system or name)
         if name in left_out and stored in (None, "") and name not in typed:
-            drawn.append(None)
+            rendered.append(None)
             continue
         editable_here = name in writable and name not in locked
         error = errors.get(name)
@@ -84,16 +88,16 @@ def fields_html(
         html = None
         if error:
             pass  # its macro writes the error
-        elif editable_here and draw is not None:
-            html = draw(value)
+        elif editable_here and render is not None:
+            html = render(value)
         elif not editable_here and show is not None:
             html = show(written(stored, values))
         if html is None:
             item = _field_item(target, spec, entry, value, error, editable_here, stored, values)
             html = macros.field_block(item)
             from_pieces = False
-        drawn.append(html)
-    found = _in_frame(target, drawn, macros, _opened_groups(target, errors))
+        rendered.append(html)
+    found = _in_frame(target, rendered, macros, _opened_groups(target, errors))
     # a lookup shows the title of the record it names, which changes with that record
     if key is not None and from_pieces and not any(spec.lookup for spec, _ in layout):
         cache[key] = found
@@ -107,8 +111,8 @@ def _fresh_key(macros: Any, values: dict, record: dict | None, submission: Submi
         return None
     key = [macros]
     for name, value in values.items():
-        # equal values of these classes are drawn alike (1 and 1.0, or Decimal("1.0")
-        # and Decimal("1"), are equal and drawn otherwise; a list cannot be a key)
+        # equal values of these classes are rendered alike (1 and 1.0, or Decimal("1.0")
+        # and Decimal("1"), are equal and rendered otherwise; a list cannot be a key)
         if value.__class__ not in _KEYED:
             return None
         key.append((name, value.__class__, value))
@@ -163,7 +167,7 @@ def _macros() -> Any:
 
 @pass_context
 def macro_named(context: Context, name: str) -> Macro:
-    """The macro called `name` of the template that asks: widgets.html draws a field with
+    """The macro called `name` of the template that asks: widgets.html renders a field with
     the macro its input type names (InputType.widget), with no table of type names of
     its own. A name no macro has is a KeyError."""
     return context[name]
@@ -208,14 +212,14 @@ def _writable(target: Target, creating: bool) -> frozenset[str]:
 
 
 def _in_frame(
-    target: Target, drawn: list[str | None], macros: Any, opened: frozenset[str]
+    target: Target, rendered: list[str | None], macros: Any, opened: frozenset[str]
 ) -> Markup:
-    """The drawn fields inside their groups, as the groups macro draws them; a field drawn
+    """The rendered fields inside their groups, as the groups macro renders them; a field rendered
     as None is left out, and so is a group left with no field."""
-    shown = tuple(html is not None for html in drawn)
-    kept = [html for html in drawn if html is not None]
+    shown = tuple(html is not None for html in rendered)
+    kept = [html for html in rendered if html is not None]
     frame = _frame(target, macros, shown, opened)
-    if frame is None:  # the macro could not be cut: it draws the groups every time
+    if frame is None:  # the macro could not be cut: it renders the groups every time
         fields = iter(kept)
         return macros.groups(
             [
@@ -244,7 +248,7 @@ def _frame(
     target: Target, macros: Any, shown: tuple[bool, ...], opened: frozenset[str]
 ) -> list[str] | None:
     """The groups macro's HTML between the fields, once per compiled entity and set of
-    fields shown (a new record's form leaves some out) and of groups drawn open."""
+    fields shown (a new record's form leaves some out) and of groups rendered open."""
     frames = views(target).form.frames  # by macros: new macros, new pieces
     key = (macros, shown, opened)
     if key not in frames:
@@ -278,7 +282,7 @@ def _left_out_when_empty(target: Target) -> frozenset[str]:
 
 
 def _opened_groups(target: Target, errors: dict[str, str]) -> frozenset[str]:
-    """The collapsed groups that hold a field with an error: those are drawn open."""
+    """The collapsed groups that hold a field with an error: those are rendered open."""
     if not errors:
         return frozenset()
     named = {key.split("[")[0] for key in errors}
@@ -299,7 +303,7 @@ def _field_item(
     stored: Any,
     record: dict | None = None,
 ) -> dict:
-    """What the field_block macro draws a field from."""
+    """What the field_block macro renders a field from."""
     view = widget_entry(target, spec, entry)
     return field_item(target, spec, view, value, error, editable_here, stored, record)
 
@@ -314,7 +318,7 @@ def field_item(
     stored: Any,
     record: dict | None = None,
 ) -> dict:
-    """What the field_block macro draws a field from, given its widget's entry; a value
+    """What the field_block macro renders a field from, given its widget's entry; a value
     shown read-only is written as `record` says (an amount in its currency)."""
     view = _with_title(target, spec, view, value)
     return {
@@ -328,16 +332,16 @@ def field_item(
     }
 
 
-def _draws(target: Target, macros: Any) -> list[prerender.Draw | None]:
+def _renders(target: Target, macros: Any) -> list[prerender.Render | None]:
     """Each field's HTML for any value while editable and without an error, cut from its
-    macro once per compiled entity (None: its macro draws it on every request)."""
-    return _per_field(target, macros, views(target).form.draws, _build_prerendered)
+    macro once per compiled entity (None: its macro renders it on every request)."""
+    return _per_field(target, macros, views(target).form.renders, _build_prerendered)
 
 
 def _shown(target: Target, macros: Any) -> list[Callable[[str], str] | None]:
     """Each field's HTML shown read-only, for its text as the page shows it, cut from its
-    macro once per compiled entity (None: its macro draws it on every request)."""
-    return _per_field(target, macros, views(target).form.shown_draws, _build_shown)
+    macro once per compiled entity (None: its macro renders it on every request)."""
+    return _per_field(target, macros, views(target).form.shown_renders, _build_shown)
 
 
 def _per_field(target: Target, macros: Any, cache: dict, build: Callable) -> list:
@@ -367,7 +371,7 @@ def _build_shown(
 
 def _build_prerendered(
     target: Target, spec: FieldSpec, entry: dict, macros: Any
-) -> prerender.Draw | None:
+) -> prerender.Render | None:
     def macro(value: Any, title: str | None = None) -> Markup:
         item = _field_item(target, spec, entry, value, None, True, None)
         if title is not None:  # a lookup's, given
@@ -385,20 +389,20 @@ def _build_prerendered(
 
 def _lookup_prerendered(
     target: Target, spec: FieldSpec, macro: Callable[..., Markup]
-) -> prerender.Draw | None:
+) -> prerender.Render | None:
     """A lookup's HTML for any value: the value and the title of the record it names
     escaped into place, cut from its macro with a title and without one."""
     untitled = prerender.repeated_slots(lambda value: macro(value, ""), 1)
     titled = prerender.repeated_slots(macro, 2, empty=False)  # no title: another HTML
     if untitled is None or titled is None:
         return None
-    html = lookup_draw(target, spec, untitled, titled)
+    html = lookup_render(target, spec, untitled, titled)
 
-    def draw(value: Any) -> Markup | None:
+    def render(value: Any) -> Markup | None:
         found = html(value)
         return None if found is None else Markup(found)
 
-    return draw
+    return render
 
 
 def _described(view: dict, key: str, error: str | None) -> str:
@@ -436,5 +440,5 @@ def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
     return by_field
 
 
-# how a line row's fields are drawn: as the form's own
-_ROW_DRAWING = line_editor.FieldDrawing(widget_entry, named_view, field_item)
+# how a line row's fields are rendered: as the form's own
+_ROW_RENDERING = line_editor.FieldRendering(widget_entry, named_view, field_item)

@@ -6,8 +6,8 @@ The grid shows a few columns: the lines declaration's `columns`, else the child'
 below its grid row, so every field of every row is on the page, submitted and editable
 without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
-are drawn by the same field_block and groups macros as the parent form's, mostly from
-pieces of their HTML cut once per compiled entity (webui.row_drawing); the grid, from
+are rendered by the same field_block and groups macros as the parent form's, mostly from
+pieces of their HTML cut once per compiled entity (webui.row_rendering); the grid, from
 the lines macro's (webui.line_grid).
 """
 
@@ -23,7 +23,7 @@ from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import row_drawing
+from webui import row_rendering
 from webui.display import display, locality
 from webui.forms import Submission, as_text, editable
 from webui.views import views as entity_views
@@ -32,10 +32,10 @@ GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
 
 
 @dataclass(frozen=True)
-class FieldDrawing:
-    """How the parent form draws a field (webui.form_fields), handed over so that a row's
-    fields are drawn the same way: its widget's entry, that entry under a row input's
-    name, and what the field_block macro draws from."""
+class FieldRendering:
+    """How the parent form renders a field (webui.form_fields), handed over so that a row's
+    fields are rendered the same way: its widget's entry, that entry under a row input's
+    name, and what the field_block macro renders from."""
 
     widget_entry: Callable[..., dict]  # (target, field, layout entry, source)
     named_view: Callable[..., dict]  # (target, entry, input name, lines label, row position)
@@ -60,9 +60,9 @@ def lines_item(
     submission: Submission,
     errors: dict[str, str],
     macros: Any,
-    drawing: FieldDrawing,
+    rendering: FieldRendering,
 ) -> dict:
-    """What the lines macro draws: the grid's columns, and each row (those typed or
+    """What the lines macro renders: the grid's columns, and each row (those typed or
     stored, then one empty row to fill unless max_rows are there) with its cells,
     problems and editor, and the words on the number of rows allowed."""
     child = target.child(line)
@@ -82,22 +82,22 @@ def lines_item(
     limit = line.lines.max_rows
     empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
     place = locality(child)  # how the tenant's people write numbers and moments
-    entries = _RowEntries(child, layout, drawing)
-    drawer = None
-    if row_drawing.REUSE_ROWS:
-        drawer = row_drawing.cached_row_drawer(
-            target, line, entries.views, writable, macros, drawing.field_item
+    entries = _RowEntries(child, layout, rendering)
+    renderer = None
+    if row_rendering.REUSE_ROWS:
+        renderer = row_rendering.cached_row_renderer(
+            target, line, entries.views, writable, macros, rendering.field_item
         )
     rows, titles = [], {}  # the linked records' titles written for one row, for the others
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
-        if drawer is None:
-            fields = _editor_html(child, entries.views(), writable, row, macros, drawing)
+        if renderer is None:
+            fields = _editor_html(child, entries.views(), writable, row, macros, rendering)
         else:
-            fields = drawer.draw(
+            fields = renderer.render(
                 row,
                 lambda spec, editable, row=row: _field_html(
-                    child, entries.entry(spec), editable, row, macros, drawing, spec
+                    child, entries.entry(spec), editable, row, macros, rendering, spec
                 ),
                 titles,
             )
@@ -235,15 +235,15 @@ class _RowEntries:
     """The widget entries of a row's fields, made as a request first needs each (a
     lookup's holds the choices it reads)."""
 
-    def __init__(self, child: Target, layout: _RowLayout, drawing: FieldDrawing) -> None:
-        self.child, self.layout, self.drawing = child, layout, drawing
+    def __init__(self, child: Target, layout: _RowLayout, rendering: FieldRendering) -> None:
+        self.child, self.layout, self.rendering = child, layout, rendering
         self._made: dict[str, dict] = {}
 
     def entry(self, spec: FieldSpec) -> dict:
         """The field's widget entry as a row's input, but for its name."""
         if spec.name not in self._made:
             plain = self.layout.entries[spec.name]
-            self._made[spec.name] = self.drawing.widget_entry(self.child, spec, plain, "row")
+            self._made[spec.name] = self.rendering.widget_entry(self.child, spec, plain, "row")
         return self._made[spec.name]
 
     def views(self) -> list[tuple[dict, list]]:
@@ -255,36 +255,41 @@ class _RowEntries:
 
 
 def _editor_html(
-    child: Target, views: list, writable: set[str], row: _Row, macros: Any, drawing: FieldDrawing
+    child: Target,
+    views: list,
+    writable: set[str],
+    row: _Row,
+    macros: Any,
+    rendering: FieldRendering,
 ) -> Markup:
-    """Every field of the row by group and sequence, drawn as the parent form's are. A
+    """Every field of the row by group and sequence, rendered as the parent form's are. A
     new row shows no read-only field: nothing is stored there to show."""
     groups = []
     for group, members in views:
-        drawn = []
+        rendered = []
         for spec, view in members:
             editable_here = spec.name in writable
             if not editable_here and not row.stored:
                 continue
-            html = _field_html(child, view, editable_here, row, macros, drawing, spec)
-            drawn.append({"html": html})
-        if drawn:
+            html = _field_html(child, view, editable_here, row, macros, rendering, spec)
+            rendered.append({"html": html})
+        if rendered:
             code = f"{row.line.name}-{row.index}-{group['code']}"
             # open sections only: tabs, or disclosures, in a row's editor (itself a
             # disclosure) would be tabs within tabs
-            section = {"code": code, "layout": "section", "tab_set": None, "fields": drawn}
+            section = {"code": code, "layout": "section", "tab_set": None, "fields": rendered}
             section["collapsed"] = False
             groups.append({**group, **section})
     return macros.groups(groups)
 
 
 def _field_html(
-    child: Target, view: dict, editable: bool, row: _Row, macros: Any, drawing: FieldDrawing,
+    child: Target, view: dict, editable: bool, row: _Row, macros: Any, rendering: FieldRendering,
     spec: FieldSpec,
 ) -> Markup:  # fmt: skip
-    """A field of the row as the field_block macro draws it."""
-    named = drawing.named_view(child, view, row.key(spec.name), row.line.label, row.position)
-    item = drawing.field_item(
+    """A field of the row as the field_block macro renders it."""
+    named = rendering.named_view(child, view, row.key(spec.name), row.line.label, row.position)
+    item = rendering.field_item(
         child, spec, named, row.value(spec), row.error(spec), editable, row.stored_value(spec)
     )
     return macros.field_block(item)

@@ -1,12 +1,12 @@
-"""A lines field's grid drawn from pieces cut once per compiled entity.
+"""A lines field's grid rendered from pieces cut once per compiled entity.
 
-The lines macro (widgets.html) draws a grid: its head (legend, limits, column headers),
+The lines macro (widgets.html) renders a grid: its head (legend, limits, column headers),
 then one <tbody> per row (its index, its number, its cells' texts, its id and its
-editor's HTML), then its foot. Drawn with no row and with one row of probe texts, its
+editor's HTML), then its foot. Rendered with no row and with one row of probe texts, its
 HTML is cut into the head and foot around the rows and a row's pieces around its texts,
 and checked against the macro's own HTML for other rows, hostile texts included
 (webui.prerender); a request then only escapes each row's texts into place. A grid with
-an error, on itself or on a row, is drawn by its macro, as before.
+an error, on itself or on a row, is rendered by its macro, as before.
 """
 
 from __future__ import annotations
@@ -22,13 +22,13 @@ from webui import prerender
 from webui.views import views
 
 _FIXED = 5  # a row's texts before its cells': index, copy list, number, id, editor
-# The switch of the grids' pieces: False, every grid is drawn by the lines macro (the
+# The switch of the grids' pieces: False, every grid is rendered by the lines macro (the
 # plain path, which tests/test_line_pieces.py compares them with).
 REUSE_GRID = True
 
 
 @dataclass(frozen=True)
-class GridDrawer:
+class GridRenderer:
     """A lines field's grid without errors: its HTML before and after the rows, and a
     row's, cut around its texts."""
 
@@ -36,7 +36,7 @@ class GridDrawer:
     row: prerender.Slots
     foot: str
 
-    def draw(self, rows: list[dict]) -> Markup:
+    def render(self, rows: list[dict]) -> Markup:
         """The grid of `rows` (webui.line_editor's, none with an error)."""
         escaped = prerender.escaped
         texts = []
@@ -58,37 +58,37 @@ class GridDrawer:
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:
     """The lines field's grid of `item` (webui.line_editor.lines_item's): from its pieces
     when neither it nor a row has an error, else by its macro."""
-    drawer = None
+    renderer = None
     if (
         REUSE_GRID
         and item["error"] is None
         and not any(row["errors"] for row in item["lines"]["rows"])
     ):
-        drawer = _cached_drawer(target, item, macros)
-    if drawer is None:
+        renderer = _cached_renderer(target, item, macros)
+    if renderer is None:
         return macros.lines(item)
-    return drawer.draw(item["lines"]["rows"])
+    return renderer.render(item["lines"]["rows"])
 
 
-def _cached_drawer(target: Target, item: dict, macros: Any) -> GridDrawer | None:
+def _cached_renderer(target: Target, item: dict, macros: Any) -> GridRenderer | None:
     """grid_drawer's answer for the item's lines field, once per compiled entity and
     widgets template."""
-    drawers = views(target).form.grid_drawers
+    renderers = views(target).form.grid_renderers
     key = (macros, item["spec"].name)
-    if key not in drawers:
-        drawers[key] = grid_drawer(item, macros)
-    return drawers[key]
+    if key not in renderers:
+        renderers[key] = grid_renderer(item, macros)
+    return renderers[key]
 
 
-def grid_drawer(item: dict, macros: Any) -> GridDrawer | None:
+def grid_renderer(item: dict, macros: Any) -> GridRenderer | None:
     """The grid of the lines field of `item`, cut from its macro; None when the macro
     does not cut (it uses a row's texts in some other way)."""
     columns = item["lines"]["columns"]
     frame = {**item, "error": None, "lines": {"columns": columns, "rows": []}}
 
     def grid(*rows: tuple) -> str:
-        drawn = [_probe_row(columns, texts) for texts in rows]
-        return str(macros.lines({**frame, "lines": {"columns": columns, "rows": drawn}}))
+        rendered = [_probe_row(columns, texts) for texts in rows]
+        return str(macros.lines({**frame, "lines": {"columns": columns, "rows": rendered}}))
 
     empty = grid()
     count = _FIXED + len(columns)
@@ -105,10 +105,10 @@ def grid_drawer(item: dict, macros: Any) -> GridDrawer | None:
     row = prerender.repeated_slots(one_row, count, empty=False)
     if row is None:
         return None
-    drawer = GridDrawer(empty[:start], row, foot)
-    if not _agrees(drawer, grid, count):
+    renderer = GridRenderer(empty[:start], row, foot)
+    if not _agrees(renderer, grid, count):
         return None
-    return drawer
+    return renderer
 
 
 def _probe_row(columns: list[FieldSpec], texts: tuple) -> dict:
@@ -129,8 +129,8 @@ def _probe_row(columns: list[FieldSpec], texts: tuple) -> dict:
     }
 
 
-def _agrees(drawer: GridDrawer, grid: Any, count: int) -> bool:
-    """Whether the pieces draw grids of two rows, and of none, as the macro does: a row
+def _agrees(renderer: GridRenderer, grid: Any, count: int) -> bool:
+    """Whether the pieces render grids of two rows, and of none, as the macro does: a row
     of hostile texts, and a row of a new line (no id, nothing left out of a copy)."""
     hostile = tuple(f"<b title='x'>&amp; \"{i}\"</b>" for i in range(count))
     new = ("3", "", "2", "", "<p>", *["—"] * (count - _FIXED))
@@ -147,7 +147,7 @@ def _agrees(drawer: GridDrawer, grid: Any, count: int) -> bool:
                 "cells": [{"text": text} for text in cells],
             }
         )
-    return drawer.draw(rows) == grid(hostile, new) and drawer.draw([]) == grid()
+    return renderer.render(rows) == grid(hostile, new) and renderer.render([]) == grid()
 
 
 def _common_prefix(first: str, second: str) -> int:

@@ -1,10 +1,10 @@
 """The parts of a list page: its head (search form, filters, tools), links and rows.
 
-All are drawn by the macros of pages/list_parts.html. What follows from the query
-alone (the head, the table's head, the links) is drawn once per compiled entity and
+All are rendered by the macros of pages/list_parts.html. What follows from the query
+alone (the head, the table's head, the links) is rendered once per compiled entity and
 query; the filters' selects and the rows come from pieces cut once per compiled entity
 (webui.prerender), so a request only escapes its values into place. A filter whose
-choices come with the data (a lookup) is drawn by its macro every time, and so is a
+choices come with the data (a lookup) is rendered by its macro every time, and so is a
 head holding one. All of it is held by the entity's list view (webui.views), so a
 metadata reload builds it again.
 """
@@ -80,13 +80,13 @@ def _lookup_options(target: Target, field: FieldSpec) -> list[tuple[str, str]] |
 def filters_html(target: Target, found: list[dict], chosen: dict[str, str]) -> Markup:
     """The filters' labelled selects, each with its chosen value selected."""
     macro = _macros().filter_select
-    drawn = []
+    rendered = []
     for spec in found:
-        draw = _filter_draw(target, spec, macro) if spec["name"] in _static(target) else None
+        render = _filter_render(target, spec, macro) if spec["name"] in _static(target) else None
         value = chosen.get(spec["name"])
-        html = draw(value) if draw else None
-        drawn.append(html if html is not None else macro(spec, value))
-    return Markup("".join(f"\n  {html}\n  " for html in drawn))
+        html = render(value) if render else None
+        rendered.append(html if html is not None else macro(spec, value))
+    return Markup("".join(f"\n  {html}\n  " for html in rendered))
 
 
 def _static(target: Target) -> frozenset[str]:
@@ -97,12 +97,12 @@ def _static(target: Target) -> frozenset[str]:
     return view.static_filters
 
 
-def _filter_draw(target: Target, spec: dict, macro: Any) -> prerender.Draw | None:
-    draws, key = views(target).list.filter_draws, (spec["name"], macro)
-    if key not in draws:
+def _filter_render(target: Target, spec: dict, macro: Any) -> prerender.Render | None:
+    renders, key = views(target).list.filter_renders, (spec["name"], macro)
+    if key not in renders:
         values = [value for value, _ in spec["options"]]
-        draws[key] = prerender.by_option(values, lambda value: macro(spec, value))
-    return draws[key]
+        renders[key] = prerender.by_option(values, lambda value: macro(spec, value))
+    return renders[key]
 
 
 def page_parts(
@@ -196,7 +196,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
     ids and values (CACHE_PAGES), as the first page is asked for again and again."""
     shown, ids = columns(target), page["ids"]
     if any(c.lookup or c.currency_field for c in shown):
-        return _rows_drawn(target, shown, page, list_url)
+        return _rows_rendered(target, shown, page, list_url)
     macro = _macros().record_row
     values = [page["values"][column_name(c)] for c in shown]
     if not CACHE_PAGES:
@@ -206,7 +206,7 @@ def rows_html(target: Target, page: dict[str, Any], list_url: str) -> Markup:
         key = (macro, list_url, tuple(ids), *map(tuple, values))
         found = pages.get(key)
     except TypeError:  # a value that cannot be a key (a multiple select's list)
-        return _rows_drawn(target, shown, page, list_url)
+        return _rows_rendered(target, shown, page, list_url)
     if found is None:
         found = pages[key] = _rows_cached(target, shown, page, list_url, macro, values)
     return found
@@ -216,29 +216,29 @@ def _rows_cached(
     target: Target, shown: list[FieldSpec], page: dict[str, Any], list_url: str, macro: Any,
     values: list[list[Any]],
 ) -> Markup:  # fmt: skip
-    """The rows of the page, each from the entity's cache of rendered rows or drawn."""
+    """The rows of the page, each from the entity's cache of rendered rows or rendered."""
     cache, ids = views(target).list.rows, page["ids"]
     keys = [(macro, list_url, *row) for row in zip(ids, *values, strict=True)]
     try:
         rows = [cache.get(key) for key in keys]
     except TypeError:  # a value that cannot be a key (a multiple select's list)
-        return _rows_drawn(target, shown, page, list_url)
+        return _rows_rendered(target, shown, page, list_url)
     missing = [place for place, row in enumerate(rows) if row is None]
     if missing:
         chosen = {"ids": [ids[p] for p in missing]}
         chosen["values"] = {
             column_name(c): [page["values"][column_name(c)][p] for p in missing] for c in shown
         }
-        rendered = _rows_drawn(target, shown, chosen, list_url, each=True)
+        rendered = _rows_rendered(target, shown, chosen, list_url, each=True)
         for place, html in zip(missing, rendered, strict=True):
             rows[place] = cache[keys[place]] = html
     return Markup("".join(rows))
 
 
-def _rows_drawn(
+def _rows_rendered(
     target: Target, shown: list[FieldSpec], page: dict[str, Any], list_url: str, each: bool = False
 ) -> Any:
-    """The rows drawn from their values: all in one Markup, or `each` row's on its own."""
+    """The rows rendered from their values: all in one Markup, or `each` row's on its own."""
     ids = page["ids"]
     if not shown:
         return _rows_by_macro(ids, [[] for _ in ids], list_url, 0, each)
@@ -275,11 +275,11 @@ def _rows_by_macro(
     ids: list[int], cells: list[list[str]], list_url: str, link_at: int, each: bool = False
 ) -> Any:
     macro = _macros().record_row
-    drawn = [
+    rendered = [
         Markup(f"\n    {macro(f'{list_url}{record_id}', row, link_at)}\n    ")
         for record_id, row in zip(ids, cells, strict=True)
     ]
-    return drawn if each else Markup("".join(drawn))
+    return rendered if each else Markup("".join(rendered))
 
 
 def _row_slots(target: Target, count: int, link_at: int) -> prerender.Slots | None:

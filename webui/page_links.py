@@ -4,7 +4,7 @@ entities they name (engine.records.joint_reads), and a list filter's choices onc
 however many filters show them.
 
 What is read lives in `flask.g`, so it ends with the request: a page never shows a title
-older than the request that draws it. Outside a request nothing is kept, and each
+older than the request that renders it. Outside a request nothing is kept, and each
 title is read on its own, the plain path these shortcuts are tested against.
 """
 

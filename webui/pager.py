@@ -145,8 +145,8 @@ def pager_html(
     target: Target, query: tuple[str, dict[str, str], str | None], offset: int, size: int,
     page: dict,
 ) -> Markup:  # fmt: skip
-    """The list's page links and page sizes, drawn by the `pager` macro of
-    pages/list_parts.html. A page by number is drawn once per query and total and held
+    """The list's page links and page sizes, rendered by the `pager` macro of
+    pages/list_parts.html. A page by number is rendered once per query and total and held
     by the entity's list view; one found from a record links to the records around it."""
     macro = chrome.macros("pages/list_parts.html").pager
     names = (target.tenant.spec.name, target.spec.name)

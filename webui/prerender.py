@@ -1,10 +1,10 @@
-"""HTML drawn once by a macro with its values left open, then filled in per request.
+"""HTML rendered once by a macro with its values left open, then filled in per request.
 
 The macros stay the one definition of the HTML. A macro's output for probe values is
 cut where the values went, and checked against the macro's own output for other
 values, hostile ones included; a request then only escapes its values into place, as
 Jinja's autoescape would. When a check fails (a macro that uses a value in some other
-way), the caller draws with the macro on every request, as before.
+way), the caller renders with the macro on every request, as before.
 
 What is cut here is cached by the callers in the entity's views (webui.views): a
 metadata reload builds new entities, and with them new views and new pieces.
@@ -22,15 +22,15 @@ from markupsafe import Markup, escape
 
 from webui.speedups import escaping
 
-Draw = Callable[[Any], Markup | None]  # a value → the HTML; None: use the macro
+Render = Callable[[Any], Markup | None]  # a value → the HTML; None: use the macro
 Macro = Callable[[Any], Markup]  # a value → the macro's HTML for it
 Fill = Callable[..., Markup]  # texts → the HTML with them in place
 
 _HOSTILE = "<b title='x'>&amp; \"quoted\"</b>"  # a value that escaping must change
 
 
-def prerendered(use: str | None, option_values: list[str], macro: Macro) -> Draw | None:
-    """How to draw a field from its value alone, or None when it cannot be. `use` is how
+def prerendered(use: str | None, option_values: list[str], macro: Macro) -> Render | None:
+    """How to render a field from its value alone, or None when it cannot be. `use` is how
     its macro uses the value, as the field's input type says (InputType.value_use): as
     escaped text in one place, by its truth (a checkbox), or compared, as text, with
     `option_values` (a select); None, in some other way."""
@@ -49,10 +49,10 @@ class Slots:
 
     pieces: tuple[str, ...]
     order: tuple[int, ...]  # which text goes between each piece and the next
-    # the HTML drawn n times in a row, as a list of pieces with a None in each text's
+    # the HTML rendered n times in a row, as a list of pieces with a None in each text's
     # place, by (n, before, after)
     _repeated: dict[tuple, list] = field(default_factory=dict, compare=False, repr=False)
-    # the HTML drawn once, and whether its texts come in the order given: fill_escaped's
+    # the HTML rendered once, and whether its texts come in the order given: fill_escaped's
     _once: list = field(init=False, compare=False, repr=False)
     _in_order: bool = field(init=False, compare=False, repr=False)
 
@@ -134,7 +134,7 @@ class Slots:
 
 
 def text_slots(macro: Fill, count: int) -> Slots | None:
-    """How to draw `macro` for any `count` texts: its HTML cut around probe texts."""
+    """How to render `macro` for any `count` texts: its HTML cut around probe texts."""
     marks = markers(count)
     found = cut(str(macro(*marks)), marks)
     if found is None:
@@ -147,7 +147,7 @@ def text_slots(macro: Fill, count: int) -> Slots | None:
 
 
 def repeated_slots(macro: Fill, count: int, empty: bool = True) -> Slots | None:
-    """How to draw `macro` for any `count` texts, each of which it may write any number
+    """How to render `macro` for any `count` texts, each of which it may write any number
     of times (a line row's index, in each of its inputs' names): its HTML cut around
     probe texts, checked against its own HTML for other texts, hostile ones and, unless
     `empty` is False (a macro that writes something else for nothing), empty ones."""
@@ -162,8 +162,8 @@ def repeated_slots(macro: Fill, count: int, empty: bool = True) -> Slots | None:
     return slots
 
 
-def by_option(option_values: list[str], macro: Macro) -> Draw | None:
-    """How to draw `macro` for a value it only compares, as text, with `option_values`:
+def by_option(option_values: list[str], macro: Macro) -> Render | None:
+    """How to render `macro` for a value it only compares, as text, with `option_values`:
     its HTML for each option, and for any other value (None included)."""
     other = macro(_probe())  # a value that is no option: none is chosen
     if any(macro(value) != other for value in (_probe(), _HOSTILE, None)):
@@ -172,14 +172,14 @@ def by_option(option_values: list[str], macro: Macro) -> Draw | None:
         return None
     chosen = {value: macro(value) for value in option_values}
 
-    def draw(value: Any) -> Markup | None:
+    def render(value: Any) -> Markup | None:
         if value is None:
             return other
         if not isinstance(value, str):
             return None
         return chosen.get(value, other)
 
-    return draw
+    return render
 
 
 def escaped(value: Any) -> str:
@@ -245,21 +245,21 @@ def _probe() -> str:
     return f"probe{secrets.token_hex(8)}"
 
 
-def _around_text(macro: Macro) -> Draw | None:
+def _around_text(macro: Macro) -> Render | None:
     slots = text_slots(macro, 1)
     if slots is None:
         return None
     before, after = slots.pieces
 
-    def draw(value: Any) -> Markup | None:
+    def render(value: Any) -> Markup | None:
         if value.__class__ is not str:
             return None
         return Markup(before + escaped(value) + after)  # all str: nothing escaped twice
 
-    return draw
+    return render
 
 
-def _by_truth(macro: Macro) -> Draw | None:
+def _by_truth(macro: Macro) -> Render | None:
     on, off = macro(True), macro(False)
     if any(macro(value) != on for value in ("on", _probe())):
         return None

@@ -32,7 +32,7 @@ class ListView:
     filter_specs: list[dict] | None = None  # the filters that can be, their choices aside
     static_filters: frozenset[str] | None = None  # those whose choices never change
     columns: list | None = None  # the fields the table shows
-    filter_draws: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (name, macro)
+    filter_renders: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (name, macro)
     row_slots: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by row macro
     cell_texts: dict[str, Callable] = dataclasses.field(default_factory=dict)  # by field
     parts: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_QUERIES))
@@ -53,16 +53,16 @@ class FormView:
     writable: dict[bool, frozenset[str]] = dataclasses.field(default_factory=dict)  # creating?
     frames: dict[Any, Any] = dataclasses.field(default_factory=dict)  # by macro, fields shown
     left_out: frozenset[str] | None = None  # left out of a new record's form while empty
-    draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
-    shown_draws: dict[Any, list] = dataclasses.field(default_factory=dict)  # read-only, same
+    renders: dict[Any, list] = dataclasses.field(default_factory=dict)  # by widgets module
+    shown_renders: dict[Any, list] = dataclasses.field(default_factory=dict)  # read-only, same
     static_views: dict[tuple, dict] = dataclasses.field(default_factory=dict)  # (source, name)
     # a lookup's entry, by (source, field, the app's URL root)
     lookup_views: BoundedCache = dataclasses.field(
         default_factory=lambda: BoundedCache(MAX_QUERIES)
     )
     row_layouts: dict[str, list] = dataclasses.field(default_factory=dict)  # by lines field
-    row_drawers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
-    grid_drawers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
+    row_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
+    grid_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     # a line row's input entries, by (field, input name, lines label, row position)
     named_views: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
     # a new record's fields, nothing typed yet, by (widgets module, starting values)

@@ -82,7 +82,7 @@ def _shown_title(links: PageLinks | None, tenant: str, spec: FieldSpec, record_i
     return title
 
 
-def lookup_draw(
+def lookup_render(
     target: Target, spec: FieldSpec, untitled: Slots, titled: Slots
 ) -> Callable[[Any], str | None]:
     """A lookup's HTML for its value (None for a value that is no text): `untitled`'s
@@ -90,7 +90,7 @@ def lookup_draw(
     with the record's title too."""
     escaped = prerender.escaped
 
-    def draw(value: Any) -> str | None:
+    def render(value: Any) -> str | None:
         if value.__class__ is not str:
             return None
         title = shown_title(target, spec, value)
@@ -98,7 +98,7 @@ def lookup_draw(
             return untitled.joined(escaped(value))
         return titled.joined(escaped(value), escaped(title))
 
-    return draw
+    return render
 
 
 def named_view(target: Target, view: dict, key: str, line_label: str, position: int) -> dict:

@@ -19,7 +19,7 @@ def html_attributes(field: FieldSpec) -> dict[str, Any]:
 
 
 def field_entry(field: FieldSpec) -> dict[str, Any]:
-    """The layout entry of one field: what its widget macro draws it from."""
+    """The layout entry of one field: what its widget macro renders it from."""
     entry: dict[str, Any] = {
         "name": field.name,
         "label": field.label,

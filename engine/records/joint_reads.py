@@ -95,7 +95,7 @@ def read_joint(
         flat += ids
         shape.append((target.spec.name, columns))
     tenant = parts[0][0].tenant
-    table = read_statements.kept_table(tenant.memo, tenant.database)
+    table = read_statements.statement_cache(tenant.memo, tenant.database)
     key = ("joint", *shape, *counts)
     plan = table.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -120,7 +120,7 @@ def read_lines(
     if not read_statements.distinct_ids((parent_id,)):
         return None
     tenant = parts[0][0].tenant
-    table = read_statements.kept_table(tenant.memo, tenant.database)
+    table = read_statements.statement_cache(tenant.memo, tenant.database)
     key = ("joint lines", *((child.spec.name, link, order) for child, link, order, _ in parts))
     plan = table.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -182,7 +182,7 @@ def _plan(
                 if cast is None:
                     return None
                 places.append((field, cast))
-            kept = read_statements.kept_as_read(field)
+            kept = read_statements.unchanged_when_read(field)
             own.append((name, place, field.python_value, kept, None if load is as_it_is else load))
         reads.append(tuple(own))
     if next_place > MOST_COLUMNS:

@@ -19,7 +19,7 @@ import peewee
 from engine.caching import BoundedCache
 from engine.types import TYPES
 
-MAX_KEPT = 256  # queries per entity and dialect (engine.caching: the oldest goes first)
+MAX_CACHED = 256  # queries per entity and dialect (engine.caching: the oldest goes first)
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _NOTHING, _TEXT, _DATE = 0, 1, 2  # what of a column's text its reader keeps as it is
 
@@ -44,7 +44,7 @@ class PageSql:
     id_value: Convert
 
 
-def kept(memo: dict, database: peewee.DatabaseProxy, key: Hashable) -> PageSql | None:
+def cached(memo: dict, database: peewee.DatabaseProxy, key: Hashable) -> PageSql | None:
     """The query kept for `key`, if any."""
     if not REUSE_SQL:
         return None
@@ -88,7 +88,7 @@ def keep(
     )
     cache = memo.get(("page_sql", type(database.obj)))
     if cache is None:
-        cache = memo[("page_sql", type(database.obj))] = BoundedCache(MAX_KEPT)
+        cache = memo[("page_sql", type(database.obj))] = BoundedCache(MAX_CACHED)
     cache[key] = page
     return page
 

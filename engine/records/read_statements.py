@@ -25,7 +25,7 @@ import peewee
 from engine.caching import BoundedCache
 from engine.records import statements
 
-MAX_KEPT = 256  # read statements per entity and dialect (the oldest goes first)
+MAX_CACHED = 256  # read statements per entity and dialect (the oldest goes first)
 _PROBE = -7_000_000_000  # ids no record has: the probe's start, far from a real one
 _UNPLANNED = object()
 
@@ -76,7 +76,7 @@ def rows(
     if not statements.REUSE_SQL or not distinct_ids(ids):
         return list(build(ids))  # Peewee's, and nothing planned from ids that are not
     database = model._meta.database
-    table = kept_table(memo, database)
+    table = statement_cache(memo, database)
     full_key = ("read", model, *key, len(ids))
     plan = table.get(full_key, _UNPLANNED)
     if plan is _UNPLANNED:
@@ -125,7 +125,7 @@ def records(
     ids = tuple(ids)
     plan = None
     if statements.REUSE_SQL and distinct_ids(ids):
-        table = kept_table(memo, model._meta.database)
+        table = statement_cache(memo, model._meta.database)
         full_key = ("records", model, *key, len(ids))
         plan = table.get(full_key, _UNPLANNED)
         if plan is _UNPLANNED:
@@ -166,7 +166,7 @@ def _plan(build: Build, ids: tuple[int, ...]) -> _Read | None:
     if not all(isinstance(f, peewee.Field) and f.model is query.model for f in selected):
         return None  # something else than the model's own columns
     names = tuple(f.name for f in selected)
-    reads = tuple((f.python_value, kept_as_read(f)) for f in selected)
+    reads = tuple((f.python_value, unchanged_when_read(f)) for f in selected)
     return _Read(sql, tuple(params), tuple(slots), names, reads)
 
 
@@ -192,7 +192,7 @@ def id_places(build: Callable[[Sequence[int]], Any], ids: tuple[int, ...]) -> tu
     return query, sql, params, tuple(slots)
 
 
-def kept_as_read(field: peewee.Field) -> frozenset[type]:
+def unchanged_when_read(field: peewee.Field) -> frozenset[type]:
     """The classes of value the field's python_value gives back as they are: where it is
     Peewee's own (the field's adapt), those its db_value keeps too."""
     if type(field).python_value is not peewee.Field.python_value:
@@ -211,9 +211,9 @@ def distinct_ids(ids: Sequence[int]) -> bool:
     return len(set(ids)) == len(ids)
 
 
-def kept_table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
+def statement_cache(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
     """The entity's read statements for the database's dialect, made on first use."""
     key = ("read statements", type(database.obj))
     if key not in memo:
-        memo[key] = BoundedCache(MAX_KEPT)
+        memo[key] = BoundedCache(MAX_CACHED)
     return memo[key]

@@ -239,7 +239,7 @@ def table_page(
     and OFFSET."""
     key = (q, tuple(filters.items()), sort, columns, count_up_to)
     memo, database = target.entity.memo, target.tenant.database
-    kept = page_sql.kept(memo, database, key)
+    kept = page_sql.cached(memo, database, key)
     if kept is not None and not page_errors(limit, offset):
         return page_sql.run(database, kept, limit, offset)
     query, errors, ids = search_query(target, q, filters)

@@ -18,7 +18,7 @@ import peewee
 
 from engine.caching import BoundedCache
 
-MAX_KEPT = 256  # statements per entity and dialect (engine.caching: the oldest goes first)
+MAX_CACHED = 256  # statements per entity and dialect (engine.caching: the oldest goes first)
 _UNPLANNED = object()  # not looked at yet (None: looked at, and left to Peewee)
 
 # The switch of this shortcut: False, Peewee builds every statement, as without this
@@ -48,12 +48,12 @@ def unchanged_by(field: peewee.Field) -> frozenset[type]:
     kind = type(field)
     if kind.db_value is not peewee.Field.db_value:
         return frozenset()
-    kept = {cls for adapt, cls in _KEPT_BY_ADAPT if kind.adapt is adapt}
+    kept = {cls for adapt, cls in _UNCHANGED_BY_ADAPT if kind.adapt is adapt}
     return frozenset({type(None), *kept})
 
 
 # an adapt of Peewee's, and the class of value it returns as it is (an int: equal)
-_KEPT_BY_ADAPT = (
+_UNCHANGED_BY_ADAPT = (
     (peewee.CharField.adapt, str),
     (peewee.IntegerField.adapt, int),
     (peewee.BooleanField.adapt, bool),
@@ -139,5 +139,5 @@ def _table(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
     key = ("statements", type(database.obj))
     table = memo.get(key)
     if table is None:
-        table = memo[key] = BoundedCache(MAX_KEPT)
+        table = memo[key] = BoundedCache(MAX_CACHED)
     return table

@@ -197,14 +197,14 @@ def _check_names(
     taken: dict[str, _Claim] = {}
     problems: dict[str, Problem] = {}  # by owner: an index's two names may both clash
     for claim in _claims(spec, models, engine_tables):
-        kept = _kept_name(claim.name)
+        kept = _stored_name(claim.name)
         first = taken.setdefault(kept, claim)
         if first.owner != claim.owner and claim.source is not None:
             problems.setdefault(claim.owner, _clash(spec.name, first, claim, kept))
     return list(problems.values())
 
 
-def _kept_name(name: str) -> str:
+def _stored_name(name: str) -> str:
     """The name as PostgreSQL keeps it: its first 63 bytes (SQLite keeps it whole)."""
     return name.encode()[:POSTGRESQL_NAME_BYTES].decode(errors="ignore")
 

@@ -63,7 +63,7 @@ class WriterConnection(sqlite3.Connection):
     lock_file: int | None = None
     lock_pid = 0  # the process that opened `lock_file`
 
-    def kept_lock(self, path: str) -> int:
+    def lock_descriptor(self, path: str) -> int:
         """This connection's descriptor on the lock file at `path`, opened on first use
         (again in a forked child: the parent's would share its locks)."""
         pid = os.getpid()
@@ -210,7 +210,7 @@ class QueuedSqliteDatabase(PooledConnections, peewee.SqliteDatabase):
         """The locked descriptor, and what to do with it once unlocked (None: keep it)."""
         connection = self.connection()
         kept = KEEP_LOCK_OPEN and isinstance(connection, WriterConnection)
-        own = connection.kept_lock(self._queue_path) if kept else _open_lock(self._queue_path)
+        own = connection.lock_descriptor(self._queue_path) if kept else _open_lock(self._queue_path)
         try:
             fcntl.flock(own, fcntl.LOCK_EX | fcntl.LOCK_NB)
             return own, (None if kept else os.close)

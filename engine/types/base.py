@@ -77,7 +77,7 @@ class InputType:
     needs: ClassVar[Mapping[str, str]] = {}
     # How the widget's macro uses its value (webui.prerender): "text", escaped into one
     # place; "truth", as a checkbox; "option", compared with the options' values; None,
-    # in some other way, so the macro draws the field on every request.
+    # in some other way, so the macro renders the field on every request.
     value_use: ClassVar[str | None] = "text"
     # an empty input sends nothing (an unticked checkbox, a multiple select with nothing
     # chosen): the form names such a field in `_shown`, so that nothing means empty

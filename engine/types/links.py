@@ -101,7 +101,7 @@ class LinesType(InputType):
 
     written_as_field: ClassVar[bool] = False  # declared under the entity's lines:
     column: ClassVar[None] = None  # no column: the lines live in the child's table
-    value_use: ClassVar[str | None] = None  # drawn as a table by the lines macro
+    value_use: ClassVar[str | None] = None  # rendered as a table by the lines macro
 
     def schema(self, field: FieldSpec) -> dict:
         """A list (of the child's records: the validator adds their schema)."""

@@ -1,13 +1,13 @@
-"""A line row's editor drawn from pieces cut once per compiled entity.
+"""A line row's editor rendered from pieces cut once per compiled entity.
 
-A row's editor (webui.line_editor) is every field of the child drawn by the field_block
-macro under the row's input names (`sites-0-city`), inside the groups macro. Drawn once
+A row's editor (webui.line_editor) is every field of the child rendered by the field_block
+macro under the row's input names (`sites-0-city`), inside the groups macro. Rendered once
 with probe texts in place of the row's index, its number and each field's value (or, for
 a field shown read-only, its text), those macros' HTML is cut where the texts went and
 checked against the macros' own HTML for other texts, hostile ones included
 (webui.prerender); a row then only escapes its texts into place; a lookup's texts are
 its value and the linked record's title. A field with an error, and a field whose macro
-cannot be cut, are drawn by their macro on every row, as before.
+cannot be cut, are rendered by their macro on every row, as before.
 """
 
 from __future__ import annotations
@@ -28,20 +28,20 @@ from webui.display import display, locality, lookup_title, page_title, shown_tex
 from webui.forms import edit_text
 from webui.page_links import PageLinks, page_links
 from webui.views import views
-from webui.widget_entries import lookup_draw, row_input_view
+from webui.widget_entries import lookup_render, row_input_view
 
-# The switch of the rows' pieces: False, every row's fields are drawn by their macros (the
+# The switch of the rows' pieces: False, every row's fields are rendered by their macros (the
 # plain path, which tests/test_line_pieces.py compares them with).
 REUSE_ROWS = True
-# The switch of the empty fields' HTML: False, a field holding nothing is drawn from its
+# The switch of the empty fields' HTML: False, a field holding nothing is rendered from its
 # texts on every row like any other (the plain path, which tests/test_row_nones.py
 # compares it with); True, once per row place and field.
 REUSE_NONES = True
 _UNASKED = object()  # the page's links, not looked up yet
 PLACES = 256  # row places (index, number) per lines field whose pieces are kept bound
 # a field's text of its value (escaped) at a row place, or its whole HTML where the field
-# is not drawn as one text between two pieces; None: its macro draws it
-ValueDraw = Callable[[Any], "str | None"]
+# is not rendered as one text between two pieces; None: its macro renders it
+ValueRender = Callable[[Any], "str | None"]
 
 
 @dataclass(frozen=True)
@@ -51,26 +51,26 @@ class FieldAt:
 
     before: str
     after: str
-    text: ValueDraw
+    text: ValueRender
     # whether the text of a value is the same for every row of a page (a linked record's
     # title, shown read-only): written once per page and value, `text` then taking the
     # page's links (webui.page_links) beside the value
     per_page: bool = False
 
 
-# a field's draw at the row place (index, number): its pieces bound once per place
-RowDraw = Callable[[str, str], FieldAt]
+# a field's render at the row place (index, number): its pieces bound once per place
+RowRender = Callable[[str, str], FieldAt]
 
 
 @dataclass(frozen=True)
 class RowField:
     """A field of the row's editor: editable or shown read-only, how it shows a stored
-    value for editing, and how it is drawn from the row's texts (None: by its macro)."""
+    value for editing, and how it is rendered from the row's texts (None: by its macro)."""
 
     spec: FieldSpec
     editable: bool
     text_of: Callable[[Any], Any]
-    draw: RowDraw | None
+    render: RowRender | None
 
     @functools.cached_property
     def stored_as(self) -> str:
@@ -79,7 +79,7 @@ class RowField:
 
 
 @dataclass(frozen=True)
-class RowDrawer:
+class RowRenderer:
     """A lines field's row editors: its fields in the editor's order, and the groups
     macro's HTML around them, for a stored row and for a new one (which leaves out the
     fields shown read-only); at a row place, the whole row's pieces in one list with a
@@ -91,10 +91,10 @@ class RowDrawer:
         default_factory=lambda: BoundedCache(PLACES), compare=False
     )
 
-    def draw(
+    def render(
         self, row: Any, field_html: Callable[[FieldSpec, bool], Markup], page: dict | None = None
     ) -> Markup:
-        """The row's editor (row: webui.line_editor's); `field_html` draws a field, editable
+        """The row's editor (row: webui.line_editor's); `field_html` renders a field, editable
         or not, by its macro. `page` keeps, for the page's other rows, the texts of linked
         records' titles written for this one."""
         stored, typed, prefix = row.stored, row.typed, f"{row.line.name}-{row.index}-"
@@ -132,27 +132,27 @@ class RowDrawer:
                     html = text(typed[typed_key])
                 else:
                     html = text(text_of(kept))
-            if html is None:  # drawn whole by its macro, without the pieces around its text
+            if html is None:  # rendered whole by its macro, without the pieces around its text
                 parts[at - 1] = parts[at + 1] = ""
                 html = str(field_html(spec, editable))
             parts[at] = html
-        drawn = "".join(parts)
+        rendered = "".join(parts)
         if blank and not stored and len(nones) == len(shown):
-            nones[None] = drawn
-        return Markup(drawn)
+            nones[None] = rendered
+        return Markup(rendered)
 
     def _place(self, index: int, position: int, stored: bool) -> tuple[list, list, dict]:
         """The row's pieces, with the row's index and number in place, of the fields a row
         (stored or new) shows: the frame's and each field's around its text, in one list
         with a gap (None) for each text; each field with the place of its gap; and, filled
-        as they are drawn, the texts of the fields holding nothing, by that place (and a
+        as they are rendered, the texts of the fields holding nothing, by that place (and a
         new row's whole HTML under None, once each of its fields is kept)."""
         texts = str(index), str(position + 1)
         frame = self.frames[stored].bound(texts[0])
         pieces, shown = [frame.pieces[0]], []
-        drawn = (field for field in self.fields if field.editable or stored)
-        for field, after_field in zip(drawn, frame.pieces[1:], strict=True):
-            at = field.draw and field.draw(*texts)
+        rendered = (field for field in self.fields if field.editable or stored)
+        for field, after_field in zip(rendered, frame.pieces[1:], strict=True):
+            at = field.render and field.render(*texts)
             text, per_page = (at.text, at.per_page) if at else (None, False)
             # what the row's loop reads of the field, in the order it reads them
             read = (field.spec, text, per_page, field.stored_as, field.editable, field.text_of)
@@ -161,24 +161,24 @@ class RowDrawer:
         return pieces, shown, {}
 
 
-def cached_row_drawer(
+def cached_row_renderer(
     target: Target, line: FieldSpec, members: Callable[[], list[tuple[dict, list]]],
     writable: set[str], macros: Any, field_item: Callable[..., dict],
-) -> RowDrawer | None:  # fmt: skip
+) -> RowRenderer | None:  # fmt: skip
     """row_drawer's answer for the target's lines field, built once per compiled entity
     and widgets template (`members` answers the row's groups only then)."""
-    drawers = views(target).form.row_drawers
+    renderers = views(target).form.row_renderers
     key = (macros, line.name)
-    if key not in drawers:
+    if key not in renderers:
         child = target.child(line)
-        drawers[key] = row_drawer(child, line, members(), writable, macros, field_item)
-    return drawers[key]
+        renderers[key] = row_renderer(child, line, members(), writable, macros, field_item)
+    return renderers[key]
 
 
-def row_drawer(
+def row_renderer(
     child: Target, line: FieldSpec, members: list[tuple[dict, list]], writable: set[str],
     macros: Any, field_item: Callable[..., dict],
-) -> RowDrawer | None:  # fmt: skip
+) -> RowRenderer | None:  # fmt: skip
     """The row editors of `line`, from the child's groups with (field, widget entry) of
     their `members`; None when the groups macro cannot be cut."""
     place = locality(child)
@@ -186,16 +186,16 @@ def row_drawer(
     for _, group_members in members:
         for spec, view in group_members:
             editable = spec.name in writable
-            build = _value_draw if editable else _shown_draw
-            draw = build(child, line, spec, view, macros, field_item)
-            fields.append(RowField(spec, editable, edit_text(spec, place), draw))
+            build = _value_render if editable else _shown_render
+            render = build(child, line, spec, view, macros, field_item)
+            fields.append(RowField(spec, editable, edit_text(spec, place), render))
     frames = {}
     for stored in (True, False):
         frame = _frame(line, members, writable, stored, macros)
         if frame is None or not _fields_in_order(frame):
             return None
         frames[stored] = frame
-    return RowDrawer(tuple(fields), frames)
+    return RowRenderer(tuple(fields), frames)
 
 
 def _field_macro(
@@ -218,19 +218,19 @@ def _field_macro(
     return macro
 
 
-def _value_draw(
+def _value_render(
     child: Target, line: FieldSpec, spec: FieldSpec, view: dict, macros: Any,
     field_item: Callable[..., dict],
-) -> RowDraw | None:  # fmt: skip
-    """How an editable field is drawn from its value: escaped into place when its macro
+) -> RowRender | None:  # fmt: skip
+    """How an editable field is rendered from its value: escaped into place when its macro
     writes it as text, else the macro's HTML for its truth or its option, cut around the
     row's index and number."""
     macro = _field_macro(child, line, spec, view, macros, field_item, editable=True)
     if spec.lookup:
-        return _lookup_draw(child, spec, macro)
+        return _lookup_render(child, spec, macro)
     use = spec.type.value_use
     if use is None and spec.type.holds_lists:
-        return _listed_draw(macro)
+        return _listed_render(macro)
     if use is None:
         return None  # its HTML changes with more than the value
     if use == "text":
@@ -242,25 +242,25 @@ def _value_draw(
             return around(slots.bound(index, number), _text_escaped)
 
         return text_at
-    return _chosen_draw(use, spec, view, macro)
+    return _chosen_render(use, spec, view, macro)
 
 
-def _listed_draw(macro: Callable[..., Markup]) -> RowDraw:
-    """How a field whose value is a list of options is drawn: its macro's HTML for each
-    list (or text) at each row place, kept once drawn, as it follows from them alone."""
-    drawn: BoundedCache = BoundedCache(PLACES)
+def _listed_render(macro: Callable[..., Markup]) -> RowRender:
+    """How a field whose value is a list of options is rendered: its macro's HTML for each
+    list (or text) at each row place, kept once rendered, as it follows from them alone."""
+    rendered: BoundedCache = BoundedCache(PLACES)
 
     def listed_at(index: str, number: str) -> FieldAt:
-        def draw_listed(value: Any) -> str | None:
+        def render_listed(value: Any) -> str | None:
             key = _list_key(value)
             if key is None:
                 return None
-            found = drawn.get((index, number, key))
+            found = rendered.get((index, number, key))
             if found is None:
-                found = drawn[index, number, key] = str(macro(index, number, value))
+                found = rendered[index, number, key] = str(macro(index, number, value))
             return found
 
-        return FieldAt("", "", draw_listed)
+        return FieldAt("", "", render_listed)
 
     return listed_at
 
@@ -275,8 +275,10 @@ def _list_key(value: Any) -> tuple | None:
     return None
 
 
-def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -> RowDraw | None:
-    """How a lookup is drawn from its value: the value and the title of the record it
+def _lookup_render(
+    child: Target, spec: FieldSpec, macro: Callable[..., Markup]
+) -> RowRender | None:
+    """How a lookup is rendered from its value: the value and the title of the record it
     names escaped into place, cut from the macro with a title and without one."""
     untitled = prerender.repeated_slots(lambda i, n, value: macro(i, n, value, ""), 3)
     titled = prerender.repeated_slots(macro, 4, empty=False)  # no title: another HTML
@@ -285,12 +287,12 @@ def _lookup_draw(child: Target, spec: FieldSpec, macro: Callable[..., Markup]) -
 
     def lookup_at(index: str, number: str) -> FieldAt:
         placed = untitled.bound(index, number), titled.bound(index, number)
-        return FieldAt("", "", lookup_draw(child, spec, *placed))
+        return FieldAt("", "", lookup_render(child, spec, *placed))
 
     return lookup_at
 
 
-def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowDraw | None:
+def _chosen_render(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowRender | None:
     """A checkbox's or a select's HTML, one per truth or option chosen, each cut around
     the row's index and number and checked against the macro for other ones."""
     options = [value for value, _, _ in view["option_tags"]]
@@ -310,20 +312,20 @@ def _chosen_draw(use: str, spec: FieldSpec, view: dict, macro: Callable) -> RowD
     def chosen_at(index: str, number: str) -> FieldAt:
         placed = {html: slots.joined(index, number) for html, slots in variants.items()}
 
-        def draw_chosen(value: Any) -> str | None:
+        def render_chosen(value: Any) -> str | None:
             html = choose(value)
             return None if html is None else placed.get(str(html))
 
-        return FieldAt("", "", draw_chosen)
+        return FieldAt("", "", render_chosen)
 
     return chosen_at
 
 
-def _shown_draw(
+def _shown_render(
     child: Target, line: FieldSpec, spec: FieldSpec, view: dict, macros: Any,
     field_item: Callable[..., dict],
-) -> RowDraw | None:  # fmt: skip
-    """How a field shown read-only is drawn from its stored value: its text as the page
+) -> RowRender | None:  # fmt: skip
+    """How a field shown read-only is rendered from its stored value: its text as the page
     shows it (or a dash for none), escaped into place."""
     macro = _field_macro(child, line, spec, view, macros, field_item, editable=False)
     slots = prerender.repeated_slots(macro, 3, empty=False)  # nothing shows as a dash
@@ -351,8 +353,8 @@ def _shown_draw(
     return lambda index, number: around(slots.bound(index, number), text_of)
 
 
-def around(placed: prerender.Slots, text: ValueDraw, per_page: bool = False) -> FieldAt:
-    """A field at a row place drawn as `placed` with `text`'s answer in place: the two
+def around(placed: prerender.Slots, text: ValueRender, per_page: bool = False) -> FieldAt:
+    """A field at a row place rendered as `placed` with `text`'s answer in place: the two
     pieces around it, where the text goes in once, else the whole HTML."""
     if len(placed.pieces) == 2:
         return FieldAt(placed.pieces[0], placed.pieces[1], text, per_page)
@@ -389,14 +391,14 @@ def _frame(
 
     def groups(index: str, *htmls: Any) -> Markup:
         fields = iter(htmls)
-        drawn = []
+        rendered = []
         for (group, _), specs in zip(members, shown, strict=True):
             if specs:
                 code = f"{line.name}-{index}-{group['code']}"
                 # a field's HTML as the text it is escaped from: cut, it goes in escaped
                 fields_html = [{"html": escape(next(fields))} for _ in specs]
                 section = {"code": code, "layout": "section", "tab_set": None}
-                drawn.append({**group, **section, "fields": fields_html, "collapsed": False})
-        return macros.groups(drawn)
+                rendered.append({**group, **section, "fields": fields_html, "collapsed": False})
+        return macros.groups(rendered)
 
     return prerender.repeated_slots(groups, 1 + count, empty=False)  # a field is never empty

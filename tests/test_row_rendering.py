@@ -1,4 +1,4 @@
-"""Line rows drawn from pieces cut once per compiled entity (webui.row_drawing) draw what
+"""Line rows drawn from pieces cut once per compiled entity (webui.row_rendering) draw what
 the field_block and groups macros draw, on every shipped form with lines: a new form, a
 demo record's edit form with its stored rows, and both shown again after a failed save
 with hostile text typed into every row and a value that does not parse in one; on
@@ -94,14 +94,14 @@ def pages(app, asked) -> list[tuple[int, str]]:
     return answers
 
 
-def test_rows_draw_as_their_macros_do(storage, monkeypatch):
+def test_rows_render_as_their_macros_do(storage, monkeypatch):
     app = with_demo(make_app(storage))
     asked = requests(app)
-    drawn = pages(app, asked)
-    for (_, method, path, _), (status, text) in zip(asked, drawn, strict=True):
+    rendered = pages(app, asked)
+    for (_, method, path, _), (status, text) in zip(asked, rendered, strict=True):
         assert status == (200 if method == "GET" else 422), path
         assert "<script>alert" not in text, path
-    refused = [text for (_, method, _, _), (_, text) in zip(asked, drawn, strict=True)
+    refused = [text for (_, method, _, _), (_, text) in zip(asked, rendered, strict=True)
                if method == "POST"]  # fmt: skip
     assert any("&lt;script&gt;alert(&#39;x&#39;)" in text for text in refused)  # kept, escaped
     assert any("must be" in text for text in refused)  # the row's number that did not parse
@@ -109,7 +109,7 @@ def test_rows_draw_as_their_macros_do(storage, monkeypatch):
     # the same pages from a second app that draws every field and group with its macro
     for name in ("prerendered", "cut", "repeated_slots"):
         monkeypatch.setattr(prerender, name, lambda *args, **kwargs: None)
-    assert pages(make_app(storage), asked) == drawn
+    assert pages(make_app(storage), asked) == rendered
 
 
 def test_a_macro_that_writes_nothing_as_a_dash_is_cut_without_empty_checks():
