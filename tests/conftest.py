@@ -87,6 +87,21 @@ def shipped_site(request, tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
+def demo_site(shipped_site):
+    """The shipped tenants with their demo data (`formwork demo`), on each backend."""
+    from argon2 import PasswordHasher
+
+    from engine import users
+    from engine.demo import load_demo
+
+    service = shipped_site.extensions["formwork"]
+    with pytest.MonkeyPatch.context() as patch:  # quick hashes
+        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        load_demo(service, service.registry)
+    return shipped_site
+
+
+@pytest.fixture(scope="module")
 def clerks(shipped_site):
     """A logged-in test client per shipped tenant, by tenant name."""
     from shipped_pages import Person

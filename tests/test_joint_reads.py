@@ -6,38 +6,20 @@ SQLite and PostgreSQL; read_linked answers what read_many answers for each entit
 an edit page with links to several entities reads them with one statement."""
 
 import pytest
-from argon2 import PasswordHasher
 from page_costs import ENTITIES, counting, logged_in
-from test_page_links import pages
+from test_page_links import assert_switch_changes_no_page
 
-from engine import users
-from engine.demo import load_demo
 from engine.records import joint_reads, statements
 from webui import page_links
-
-
-@pytest.fixture(scope="module")
-def demo_site(shipped_site):
-    """The shipped tenants with their demo data, on each backend."""
-    service = shipped_site.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-    return shipped_site
 
 
 @pytest.mark.parametrize(("tenant", "entity"), ENTITIES)
 def test_pages_reading_links_in_one_statement_equal_pages_reading_each_entity(
     demo_site, tenant, entity, monkeypatch
 ):
-    service = demo_site.extensions["formwork"]
-    client = logged_in(demo_site, tenant)
-    joint = pages(client, service, tenant, entity)
-    monkeypatch.setattr(page_links, "ONE_STATEMENT", False)
-    apart = pages(client, service, tenant, entity)
-    assert joint.keys() == apart.keys()
-    for kind in joint:
-        assert joint[kind] == apart[kind], kind
+    assert_switch_changes_no_page(
+        demo_site, tenant, entity, monkeypatch, page_links, "ONE_STATEMENT"
+    )
 
 
 def _wanted(service, tenant: str, extra: list[int]) -> dict:

@@ -42,6 +42,18 @@ def pages(client, service, tenant: str, entity: str) -> dict[str, str]:
     return {kind: TOKEN.sub(r'\1"', html) for kind, html in shown.items()}
 
 
+def assert_switch_changes_no_page(site, tenant, entity, monkeypatch, module, switch):
+    """Every page of the entity is the same with `module.switch` on as with it off."""
+    service = site.extensions["formwork"]
+    client = logged_in(site, tenant)
+    on = pages(client, service, tenant, entity)
+    monkeypatch.setattr(module, switch, False)
+    off = pages(client, service, tenant, entity)
+    assert on.keys() == off.keys()
+    for kind in on:
+        assert on[kind] == off[kind], kind
+
+
 @pytest.fixture(scope="module")
 def demo_app(tmp_path_factory):
     return served_demo(tmp_path_factory)

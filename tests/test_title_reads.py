@@ -5,37 +5,17 @@ SQLite and PostgreSQL; and read_many with columns answers what it answers withou
 but for the columns left out."""
 
 import pytest
-from argon2 import PasswordHasher
-from page_costs import ENTITIES, logged_in
-from test_page_links import pages
+from page_costs import ENTITIES
+from test_page_links import assert_switch_changes_no_page
 
-from engine import users
-from engine.demo import load_demo
 from webui import page_links
-
-
-@pytest.fixture(scope="module")
-def demo_site(shipped_site):
-    """The shipped tenants with their demo data, on each backend."""
-    service = shipped_site.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-    return shipped_site
 
 
 @pytest.mark.parametrize(("tenant", "entity"), ENTITIES)
 def test_pages_reading_titles_only_equal_pages_reading_whole_records(
     demo_site, tenant, entity, monkeypatch
 ):
-    service = demo_site.extensions["formwork"]
-    client = logged_in(demo_site, tenant)
-    narrow = pages(client, service, tenant, entity)
-    monkeypatch.setattr(page_links, "TITLES_ONLY", False)
-    whole = pages(client, service, tenant, entity)
-    assert narrow.keys() == whole.keys()
-    for kind in narrow:
-        assert narrow[kind] == whole[kind], kind
+    assert_switch_changes_no_page(demo_site, tenant, entity, monkeypatch, page_links, "TITLES_ONLY")
 
 
 def test_reading_some_columns_answers_what_reading_all_does(demo_site):
