@@ -7,7 +7,6 @@ import pytest
 from shipped_pages import Person
 from test_fresh_forms import page
 from test_line_pieces import REGISTRY, hostile_payload
-from test_title_reads import demo_site  # noqa: F401 (a fixture)
 
 from webui import display
 
@@ -27,7 +26,7 @@ def test_some_shipped_amounts_shown_read_only_are_in_a_looked_up_currency():
 
 @pytest.mark.parametrize("tenant,entity,field", READ_ONLY_AMOUNTS)
 def test_one_amount_in_other_currencies_shows_as_written_anew(
-    demo_site,  # noqa: F811
+    demo_site,
     monkeypatch,
     tenant,
     entity,

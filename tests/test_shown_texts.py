@@ -6,7 +6,6 @@ entity is the same either way, on SQLite and PostgreSQL."""
 import pytest
 from page_costs import ENTITIES, logged_in
 from test_page_links import pages
-from test_title_reads import demo_site  # noqa: F401 (a fixture)
 
 from webui import display
 
@@ -24,7 +23,7 @@ def test_some_shipped_amounts_are_in_a_currency_a_lookup_names():
 
 @pytest.mark.parametrize(("tenant", "entity"), ENTITIES)
 def test_pages_with_texts_kept_equal_pages_writing_each(
-    demo_site,  # noqa: F811
+    demo_site,
     tenant,
     entity,
     monkeypatch,
