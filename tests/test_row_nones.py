@@ -16,14 +16,14 @@ from webui.views import views
 
 
 def rendered_uncached(monkeypatch, get) -> str:
-    """The page with every empty field of its rows drawn from its texts."""
+    """The page with every empty field of its rows rendered from its texts."""
     with monkeypatch.context() as plain:
         plain.setattr(row_rendering, "REUSE_NONES", False)
         return page(get())
 
 
 @pytest.mark.parametrize("tenant,entity", WITH_LINES)
-def test_empty_row_fields_render_as_rendered_anew(shipped_site, monkeypatch, tenant, entity):
+def test_empty_row_fields_render_as_they_do_uncached(shipped_site, monkeypatch, tenant, entity):
     service = shipped_site.extensions["formwork"]
     record = hostile_record(service, tenant, entity, rows=2)
     person = Person(shipped_site, tenant)
