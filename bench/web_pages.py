@@ -32,7 +32,12 @@ exits 1 only when a correctness check fails: a wrong status, a missing record).
 
     .venv/bin/python bench/web_pages.py [--quick] [--seconds S] [--rounds N]
                                         [--driver auto|wrk|python] [--profile]
-                                        [--profile-only]
+                                        [--profile-only] [--without-indexes]
+
+`--without-indexes` (with `--profile-only`) drops, once the app has synced the tenant's
+tables, what each save keeps up besides the record: the search index's triggers and the
+fields' filter and sort indexes (the unique index stays). The submit's profile then shows
+what those cost a save; search and filters still answer, by scanning.
 """
 
 from __future__ import annotations
@@ -822,8 +827,42 @@ def check_endpoints(endpoints: list[Endpoint], cookie: str) -> list[str]:
 # profiling, in this process: the work of one worker without gunicorn around it
 
 
-def profile(metadata: Path, data: Path, templates: Path, requests: int) -> None:
-    """Each endpoint's CPU per request in this process, split by phase (web_profile.py)."""
+def drop_indexes(data: Path) -> list[str]:
+    """Drop the search index's triggers and the non-unique indexes of the entity's fields
+    (filters and sorting); the names dropped. A process syncs a tenant's tables when it
+    first serves the tenant: dropped after that, they stay dropped while it serves."""
+    import sqlite3
+
+    connection = sqlite3.connect(data / f"{TENANT}.sqlite3")
+    try:
+        triggers = [
+            name
+            for (name,) in connection.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'trigger' AND tbl_name = ?",
+                (ENTITY,),
+            )
+        ]
+        fields = {f.name for f in FIELDS}
+        indexes = [
+            name
+            for _, name, unique, *_ in connection.execute(f"PRAGMA index_list('{ENTITY}')")
+            if not unique and name.removeprefix(f"{ENTITY}_") in fields
+        ]
+        for name in triggers:
+            connection.execute(f'DROP TRIGGER "{name}"')
+        for name in indexes:
+            connection.execute(f'DROP INDEX "{name}"')
+        connection.commit()
+    finally:
+        connection.close()
+    return triggers + indexes
+
+
+def profile(
+    metadata: Path, data: Path, templates: Path, requests: int, without_indexes: bool = False
+) -> None:
+    """Each endpoint's CPU per request in this process, split by phase (web_profile.py);
+    `without_indexes`: once the tenant is synced, with drop_indexes's dropped."""
     import itertools
 
     import web_profile
@@ -839,6 +878,8 @@ def profile(metadata: Path, data: Path, templates: Path, requests: int) -> None:
     assert client.post(f"/{TENANT}/login", data=form).status_code == 302
     token = _token(client.get(f"/{TENANT}/{ENTITY}/new").get_data(as_text=True))
     cookie = f"session={client.get_cookie('session').value}"
+    if without_indexes:  # the pages above synced the tenant's tables, indexes included
+        print(f"dropped, as --without-indexes asks: {', '.join(drop_indexes(data))}")
     os.environ["BENCH_REFERENCE_TEMPLATES"] = str(templates)
     os.environ["BENCH_REFERENCE_DATABASE"] = str(templates.parent / "reference.sqlite3")
     body, numbers = form_body(token), itertools.count()
@@ -883,7 +924,14 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--profile-only", action="store_true", help="no servers and no load: only --profile"
     )
+    parser.add_argument(
+        "--without-indexes",
+        action="store_true",
+        help="with --profile-only: drop the search triggers and the non-unique field indexes",
+    )
     args = parser.parse_args(argv)
+    if args.without_indexes and not args.profile_only:
+        parser.error("--without-indexes goes with --profile-only")
     seconds = args.seconds or (3.0 if args.quick else 8.0)
     rounds = args.rounds or (1 if args.quick else 3)
     warm = min(seconds, 2.0)
@@ -914,7 +962,7 @@ def main(argv: list[str] | None = None) -> None:
             "BENCH_REFERENCE_DATABASE": str(tmp / "reference.sqlite3"),
         }
         if args.profile_only:
-            profile(metadata, data, templates, 500)
+            profile(metadata, data, templates, 500, args.without_indexes)
             return
         servers = []
         try:
