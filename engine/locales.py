@@ -23,6 +23,10 @@ DEFAULT_LOCALE = "en"
 DEFAULT_TIMEZONE = "UTC"
 # ISO 4217: three capital letters, checked against CLDR's list of currencies
 CURRENCY_CODE = re.compile(r"^[A-Z]{3}$")
+# CLDR (since 42) puts a narrow no-break space between a time and its AM or PM; times are
+# written with a plain space, as before: such a time copied into a search box, a
+# spreadsheet or strptime reads back, and a page of English text stays ASCII
+NARROW_SPACE = "\u202f"
 
 
 def locale_problem(text: str) -> str | None:
@@ -108,14 +112,15 @@ class Locality:
     def moment(self, value: str | dt.datetime) -> str:
         """An instant (ISO text with its offset, or naive UTC) in the tenant's time zone,
         in the locale's medium format."""
-        return dates.format_datetime(self.local(value), "medium", locale=self.babel_locale)
+        text = dates.format_datetime(self.local(value), "medium", locale=self.babel_locale)
+        return text.replace(NARROW_SPACE, " ")
 
     def time_of_day(self, value: str | dt.time) -> str:
         """A time of day (ISO text or a time) in the locale's format, with its seconds
         where it has some."""
         time = dt.time.fromisoformat(value) if isinstance(value, str) else value
         width = "medium" if time.second or time.microsecond else "short"
-        return dates.format_time(time, width, locale=self.babel_locale)
+        return dates.format_time(time, width, locale=self.babel_locale).replace(NARROW_SPACE, " ")
 
     def iso_moment(self, value: str | dt.datetime) -> str:
         """An instant as ISO text on the tenant's clock, to the second, with its offset:

@@ -4,6 +4,8 @@ system fills in is refused; a copy's lines belong to the copy."""
 
 from __future__ import annotations
 
+from html import unescape
+
 import pytest
 from conftest import SHIPPED
 from sample_records import sample_payload, with_lines
@@ -194,7 +196,7 @@ def test_the_history_names_each_line_added_changed_and_removed(shipped_api, cust
 
     # the record page shows the same, by labels
     client = reader(shipped_api.application, "standard")
-    html = client.get(url.replace("/api", "")).get_data(as_text=True)
+    html = unescape(client.get(url.replace("/api", "")).get_data(as_text=True))
     assert "Sites: added Third Site" in html
     assert "Business Units: changed" in html and "Fob: " in html and "→ Harbour" in html
     assert "Business Units: removed" in html

@@ -365,8 +365,7 @@ def _build_shown(
     slots = prerender.repeated_slots(macro, 1, empty=False)  # nothing shows as a dash
     if slots is None:
         return None
-    escaped = prerender.escaped
-    return lambda text: slots.joined(escaped(text or "—"))
+    return lambda text: slots.joined(prerender.escaped_or_dash(text))
 
 
 def _build_prerendered(

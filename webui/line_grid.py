@@ -49,7 +49,7 @@ class GridRenderer:
                     escaped(row["number"]),
                     "" if not line_id else escaped(line_id),
                     row["fields"],  # the editor's HTML, escaped already
-                    *[escaped(cell["text"] or "—") for cell in row["cells"]],
+                    *[prerender.escaped_or_dash(cell["text"]) for cell in row["cells"]],
                 )
             )
         return Markup(self.row.joined_many(texts, head=self.head, foot=self.foot))

@@ -331,24 +331,24 @@ def _shown_render(
     slots = prerender.repeated_slots(macro, 3, empty=False)  # nothing shows as a dash
     if slots is None:
         return None
-    escaped = prerender.escaped
+    escaped_or_dash = prerender.escaped_or_dash
     if spec.lookup:  # a linked record's title: read for each page
         tenant = child.tenant.spec.name
 
         def title_of(value: Any, links: PageLinks | None = None) -> str:
             if value.__class__ is not int:
-                return escaped(display(child, spec, value) or "—")
+                return escaped_or_dash(display(child, spec, value))
             # a stored link: display's answer, without asking it
             if links is None:
-                return escaped(lookup_title(tenant, spec, value) or "—")
-            return escaped(page_title(links, tenant, spec, value) or "—")
+                return escaped_or_dash(lookup_title(tenant, spec, value))
+            return escaped_or_dash(page_title(links, tenant, spec, value))
 
         return lambda index, number: around(slots.bound(index, number), title_of, per_page=True)
     # any other value's text depends on the value alone: each written once per entity
     written = shown_text(child, spec)
 
     def text_of(value: Any) -> str:
-        return escaped(written(value, None) or "—")
+        return escaped_or_dash(written(value, None))
 
     return lambda index, number: around(slots.bound(index, number), text_of)
 
