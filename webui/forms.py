@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine.caching import BoundedCache
 from engine.compile.validator import RecordError
 from engine.locales import Locality
 from engine.numbers import OutOfRange, json_number
@@ -21,6 +22,13 @@ from engine.spec import EntitySpec, FieldSpec
 
 # An unticked checkbox and an empty multiple select send nothing: the form names them here.
 SHOWN = "_shown"
+# The switch: False, each parse picks the entity's editable fields again (the plain path,
+# which tests/test_form_parsing.py compares this with)
+REUSE_EDITABLE = True
+MAX_CACHED = 512  # entity specs (× new or edited) whose editable fields are kept
+_EDITABLE: BoundedCache[tuple[int, bool], tuple[EntitySpec, list[FieldSpec]]] = BoundedCache(
+    MAX_CACHED
+)
 
 
 @dataclass
@@ -43,6 +51,19 @@ def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
     ]
 
 
+def _editable_fields(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
+    """`editable(entity, creating)`, picked once per entity spec: specs are immutable, and
+    a form is parsed far more often than its metadata changes (do not change the list)."""
+    if not REUSE_EDITABLE:
+        return editable(entity, creating)
+    key = (id(entity), creating)
+    cached = _EDITABLE.get(key)
+    # the entry keeps its spec alive, so no other spec can have its id while it is cached
+    if cached is None or cached[0] is not entity:
+        cached = _EDITABLE[key] = (entity, editable(entity, creating))
+    return cached[1]
+
+
 def parse_form(
     entity: EntitySpec,
     children: dict[str, EntitySpec],
@@ -60,7 +81,7 @@ def parse_form(
     submitted = _Submitted(form, locality)
     first, shown = submitted.first, submitted.shown
     payload, typed = submission.payload, submission.typed
-    for spec in editable(entity, creating):
+    for spec in _editable_fields(entity, creating):
         kind, key = spec.type, spec.name
         if kind.attachment:
             _take_file(spec, files or MultiDict(), submitted, save_file, submission)
@@ -68,7 +89,9 @@ def parse_form(
             # _parse_field's steps, inline: a form's forty-odd fields take this path
             raw = typed[key] = kind.form_input(form, first, key)
             try:
-                payload[key] = _plain(kind.form_value(raw, locality))
+                value = kind.form_value(raw, locality)
+                # _plain, inline: a call per field costs more than the test
+                payload[key] = json_number(value) if isinstance(value, decimal.Decimal) else value
             except (OutOfRange, ValueError, decimal.InvalidOperation):
                 _parse_field(spec, submitted, key, key, payload, submission)  # its error
     for line in (f for f in entity.fields if f.lines and not f.hidden):
@@ -153,7 +176,7 @@ def _parse_lines(
     prefix, form = f"{line.name}-", submitted.first
     indexes = sorted({int(k.split("-")[1]) for k in form if _is_line_key(k, prefix)})
     rows = []
-    fields = [f for f in editable(child, creating=True) if f.name != line.lines.link]
+    fields = [f for f in _editable_fields(child, creating=True) if f.name != line.lines.link]
     for index in indexes:
         row: dict[str, Any] = {}
         keys = {f.name: f"{prefix}{index}-{f.name}" for f in fields}
