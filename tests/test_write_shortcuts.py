@@ -1,7 +1,7 @@
 """The shortcuts of a save's checks against the plain code they stand for: a field's
 built-once `fits_check` answers as `InputType.fits` does, for every input type and every
-stored field of the shipped metadata, whatever the value; `clean_payload`'s shortcut for
-plain text cleans a record as `clean_value` does, value by value."""
+stored field of the shipped metadata, whatever the value; `clean_payload`'s shortcuts for
+plain text, numbers, switches and none clean a record as `clean_value` does, value by value."""
 
 from __future__ import annotations
 
@@ -123,3 +123,11 @@ def test_clean_payload_still_refuses_a_nul_and_keeps_the_rest():
         NAMES[2]: None,
     }
     assert decimal.Decimal("1") == 1  # a decimal is cleaned by clean_value, as before
+
+
+def test_clean_payload_keeps_none_switches_and_whole_numbers_as_clean_value_does():
+    data = {NAMES[0]: None, NAMES[1]: True, NAMES[2]: 0, NAMES[3]: -(2**70), NAMES[4]: 1.5}
+    assert clean_payload(TARGET, data) == plainly(TARGET, data)
+    assert [type(v) for v in clean_payload(TARGET, data).values()] == [
+        type(v) for v in plainly(TARGET, data).values()
+    ]

@@ -19,6 +19,9 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
 
+# the classes of value clean_value gives back as they are: none, a switch, a whole number
+_AS_THEY_ARE = frozenset({type(None), bool, int})
+
 
 def as_id(value: Any) -> int:
     """A record id from a URL or a request; NotFound for what cannot be one."""
@@ -119,6 +122,8 @@ def clean_payload(target: Target, data: Any) -> dict:
     for key, value in _readable_items(target, data, errors, ""):
         if value.__class__ is str and value.isascii() and "\x00" not in value:
             cleaned[key] = value.strip() or None  # most values: clean_value's answer, sooner
+        elif value.__class__ in _AS_THEY_ARE:
+            cleaned[key] = value  # clean_value's answer too, without the call
         elif key in lines and isinstance(value, list):
             cleaned[key] = [_clean_row(lines[key], row, errors, f"{key}[{i}].")
                             for i, row in enumerate(value)]  # fmt: skip
