@@ -18,6 +18,7 @@ from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
+from engine.types.base import as_it_is
 
 # the classes of value clean_value gives back as they are: none, a switch, a whole number
 _AS_THEY_ARE = frozenset({type(None), bool, int})
@@ -97,7 +98,8 @@ def stored_values(target: Target, record: dict) -> dict[str, Any]:
     for name, attribute, store in target.storers():
         if name in record:
             value = record[name]
-            values[attribute] = None if value is None else store(value)
+            # most fields store their value as it is: no call for those
+            values[attribute] = value if value is None or store is as_it_is else store(value)
     return values
 
 
