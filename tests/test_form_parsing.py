@@ -66,3 +66,33 @@ def test_each_shipped_form_parses_as_field_by_field(tenant, entity):
             quick = forms.parse_form(spec, children, form, creating, locality=locality)
             plain = plainly(spec, children, form, creating, locality)
             assert dataclasses.asdict(quick) == dataclasses.asdict(plain), (creating, form)
+
+
+@pytest.mark.parametrize("tenant,entity", PAIRS)
+def test_each_shipped_form_parses_alike_with_its_editable_fields_cached(
+    tenant, entity, monkeypatch
+):
+    compiled = REGISTRY.tenant(tenant)
+    spec = compiled.entity(entity).spec
+    children = {
+        f.name: compiled.entity(f.lines.entity).spec
+        for f in spec.fields
+        if f.lines and not f.hidden
+    }
+    locality = compiled.spec.locality
+    for creating in (True, False):
+        assert forms._editable_fields(spec, creating) == forms.editable(spec, creating)
+        for form in submitted_forms(spec, children):
+            monkeypatch.setattr(forms, "REUSE_EDITABLE", True)
+            cached = forms.parse_form(spec, children, form, creating, locality=locality)
+            monkeypatch.setattr(forms, "REUSE_EDITABLE", False)
+            plain = forms.parse_form(spec, children, form, creating, locality=locality)
+            assert dataclasses.asdict(cached) == dataclasses.asdict(plain), (creating, form)
+
+
+def test_editable_fields_are_picked_again_for_another_spec_of_the_entity():
+    spec = REGISTRY.tenant(PAIRS[0][0]).entity(PAIRS[0][1]).spec
+    assert forms._editable_fields(spec, True) is forms._editable_fields(spec, True)
+    changed = dataclasses.replace(spec, fields=spec.fields[:1])
+    assert forms._editable_fields(changed, True) == forms.editable(changed, True)
+    assert forms._editable_fields(spec, True) == forms.editable(spec, True)

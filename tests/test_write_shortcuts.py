@@ -1,7 +1,9 @@
 """The shortcuts of a save's checks against the plain code they stand for: a field's
 built-once `fits_check` answers as `InputType.fits` does, for every input type and every
-stored field of the shipped metadata, whatever the value; `clean_payload`'s shortcut for
-plain text cleans a record as `clean_value` does, value by value."""
+stored field of the shipped metadata, whatever the value; `clean_payload`'s shortcuts for
+plain text, numbers, switches and none clean a record as `clean_value` does, value by value;
+`stored_values`, which calls no store that keeps a value as it is, answers as every store
+called does."""
 
 from __future__ import annotations
 
@@ -14,7 +16,7 @@ from hypothesis import strategies as st
 
 from engine.errors import RecordInvalid
 from engine.records.target import Target
-from engine.records.values import clean_payload, clean_value
+from engine.records.values import clean_payload, clean_value, stored_values
 from engine.registry import build_registry
 from engine.types import INT64_MAX, INT64_MIN, TYPES
 
@@ -123,3 +125,40 @@ def test_clean_payload_still_refuses_a_nul_and_keeps_the_rest():
         NAMES[2]: None,
     }
     assert decimal.Decimal("1") == 1  # a decimal is cleaned by clean_value, as before
+
+
+def test_clean_payload_keeps_none_switches_and_whole_numbers_as_clean_value_does():
+    data = {NAMES[0]: None, NAMES[1]: True, NAMES[2]: 0, NAMES[3]: -(2**70), NAMES[4]: 1.5}
+    assert clean_payload(TARGET, data) == plainly(TARGET, data)
+    assert [type(v) for v in clean_payload(TARGET, data).values()] == [
+        type(v) for v in plainly(TARGET, data).values()
+    ]
+
+
+TARGETS = [
+    Target(tenant, tenant.entity(name))
+    for tenant in REGISTRY.tenants.values()
+    for name in sorted(tenant.entities)
+]
+
+
+def plainly_stored(target: Target, record: dict) -> dict:
+    """What stored_values answers without its shortcut: each stored field's store called."""
+    return {
+        attribute: None if record[name] is None else store(record[name])
+        for name, attribute, store in target.storers()
+        if name in record
+    }
+
+
+@pytest.mark.parametrize("target", TARGETS, ids=lambda t: f"{t.tenant.spec.name}-{t.spec.name}")
+@settings(max_examples=40, deadline=None)
+@given(value=VALUES)
+def test_stored_values_answer_as_each_store_called(target, value):
+    for name in [f.name for f in target.stored()]:
+        record = {name: value, "not_a_field": value}
+        answer, plain = (
+            outcome(stored_values, target, record),
+            outcome(plainly_stored, target, record),
+        )
+        assert repr(answer) == repr(plain)  # a NaN is equal to no NaN, its repr is

@@ -13,6 +13,7 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage, MultiDict
 
+from engine.caching import BoundedCache
 from engine.compile.validator import RecordError
 from engine.locales import Locality
 from engine.numbers import OutOfRange, json_number
@@ -21,6 +22,16 @@ from engine.spec import EntitySpec, FieldSpec
 
 # An unticked checkbox and an empty multiple select send nothing: the form names them here.
 SHOWN = "_shown"
+# The switch: False, each parse picks the entity's editable fields again (the plain path,
+# which tests/test_form_parsing.py compares this with)
+REUSE_EDITABLE = True
+MAX_CACHED = 512  # entity specs (× new or edited) whose editable fields are kept
+# a field, its name, whether it takes a file, whether it sends nothing when empty, and
+# its type's form_input and form_value
+_Input = tuple[FieldSpec, str, bool, bool, Callable[..., Any], Callable[..., Any]]
+_EDITABLE: BoundedCache[tuple[int, bool], tuple[EntitySpec, list[FieldSpec], list[_Input]]] = (
+    BoundedCache(MAX_CACHED)
+)
 
 
 @dataclass
@@ -43,6 +54,39 @@ def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
     ]
 
 
+def _editable_fields(entity: EntitySpec, creating: bool) -> list[FieldSpec]:
+    """`editable(entity, creating)`, picked once per entity spec (do not change the list)."""
+    return _editable(entity, creating)[1]
+
+
+def _editable(
+    entity: EntitySpec, creating: bool
+) -> tuple[EntitySpec, list[FieldSpec], list[_Input]]:
+    """The editable fields and what parsing each asks of its type, looked up once per
+    entity spec: specs are immutable, and a form is parsed far more often than its
+    metadata changes."""
+    if not REUSE_EDITABLE:
+        return _editable_now(entity, creating)
+    key = (id(entity), creating)
+    cached = _EDITABLE.get(key)
+    # the entry keeps its spec alive, so no other spec can have its id while it is cached
+    if cached is None or cached[0] is not entity:
+        cached = _EDITABLE[key] = _editable_now(entity, creating)
+    return cached
+
+
+def _editable_now(
+    entity: EntitySpec, creating: bool
+) -> tuple[EntitySpec, list[FieldSpec], list[_Input]]:
+    fields = editable(entity, creating)
+    inputs = [
+        (f, f.name, f.type.attachment, f.type.empty_sends_nothing, f.type.form_input,
+         f.type.form_value)
+        for f in fields
+    ]  # fmt: skip
+    return entity, fields, inputs
+
+
 def parse_form(
     entity: EntitySpec,
     children: dict[str, EntitySpec],
@@ -60,15 +104,18 @@ def parse_form(
     submitted = _Submitted(form, locality)
     first, shown = submitted.first, submitted.shown
     payload, typed = submission.payload, submission.typed
-    for spec in editable(entity, creating):
-        kind, key = spec.type, spec.name
-        if kind.attachment:
+    for spec, key, attachment, empty_sends_nothing, form_input, form_value in _editable(
+        entity, creating
+    )[2]:
+        if attachment:
             _take_file(spec, files or MultiDict(), submitted, save_file, submission)
-        elif key in first or (kind.empty_sends_nothing and key in shown):
+        elif key in first or (empty_sends_nothing and key in shown):
             # _parse_field's steps, inline: a form's forty-odd fields take this path
-            raw = typed[key] = kind.form_input(form, first, key)
+            raw = typed[key] = form_input(form, first, key)
             try:
-                payload[key] = _plain(kind.form_value(raw, locality))
+                value = form_value(raw, locality)
+                # _plain, inline: a call per field costs more than the test
+                payload[key] = json_number(value) if isinstance(value, decimal.Decimal) else value
             except (OutOfRange, ValueError, decimal.InvalidOperation):
                 _parse_field(spec, submitted, key, key, payload, submission)  # its error
     for line in (f for f in entity.fields if f.lines and not f.hidden):
@@ -153,7 +200,7 @@ def _parse_lines(
     prefix, form = f"{line.name}-", submitted.first
     indexes = sorted({int(k.split("-")[1]) for k in form if _is_line_key(k, prefix)})
     rows = []
-    fields = [f for f in editable(child, creating=True) if f.name != line.lines.link]
+    fields = [f for f in _editable_fields(child, creating=True) if f.name != line.lines.link]
     for index in indexes:
         row: dict[str, Any] = {}
         keys = {f.name: f"{prefix}{index}-{f.name}" for f in fields}

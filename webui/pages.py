@@ -235,7 +235,9 @@ def _saved(tenant: str, entity: str, record_id: int) -> Any:
     """To the saved record, whose page says so, or, when the person chose "Save and add
     another", to a new empty form that says so: the notice rides in the URL, not in a
     flashed message, so neither this answer nor the next page rewrites the session cookie."""
-    if request.form.get("then") == "new":
+    form = request.form
+    # `in` first: MultiDict.get of a missing name makes an HTTP exception and catches it
+    if "then" in form and form.get("then") == "new":
         return redirect(url_for("pages.new", tenant=tenant, entity=entity, saved=record_id))
     # a record's page is the list's URL and its id, as on the list page
     page = urls.url_for("pages.list_page", tenant=tenant, entity=entity)

@@ -18,6 +18,10 @@ from engine.records.checks import field_error
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from engine.types import SYSTEM_COLUMNS
+from engine.types.base import as_it_is
+
+# the classes of value clean_value gives back as they are: none, a switch, a whole number
+_AS_THEY_ARE = frozenset({type(None), bool, int})
 
 
 def as_id(value: Any) -> int:
@@ -94,7 +98,8 @@ def stored_values(target: Target, record: dict) -> dict[str, Any]:
     for name, attribute, store in target.storers():
         if name in record:
             value = record[name]
-            values[attribute] = None if value is None else store(value)
+            # most fields store their value as it is: no call for those
+            values[attribute] = value if value is None or store is as_it_is else store(value)
     return values
 
 
@@ -119,6 +124,8 @@ def clean_payload(target: Target, data: Any) -> dict:
     for key, value in _readable_items(target, data, errors, ""):
         if value.__class__ is str and value.isascii() and "\x00" not in value:
             cleaned[key] = value.strip() or None  # most values: clean_value's answer, sooner
+        elif value.__class__ in _AS_THEY_ARE:
+            cleaned[key] = value  # clean_value's answer too, without the call
         elif key in lines and isinstance(value, list):
             cleaned[key] = [_clean_row(lines[key], row, errors, f"{key}[{i}].")
                             for i, row in enumerate(value)]  # fmt: skip
