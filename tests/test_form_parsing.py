@@ -51,8 +51,8 @@ def submitted_forms(entity, children) -> list[MultiDict]:
     return found
 
 
-@pytest.mark.parametrize("tenant,entity", PAIRS)
-def test_each_shipped_form_parses_as_field_by_field(tenant, entity):
+def shipped_form(tenant: str, entity: str):
+    """The entity's spec, its lines' children's specs by lines field, its tenant's locality."""
     compiled = REGISTRY.tenant(tenant)
     spec = compiled.entity(entity).spec
     children = {
@@ -60,7 +60,12 @@ def test_each_shipped_form_parses_as_field_by_field(tenant, entity):
         for f in spec.fields
         if f.lines and not f.hidden
     }
-    locality = compiled.spec.locality
+    return spec, children, compiled.spec.locality
+
+
+@pytest.mark.parametrize("tenant,entity", PAIRS)
+def test_each_shipped_form_parses_as_field_by_field(tenant, entity):
+    spec, children, locality = shipped_form(tenant, entity)
     for creating in (True, False):
         for form in submitted_forms(spec, children):
             quick = forms.parse_form(spec, children, form, creating, locality=locality)
@@ -72,14 +77,7 @@ def test_each_shipped_form_parses_as_field_by_field(tenant, entity):
 def test_each_shipped_form_parses_alike_with_its_editable_fields_cached(
     tenant, entity, monkeypatch
 ):
-    compiled = REGISTRY.tenant(tenant)
-    spec = compiled.entity(entity).spec
-    children = {
-        f.name: compiled.entity(f.lines.entity).spec
-        for f in spec.fields
-        if f.lines and not f.hidden
-    }
-    locality = compiled.spec.locality
+    spec, children, locality = shipped_form(tenant, entity)
     for creating in (True, False):
         assert forms._editable_fields(spec, creating) == forms.editable(spec, creating)
         for form in submitted_forms(spec, children):
