@@ -7,13 +7,18 @@ two syncs of the disk (tens of milliseconds on a virtual disk), and a save that 
 19 pages (a 40-field record, its indexes, its search words and its audit entry) meets
 one every ~50 saves.
 
-Here each SQLite database notes its file after a commit (`Checkpoints.written`), and one
-daemon thread per process looks, at most once every `every` seconds, at the files written
-since its last look: one whose log holds PAGES pages not yet copied (read from the
-log's shared index, the `-shm` file, without a connection) is checkpointed. It
-checkpoints through the tenant's own database object, so its connection comes from the
-process's pool and is given back, within the pool's bound. The checkpoint is PASSIVE: it
-never waits for, nor blocks, a reader or a writer.
+Here each SQLite database counts its commits (`Checkpoints.written`), and one daemon
+thread per process is woken when a database has had COMMITS of them since its last
+checkpoint (about the 1,000 pages of log SQLite's own waits for), waits `every` seconds
+for the commits that follow, and checkpoints it. It checkpoints through the tenant's own
+database object, so its connection comes from the process's pool and is given back,
+within the pool's bound. The checkpoint is PASSIVE: it never waits for, nor blocks, a
+reader or a writer.
+
+The log's own count of pages is not read: it is kept in the shared index (the `-shm`
+file), and a process that opens and closes that file by a descriptor of its own drops
+every POSIX lock its SQLite connections hold on it. Another process may then take the
+index for abandoned and rebuild it under them (a worker killed by SIGBUS, or worse).
 
 SQLite's own checkpoint stays as the bound: a connection checkpoints in its commit once
 the log passes FALLBACK_PAGES (the thread fell behind, or the process writes without
@@ -25,9 +30,9 @@ from __future__ import annotations
 
 import logging
 import os
-import struct
 import threading
 import time
+import weakref
 from typing import Any
 
 import peewee
@@ -37,11 +42,15 @@ logger = logging.getLogger("formwork.storage")
 # The switch: False, SQLite checkpoints inside the commit that takes the log past 1,000
 # pages, as by default (the plain path)
 IN_BACKGROUND = True
-# a file written since is looked at this often: under sustained saves (~25,000 pages of
-# log a second) a look every second let the log pass FALLBACK_PAGES in between, and a
-# save then ran SQLite's 10,000-page checkpoint itself (p99 of a submit 40 ms, not 21 ms)
+# how long the thread waits, once a database is due, for the commits that follow to share
+# its checkpoint: under sustained saves (~25,000 pages of log a second) a second's wait
+# let the log pass FALLBACK_PAGES meanwhile, and a save then ran SQLite's 10,000-page
+# checkpoint itself (p99 of a submit 40 ms, not 21 ms)
 EVERY_SECONDS = 0.1
-PAGES = 1_000  # pages of log not yet copied that call for a checkpoint: SQLite's own
+# commits since a database's last checkpoint that call for the next: a save writes about
+# 20 pages of log, so about the 1,000 pages SQLite's own checkpoint waits for; a larger
+# transaction (an import's) is bounded by SQLite's own checkpoint at FALLBACK_PAGES
+COMMITS = 50
 # SQLite's own checkpoint, in the commit, only past this many pages of log (~40 MB)
 FALLBACK_PAGES = 10_000
 
@@ -61,7 +70,9 @@ class Checkpoints:
 
     def _reset(self) -> None:
         self._lock = threading.Lock()
-        self._written: dict[int, peewee.Database] = {}
+        # by id: the database (held weakly: a tenant dropped from the cache goes) and its
+        # commits since its last checkpoint
+        self._written: dict[int, tuple[weakref.ref, int]] = {}
         self._wake = threading.Event()
         self._idle = threading.Condition(self._lock)  # told when a look is over
         self._looking = False
@@ -72,7 +83,13 @@ class Checkpoints:
         if not IN_BACKGROUND:
             return
         with self._lock:
-            self._written[id(database)] = database
+            key = id(database)
+            held, commits = self._written.get(key, (None, 0))
+            if held is None or held() is not database:  # new, or another that had its id
+                held, commits = weakref.ref(database), 0
+            self._written[key] = (held, commits + 1)
+            if commits + 1 < COMMITS:
+                return
             if self._thread is None:
                 self._thread = threading.Thread(
                     target=self._run, name="formwork-checkpoints", daemon=True
@@ -86,9 +103,10 @@ class Checkpoints:
         with self._lock:
             while self._looking:
                 self._idle.wait()
-            databases, self._written = list(self._written.values()), {}
-        for database in databases:
-            checkpoint(database)
+            held, self._written = [ref for ref, _ in self._written.values()], {}
+        for database in (ref() for ref in held):
+            if database is not None:
+                checkpoint(database)
 
     def _run(self) -> None:
         while True:
@@ -96,37 +114,17 @@ class Checkpoints:
             time.sleep(self.every)  # the writes of the next second share one checkpoint
             with self._lock:
                 self._wake.clear()
-                databases, self._written = list(self._written.values()), {}
+                due = [key for key, (_, commits) in self._written.items() if commits >= COMMITS]
+                databases = [self._written.pop(key)[0]() for key in due]
                 self._looking = True
             try:
                 for database in databases:
-                    if backlog(database.database) >= PAGES:
+                    if database is not None:
                         checkpoint(database)
             finally:
                 with self._lock:
                     self._looking = False
                     self._idle.notify_all()
-
-
-def backlog(path: str) -> int:
-    """How many pages of a database's log are not yet copied into its file: the log's
-    last frame less the frames copied, as its shared index (`-shm`) keeps them (SQLite's
-    documented WAL-index format, in the machine's byte order); 0 when there is no log."""
-    try:
-        with open(f"{path}-shm", "rb", buffering=0) as index:
-            header = index.read(_BACKFILL_AT + 4)
-    except OSError:
-        return 0
-    if len(header) < _BACKFILL_AT + 4:
-        return 0
-    (last,) = struct.unpack_from("=I", header, _LAST_FRAME_AT)
-    (copied,) = struct.unpack_from("=I", header, _BACKFILL_AT)
-    return max(last - copied, 0)
-
-
-# where the WAL-index header keeps mxFrame (the log's last valid frame), and where the
-# checkpoint information after its two copies of the header keeps nBackfill
-_LAST_FRAME_AT, _BACKFILL_AT = 16, 96
 
 
 def checkpoint(database: peewee.Database) -> None:
