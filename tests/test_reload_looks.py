@@ -145,3 +145,35 @@ def test_while_the_os_reports_the_periodic_look_stats_no_tenant_file(tree, stora
     replacement.rename(metadata)  # the OS reports nothing of the new directory...
     watcher.polled_changes()
     assert looks  # ...so every look at it stats its files
+
+
+def test_writes_to_files_beside_the_metadata_directory_wake_no_thread(tmp_path, monkeypatch):
+    """A database or a log beside the metadata directory is written all day long: the
+    watch of the directory's parent is told of entries that come, go or move there, not of
+    those writes, each of which would wake the server's observer thread."""
+    root = tmp_path / "metadata"
+    root.mkdir()
+    (root / "groups.yaml").write_text("groups: {}\n")
+    told = []
+    dispatch = change_feed._RootReporter.dispatch
+    monkeypatch.setattr(
+        change_feed._RootReporter,
+        "dispatch",
+        lambda reporter, event: told.append(event.event_type) or dispatch(reporter, event),
+    )
+    feed = ChangeFeed(str(root), changed=lambda: False, rebuild=lambda: None)
+    feed.start()
+    feed.answered()
+    try:
+        assert feed.known_mode(WAIT) == "watch"
+        with (tmp_path / "busy.sqlite3-wal").open("wb") as busy:
+            for _ in range(100):
+                busy.write(b"x" * 4096)
+                busy.flush()
+        (tmp_path / "next.log").write_text("an entry that comes: reported, after the writes")
+        deadline = time.monotonic() + WAIT
+        while told.count("created") < 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+    finally:
+        feed.stop()
+    assert told == ["created", "created"]  # busy.sqlite3-wal, then next.log

@@ -237,6 +237,7 @@ class ChangeFeed(threading.Thread):
         """A running watchdog observer of the metadata directory, or None where the OS
         cannot report changes (no native observer, too many watches, a network drive)."""
         try:
+            from watchdog import events
             from watchdog.observers import Observer
             from watchdog.observers.polling import PollingObserver
 
@@ -247,7 +248,15 @@ class ChangeFeed(threading.Thread):
             # the root's own name, in its parent: deployments switch a symlink to another
             # release folder, which the watch of the old folder never reports
             root = os.path.abspath(self.root)
-            observer.schedule(_RootReporter(root, self._replaced), os.path.dirname(root))
+            # asking the OS for entries that come, go or move alone: not for the writes to
+            # the folder's other files (a database or a log beside the metadata directory),
+            # which would each wake the observer's thread for nothing
+            entries = [
+                events.DirCreatedEvent, events.FileCreatedEvent, events.DirDeletedEvent,
+                events.FileDeletedEvent, events.DirMovedEvent, events.FileMovedEvent,
+            ]  # fmt: skip
+            parent = os.path.dirname(root)
+            observer.schedule(_RootReporter(root, self._replaced), parent, event_filter=entries)
             observer.start()
         except Exception as error:  # whatever stops the observer leaves the stat poll
             logger.warning(
