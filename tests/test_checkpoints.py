@@ -13,6 +13,7 @@ import time
 from contextlib import closing
 from pathlib import Path
 
+import peewee
 import pytest
 from test_pages import Browser, make_app
 
@@ -133,3 +134,16 @@ def test_with_the_switch_off_a_save_checkpoints_as_sqlite_does(
     save_notes(browser)
     assert digest(path) != before  # a save past 1,000 pages of log checkpointed
     assert 0 < notes_in_the_file_alone(path, tmp_path) <= SAVES
+
+
+def test_the_counts_of_databases_gone_are_dropped():
+    """A process serving thousands of tenants in turn drops a tenant's database from its
+    cache before its log is due: its count goes with it, past PRUNE_AT entries."""
+    counts = checkpoints.Checkpoints(every=3600)
+    kept = [peewee.SqliteDatabase(None) for _ in range(10)]
+    for database in kept:
+        counts.written(database)
+    for _ in range(5 * checkpoints.PRUNE_AT):
+        counts.written(peewee.SqliteDatabase(None))  # gone once written
+    assert len(counts._written) <= checkpoints.PRUNE_AT + 1
+    assert all(id(database) in counts._written for database in kept)

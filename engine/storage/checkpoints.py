@@ -51,6 +51,7 @@ EVERY_SECONDS = 0.1
 # 20 pages of log, so about the 1,000 pages SQLite's own checkpoint waits for; a larger
 # transaction (an import's) is bounded by SQLite's own checkpoint at FALLBACK_PAGES
 COMMITS = 50
+PRUNE_AT = 1_024  # databases counted before those gone are looked for
 # SQLite's own checkpoint, in the commit, only past this many pages of log (~40 MB)
 FALLBACK_PAGES = 10_000
 
@@ -73,6 +74,7 @@ class Checkpoints:
         # by id: the database (held weakly: a tenant dropped from the cache goes) and its
         # commits since its last checkpoint
         self._written: dict[int, tuple[weakref.ref, int]] = {}
+        self._prune_at = PRUNE_AT  # entries past which those of databases gone are dropped
         self._wake = threading.Event()
         self._idle = threading.Condition(self._lock)  # told when a look is over
         self._looking = False
@@ -88,6 +90,8 @@ class Checkpoints:
             if held is None or held() is not database:  # new, or another that had its id
                 held, commits = weakref.ref(database), 0
             self._written[key] = (held, commits + 1)
+            if len(self._written) > self._prune_at:
+                self._prune()
             if commits + 1 < COMMITS:
                 return
             if self._thread is None:
@@ -96,6 +100,14 @@ class Checkpoints:
                 )
                 self._thread.start()
         self._wake.set()
+
+    def _prune(self) -> None:
+        """Drop the counts of databases gone (tenants dropped from the cache before their
+        log was due), holding the lock; the next prune waits for twice as many entries."""
+        gone = [key for key, (held, _) in self._written.items() if held() is None]
+        for key in gone:
+            del self._written[key]
+        self._prune_at = max(PRUNE_AT, 2 * len(self._written))
 
     def wait_idle(self) -> None:
         """Checkpoint now every database written, however little log it holds, and return
