@@ -37,7 +37,8 @@ exits 1 only when a correctness check fails: a wrong status, a missing record).
 `--without-indexes` (with `--profile-only`) drops, once the app has synced the tenant's
 tables, what each save keeps up besides the record: the search index's triggers and the
 fields' filter and sort indexes (the unique index stays). The submit's profile then shows
-what those cost a save; search and filters still answer, by scanning.
+what those cost a save (the records saved after are not found by a search, and filters
+read every record): a measurement, not a way to run.
 """
 
 from __future__ import annotations
