@@ -15,7 +15,7 @@ from flask import Flask, current_app, send_from_directory
 from markupsafe import Markup
 
 from engine.caching import BoundedCache
-from webui import urls
+from webui import prerender, urls
 from webui.signed_in import current_user
 
 MAX_CACHED = 4096  # rendered parts per process (engine.caching: the oldest goes first)
@@ -28,10 +28,13 @@ CACHE_MODULES = True
 
 
 def init_app(app: Flask) -> None:
-    """base.html calls page_assets() and page_header(tenant)."""
+    """base.html calls page_assets() and page_header(tenant); the templates write `dash`
+    where a value is empty, as the pre-rendered pieces do (webui.prerender.DASH)."""
     app.extensions[EXTENSION] = BoundedCache(MAX_CACHED)
     app.extensions[MODULES] = {}
-    app.jinja_env.globals.update(page_assets=page_assets, page_header=page_header)
+    app.jinja_env.globals.update(
+        page_assets=page_assets, page_header=page_header, dash=Markup(prerender.DASH)
+    )
     app.add_url_rule("/favicon.ico", "favicon", favicon)
 
 
