@@ -1,6 +1,8 @@
 """A record as a request sends it, checked: the record as a batch of one of the records
 pipeline, then its lines as a batch per lines field. A line comes as the record answered
-it, with its id, its system columns and its link; it keeps only what it may change."""
+it, with its id, its system columns and its link, or with its id and only the fields it
+changes: a stored line, like its record, keeps the values of the fields left out. A line
+without an id is a new line, checked whole."""
 
 from __future__ import annotations
 
@@ -42,8 +44,10 @@ def _check_lines(
     files: StoredFiles | None,
 ) -> list[RecordError]:
     """The record's lines of one lines field as a batch; lines are one level deep, so a
-    line's problems are named `line[index].field`. A line comes as the record answered
-    it, its system columns and link included; it keeps only what it may change."""
+    line's problems are named `line[index].field`. A stored line (sent with its id) is
+    checked as it will be stored: its stored values with the fields sent changed (a null
+    sent clears a field; a field left out keeps its value). Its system columns and link
+    are taken back as read, never as values; the line keeps only its fields."""
     child = target.child(line)
     link = line.lines.link
     existing = {r["id"]: r for r in current_lines.get(line.name, [])}
@@ -61,12 +65,13 @@ def _check_lines(
         stored = existing[line_id] if line_id is not None else None
         errors += system_errors(child, values, stored, where)
         errors += link_errors(child, line, values, record_id, where)
-        # the link names the record the line is sent with, when it has an id yet
-        kept = {k: v for k, v in values.items() if k not in (*child.spec.system_columns, link)}
-        if record_id is not None:
+        before = without(stored, "id", *child.spec.system_columns) if stored else None
+        sent = {k: v for k, v in values.items() if k not in (*child.spec.system_columns, link)}
+        # a stored line changes as its record does: a field left out keeps its value
+        kept = {**before, **sent} if before is not None else sent
+        if record_id is not None:  # the link names the record the line is sent with
             kept[link] = record_id
         values = rows[index] = kept | ({"id": line_id} if line_id is not None else {})
-        before = without(stored, "id", *child.spec.system_columns) if stored else None
         drafts.append(Draft(values, before, where=where, parent=record))
     inherited = child.spec.field(link).lookup.fetch
     run_checks(Batch(child, drafts, link=link, inherited=dict(inherited), files=files))
