@@ -6,6 +6,7 @@ import copy
 import json
 import re
 
+import jsonschema
 import pytest
 from click.testing import CliRunner
 from conftest import SHIPPED
@@ -95,6 +96,17 @@ def test_the_record_schemas_follow_what_the_api_answers(documents):
     assert "id" in line["properties"]  # to keep a line on change
     # a line answers the record it belongs to
     assert "ar_customer_id" in schemas["customer.sites.Row"]["required"]
+
+
+def test_a_stored_line_may_be_sent_by_its_id_and_a_new_line_must_be_whole(documents):
+    document = documents["standard"]
+    line = {"$ref": "#/components/schemas/customer.sites.Line", **document}
+    valid = jsonschema.Draft202012Validator(line).is_valid
+    assert valid({"id": 3})  # kept as stored, in this place
+    assert valid({"id": 3, "customer_site_name": "Moved"})  # one field changed
+    assert not valid({"customer_site_type": "SHIP_TO"})  # a new line without its name
+    required = document["components"]["schemas"]["customer.sites.Line"]["else"]["required"]
+    assert "customer_site_name" in required
 
 
 def test_every_error_answer_has_the_shape_the_api_sends(documents):

@@ -125,8 +125,9 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
                 "type": "integer",
                 "minimum": 1,
                 "maximum": MAX_ID,
-                "description": "An existing line's id, to change that line; without it, "
-                "a new line. Lines left out of a change are removed.",
+                "description": "An existing line's id, to change that line (the fields "
+                "it leaves out keep their values); without it, a new line, whole. Lines "
+                "left out of a change are removed.",
             },
             line.lines.link: {
                 "type": ["integer", "null"],
@@ -137,6 +138,11 @@ def entity_schemas(tenant: CompiledTenant, entity: CompiledEntity) -> dict[str, 
             **line_input["properties"],
         }
         _annotate(child, line_input["properties"])
+        # what a new line must hold; a stored line, sent by its id, keeps what it leaves out
+        required = line_input.pop("required", None)
+        if required:
+            line_input["if"] = {"required": ["id"]}
+            line_input["else"] = {"required": required}
         schemas[f"{name}.{line.name}.Line"] = line_input
         schemas[f"{name}.{line.name}.Row"] = _read_schema(child)
     new = _with_line_refs(validator, name)
