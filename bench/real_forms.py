@@ -8,8 +8,9 @@ loopback port:
   groups) with its 1,000 records; its new form and a record's edit form;
 * **shipped**: a copy of this repository's `metadata/` with `formwork demo`'s data; the
   standard customer's new form and the edit form of a standard customer with 3 sites and
-  2 business-unit lines, and of the distribution customer with the most contacts and
-  addresses of the demo;
+  2 business-unit lines (its stored rows closed), the fields of one of its sites as the
+  page loads them when the row is opened, and the edit form of the distribution customer
+  with the most contacts and addresses of the demo;
 * **Django admin**: a Django project generated here with one model of web_pages.py's 40
   fields, registered with `ModelAdmin` in 5 fieldsets, one record and a superuser; the
   record's change form (`/admin/bench/customer/1/change/`).
@@ -80,10 +81,12 @@ def seed_shipped(metadata: Path, data: Path) -> dict[str, str]:
         users.add_user(registry.tenant(tenant), USERNAME, "editor", PASSWORD)
     standard = _with_lines(service, STANDARD, "customer", {"sites": SITES, "business_units": 2})
     distribution = _fullest(service, DISTRIBUTION, "customer", ("contacts", "addresses"))
+    site = service.read(STANDARD, "customer", standard)["sites"][1]["id"]
     storage.close()
     return {
         "standard_new": f"/{STANDARD}/customer/new",
         "standard_edit": f"/{STANDARD}/customer/{standard}/edit",
+        "standard_row": f"/{STANDARD}/customer/{standard}/edit/sites/{site}?row=1",
         "distribution_edit": f"/{DISTRIBUTION}/customer/{distribution}/edit",
     }
 
@@ -181,6 +184,7 @@ EXPECTED = {
         *[(rf'name="sites-{i}-', 1) for i in range(SITES + 1)],  # and the empty row
         *[(rf'name="business_units-{i}-', 1) for i in range(BUSINESS_UNITS + 1)],
     ],
+    "standard_row": [(r'name="sites-1-customer_site_name"', 1), (r'name="sites-1-', 20)],
     "distribution_edit": [
         (r'name="customer_name"', 1),
         (r'name="contacts-0-id" value="[0-9]+"', 1),
@@ -299,6 +303,8 @@ def _endpoints(formwork: Server, shipped: Server, django: Server, paths: dict) -
         ("synthetic_edit", "synthetic edit form", formwork, f"{entity}/1/edit", bench),
         ("standard_new", "standard customer new", shipped, paths["standard_new"], standard),
         ("standard_edit", f"standard customer edit ({lines})", shipped, paths["standard_edit"],
+         standard),
+        ("standard_row", "standard customer: a site opened", shipped, paths["standard_row"],
          standard),
         ("distribution_edit", "distribution customer edit", shipped, paths["distribution_edit"],
          distribution),

@@ -59,6 +59,7 @@ def endpoints(tmp: Path) -> list[web_profile.Endpoint]:
         ("synthetic edit", bench, synthetic.TENANT, f"{entity}/1/edit"),
         ("standard new", shipped, real_forms.STANDARD, paths["standard_new"]),
         ("standard edit", shipped, real_forms.STANDARD, paths["standard_edit"]),
+        ("standard row opened", shipped, real_forms.STANDARD, paths["standard_row"]),
         ("distribution edit", shipped, real_forms.DISTRIBUTION, paths["distribution_edit"]),
     ]
     return [

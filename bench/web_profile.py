@@ -70,11 +70,13 @@ class Endpoint:
 
 
 def environ(method: str, path: str, cookie: str = "", body: bytes = b"") -> dict:
-    """A WSGI environ as gunicorn hands it to the app, for 127.0.0.1."""
+    """A WSGI environ as gunicorn hands it to the app, for 127.0.0.1 (`path` may carry a
+    query string)."""
+    path, _, query = path.partition("?")
     return {
         "REQUEST_METHOD": method,
         "PATH_INFO": path,
-        "QUERY_STRING": "",
+        "QUERY_STRING": query,
         "SERVER_NAME": "127.0.0.1",
         "SERVER_PORT": "8000",
         "SERVER_PROTOCOL": "HTTP/1.1",

@@ -325,6 +325,7 @@ class _Form(HTMLParser):
         super().__init__(convert_charrefs=True)
         self.sent: list[tuple[str, str]] = []
         self.names: set[str] = set()
+        self.openers: list[str] = []  # the values of the buttons that open a stored row
         self._inside = False
         self._select: dict | None = None
         self._option: dict | None = None
@@ -336,6 +337,8 @@ class _Form(HTMLParser):
             self._inside = "novalidate" in at
         if not self._inside:
             return
+        if tag == "button" and at.get("name") == "open_row":
+            self.openers.append(at.get("value") or "")
         if tag == "input" and at.get("name"):
             self.names.add(at["name"])
             kind = at.get("type", "text")
@@ -398,8 +401,9 @@ def _page_values(record: dict, spec: Any) -> dict:
 
 
 def test_a_value_of_every_type_comes_back_from_its_form(app, specs):
-    """The edit page shows each value in its type's widget; the form a browser sends
-    from it makes a new record with the same values."""
+    """The edit page shows each value in its type's widget (a stored row's once its
+    button opens it); the form a browser sends from it makes a new record with the same
+    values."""
     ann = Browser(app, "t")
     ann.login("ann")
     service = app.extensions["formwork"]
@@ -409,8 +413,12 @@ def test_a_value_of_every_type_comes_back_from_its_form(app, specs):
     @given(_values(spec))
     def through_the_form(values):
         record = service.create("t", "specimen", values, "ann")
-        page = ann.get(f"/specimen/{record['id']}/edit").get_data(as_text=True)
-        form = _sent(page)
+        edit = f"/specimen/{record['id']}/edit"
+        form = _sent(ann.get(edit).get_data(as_text=True))
+        for opener in form.openers:  # each stored row opened by its button, no script
+            opened = ann.post(edit, _multi([*form.sent, ("open_row", opener)]))
+            assert opened.status_code == 200
+            form = _sent(opened.get_data(as_text=True))
         for field in spec.fields:  # each field is on the form, by its widget's input
             name = field.name if field.stored else f"{field.name}-0-note"
             assert name in form.names or not values[field.name], name

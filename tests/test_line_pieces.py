@@ -16,9 +16,11 @@ from page_costs import counting
 from sample_records import sample_value
 from shipped_pages import Person
 from test_fresh_forms import page
+from test_lines_form import FormValues
+from werkzeug.datastructures import MultiDict
 
 from engine.registry import build_registry
-from webui import display, line_grid, prerender, row_rendering
+from webui import closed_rows, display, line_grid, prerender, row_rendering
 from webui.views import views
 
 HOSTILE = "<script>alert('x')</script> \"q\" & &amp; Ünïcødé ✓ 日本"
@@ -76,6 +78,7 @@ def rendered_plainly(monkeypatch, get):
         plain.setattr(line_grid, "REUSE_GRID", False)
         plain.setattr(row_rendering, "REUSE_ROWS", False)
         plain.setattr(display, "REUSE_TEXTS", False)
+        plain.setattr(closed_rows, "REUSE_CLOSED", False)
         return page(get())
 
 
@@ -93,6 +96,43 @@ def test_hostile_lines_render_as_their_macros_do(shipped_site, monkeypatch, tena
     form = views(service.target(tenant, entity)).form  # the pieces were cut: compared
     assert form.grid_renderers and None not in form.grid_renderers.values()
     assert form.row_renderers and None not in form.row_renderers.values()
+
+
+@pytest.mark.parametrize("tenant,entity", WITH_LINES)
+def test_hostile_rows_opened_render_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
+    """A stored row's fields, loaded when it opens and shown by the form asked to open it
+    (without script), are its macros' own, hostile texts escaped."""
+    service = shipped_site.extensions["formwork"]
+    record = hostile_record(service, tenant, entity, rows=2)
+    person = Person(shipped_site, tenant)
+    edit = f"/{entity}/{record['id']}/edit"
+    served = FormValues()  # what the browser sends back: every row's id included
+    served.feed(person.get(edit).get_data(as_text=True))
+    for line in service.target(tenant, entity).lines():
+        if line.hidden:
+            continue
+        for index, row in enumerate(record[line.name]):
+            path = f"{edit}/{line.name}/{row['id']}?row={index + 3}"  # a row moved down
+            loaded = [page(person.get(path)) for _ in range(2)]  # pieces cut, then reused
+            assert "&lt;script&gt;alert(&#39;x&#39;)" in loaded[0]
+            assert "<script>alert" not in loaded[0]
+            assert f'name="{line.name}-{index + 3}-' in loaded[0]
+            assert (
+                loaded[0]
+                == loaded[1]
+                == rendered_plainly(monkeypatch, lambda p=path: person.get(p))
+            )
+
+            def opened(line=line, row=row):
+                asked = ("open_row", f"{line.name}:{row['id']}")
+                return person.client.post(
+                    f"/{tenant}{edit}", data=MultiDict([*served.pairs, asked])
+                )
+
+            shown = page(opened())
+            assert f'<details id="row-{line.name}-{index}" open>' in shown
+            assert f'name="{line.name}-{index}-' in shown.split(f'id="row-{line.name}-{index}"')[1]
+            assert shown == rendered_plainly(monkeypatch, opened)
 
 
 def test_slots_bound_to_their_first_texts_render_the_same():

@@ -236,14 +236,17 @@ def test_no_page_shows_a_bare_id_for_a_lookup(site, tenant, entity):
         label, _, values = change.partition(": ")
         shown = {v.strip() for v in values.split("→")}
         assert not shown & ids.get(label, set()), change
-    # the edit form, and its lines
-    form = Page(client.get(f"/{tenant}/{entity}/{record['id']}/edit").get_data(as_text=True))
+    # the edit form, and its lines' rows, each as it opens
+    edit = f"/{tenant}/{entity}/{record['id']}/edit"
+    form = Page(client.get(edit).get_data(as_text=True))
     assert_titles_on_form(service, tenant, target, form, record)
     for line in (line for line in target.lines() if not line.hidden):
         for index, row in enumerate(record.get(line.name) or []):
             child = target.child(line)
             prefix = f"{line.name}-{index}-"
-            assert_titles_on_form(service, tenant, child, form, row, prefix, line.lines.link)
+            opened = client.get(f"{edit}/{line.name}/{row['id']}?row={index}")
+            fields = Page(opened.get_data(as_text=True))
+            assert_titles_on_form(service, tenant, child, fields, row, prefix, line.lines.link)
     # the list: a lookup column shows titles
     listed = Page(client.get(f"/{tenant}/{entity}/").get_data(as_text=True))
     assert_no_bare_ids(listed.tables, ids)

@@ -1,7 +1,8 @@
 """What a page costs the database: every page of every shipped tenant × entity (its list,
-its new form, the edit form and the page of a demo record with its lines, and the form
-shown again after a failed save) issues a few SQL statements, however many lines, rows
-and linked records it shows. Counted through the product as served, on SQLite."""
+its new form, the edit form and the page of a demo record with its lines, the fields of
+each of its stored rows as a row opens, and the form shown again after a failed save)
+issues a few SQL statements, however many lines, rows and linked records it shows.
+Counted through the product as served, on SQLite."""
 
 import threading
 
@@ -43,7 +44,14 @@ def test_each_page_issues_a_few_statements(demo_app, tenant, entity):
     paths = [f"/{tenant}/{entity}/", f"/{tenant}/{entity}/new"]
     record = fullest_record(service, tenant, entity)
     if record is not None:
-        paths += [f"/{tenant}/{entity}/{record['id']}", f"/{tenant}/{entity}/{record['id']}/edit"]
+        edit = f"/{tenant}/{entity}/{record['id']}/edit"
+        paths += [f"/{tenant}/{entity}/{record['id']}", edit]
+        paths += [
+            f"{edit}/{line.name}/{row['id']}?row={index}"
+            for line in service.target(tenant, entity).lines()
+            if not line.hidden
+            for index, row in enumerate(record[line.name])
+        ]
     for path in paths:
         status, counted = costs(client, path)
         assert status == 200, path

@@ -47,7 +47,7 @@ def fields_html(
     A new record's form with nothing typed yet whose every field was rendered from its
     pieces (no lookup, no lines, no field rendered by its macro) follows from its starting
     values alone: it is kept, per compiled entity, and given again."""
-    macros = _macros()
+    macros = widget_macros()
     key = _fresh_key(macros, values, record, submission)
     cache = views(target).form.fresh
     if key is not None and key in cache:
@@ -59,7 +59,9 @@ def fields_html(
     locked = _locked_fields(target, record)
     errors = _errors_by_field(submission.errors)
     typed = submission.typed
-    values = {**values, **_view_values(target, typed)}
+    fetched = _view_values(target, typed)
+    if fetched:
+        values = {**values, **fetched}
     rendered: list[str | None] = []  # each field's HTML (escaped already), or None: left out
     layout, renders, shown = (
         _layout_fields(target),
@@ -72,7 +74,7 @@ def fields_html(
     ):
         if spec.lines:
             item = line_editor.lines_item(
-                target, spec, entry, values, submission, errors, macros, _ROW_RENDERING
+                target, spec, entry, values, submission, errors, macros, ROW_RENDERING
             )
             rendered.append(line_grid.grid_html(target, item, macros))
             from_pieces = False
@@ -134,6 +136,8 @@ def _read_links(target: Target, values: dict, record: dict | None, typed: dict) 
 def _view_values(target: Target, typed: dict) -> dict[str, Any]:
     """The view values of the links a form shown again holds, fetched as a save would:
     the record typed, not the one stored, is what they show."""
+    if not typed:  # a form shown for the first time: the stored values are what it shows
+        return {}
     shown = {f.name for f in target.spec.fields if f.view}
     values: dict[str, Any] = {}
     for field in target.spec.fields:
@@ -160,7 +164,7 @@ def _fetchable(target: Target, field: FieldSpec, text: str) -> dict[str, Any]:
         return {}
 
 
-def _macros() -> Any:
+def widget_macros() -> Any:
     """The widgets template as a module: its macros, callable from Python."""
     return current_app.jinja_env.get_template("widgets.html").module
 
@@ -440,4 +444,4 @@ def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
 
 
 # how a line row's fields are rendered: as the form's own
-_ROW_RENDERING = line_editor.FieldRendering(widget_entry, named_view, field_item)
+ROW_RENDERING = line_editor.FieldRendering(widget_entry, named_view, field_item)

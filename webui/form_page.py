@@ -21,10 +21,13 @@ def render_form(
     copy_of: int | None = None,
     stale: dict | None = None,
     notice: str | None = None,
+    revision: int | None = None,
 ) -> Any:
     """The form page and its status: a new record's (`record` None; a copy of `copy_of`)
     or `record`'s, filled with `values` and what `submission` holds, and, when the record
-    changed meanwhile, the newer version (`stale`); `notice` says what was just done."""
+    changed meanwhile, the newer version (`stale`); `notice` says what was just done.
+    `revision`: the record's revision the form was first read at, kept (else the one of
+    `stale`, or of `record`)."""
     creating = record is None
     title = f"New {target.spec.label}" if creating else f"Edit {record_title(target, record)}"
     if copy_of is not None:
@@ -38,7 +41,7 @@ def render_form(
         title=title,
         errors=submission.errors,
         stale=stale,
-        rev_number=stale["rev_number"] if stale else (record or {}).get("rev_number"),
+        rev_number=revision or (stale["rev_number"] if stale else (record or {}).get("rev_number")),
         copy_of=copy_of,
         kept=uploaded_files(submission, record),
         notice=notice,

@@ -43,6 +43,8 @@ class Submission:
     typed: dict[str, Any] = field(default_factory=dict)
     # the fields given a file by this form (uploaded now, or kept from a try that failed)
     files: list[FieldSpec] = field(default_factory=list)
+    # the stored lines whose fields the person asked to see, as `<lines field>:<line id>`
+    opened: frozenset[str] = frozenset()
 
 
 def editable(entity: EntitySpec, creating: bool) -> list[FieldSpec]:

@@ -3,8 +3,10 @@ out every field of the child by group and sequence, as the parent form does.
 
 The grid shows a few columns: the lines declaration's `columns`, else the child's
 `in_list` fields, else its first required fields. Each row's editor is a <details>
-below its grid row, so every field of every row is on the page, submitted and editable
-without JavaScript; formwork.js adds the row buttons (add, copy, move, remove). Inputs
+below its grid row: a new row's holds every field, a stored row's is served closed
+(webui.closed_rows) and its fields come when it is opened, from pages.row_fields
+(stored_row_editor), or, without JavaScript, in the form served again with that row
+open; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
 are rendered by the same field_block and groups macros as the parent form's, mostly from
 pieces of their HTML cut once per compiled entity (webui.row_rendering); the grid, from
@@ -17,15 +19,17 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
+from flask import url_for
 from markupsafe import Markup
 
 from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import row_rendering
+from webui import closed_rows, row_rendering
 from webui.display import display, locality
 from webui.forms import Submission, as_text, editable
+from webui.page_links import read_links, remember_records
 from webui.views import views as entity_views
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
@@ -89,27 +93,31 @@ def lines_item(
             target, line, entries.views, writable, macros, rendering.field_item
         )
     rows, titles = [], {}  # the linked records' titles written for one row, for the others
+    typed_in = closed_rows.typed_rows(submission.typed, line)
+    edit_url = _edit_url(target, values) if stored_rows else ""
     for position, (index, stored) in enumerate([*sources, *empty]):
         row = _Row(line, index, position, stored, submission, errors, place)
-        if renderer is None:
-            fields = _editor_html(child, entries.views(), writable, row, macros, rendering)
-        else:
-            fields = renderer.render(
-                row,
-                lambda spec, editable, row=row: _field_html(
-                    child, entries.entry(spec), editable, row, macros, rendering, spec
-                ),
-                titles,
+        problems = row.problems()
+        asked = (
+            stored is not None and closed_rows.opened_key(line, row.line_id) in submission.opened
+        )
+        if stored and not problems and not asked and index not in typed_in and edit_url:
+            url = closed_rows.row_url(edit_url, line, row.line_id)
+            fields = closed_rows.closed_html(
+                target, line, index, position + 1, url, row.line_id, macros
             )
+        else:
+            fields = _row_fields(child, entries, writable, row, macros, rendering, renderer, titles)
         rows.append(
             {
                 "index": index,
                 "number": position + 1,
                 "id": row.line_id,
                 "cells": [_cell(child, spec, row) for spec in columns],
-                "errors": row.problems(),
+                "errors": problems,
                 "fields": fields,
                 "no_copy": layout.no_copy,
+                "open": asked,
             }
         )
     return {
@@ -119,6 +127,56 @@ def lines_item(
         "error": errors.get(line.name),
         "limits": rows_limits(line),
     }
+
+
+def stored_row_editor(
+    target: Target, line: FieldSpec, values: dict, line_id: int, index: int, macros: Any,
+    rendering: FieldRendering,
+) -> Markup | None:  # fmt: skip
+    """The editor of the record's stored line `line_id` as the row at `index`, as an open
+    row of lines_item's shows it; None when the record holds no such line."""
+    stored = next((r for r in values.get(line.name) or [] if r.get("id") == line_id), None)
+    if stored is None:
+        return None
+    child = target.child(line)
+    # the titles of what the row links to, in one query; its link to the record, known
+    remember_records(target.tenant.spec.name, target.spec.name, [values])
+    read_links(child, [stored])
+    layout = _row_layout(target, child, line)
+    entries = _RowEntries(child, layout, rendering)
+    renderer = None
+    if row_rendering.REUSE_ROWS:
+        renderer = row_rendering.cached_row_renderer(
+            target, line, entries.views, layout.writable, macros, rendering.field_item
+        )
+    row = _Row(line, index, index, stored, Submission(), {}, locality(child))
+    return _row_fields(child, entries, layout.writable, row, macros, rendering, renderer, {})
+
+
+def _row_fields(
+    child: Target, entries: _RowEntries, writable: set[str], row: _Row, macros: Any,
+    rendering: FieldRendering, renderer: Any, titles: dict,
+) -> Markup:  # fmt: skip
+    """Every field of an open row's editor: from the row's pieces where they were cut,
+    else by the macros."""
+    if renderer is None:
+        return _editor_html(child, entries.views(), writable, row, macros, rendering)
+    return renderer.render(
+        row,
+        lambda spec, editable: _field_html(
+            child, entries.entry(spec), editable, row, macros, rendering, spec
+        ),
+        titles,
+    )
+
+
+def _edit_url(target: Target, values: dict) -> str:
+    """The edit page's URL of the record holding `values` ("" for one not stored yet)."""
+    record_id = values.get("id")
+    if record_id is None:
+        return ""
+    tenant, entity = target.tenant.spec.name, target.spec.name
+    return url_for("pages.edit", tenant=tenant, entity=entity, record_id=record_id)
 
 
 def rows_limits(line: FieldSpec) -> str | None:

@@ -57,12 +57,13 @@ class GridRenderer:
 
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:
     """The lines field's grid of `item` (webui.line_editor.lines_item's): from its pieces
-    when neither it nor a row has an error, else by its macro."""
+    when neither it nor a row has an error and no row was asked to be open, else by its
+    macro."""
     renderer = None
     if (
         REUSE_GRID
         and item["error"] is None
-        and not any(row["errors"] for row in item["lines"]["rows"])
+        and not any(row["errors"] or row["open"] for row in item["lines"]["rows"])
     ):
         renderer = _cached_renderer(target, item, macros)
     if renderer is None:
@@ -126,6 +127,7 @@ def _probe_row(columns: list[FieldSpec], texts: tuple) -> dict:
         "errors": [],
         "fields": escape(fields),
         "no_copy": no_copy,
+        "open": False,
     }
 
 

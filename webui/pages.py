@@ -18,11 +18,11 @@ from flask import (
 from engine import users
 from engine.errors import Conflict, NotFound, RecordInvalid
 from engine.records.target import Target
-from webui import list_view, uploads, urls
+from webui import line_editor, list_view, uploads, urls
 from webui.auth import login_required
 from webui.confirmations import done_notice, named
 from webui.display import active_only, display, titled
-from webui.form_fields import macro_named
+from webui.form_fields import ROW_RENDERING, macro_named, widget_macros
 from webui.form_page import record_title, render_form
 from webui.forms import Submission, parse_form
 from webui.history import history_values, readable_history
@@ -33,6 +33,8 @@ from webui.pager import PagePlace, pager_html, read_page, requested_place, reque
 from webui.record_actions import available_actions
 from webui.record_view import record_groups
 from webui.services import record_service, target_or_404
+
+MOST_ROW_INDEX = 100_000  # a row's index a form may name (rows are renumbered from 0)
 
 blueprint = Blueprint("pages", __name__)
 blueprint.add_app_template_global(macro_named)  # widgets.html: a type's macro by its name
@@ -206,6 +208,12 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
     except NotFound:
         abort(404)
     revision = request.form.get("rev_number", type=int)
+    opened = frozenset(request.form.getlist("open_row"))
+    if opened:  # a stored row's fields asked for, without script: nothing is saved
+        submission.opened, submission.errors = opened, []
+        record = _stored(tenant, entity, record_id)
+        # the revision the person read, kept: a save over a newer one is still refused
+        return render_form(target, record, record, submission, 200, revision=revision)
     stale = None
     if not submission.errors:
         try:
@@ -221,6 +229,28 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
             abort(404)
     record = _stored(tenant, entity, record_id)
     return render_form(target, record, record, submission, 409 if stale else 422, stale=stale)
+
+
+@blueprint.get("/<tenant>/<entity>/<int:record_id>/edit/<line>/<int:line_id>")
+@login_required("editor")
+def row_fields(tenant: str, entity: str, record_id: int, line: str, line_id: int) -> Any:
+    """The fields of a stored line row as the record's form shows an open row: what
+    formwork.js puts in a closed row's editor when it is opened. `?row=` is the row's
+    index among the form's rows, which its inputs' names carry."""
+    target = in_page_language(target_or_404(tenant, entity))
+    index = request.args.get("row", type=int)
+    if index is None or not 0 <= index <= MOST_ROW_INDEX:
+        abort(400)
+    lines = {f.name: f for f in target.spec.fields if f.lines and not f.hidden}
+    if line not in lines:
+        abort(404)
+    record = _stored(tenant, entity, record_id)
+    fields = line_editor.stored_row_editor(
+        target, lines[line], record, line_id, index, widget_macros(), ROW_RENDERING
+    )
+    if fields is None:
+        abort(404)
+    return fields, 200, {"Cache-Control": "no-store"}
 
 
 def _stored(tenant: str, entity: str, record_id: int) -> dict:

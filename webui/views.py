@@ -63,6 +63,7 @@ class FormView:
     row_layouts: dict[str, list] = dataclasses.field(default_factory=dict)  # by lines field
     row_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     grid_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
+    closed_rows: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     # a line row's input entries, by (field, input name, lines label, row position)
     named_views: BoundedCache = dataclasses.field(default_factory=lambda: BoundedCache(MAX_ROWS))
     # a new record's fields, nothing typed yet, by (widgets module, starting values)

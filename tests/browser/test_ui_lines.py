@@ -185,9 +185,11 @@ def ensure_targets(service, tenant: str, lines: FieldSpec, child, count: int) ->
             service.create(tenant, target.name, values, "test")
 
 
-def open_form(shipped_site, browser, request, tenant, entity, line, size):
+def open_form(shipped_site, browser, request, tenant, entity, line, size, record=None):
+    """The edit form of `record` (else the first demo record whose form edits `line`) in a
+    window of `size`, its lines field `line` shown."""
     service = shipped_site.service
-    record = editable_record(service, tenant, entity, line)
+    record = record or editable_record(service, tenant, entity, line)
     target = service.target(tenant, entity)
     spec = target.spec.field(line)
     ensure_targets(service, tenant, spec, target.child(spec), len(record[line]) + 3)

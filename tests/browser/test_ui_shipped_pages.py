@@ -66,6 +66,26 @@ def test_record_page_and_edit_form(visitors, shipped_site, tenant, entity, size)
 
 
 @pytest.mark.parametrize("size", SIZES)
+@pytest.mark.parametrize(("tenant", "entity"), demo_entities())
+def test_edit_form_with_every_row_open(visitors, shipped_site, tenant, entity, size):
+    """The stored rows' editors, served closed, audited once their fields are loaded."""
+    visitor = visitors[size]
+    record = shipped_site.first_record(tenant, entity)
+    path = f"/{tenant}/{entity}/{record}/edit"
+    page = visitor.open(tenant, "editor", path)
+    page.evaluate(
+        "() => document.querySelectorAll('tbody.line details').forEach((d) => { d.open = true; })"
+    )
+    expect(page.locator(".row-fields[data-row-fields]")).to_have_count(0)  # every row loaded
+    found = [f"{entity} rows open at {size} ({path}): {problem}" for problem in problems(page)]
+    page.screenshot(
+        path=str(artifact_path(ARTIFACTS, tenant, entity, "rows-open", size)), full_page=True,
+        timeout=60_000,
+    )  # fmt: skip
+    assert not found, report(found)
+
+
+@pytest.mark.parametrize("size", SIZES)
 @pytest.mark.parametrize("tenant", TENANTS)
 def test_home_api_metadata_index_and_form_preview(visitors, shipped_site, tenant, size):
     visitor = visitors[size]

@@ -75,10 +75,13 @@ function applyConditions(form) {
   });
 }
 
-// Lines: a grid of rows, each row's editor (a <details> with every field) below it, all
-// served ready to use without this code. Here: add, copy, move and remove rows, and the
-// grid's cells follow what is typed in the editor. After each change the rows are
-// renumbered, so the names the server reads (`sites-0-name`) come in the order seen.
+// Lines: a grid of rows, each row's editor (a <details>) below it, served ready to use
+// without this code: a new row's editor with every field, a stored row's closed, with a
+// button that asks the server for the form again with that row's fields. Here: a stored
+// row's fields are loaded from its URL when its editor opens; add, copy, move and remove
+// rows; and the grid's cells follow what is typed in the editor. After each change the
+// rows are renumbered, so the names the server reads (`sites-0-name`) come in the order
+// seen.
 const ROW_ACTIONS = [
   ["copy", "Copy", (place) => `Copy ${place}`],
   ["up", "Up", (place) => `Move ${place} up`],
@@ -181,16 +184,60 @@ function enhanceLines(fieldset) {
       if (control) cell.querySelector(".cell-value").textContent = cellText(control) || "—";
     });
   }
+  function enhanceFields(root) {  // a row's inputs added to the page get what the served ones got
+    enhanceLookupsIn(root);
+    root.querySelectorAll("[data-lookup][data-fetch]").forEach((input) => {
+      input.addEventListener("change", () => fillFetched(input));
+    });
+  }
   function insert(body, after) {
     buttons(body);
     if (after) after.after(body); else table.append(body);
     renumber();
-    // a new row's inputs get what the served ones got
-    enhanceLookupsIn(body);
-    body.querySelectorAll("[data-lookup][data-fetch]").forEach((input) => {
-      input.addEventListener("change", () => fillFetched(input));
-    });
+    enhanceFields(body);
   }
+  // a stored row's fields, loaded once, the first time they are needed; true once there
+  function loadFields(body) {
+    const place = body.querySelector(".row-fields[data-row-fields]");
+    if (!place) return Promise.resolve(true);
+    if (!place.loading) {
+      place.setAttribute("aria-busy", "true");
+      const url = `${place.dataset.rowFields}?row=${encodeURIComponent(body.dataset.row)}`;
+      place.loading = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+        .then((response) => {
+          if (!response.ok) throw new Error(`HTTP ${response.status}`);
+          return response.text();
+        })
+        .then((html) => {
+          const fields = document.createRange().createContextualFragment(html);
+          const added = Array.from(fields.children);
+          place.replaceWith(fields);
+          renumber();  // the row may have moved meanwhile: its names follow its place
+          added.forEach(enhanceFields);
+          return true;
+        })
+        .catch(() => {
+          place.loading = null;
+          place.removeAttribute("aria-busy");
+          if (!place.querySelector(".error")) {
+            const note = document.createElement("p");
+            note.className = "error";
+            note.setAttribute("role", "alert");
+            note.textContent = "The fields of this row could not be loaded. Close and open the row to try again, or use the button, which reloads the form with them.";
+            place.prepend(note);
+          }
+          return false;
+        });
+    }
+    return place.loading;
+  }
+  // toggle does not bubble: heard on its way down
+  fieldset.addEventListener("toggle", (event) => {
+    if (event.target.tagName === "DETAILS" && event.target.open) {
+      const body = event.target.closest("tbody.line");
+      if (body) loadFields(body);
+    }
+  }, true);
   function addRow() {
     const body = template.cloneNode(true);
     insert(body, null);
@@ -199,7 +246,11 @@ function enhanceLines(fieldset) {
     (editor.querySelector(".field input:not([type=hidden]), .field select, .field textarea") || editor.querySelector("summary")).focus();
     status.textContent = `${label} row ${rows().length} added.${limitWords()}`;
   }
-  function copyRow(body) {
+  async function copyRow(body) {
+    if (!(await loadFields(body))) {  // a copy takes the row's fields: loaded first
+      status.textContent = `${label} row ${rows().indexOf(body) + 1} could not be copied: its fields did not load.`;
+      return;
+    }
     const copy = template.cloneNode(true);
     insert(copy, body);
     const skip = new Set((body.dataset.noCopy || "").split(" ").filter(Boolean));
