@@ -67,16 +67,17 @@ class _Joint:
 
 
 def read_joint(
-    parts: Sequence[tuple[Target, tuple[str, ...], Chosen, Sequence[int]]],
+    parts: Sequence[tuple[Target, tuple[str, ...], Sequence[int]]],
+    loaders: Callable[[Target, tuple[str, ...]], Chosen],
 ) -> list[dict[int, dict[str, Any]]] | None:
-    """For each part (an entity of one tenant, the names of the columns read of it and
-    their loaders, distinct ids), its live records by id, each holding those columns, in
-    one statement: what RecordReader.read_many answers for each. None when they cannot
-    be read so."""
+    """For each part (an entity of one tenant, the names of the columns read of it,
+    distinct ids), its live records by id, each holding those columns, in one statement:
+    what RecordReader.read_many answers for each. `loaders` tells the columns' loaders,
+    asked only when the statement is first built. None when they cannot be read so."""
     if not statements.REUSE_SQL or len(parts) > MOST_ENTITIES:
         return None
     counts, flat, shape = [], [], []
-    for target, columns, _, ids in parts:
+    for target, columns, ids in parts:
         # an id twice in one entity's list cannot be placed (the probes tell entities apart)
         if len(ids) > MOST_IDS or not read_statements.distinct_ids(ids):
             return None
@@ -88,7 +89,7 @@ def read_joint(
     key = ("joint", *shape, *counts)
     plan = table.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
-        chosen = [(target, loaders) for target, _, loaders, _ in parts]
+        chosen = [(target, loaders(target, columns)) for target, columns, _ in parts]
         plan = table[key] = _plan(chosen, tuple(counts), tuple(flat), _by_ids, _id_alone)
     if plan is None:
         return None

@@ -207,9 +207,14 @@ def _probes(count: int) -> tuple[int, ...]:
 
 def distinct_ids(ids: Sequence[int]) -> bool:
     """Whether `ids` are ints, each once and none a probe: their places can be told."""
-    if any(i.__class__ is not int or i <= _PROBE for i in ids):
+    if not ids:
+        return True
+    if set(map(type, ids)) != _INT or min(ids) <= _PROBE:  # no call per id
         return False
     return len(set(ids)) == len(ids)
+
+
+_INT = {int}
 
 
 def statement_cache(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
