@@ -310,14 +310,24 @@ def _lines_of(target: Target, parent_id: int) -> dict[str, list[dict[str, Any]]]
     for them all where there are several (engine.records.joint_reads), else one each."""
     lines = target.lines()
     if len(lines) > 1:
-        parts = []
-        for line in lines:
-            child = target.child(line)
-            parts.append((child, line.lines.link, line.lines.order, _all(child)))
-        found = joint_reads.read_lines(parts, parent_id)
+        found = joint_reads.read_lines(_lines_parts(target), parent_id)
         if found is not None:
             return {line.name: rows for line, rows in zip(lines, found, strict=True)}
     return {line.name: _stored_lines(target.child(line), line, parent_id) for line in lines}
+
+
+def _lines_parts(target: Target) -> list[tuple[Target, str, str | None, Any]]:
+    """(the entity, the link to the parent, the order field, _all's columns) of each of
+    the entity's lines fields: what joint_reads.read_lines reads, once per compiled entity."""
+    key = ("records", "lines parts")
+    memo = target.entity.memo
+    if key not in memo:
+        memo[key] = [
+            (child, line.lines.link, line.lines.order, _all(child))
+            for line in target.lines()
+            for child in (target.child(line),)
+        ]
+    return memo[key]
 
 
 def _stored_lines(child: Target, line: Any, parent_id: int) -> list[dict[str, Any]]:
