@@ -19,7 +19,6 @@ module off too (the plain path, which tests/test_read_statements.py compares it 
 
 from __future__ import annotations
 
-import datetime as dt
 import decimal
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -230,7 +229,6 @@ def statement_cache(memo: dict, database: peewee.DatabaseProxy) -> BoundedCache:
 RecordValues = Sequence[tuple[str, int, peewee.Field, Callable[[Any], Any] | None]]
 # what a record's value for a NULL may be computed once as: a value no caller can change
 _IMMUTABLE = frozenset({type(None), bool, int, float, str, decimal.Decimal})
-_FROM_ISOFORMAT = dt.datetime.fromisoformat
 
 
 class RowReader:
