@@ -217,8 +217,9 @@ def _with_rows(fields: _LinkFields, records: list[dict], into: list) -> None:
 
 
 def _link_fields(target: Target) -> _LinkFields:
-    """The entity's lookups, by the entity each names, and its lines fields: found once
-    per compiled entity rather than among all of its fields for each record."""
+    """The entity's lookups, each with the entity it names, and its lines fields, each
+    with its rows' entity: found once per compiled entity rather than among all of its
+    fields for each record."""
     found = views(target).link_fields
     if found is None:
         fields = target.spec.fields
