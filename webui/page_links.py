@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from flask import g, has_request_context
 
@@ -69,33 +69,43 @@ def read_links(target: Target, records: Iterable[dict]) -> None:
     links = page_links()
     if links is None:
         return
-    wanted: dict[str, set[int]] = defaultdict(set)
-    for record in records:
-        _linked_ids(target, record, wanted)
+    fields = _link_fields(target)
     tenant = target.tenant.spec.name
     reading: dict[str, tuple[set[int], tuple[str, ...] | None]] = {}
-    for entity, ids in wanted.items():
+    for entity, ids in _linked_ids(fields, list(records)).items():
         known = links.records.setdefault((tenant, entity), {})
         missing = ids - known.keys()
         if missing:
-            reading[entity] = (missing, title_columns(target, entity) if TITLES_ONLY else None)
+            reading[entity] = (missing, _titles(fields, target, entity) if TITLES_ONLY else None)
     if ONE_STATEMENT and TITLES_ONLY and len(reading) > 1:
-        found = record_service().read_linked(tenant, reading)
+        found = _read_linked(target, reading)
     else:
         found = {
             entity: record_service().read_many(tenant, entity, missing, columns)
             for entity, (missing, columns) in reading.items()
         }
     for entity, (missing, _) in reading.items():
-        records = found[entity]
-        links.records[tenant, entity].update({i: records.get(i) for i in missing})
+        known = links.records[tenant, entity]
+        known.update(dict.fromkeys(missing))  # None: no live record has the id
+        known.update(found[entity])  # which holds those of `missing` that have one
+
+
+def _read_linked(target: Target, reading: dict[str, tuple[set[int], Any]]) -> dict[str, dict]:
+    """RecordReader.read_linked's answer for the entities of `reading`, given as the
+    targets the target's links name (looked up once per compiled entity)."""
+    fields = _link_fields(target)
+    parts = [
+        (_linked_target(fields, target, entity), columns, missing)
+        for entity, (missing, columns) in reading.items()
+    ]
+    return dict(zip(reading, record_service().read_linked_targets(parts), strict=True))
 
 
 def title_columns(target: Target, entity: str) -> tuple[str, ...]:
     """What a page shows of a record of `entity` that a link names (webui.display's
     title_of, widget_entries' shown_title): the field any lookup of the tenant to it
     shows, its number, and whether it is active; found once per compiled entity."""
-    linked = views(Target(target.tenant, target.tenant.entity(entity)))
+    linked = views(_linked_target(_link_fields(target), target, entity))
     if linked.title_columns is None:
         spec = target.tenant.entity(entity).spec
         shown = {
@@ -162,31 +172,76 @@ def typed_records(typed: dict[str, Any]) -> dict[str, Any]:
     return record
 
 
-def _linked_ids(target: Target, record: dict, into: dict[str, set[int]]) -> None:
-    lookups, lines = _link_fields(target)
-    for name, entity in lookups:
-        value = record.get(name)
-        if value.__class__ is int:  # a stored link, the most common: no call to tell
-            into[entity].add(value)
-        elif value is not None and (record_id := _as_id(value)) is not None:
-            into[entity].add(record_id)
-    for line in lines:
-        rows = record.get(line.name)
-        if isinstance(rows, list):
-            child = target.child(line)
-            for row in rows:
-                if isinstance(row, dict):
-                    _linked_ids(child, row, into)
+class _LinkFields(NamedTuple):
+    """What a record of an entity links to, found once per compiled entity."""
+
+    lookups: tuple[tuple[str, str], ...]  # (lookup field, the entity it names)
+    lines: tuple[tuple[str, Target], ...]  # (lines field, the entity of its rows)
+    targets: dict[str, Target]  # the tenant's entities its pages link to, by name
+    titles: dict[str, tuple[str, ...]]  # title_columns of each of them
 
 
-def _link_fields(target: Target) -> tuple[list[tuple[str, str]], list]:
-    """The entity's lookups, as (field, linked entity), and its lines fields: found once
-    per compiled entity rather than among all of its fields for each record."""
+def _linked_ids(fields: _LinkFields, records: list[dict]) -> dict[str, set[int]]:
+    """The ids that `records` (of the entity of `fields`) and their lines' rows link to,
+    by the entity each names."""
+    batches: list[tuple[_LinkFields, list[dict]]] = []
+    _with_rows(fields, records, batches)
+    wanted: dict[str, set[int]] = defaultdict(set)
+    for linking, batch in batches:
+        lookups = linking.lookups
+        for record in batch:
+            get = record.get
+            for name, entity in lookups:
+                value = get(name)
+                if value is None:
+                    continue
+                if value.__class__ is int:  # a stored link, the most common: no call to tell
+                    wanted[entity].add(value)
+                elif (record_id := _as_id(value)) is not None:
+                    wanted[entity].add(record_id)
+    return wanted
+
+
+def _with_rows(fields: _LinkFields, records: list[dict], into: list) -> None:
+    """Add `records` (of the entity of `fields`) to `into`, then their lines' rows, each
+    lines field's of all of them at once."""
+    into.append((fields, records))
+    for name, child in fields.lines:
+        rows = []
+        for record in records:
+            found = record.get(name)
+            if isinstance(found, list):
+                rows += [row for row in found if isinstance(row, dict)]
+        if rows:
+            _with_rows(_link_fields(child), rows, into)
+
+
+def _link_fields(target: Target) -> _LinkFields:
+    """The entity's lookups, each with the entity it names, and its lines fields, each
+    with its rows' entity: found once per compiled entity rather than among all of its
+    fields for each record."""
     found = views(target).link_fields
     if found is None:
         fields = target.spec.fields
-        lookups = [(spec.name, spec.lookup.entity) for spec in fields if spec.lookup]
-        found = views(target).link_fields = (lookups, [spec for spec in fields if spec.lines])
+        lookups = tuple((field.name, field.lookup.entity) for field in fields if field.lookup)
+        lines = tuple((line.name, target.child(line)) for line in target.lines())
+        found = views(target).link_fields = _LinkFields(lookups, lines, {}, {})
+    return found
+
+
+def _linked_target(fields: _LinkFields, target: Target, entity: str) -> Target:
+    """The target of the tenant's `entity`, which a page of `target` links to."""
+    found = fields.targets.get(entity)
+    if found is None:
+        found = fields.targets[entity] = Target(target.tenant, target.tenant.entity(entity))
+    return found
+
+
+def _titles(fields: _LinkFields, target: Target, entity: str) -> tuple[str, ...]:
+    """title_columns(target, entity), kept with the target's link fields."""
+    found = fields.titles.get(entity)
+    if found is None:
+        found = fields.titles[entity] = title_columns(target, entity)
     return found
 
 

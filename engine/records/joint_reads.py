@@ -57,37 +57,27 @@ class _Joint:
     sql: str
     params: tuple  # the parameters of the build the statement was taken from
     slots: tuple[int, ...]  # where each id goes in them, entity by entity
-    # per entity: each value of its records, as (name, place in a row, the column's
-    # python_value, the classes of value that gives back as they are, load or None)
-    reads: tuple[tuple[tuple[str, int, Callable, frozenset, Callable | None], ...], ...]
+    reader: read_statements.RowReader  # the rows, each entity's number first → records
 
     def run(self, database: Any, ids: Sequence[int]) -> list[list[dict[str, Any]]]:
         params = list(self.params)
         for place, record_id in zip(self.slots, ids, strict=True):
             params[place] = record_id
-        found: list[list[dict[str, Any]]] = [[] for _ in self.reads]
-        for row in database.execute_sql(self.sql, params).fetchall():
-            record = {}
-            for name, place, convert, kept, load in self.reads[row[0]]:
-                value = row[place]
-                if value.__class__ not in kept:
-                    value = convert(value)
-                record[name] = value if load is None else load(value)
-            found[row[0]].append(record)
-        return found
+        return self.reader(database.execute_sql(self.sql, params).fetchall())
 
 
 def read_joint(
-    parts: Sequence[tuple[Target, tuple[str, ...], Chosen, Sequence[int]]],
+    parts: Sequence[tuple[Target, tuple[str, ...], Sequence[int]]],
+    loaders: Callable[[Target, tuple[str, ...]], Chosen],
 ) -> list[dict[int, dict[str, Any]]] | None:
-    """For each part (an entity of one tenant, the names of the columns read of it and
-    their loaders, distinct ids), its live records by id, each holding those columns, in
-    one statement: what RecordReader.read_many answers for each. None when they cannot
-    be read so."""
+    """For each part (an entity of one tenant, the names of the columns read of it,
+    distinct ids), its live records by id, each holding those columns, in one statement:
+    what RecordReader.read_many answers for each. `loaders` tells the columns' loaders,
+    asked only when the statement is first built. None when they cannot be read so."""
     if not statements.REUSE_SQL or len(parts) > MOST_ENTITIES:
         return None
     counts, flat, shape = [], [], []
-    for target, columns, _, ids in parts:
+    for target, columns, ids in parts:
         # an id twice in one entity's list cannot be placed (the probes tell entities apart)
         if len(ids) > MOST_IDS or not read_statements.distinct_ids(ids):
             return None
@@ -99,7 +89,7 @@ def read_joint(
     key = ("joint", *shape, *counts)
     plan = table.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
-        chosen = [(target, loaders) for target, _, loaders, _ in parts]
+        chosen = [(target, loaders(target, columns)) for target, columns, _ in parts]
         plan = table[key] = _plan(chosen, tuple(counts), tuple(flat), _by_ids, _id_alone)
     if plan is None:
         return None
@@ -182,9 +172,8 @@ def _plan(
                 if cast is None:
                     return None
                 places.append((field, cast))
-            kept = read_statements.unchanged_when_read(field)
-            own.append((name, place, field.python_value, kept, None if load is as_it_is else load))
-        reads.append(tuple(own))
+            own.append((name, place, field, None if load is as_it_is else load))
+        reads.append(own)
     if next_place > MOST_COLUMNS:
         return None
 
@@ -211,7 +200,7 @@ def _plan(
     if placed is None:
         return None
     _, sql, params, slots = placed
-    return _Joint(sql, tuple(params), slots, tuple(reads))
+    return _Joint(sql, tuple(params), slots, read_statements.RowReader(reads, numbered=True))
 
 
 def _null_type(field: peewee.Field, context: peewee.Context) -> str | None:

@@ -92,17 +92,25 @@ class RecordReader:
         """read_many's answer for each entity of `wanted`, by its ids and the columns read
         of it: in one statement for them all where it can be (engine.records.joint_reads),
         else in one per entity."""
-        parts = []
-        for entity, (ids, columns) in wanted.items():
-            target, columns = self.target(tenant, entity), tuple(columns)
-            parts.append((target, columns, _chosen_columns(target, columns), sorted(set(ids))))
-        found = joint_reads.read_joint(parts) if len(parts) > 1 else None
+        parts = [
+            (self.target(tenant, entity), tuple(columns), ids)
+            for entity, (ids, columns) in wanted.items()
+        ]
+        return dict(zip(wanted, self.read_linked_targets(parts), strict=True))
+
+    def read_linked_targets(
+        self, parts: Sequence[tuple[Target, tuple[str, ...], Iterable[int]]]
+    ) -> list[dict[int, dict[str, Any]]]:
+        """read_linked's answer, part by part, for entities of one tenant given as their
+        targets (a page looks them up once), each with the columns read and the ids."""
+        joint = [(target, columns, sorted(set(ids))) for target, columns, ids in parts]
+        found = joint_reads.read_joint(joint, _chosen_columns) if len(joint) > 1 else None
         if found is None:
-            return {
-                entity: self.read_many(tenant, entity, ids, columns)
-                for entity, (ids, columns) in wanted.items()
-            }
-        return dict(zip(wanted, found, strict=True))
+            return [
+                self.read_many(target.tenant.spec.name, target.spec.name, ids, columns)
+                for target, columns, ids in joint
+            ]
+        return found
 
     def few_records(
         self, tenant: str, entity: str, most: int, selectable: bool = False
@@ -302,14 +310,24 @@ def _lines_of(target: Target, parent_id: int) -> dict[str, list[dict[str, Any]]]
     for them all where there are several (engine.records.joint_reads), else one each."""
     lines = target.lines()
     if len(lines) > 1:
-        parts = []
-        for line in lines:
-            child = target.child(line)
-            parts.append((child, line.lines.link, line.lines.order, _all(child)))
-        found = joint_reads.read_lines(parts, parent_id)
+        found = joint_reads.read_lines(_lines_parts(target), parent_id)
         if found is not None:
             return {line.name: rows for line, rows in zip(lines, found, strict=True)}
     return {line.name: _stored_lines(target.child(line), line, parent_id) for line in lines}
+
+
+def _lines_parts(target: Target) -> list[tuple[Target, str, str | None, Any]]:
+    """(the entity, the link to the parent, the order field, _all's columns) of each of
+    the entity's lines fields: what joint_reads.read_lines reads, once per compiled entity."""
+    key = ("records", "lines parts")
+    memo = target.entity.memo
+    if key not in memo:
+        memo[key] = [
+            (child, line.lines.link, line.lines.order, _all(child))
+            for line in target.lines()
+            for child in (target.child(line),)
+        ]
+    return memo[key]
 
 
 def _stored_lines(child: Target, line: Any, parent_id: int) -> list[dict[str, Any]]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ if TYPE_CHECKING:
     from engine.spec import FieldSpec
 
 TIME_PATTERN = r"^([01][0-9]|2[0-3]):[0-5][0-9](:[0-5][0-9])?$"
+# what str() writes of a naive datetime, as SQLite keeps one: to the second or microsecond
+_NAIVE_TEXT = re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d:\d\d(\.\d{6})?", re.ASCII)
 
 
 def load_isoformat(value: Any) -> str | None:
@@ -38,6 +41,20 @@ def load_datetime(value: Any) -> str | None:
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     return None if value is None else value.replace(tzinfo=dt.UTC).isoformat()
+
+
+def load_datetime_text(text: str) -> str | None:
+    """load_datetime's answer for the naive datetime that `text` writes as str() does,
+    with no datetime made (its replace and isoformat cost microseconds): the same digits,
+    T between date and time, UTC's offset after; None for any other text."""
+    if _NAIVE_TEXT.fullmatch(text) is None or text.endswith(".000000"):
+        return None  # isoformat leaves out a fraction of none
+    iso = f"{text[:10]}T{text[11:]}"
+    try:
+        dt.datetime.fromisoformat(iso)  # a day and time that exist
+    except ValueError:
+        return None
+    return f"{iso}+00:00"
 
 
 def _store_date(value: str) -> dt.date:
