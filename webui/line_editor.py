@@ -19,14 +19,13 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from flask import url_for
 from markupsafe import Markup
 
 from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import closed_rows, row_rendering
+from webui import closed_rows, row_rendering, urls
 from webui.display import display, locality
 from webui.forms import Submission, as_text, editable
 from webui.page_links import read_links, remember_records
@@ -175,8 +174,10 @@ def _edit_url(target: Target, values: dict) -> str:
     record_id = values.get("id")
     if record_id is None:
         return ""
+    # the list's URL, remembered per entity, and the record's place under it (as
+    # pages._saved builds a record's page): url_for per record costs more than a row
     tenant, entity = target.tenant.spec.name, target.spec.name
-    return url_for("pages.edit", tenant=tenant, entity=entity, record_id=record_id)
+    return f"{urls.url_for('pages.list_page', tenant=tenant, entity=entity)}{record_id}/edit"
 
 
 def rows_limits(line: FieldSpec) -> str | None:
