@@ -77,3 +77,19 @@ def test_a_stored_rows_fields_load_when_it_opens_and_save(
     if lines.spec.lines.order:
         order = [row["id"] for row in saved[:2]]
         assert order == [stored[1]["id"], stored[0]["id"]]
+
+
+def test_a_row_that_cannot_load_says_so_and_keeps_its_button(shipped_site, browser, request):
+    """The session gone (logged out elsewhere), opening a closed row shows no login page
+    in the row: it says the fields could not be loaded, its button still there."""
+    tenant, entity, line = next(case for case in CASES if case[2] == "sites")
+    record = hostile_record(shipped_site.service, tenant, entity, rows=2)
+    page, lines = open_form(shipped_site, browser, request, tenant, entity, line, "wide", record)
+    page.context.clear_cookies()
+    first = lines.rows.nth(0)
+
+    press(first.locator("summary"))
+
+    expect(first.get_by_role("alert")).to_contain_text("could not be loaded")
+    expect(first.get_by_role("button", name=re.compile("^Show the fields"))).to_be_visible()
+    expect(first.locator('input[name="username"]')).to_have_count(0)

@@ -203,7 +203,8 @@ function enhanceLines(fieldset) {
     if (!place.loading) {
       place.setAttribute("aria-busy", "true");
       const url = `${place.dataset.rowFields}?row=${encodeURIComponent(body.dataset.row)}`;
-      place.loading = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" } })
+      // a redirect (to the login page, the session gone) is a failure, not the row's fields
+      place.loading = fetch(url, { credentials: "same-origin", headers: { Accept: "text/html" }, redirect: "error" })
         .then((response) => {
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
           return response.text();
