@@ -184,9 +184,8 @@ EXAMPLES = settings(
 )
 
 
-@pytest.fixture(scope="module")
-def specs(tmp_path_factory):
-    """The compiled metadata, once: the cells need the fields, not a database."""
+def compiled_tenant(tmp_path_factory) -> Any:
+    """The tenant `t` of this module's metadata (a field of every input type), compiled."""
     root = tmp_path_factory.mktemp("types") / "metadata"
     for relative, text in {
         "groups.yaml": GROUPS,
@@ -195,7 +194,13 @@ def specs(tmp_path_factory):
     }.items():
         (root / relative).parent.mkdir(parents=True, exist_ok=True)
         (root / relative).write_text(text, encoding="utf-8")
-    return build_registry(str(root)).tenant("t").spec.entities
+    return build_registry(str(root)).tenant("t")
+
+
+@pytest.fixture(scope="module")
+def specs(tmp_path_factory):
+    """The compiled metadata, once: the cells need the fields, not a database."""
+    return compiled_tenant(tmp_path_factory).spec.entities
 
 
 @pytest.fixture

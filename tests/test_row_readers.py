@@ -14,11 +14,11 @@ from typing import Any
 import peewee
 import pytest
 import test_lines_form
-from conftest import GROUPS, SHIPPED, TENANT
+from conftest import SHIPPED
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from page_costs import ENTITIES
-from test_input_types import FILES, IMAGES, METADATA
+from test_input_types import FILES, IMAGES, METADATA, compiled_tenant
 from test_joint_reads import _wanted
 from test_pages import make_app
 from test_read_statements import everything
@@ -64,15 +64,7 @@ def _outcome(read: Any, rows: list) -> Any:
 @pytest.fixture(scope="module")
 def every_type(tmp_path_factory):
     """A tenant whose entities have a field of every input type (test_input_types')."""
-    root = tmp_path_factory.mktemp("readers") / "metadata"
-    for relative, text in {
-        "groups.yaml": GROUPS,
-        "tenants/t/tenant.yaml": TENANT,
-        **METADATA,
-    }.items():
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
-        (root / relative).write_text(text, encoding="utf-8")
-    return build_registry(str(root)).tenant("t")
+    return compiled_tenant(tmp_path_factory)
 
 
 @pytest.fixture(scope="module")
