@@ -1,8 +1,8 @@
 """A stored line row shown closed: its grid row and summary, without its editor's fields.
 
 A record may have dozens of lines, each with dozens of fields: rendering every stored
-row's editor on every edit page made the page grow by some 13 KB a row (a standard
-customer's site), and its rendering with it. A stored row's editor is rendered only
+row's editor on every edit page made the page grow by some 13 KB a row of 45 fields,
+and its rendering with it. A stored row's editor is rendered only
 when the row is opened: formwork.js loads it from the row's own URL (pages.row_fields)
 when its <details> opens; without script, the row's button asks for the form again
 with that row open (Submission.opened), what was typed kept. A closed row sends its id
