@@ -10,10 +10,11 @@ failure names the page, the size and every problem found on it.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 from conftest import ROOT
-from playwright.sync_api import expect
+from playwright.sync_api import Page, expect
 
 from . import shipped_site as site
 from .page_audit import problems
@@ -29,16 +30,28 @@ TENANTS = sorted({tenant for tenant, _ in shipped_entities()})
 
 
 def audit(
-    visitor: Visitor, tenant: str, role: str, path: str, *name: str, also: tuple[int, ...] = ()
+    visitor: Visitor,
+    tenant: str,
+    role: str,
+    path: str,
+    *name: str,
+    also: tuple[int, ...] = (),
+    prepare: Callable[[Page], None] | None = None,
 ) -> list[str]:
     """The problems of the page at `path`, each naming the page; its screenshot saved.
-    `also` names the error statuses the page may answer with."""
+    `also` names the error statuses the page may answer with; `prepare` acts on the page
+    before it is audited."""
     page = visitor.open(tenant, role, path, also)
+    if prepare is not None:
+        prepare(page)
+    return findings(page, visitor.size, name, path)
+
+
+def findings(page: Page, size: str, name: tuple[str, ...], where: str) -> list[str]:
+    """The problems of `page` as shown now, each naming the page; its screenshot saved."""
     found = problems(page)
-    page.screenshot(
-        path=str(artifact_path(ARTIFACTS, *name, visitor.size)), full_page=True, timeout=60_000
-    )
-    return [f"{' '.join(name)} at {visitor.size} ({path}): {problem}" for problem in found]
+    page.screenshot(path=str(artifact_path(ARTIFACTS, *name, size)), full_page=True, timeout=60_000)
+    return [f"{' '.join(name)} at {size} ({where}): {problem}" for problem in found]
 
 
 def report(found: list[str]) -> str:
@@ -69,20 +82,20 @@ def test_record_page_and_edit_form(visitors, shipped_site, tenant, entity, size)
 @pytest.mark.parametrize(("tenant", "entity"), demo_entities())
 def test_edit_form_with_every_row_open(visitors, shipped_site, tenant, entity, size):
     """The stored rows' editors, served closed, audited once their fields are loaded."""
-    visitor = visitors[size]
     record = shipped_site.first_record(tenant, entity)
     path = f"/{tenant}/{entity}/{record}/edit"
-    page = visitor.open(tenant, "editor", path)
+    found = audit(
+        visitors[size], tenant, "editor", path, tenant, entity, "rows-open", prepare=open_every_row
+    )
+    assert not found, report(found)
+
+
+def open_every_row(page: Page) -> None:
+    """Opens every stored row of the form and waits until each has its fields."""
     page.evaluate(
         "() => document.querySelectorAll('tbody.line details').forEach((d) => { d.open = true; })"
     )
-    expect(page.locator(".row-fields[data-row-fields]")).to_have_count(0)  # every row loaded
-    found = [f"{entity} rows open at {size} ({path}): {problem}" for problem in problems(page)]
-    page.screenshot(
-        path=str(artifact_path(ARTIFACTS, tenant, entity, "rows-open", size)), full_page=True,
-        timeout=60_000,
-    )  # fmt: skip
-    assert not found, report(found)
+    expect(page.locator(".row-fields[data-row-fields]")).to_have_count(0)
 
 
 @pytest.mark.parametrize("size", SIZES)
@@ -169,10 +182,4 @@ def audit_shown(visitor: Visitor, tenant: str, *name: str) -> list[str]:
     # a heading is visible as soon as the page's HTML is parsed; its stylesheet may still
     # be on its way on a busy machine, and a page measured unstyled is too wide
     page.wait_for_load_state("load")
-    found = problems(page)
-    page.screenshot(
-        path=str(artifact_path(ARTIFACTS, tenant, *name, visitor.size)),
-        full_page=True,
-        timeout=60_000,
-    )
-    return [f"{tenant} {' '.join(name)} at {visitor.size} ({page.url}): {p}" for p in found]
+    return findings(page, visitor.size, (tenant, *name), page.url)
