@@ -82,6 +82,29 @@ fields:
   - {name: title, sequence: 1, label: Title, input_type: text, group: MAIN}
   - {name: hidden_one, sequence: 1, label: Hidden, input_type: text, group: EMPTY, hidden: true}
 """
+# a crew of one to three members: lines with min_rows and max_rows
+CREW = """\
+entity: crew
+label: Crew
+plural: Crews
+title_field: name
+lines:
+  members: {entity: member, link: crew, label: Members, sequence: 20, group: MAIN,
+            min_rows: 1, max_rows: 3}
+fields:
+  - {name: name, sequence: 1, label: Name, input_type: text, group: MAIN, required: true}
+"""
+MEMBER = """\
+entity: member
+label: Member
+plural: Members
+fields:
+  - {name: crew, sequence: 1, label: Crew, input_type: lookup, group: MAIN,
+     lookup: {entity: crew}}
+  - {name: person, sequence: 2, label: Person, input_type: text, group: MAIN, required: true}
+  - {name: shift, sequence: 3, label: Shift, input_type: select, group: MAIN,
+     options: [{value: day, label: Day}, {value: night, label: Night}]}
+"""
 FILES = {
     "entities/account.yaml": ACCOUNT,
     "entities/branch.yaml": BRANCH,

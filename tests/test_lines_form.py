@@ -40,7 +40,8 @@ CASES = lines_cases()
 class FormValues(HTMLParser):
     """What a browser without scripts sends for a page's form: each input's value (a
     checkbox only when ticked), each textarea's text, each select's chosen options (a
-    single select's first option when none is)."""
+    single select's first option when none is); nothing inside a <template>, which a
+    browser does not send."""
 
     def __init__(self) -> None:
         super().__init__()
@@ -50,11 +51,16 @@ class FormValues(HTMLParser):
         self.buttons: list[tuple[str, str]] = []  # (name, value) of each named submit button
         self._select: tuple | None = None  # name, options, chosen, multiple
         self._textarea: tuple[str, list] | None = None
+        self._templates = 0  # how deep in <template> elements the parser is
 
     def handle_starttag(self, tag, attrs):
         a = dict(attrs)
         name = a.get("name")
-        if tag == "button" and name and a.get("type") == "submit":
+        if tag == "template":
+            self._templates += 1
+        elif self._templates:
+            return
+        elif tag == "button" and name and a.get("type") == "submit":
             self.buttons.append((name, a.get("value") or ""))
         elif tag == "input" and name and a.get("type") not in ("file", "submit"):
             self.names.add(name)
@@ -76,7 +82,9 @@ class FormValues(HTMLParser):
             self._textarea[1].append(data)
 
     def handle_endtag(self, tag):
-        if tag == "select" and self._select:
+        if tag == "template":
+            self._templates -= 1
+        elif tag == "select" and self._select:
             name, options, chosen, multiple = self._select
             self.options[name] = options
             self.pairs += [(name, value) for value in (chosen or options[: not multiple])]

@@ -66,8 +66,9 @@ def lines_item(
     rendering: FieldRendering,
 ) -> dict:
     """What the lines macro renders: the grid's columns, and each row (those typed or
-    stored, then one empty row to fill unless max_rows are there) with its cells,
-    problems and editor, and the words on the number of rows allowed."""
+    stored, then one empty row to fill unless max_rows are there, when it is the
+    `blank` row instead) with its cells, problems and editor, and the words on the
+    number of rows allowed."""
     child = target.child(line)
     layout = _row_layout(target, child, line)
     writable, columns = layout.writable, layout.columns
@@ -83,7 +84,9 @@ def lines_item(
         sources = list(enumerate(stored_rows))
     blank = max((index for index, _ in sources), default=-1) + 1
     limit = line.lines.max_rows
-    empty = [] if limit is not None and len(sources) >= limit else [(blank, None)]
+    # at max_rows no empty row is served to fill, but formwork.js still needs one to add
+    # after a removal: it is served apart, in a <template>
+    full = limit is not None and len(sources) >= limit
     place = locality(child)  # how the tenant's people write numbers and moments
     entries = _RowEntries(child, layout, rendering)
     renderer = None
@@ -91,10 +94,11 @@ def lines_item(
         renderer = row_rendering.cached_row_renderer(
             target, line, entries.views, writable, macros, rendering.field_item
         )
-    rows, titles = [], {}  # the linked records' titles written for one row, for the others
+    titles: dict = {}  # the linked records' titles written for one row, for the others
     typed_in = closed_rows.typed_rows(submission.typed, line)
     edit_url = _edit_url(target, values) if stored_rows else ""
-    for position, (index, stored) in enumerate([*sources, *empty]):
+
+    def row_item(position: int, index: int, stored: dict | None) -> dict:
         row = _Row(line, index, position, stored, submission, errors, place)
         problems = row.problems()
         asked = (
@@ -107,22 +111,24 @@ def lines_item(
             )
         else:
             fields = _row_fields(child, entries, writable, row, macros, rendering, renderer, titles)
-        rows.append(
-            {
-                "index": index,
-                "number": position + 1,
-                "id": row.line_id,
-                "cells": [_cell(child, spec, row) for spec in columns],
-                "errors": problems,
-                "fields": fields,
-                "no_copy": layout.no_copy,
-                "open": asked,
-            }
-        )
+        return {
+            "index": index,
+            "number": position + 1,
+            "id": row.line_id,
+            "cells": [_cell(child, spec, row) for spec in columns],
+            "errors": problems,
+            "fields": fields,
+            "no_copy": layout.no_copy,
+            "open": asked,
+        }
+
+    empty = [] if full else [(blank, None)]
+    rows = [row_item(at, index, stored) for at, (index, stored) in enumerate([*sources, *empty])]
     return {
         "entry": entry,
         "spec": line,
         "lines": {"columns": columns, "rows": rows},
+        "blank": row_item(len(sources), blank, None) if full else None,
         "error": errors.get(line.name),
         "limits": rows_limits(line),
     }

@@ -57,12 +57,13 @@ class GridRenderer:
 
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:
     """The lines field's grid of `item` (webui.line_editor.lines_item's): from its pieces
-    when neither it nor a row has an error and no row was asked to be open, else by its
-    macro."""
+    when neither it nor a row has an error, no row was asked to be open and no empty row
+    is served apart (at max_rows), else by its macro."""
     renderer = None
     if (
         REUSE_GRID
         and item["error"] is None
+        and item["blank"] is None
         and not any(row["errors"] or row["open"] for row in item["lines"]["rows"])
     ):
         renderer = _cached_renderer(target, item, macros)
@@ -85,7 +86,7 @@ def grid_renderer(item: dict, macros: Any) -> GridRenderer | None:
     """The grid of the lines field of `item`, cut from its macro; None when the macro
     does not cut (it uses a row's texts in some other way)."""
     columns = item["lines"]["columns"]
-    frame = {**item, "error": None, "lines": {"columns": columns, "rows": []}}
+    frame = {**item, "error": None, "blank": None, "lines": {"columns": columns, "rows": []}}
 
     def grid(*rows: tuple) -> str:
         rendered = [_probe_row(columns, texts) for texts in rows]

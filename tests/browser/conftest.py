@@ -19,7 +19,7 @@ from argon2 import PasswordHasher
 from conftest import GROUPS, TENANT
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
-from records_metadata import FILES, SURVEY
+from records_metadata import CREW, FILES, MEMBER, SURVEY
 from werkzeug.serving import make_server
 
 from engine import users
@@ -72,27 +72,6 @@ fields:
   - {name: notes, sequence: 4, label: Notes, input_type: textarea, group: MORE}
   - {name: score, sequence: 5, label: Score, input_type: integer, group: EXTRA, min: 0,
      max: 10}
-"""
-# a crew of one to three members: lines with min_rows and max_rows
-CREW = """\
-entity: crew
-label: Crew
-plural: Crews
-title_field: name
-lines:
-  members: {entity: member, link: crew, label: Members, sequence: 20, group: MAIN,
-            min_rows: 1, max_rows: 3}
-fields:
-  - {name: name, sequence: 1, label: Name, input_type: text, group: MAIN, required: true}
-"""
-MEMBER = """\
-entity: member
-label: Member
-plural: Members
-fields:
-  - {name: crew, sequence: 1, label: Crew, input_type: lookup, group: MAIN,
-     lookup: {entity: crew}}
-  - {name: person, sequence: 2, label: Person, input_type: text, group: MAIN, required: true}
 """
 
 

@@ -60,9 +60,25 @@ def test_the_buttons_keep_the_rows_within_the_limits_and_say_why(page, site, log
     expect(page.get_by_role("status")).to_have_text("Crew Night shift saved.")
 
     # the edit form of three members has no empty fourth row, and adds none
+    record_id = int(re.search(r"/t/crew/(\d+)", page.url).group(1))
+    stored = [(m["id"], m["person"]) for m in site.service.read("t", "crew", record_id)["members"]]
+    assert [person for _, person in stored] == ["Ana", "Ben", "Cy"]
     page.get_by_role("link", name="Edit").click()
     expect(buttons(page, "Remove")).to_have_count(3)
-    expect(page.get_by_role("button", name="Add row to Members")).to_be_disabled()
+    expect(add).to_be_disabled()
+
+    # after a removal, the row added is empty and new, not a copy of a stored one
+    page.get_by_role("button", name="Remove Members row 2").click()
+    add.click()
+    expect(row_field(page, 3)).to_have_value("")
+    expect(page.locator('input[name="members-2-id"]')).to_have_value("")
+    expect(add).to_be_disabled()
+    row_field(page, 3).fill("Dot")
+    page.get_by_role("button", name="Save", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("Crew Night shift saved.")
+    members = site.service.read("t", "crew", record_id)["members"]
+    assert [m["person"] for m in members] == ["Ana", "Cy", "Dot"]
+    assert [m["id"] for m in members[:2]] == [stored[0][0], stored[2][0]]  # kept, not copied
 
 
 def test_the_server_refuses_rows_past_the_limits_the_buttons_enforce(page, site, log_in):

@@ -114,7 +114,9 @@ function enhanceLines(fieldset) {
   const label = fieldset.dataset.label;
   const table = fieldset.querySelector("table");
   const rows = () => Array.from(table.tBodies);
-  const template = rows().at(-1).cloneNode(true);  // the empty row to fill, as served
+  // the empty row to fill, as served: the last row, or at max_rows apart in a <template>
+  const blank = fieldset.querySelector("template.blank-row");
+  const template = (blank ? blank.content.querySelector("tbody") : rows().at(-1)).cloneNode(true);
   const status = document.createElement("p");
   status.className = "visually-hidden";
   status.setAttribute("role", "status");
