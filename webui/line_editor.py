@@ -32,6 +32,10 @@ from webui.page_links import read_links, remember_records
 from webui.views import views as entity_views
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
+# The switch of the narrow read of stored rows: False, an edit form reads every column
+# of its lines, as the record's own read does (the plain path, which
+# tests/test_narrow_rows.py compares it with).
+NARROW_ROWS = True
 
 
 @dataclass(frozen=True)
@@ -132,6 +136,24 @@ def lines_item(
         "error": errors.get(line.name),
         "limits": rows_limits(line),
     }
+
+
+def closed_row_columns(target: Target) -> dict[str, tuple[str, ...]] | None:
+    """By lines field, the columns a closed stored row shows (its grid's cells): all an
+    edit form reads of its lines when every stored row is served closed, as when it is
+    first shown. None with the switch off: every column is read."""
+    if not NARROW_ROWS:
+        return None
+    view = entity_views(target).form
+    if view.closed_columns is None:
+        view.closed_columns = {
+            line.name: tuple(
+                spec.system or spec.name
+                for spec in _row_layout(target, target.child(line), line).columns
+            )
+            for line in target.lines()
+        }
+    return view.closed_columns
 
 
 def stored_row_editor(

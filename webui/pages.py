@@ -200,7 +200,8 @@ def edit(tenant: str, entity: str, record_id: int) -> Any:
     (409 and the newer version when someone saved the record meanwhile)."""
     target = in_page_language(target_or_404(tenant, entity))
     if request.method == "GET":
-        record = _stored(tenant, entity, record_id)
+        # its stored rows are all served closed: their grid's cells are all it reads of them
+        record = _stored(tenant, entity, record_id, line_editor.closed_row_columns(target))
         return render_form(target, record, record, Submission(), 200)
     # a save reads the record itself: it is read here only to show the form again
     try:
@@ -253,10 +254,13 @@ def row_fields(tenant: str, entity: str, record_id: int, line: str, line_id: int
     return fields, 200, {"Cache-Control": "no-store"}
 
 
-def _stored(tenant: str, entity: str, record_id: int) -> dict:
-    """The stored record, or a 404 page when there is none."""
+def _stored(
+    tenant: str, entity: str, record_id: int, line_columns: dict[str, tuple] | None = None
+) -> dict:
+    """The stored record (its lines of `line_columns` only, as RecordService.read reads
+    them), or a 404 page when there is none."""
     try:
-        return record_service().read(tenant, entity, record_id)
+        return record_service().read(tenant, entity, record_id, line_columns)
     except NotFound:
         abort(404)
 

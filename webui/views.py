@@ -61,6 +61,7 @@ class FormView:
         default_factory=lambda: BoundedCache(MAX_QUERIES)
     )
     row_layouts: dict[str, list] = dataclasses.field(default_factory=dict)  # by lines field
+    closed_columns: dict[str, tuple] | None = None  # what closed rows show, by lines field
     row_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     grid_renderers: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)
     closed_rows: dict[tuple, Any] = dataclasses.field(default_factory=dict)  # (macros, lines)

@@ -111,13 +111,20 @@ def read_lines(
         return None
     tenant = parts[0][0].tenant
     table = read_statements.statement_cache(tenant.memo, tenant.database)
-    key = ("joint lines", *((child.spec.name, link, order) for child, link, order, _ in parts))
+    key = ("joint lines", *(_line_key(part) for part in parts))
     plan = table.get(key, _UNPLANNED)
     if plan is _UNPLANNED:
         plan = table[key] = _lines_plan(parts, parent_id)
     if plan is None:
         return None
     return plan.run(tenant.database, (parent_id,) * len(parts))
+
+
+def _line_key(part: tuple[Target, str, str | None, Chosen]) -> tuple:
+    """What a lines part's share of the statement depends on: its entity, link and order,
+    and the columns it reads (a narrower read is another statement)."""
+    child, link, order, columns = part
+    return (child.spec.name, link, order, *(name for name, _, _ in columns))
 
 
 def _lines_plan(parts: Sequence[tuple[Target, str, str | None, Chosen]], parent_id: int) -> Any:

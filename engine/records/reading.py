@@ -41,8 +41,17 @@ class RecordReader:
 
     # reading
 
-    def read(self, tenant: str, entity: str, record_id: int) -> dict[str, Any]:
-        """One live record of `entity` as a dict of its values, or NotFound."""
+    def read(
+        self,
+        tenant: str,
+        entity: str,
+        record_id: int,
+        line_columns: Mapping[str, tuple[str, ...]] | None = None,
+    ) -> dict[str, Any]:
+        """One live record of `entity` as a dict of its values, or NotFound. With
+        `line_columns` (by lines field, names of stored fields or system columns), each
+        line of those fields holds only its `id` and those columns: a form whose stored
+        rows show only a few reads and converts no more."""
         target = self.target(tenant, entity)
         model = target.model
 
@@ -56,7 +65,7 @@ class RecordReader:
         if not found:
             raise NotFound(f"{target.spec.label} {record_id} does not exist")
         record = found[0]
-        record.update(_lines_of(target, found_id))
+        record.update(_lines_of(target, found_id, line_columns or {}))
         return record
 
     def read_many(
@@ -305,40 +314,61 @@ class RecordReader:
         return _capped(found, count_up_to)
 
 
-def _lines_of(target: Target, parent_id: int) -> dict[str, list[dict[str, Any]]]:
-    """The record's stored lines of each of its lines fields, as records: in one statement
-    for them all where there are several (engine.records.joint_reads), else one each."""
+def _lines_of(
+    target: Target, parent_id: int, narrowed: Mapping[str, tuple[str, ...]]
+) -> dict[str, list[dict[str, Any]]]:
+    """The record's stored lines of each of its lines fields, as records (of `narrowed`'s
+    columns only, for the fields it names): in one statement for them all where there are
+    several (engine.records.joint_reads), else one each."""
     lines = target.lines()
+    parts = _lines_parts(target, tuple(narrowed.get(line.name) for line in lines))
     if len(lines) > 1:
-        found = joint_reads.read_lines(_lines_parts(target), parent_id)
+        found = joint_reads.read_lines(parts, parent_id)
         if found is not None:
             return {line.name: rows for line, rows in zip(lines, found, strict=True)}
-    return {line.name: _stored_lines(target.child(line), line, parent_id) for line in lines}
+    return {
+        line.name: _stored_lines(child, line, parent_id, columns)
+        for line, (child, _, _, columns) in zip(lines, parts, strict=True)
+    }
 
 
-def _lines_parts(target: Target) -> list[tuple[Target, str, str | None, Any]]:
-    """(the entity, the link to the parent, the order field, _all's columns) of each of
-    the entity's lines fields: what joint_reads.read_lines reads, once per compiled entity."""
-    key = ("records", "lines parts")
+def _lines_parts(
+    target: Target, narrowed: tuple[tuple[str, ...] | None, ...]
+) -> list[tuple[Target, str, str | None, Any]]:
+    """(the entity, the link to the parent, the order field, the columns read and their
+    loaders) of each of the entity's lines fields: what joint_reads.read_lines reads, once
+    per compiled entity and narrowing. A lines field's columns are _all's, or its id and
+    the columns `narrowed` names for it."""
+    key = ("records", "lines parts", narrowed)
     memo = target.entity.memo
     if key not in memo:
         memo[key] = [
-            (child, line.lines.link, line.lines.order, _all(child))
-            for line in target.lines()
+            (
+                child,
+                line.lines.link,
+                line.lines.order,
+                _all(child) if columns is None else _chosen_columns(child, columns),
+            )
+            for line, columns in zip(target.lines(), narrowed, strict=True)
             for child in (target.child(line),)
         ]
     return memo[key]
 
 
-def _stored_lines(child: Target, line: Any, parent_id: int) -> list[dict[str, Any]]:
-    """The record's stored lines of one lines field, as line_rows reads them, as records."""
+def _stored_lines(
+    child: Target, line: Any, parent_id: int, columns: Any = None
+) -> list[dict[str, Any]]:
+    """The record's stored lines of one lines field, as line_rows reads them, as records
+    (of `columns`, _all's when None)."""
     link, order = line.lines.link, line.lines.order
+    columns = _all(child) if columns is None else columns
 
     def query(ids: Sequence[int]) -> peewee.ModelSelect:
-        return line_rows(child, link, ids[0], order)
+        rows = line_rows(child, link, ids[0], order)
+        return rows.select(*(getattr(child.model, attribute) for _, attribute, _ in columns))
 
-    memo, key = child.entity.memo, ("lines", link)
-    return read_statements.records(memo, child.model, key, query, [parent_id], _all(child))
+    memo, key = child.entity.memo, ("lines", link, *(name for name, _, _ in columns))
+    return read_statements.records(memo, child.model, key, query, [parent_id], columns)
 
 
 def _all(target: Target) -> list[tuple[str, str, Any]]:
