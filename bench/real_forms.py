@@ -37,6 +37,7 @@ import argparse
 import os
 import re
 import shutil
+import statistics
 import sys
 import tempfile
 from pathlib import Path
@@ -329,21 +330,33 @@ def run(endpoints: list[Endpoint], seconds: float, rounds: int, driver: str, tmp
     failures += found.failures
     print(
         f"\n{'page':<40} {'req/s':>7} {'p50 ms':>7} {'p99 ms':>7} {'CPU ms/req':>10} "
-        f"{'CPU × synthetic':>15} {'req/s × Django':>14}"
+        f"{'CPU × synthetic':>15} {'per round':>9} {'req/s × Django':>14}"
     )
-    print("-" * 106)
+    print("-" * 116)
     for e in endpoints:
         r = best[e.key]
         print(
             f"{e.label:<40} {r.rate:>7,.0f} {r.p50:>7.1f} {r.p99:>7.1f} {cpu[e.key]:>10.2f} "
             f"{_ratio(cpu[e.key], cpu['synthetic_new']):>15} "
+            f"{_round_ratio(found.cpu_by_round, e.key):>9} "
             f"{_ratio(r.rate, best['django_change'].rate):>14}"
         )
     print(
         "\nCPU ms/req: the gunicorn master's and workers' CPU per request, the lowest of the "
-        "rounds;\nproject goal: a real edit page within 2× the synthetic form's CPU per request"
+        "rounds;\nCPU × synthetic: that ÷ the synthetic form's; per round: the median, over "
+        "the rounds, of\nthe page's CPU ÷ the synthetic form's in the same round (steadier "
+        "where the machine's speed drifts);\nproject goal: a real edit page within 2× the "
+        "synthetic form's CPU per request"
     )
     return failures
+
+
+def _round_ratio(by_round: dict[str, list[float]], key: str) -> str:
+    """The median over the rounds of the page's CPU per request ÷ the synthetic form's in
+    that round, or a dash where a round served none of either."""
+    pairs = zip(by_round[key], by_round["synthetic_new"], strict=True)
+    ratios = [page / base for page, base in pairs if page and base]
+    return f"{statistics.median(ratios):.2f}×" if ratios else "–"
 
 
 def _ratio(value: float, base: float) -> str:
