@@ -24,14 +24,27 @@ groups:
 TENANT = "tenant: t\nlabel: T\nsettings: {license: '3897'}\n"
 
 
-@pytest.fixture(autouse=True)
-def cheap_hashing(monkeypatch):
-    """argon2 at its smallest cost: the same code paths, without 0.2 s per hash."""
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--screenshots",
+        action="store_true",
+        help="the browser tests save a screenshot of every page they check in "
+        "test-artifacts/, not only of the pages that fail",
+    )
+
+
+@pytest.fixture(autouse=True, scope="session")
+def cheap_hashing():
+    """argon2 at its smallest cost for the whole run, the users that fixtures of any scope
+    make included: the same code paths, without 0.2 s of both cores per hash and per first
+    login (test_users.py sets the real cost where it measures it)."""
     from argon2 import PasswordHasher
 
     from engine import users
 
-    monkeypatch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+        yield
 
 
 def stop_metadata_watching(before: set[threading.Thread]) -> None:
@@ -89,15 +102,10 @@ def shipped_site(request, tmp_path_factory):
 @pytest.fixture(scope="module")
 def demo_site(shipped_site):
     """The shipped tenants with their demo data (`formwork demo`), on each backend."""
-    from argon2 import PasswordHasher
-
-    from engine import users
     from engine.demo import load_demo
 
     service = shipped_site.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
+    load_demo(service, service.registry)
     return shipped_site
 
 
@@ -177,12 +185,29 @@ def shipped_api(storage):
             "FORMWORK_DATABASE": storage.database_url,
         }
     )
+    registry = app.extensions["formwork"].registry
+    for tenant in registry.tenants:
+        users.add_user(registry.tenant(tenant), "clerk", "editor", "correct horse battery")
+    return api_client(app)
+
+
+@pytest.fixture(scope="module")
+def module_api(shipped_site):
+    """`shipped_api` made once for a whole module, on each backend: for tests that each
+    make the records they use and count nothing else."""
+    return api_client(shipped_site)
+
+
+def api_client(app):
+    """A test client of `app`, whose tenants have an editor `clerk`: `client.headers[tenant]`
+    carries the clerk's API token, `client.service` is the records service."""
+    from engine import users
+
     service = app.extensions["formwork"]
     client = app.test_client()
     client.service = service
     client.headers = {}
     for tenant in service.registry.tenants:
-        compiled = service.registry.tenant(tenant)
-        users.add_user(compiled, "clerk", "editor", "correct horse battery")
-        client.headers[tenant] = {"Authorization": f"Bearer {users.issue_token(compiled, 'clerk')}"}
+        token = users.issue_token(service.registry.tenant(tenant), "clerk")
+        client.headers[tenant] = {"Authorization": f"Bearer {token}"}
     return client

@@ -11,7 +11,6 @@ from sample_records import sample_payload, with_lines
 from engine.errors import Conflict, RecordInvalid
 from engine.records.service import RecordService
 from engine.registry import build_registry
-from engine.storage.sync import sync_registry
 
 REGISTRY = build_registry(str(SHIPPED))
 LINED = [
@@ -25,11 +24,10 @@ STAMPS = ("rev_number", "last_updated_by", "last_update_date")
 
 
 @pytest.fixture
-def records(storage):
-    """A records service over the shipped metadata, on each backend."""
-    registry = build_registry(str(SHIPPED))
-    sync_registry(registry, storage)
-    return RecordService(registry)
+def records(shipped_site) -> RecordService:
+    """The records service of the shipped metadata, on each backend, shared by the module:
+    each test makes the records it changes."""
+    return shipped_site.extensions["formwork"]
 
 
 def lines_of(service, tenant, entity):
@@ -219,8 +217,8 @@ def test_a_stale_revision_is_still_a_conflict(records, customer):
 # the JSON API
 
 
-def test_the_api_reorders_lines_sent_as_their_ids_alone(shipped_api):
-    api, headers = shipped_api, shipped_api.headers["standard"]
+def test_the_api_reorders_lines_sent_as_their_ids_alone(module_api):
+    api, headers = module_api, module_api.headers["standard"]
     made = with_lines(api.service, "standard", "customer", 3)
     url = f"/api/standard/customer/{made['id']}"
     read = api.get(url, headers=headers).json
@@ -235,8 +233,8 @@ def test_the_api_reorders_lines_sent_as_their_ids_alone(shipped_api):
     assert_history_reorders(entry, lines)
 
 
-def test_the_api_changes_only_the_field_a_line_is_sent_with(shipped_api):
-    api, headers = shipped_api, shipped_api.headers["standard"]
+def test_the_api_changes_only_the_field_a_line_is_sent_with(module_api):
+    api, headers = module_api, module_api.headers["standard"]
     made = with_lines(api.service, "standard", "customer", 2)
     url = f"/api/standard/customer/{made['id']}"
     read = api.get(url, headers=headers).json
@@ -256,8 +254,8 @@ def test_the_api_changes_only_the_field_a_line_is_sent_with(shipped_api):
     assert answer.json["business_units"] == read["business_units"]  # not sent: as they were
 
 
-def test_the_api_refuses_a_line_id_of_another_record(shipped_api):
-    api, headers = shipped_api, shipped_api.headers["standard"]
+def test_the_api_refuses_a_line_id_of_another_record(module_api):
+    api, headers = module_api, module_api.headers["standard"]
     url = f"/api/standard/customer/{with_lines(api.service, 'standard', 'customer', 1)['id']}"
     other = with_lines(api.service, "standard", "customer", 1)
     stranger = api.service.read("standard", "customer", other["id"])["sites"][0]["id"]

@@ -27,8 +27,8 @@ def lines_of(spec):
 
 
 @pytest.mark.parametrize(("tenant", "entity"), LINED)
-def test_a_record_read_is_accepted_back_unchanged(shipped_api, tenant, entity):
-    api, headers = shipped_api, shipped_api.headers[tenant]
+def test_a_record_read_is_accepted_back_unchanged(module_api, tenant, entity):
+    api, headers = module_api, module_api.headers[tenant]
     made = with_lines(api.service, tenant, entity, 2)
     url = f"/api/{tenant}/{entity}/{made['id']}"
     read = api.get(url, headers=headers).json
@@ -55,19 +55,19 @@ def test_a_record_read_is_accepted_back_unchanged(shipped_api, tenant, entity):
 
 
 @pytest.fixture
-def customer(shipped_api):
+def customer(module_api):
     """A standard customer with two sites, as the API answers it."""
-    api = shipped_api
+    api = module_api
     made = with_lines(api.service, "standard", "customer", 2)
     url = f"/api/standard/customer/{made['id']}"
     return url, api.get(url, headers=api.headers["standard"]).json
 
 
-def test_a_line_system_column_sent_changed_is_refused_by_its_label(shipped_api, customer):
+def test_a_line_system_column_sent_changed_is_refused_by_its_label(module_api, customer):
     url, read = customer
     read["sites"][1]["created_by"] = "mallory"
     read["sites"][0]["status"] = "closed"
-    answer = shipped_api.patch(url, json=read, headers=shipped_api.headers["standard"])
+    answer = module_api.patch(url, json=read, headers=module_api.headers["standard"])
     assert answer.status_code == 422
     assert [(e["field"], e["label"], e["code"]) for e in answer.json["errors"]] == [
         ("sites[0].status", "Status", "read_only"),
@@ -75,9 +75,9 @@ def test_a_line_system_column_sent_changed_is_refused_by_its_label(shipped_api, 
     ]
 
 
-def test_a_line_changed_since_it_was_read_is_a_conflict(shipped_api, customer):
+def test_a_line_changed_since_it_was_read_is_a_conflict(module_api, customer):
     url, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     site = read["sites"][0]
     line_url = f"/api/standard/customer_site/{site['id']}"
     edited = api.patch(line_url, json={"rev_number": site["rev_number"], "fob": "elsewhere"},
@@ -89,9 +89,9 @@ def test_a_line_changed_since_it_was_read_is_a_conflict(shipped_api, customer):
     assert api.get(line_url, headers=headers).json["fob"] == "elsewhere"
 
 
-def test_a_line_cannot_be_moved_to_another_record(shipped_api, customer):
+def test_a_line_cannot_be_moved_to_another_record(module_api, customer):
     url, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     other = api.post(
         "/api/standard/customer",
         json=sample_payload(api.service, "standard", "customer"),
@@ -105,9 +105,9 @@ def test_a_line_cannot_be_moved_to_another_record(shipped_api, customer):
     assert "ar_customer_id" not in error["message"]  # named by its label
 
 
-def test_a_copy_relinks_its_lines_and_fetches_their_values_again(shipped_api, customer):
+def test_a_copy_relinks_its_lines_and_fetches_their_values_again(module_api, customer):
     url, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     copy = api.post(f"{url}/actions/copy", headers=headers)
     assert copy.status_code == 201, copy.json
     copied = copy.json
@@ -121,14 +121,12 @@ def test_a_copy_relinks_its_lines_and_fetches_their_values_again(shipped_api, cu
     assert [s["id"] for s in original["sites"]] == [s["id"] for s in read["sites"]]
 
 
-def test_a_record_is_deleted_with_its_lines_and_no_view_value_can_refer_to_it(
-    shipped_api, customer
-):
+def test_a_record_is_deleted_with_its_lines_and_no_view_value_can_refer_to_it(module_api, customer):
     """Standard customers are deleted while unreferenced; their sites are never deleted on
     their own, yet go with their customer, each into the audit. (The refusal of a delete
     while another record refers to it: tests/test_records.py.)"""
     url, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     other = with_lines(api.service, "standard", "customer", 1)
     # a site's view value follows its own link: it cannot be pointed at this customer
     site = other["sites"][0]
@@ -163,9 +161,9 @@ def test_a_record_is_deleted_with_its_lines_and_no_view_value_can_refer_to_it(
     assert [e["action"] for e in site_history] == ["create", "delete"]
 
 
-def test_the_history_names_each_line_added_changed_and_removed(shipped_api, customer):
+def test_the_history_names_each_line_added_changed_and_removed(module_api, customer):
     url, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     kept, dropped = read["business_units"]
     read["business_units"] = [{**kept, "fob": "Harbour"}]  # one changed, one left out
     added = sample_payload(api.service, "standard", "customer_site")
@@ -195,7 +193,7 @@ def test_the_history_names_each_line_added_changed_and_removed(shipped_api, cust
     assert (removed["id"], removed["action"]) == (dropped["id"], "delete")
 
     # the record page shows the same, by labels
-    client = reader(shipped_api.application, "standard")
+    client = reader(module_api.application, "standard")
     html = unescape(client.get(url.replace("/api", "")).get_data(as_text=True))
     assert "Sites: added Third Site" in html
     assert "Business Units: changed" in html and "Fob: " in html and "→ Harbour" in html
@@ -218,7 +216,7 @@ SYSTEM = {"status", "active", "rev_number", "created_by", "creation_date", "last
           "last_update_date"}  # fmt: skip
 
 
-def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, customer):
+def test_the_api_description_accepts_back_what_the_api_answers(module_api, customer):
     """A client that checks its PATCH body against the described schema may send the
     record as read."""
     from jsonschema import Draft202012Validator
@@ -226,7 +224,7 @@ def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, cust
     from referencing.jsonschema import DRAFT202012
 
     _, read = customer
-    api, headers = shipped_api, shipped_api.headers["standard"]
+    api, headers = module_api, module_api.headers["standard"]
     document = api.get("/api/standard/openapi.json", headers=headers).json
     registry = Registry().with_resource("urn:api", DRAFT202012.create_resource(document))
     changes = {"$ref": "urn:api#/components/schemas/customer.Changes"}
@@ -236,8 +234,8 @@ def test_the_api_description_accepts_back_what_the_api_answers(shipped_api, cust
 
 
 @pytest.mark.parametrize(("tenant", "entity"), LINED)
-def test_lines_come_back_in_the_order_they_were_sent(shipped_api, tenant, entity):
-    api, headers = shipped_api, shipped_api.headers[tenant]
+def test_lines_come_back_in_the_order_they_were_sent(module_api, tenant, entity):
+    api, headers = module_api, module_api.headers[tenant]
     made = with_lines(api.service, tenant, entity, 3)
     url = f"/api/{tenant}/{entity}/{made['id']}"
     read = api.get(url, headers=headers).json

@@ -9,7 +9,6 @@ import re
 from html.parser import HTMLParser
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import SHIPPED
 from werkzeug.datastructures import MultiDict
 
@@ -111,11 +110,9 @@ def demo_app(storage):
 def with_demo(app):
     """The app with the shipped demo data and an editor `clerk` in every tenant."""
     service = app.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-        for tenant in service.registry.tenants:
-            users.add_user(service.registry.tenant(tenant), "clerk", "editor", PASSWORD)
+    load_demo(service, service.registry)
+    for tenant in service.registry.tenants:
+        users.add_user(service.registry.tenant(tenant), "clerk", "editor", PASSWORD)
     return app
 
 
@@ -169,12 +166,12 @@ def row_fields(service, tenant, entity, line):
 
 
 @pytest.mark.parametrize(("tenant", "entity", "line"), CASES)
-def test_every_row_field_is_served_and_saved_without_scripts(demo_app, tenant, entity, line):
-    service = demo_app.extensions["formwork"]
+def test_every_row_field_is_served_and_saved_without_scripts(demo_site, tenant, entity, line):
+    service = demo_site.extensions["formwork"]
     record = editable_record(service, tenant, entity, line)
     fields, texts = row_fields(service, tenant, entity, line)
     assert texts, f"{tenant}.{entity}.{line}: no text field to type into"
-    client = logged_in(demo_app, tenant)
+    client = logged_in(demo_site, tenant)
     path = f"/{tenant}/{entity}/{record['id']}/edit"
     form = FormValues()
     form.feed(client.get(path).get_data(as_text=True))
@@ -223,14 +220,14 @@ def grid_cells(page: str, line: str, row: int) -> list[str]:
 
 
 @pytest.mark.parametrize(("tenant", "entity", "line"), CASES)
-def test_a_row_missing_a_required_field_is_shown_on_its_grid_row(demo_app, tenant, entity, line):
-    service = demo_app.extensions["formwork"]
+def test_a_row_missing_a_required_field_is_shown_on_its_grid_row(demo_site, tenant, entity, line):
+    service = demo_site.extensions["formwork"]
     record = editable_record(service, tenant, entity, line)
     fields, texts = row_fields(service, tenant, entity, line)
     numbered = service.target(tenant, entity).child(service.target(tenant, entity).spec.field(line))
     numbering = numbered.spec.numbering.field if numbered.spec.numbering else None
     required = next(f for f in fields if f.required and f.name != numbering)
-    client = logged_in(demo_app, tenant)
+    client = logged_in(demo_site, tenant)
     page = client.get(f"/{tenant}/{entity}/{record['id']}/edit").get_data(as_text=True)
     form = FormValues()
     form.feed(page)

@@ -8,7 +8,6 @@ import threading
 from html.parser import HTMLParser
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import SHIPPED, _drop_tenant_schemas, stop_metadata_watching
 from sample_records import sample_payload, sample_value
 
@@ -107,11 +106,9 @@ def site(request, tmp_path_factory):
         }
     )
     service = app.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
-        for tenant in TENANTS:
-            users.add_user(service.registry.tenant(tenant), "eve", "editor", PASSWORD)
+    load_demo(service, service.registry)
+    for tenant in TENANTS:
+        users.add_user(service.registry.tenant(tenant), "eve", "editor", PASSWORD)
     yield app
     stop_metadata_watching(watching)
     app.extensions["formwork_storage"].close()

@@ -7,7 +7,6 @@ reads answer what its plain reads do, on SQLite and PostgreSQL."""
 import re
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import SHIPPED
 from page_costs import (
     ENTITIES,
@@ -17,7 +16,6 @@ from page_costs import (
     served_demo,
 )
 
-from engine import users
 from engine.demo import load_demo
 from engine.records import statements
 from webui import create_app, page_links
@@ -88,9 +86,7 @@ def demo_service(storage):
         }
     )
     service = app.extensions["formwork"]
-    with pytest.MonkeyPatch.context() as patch:  # quick hashes
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        load_demo(service, service.registry)
+    load_demo(service, service.registry)
     return service
 
 

@@ -1,8 +1,10 @@
 """The app served on a free port of 127.0.0.1, and one Chromium for the whole session.
 
-Every test gets fresh browser contexts (no cookies shared between tests) and leaves a
-screenshot of its page in test-artifacts/<test name>.png. Nothing is downloaded: the
-browser is Debian's /usr/bin/chromium, and requests to any other host are refused.
+Every test gets fresh browser contexts (no cookies shared between tests); a test that
+fails leaves a screenshot of its page in test-artifacts/<test name>.png (with
+`--screenshots`, every test does, and so do the screenshots the tests take on the way).
+Nothing is downloaded: the browser is Debian's /usr/bin/chromium, and requests to any
+other host are refused.
 """
 
 from __future__ import annotations
@@ -15,7 +17,6 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from argon2 import PasswordHasher
 from conftest import GROUPS, TENANT
 from flask import Flask
 from playwright.sync_api import Browser, BrowserContext, Locator, Page, expect, sync_playwright
@@ -75,6 +76,22 @@ fields:
 """
 
 
+FAILED = pytest.StashKey[bool]()
+EVERY_PAGE = {"saved": False}  # --screenshots: save every screenshot, not only failures
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    EVERY_PAGE["saved"] = config.getoption("screenshots")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo):
+    """Marks a test whose setup or body failed, for its page's screenshot."""
+    outcome = yield
+    if outcome.get_result().failed:
+        item.stash[FAILED] = True
+
+
 @dataclass
 class Site:
     url: str
@@ -121,10 +138,8 @@ def site(tmp_path_factory) -> Iterator[Site]:
     )
     service = app.extensions["formwork"]
     tenant = service.registry.tenant("t")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        for name, role in USERS.items():
-            users.add_user(tenant, name, role, PASSWORD)
+    for name, role in USERS.items():
+        users.add_user(tenant, name, role, PASSWORD)
     regions = {
         c: service.create("t", "region", {"code": c}, "setup")["id"] for c in ("NORTH", "SOUTH")
     }
@@ -182,17 +197,21 @@ def new_context(browser, site):
 
 @pytest.fixture
 def page(new_context, request) -> Iterator[Page]:
-    """A page in a fresh context; its screenshot is saved after the test, pass or fail."""
+    """A page in a fresh context; its screenshot is saved when the test fails."""
     tab = new_context().new_page()
     yield tab
-    screenshot(tab, request.node.name)
+    screenshot(tab, request.node.name, failed=request.node.stash.get(FAILED, False))
 
 
-def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
+def screenshot(page: Page, name: str, full_page: bool = True, failed: bool = False) -> None:
+    """Save the page's screenshot as test-artifacts/<name>.png when it shows a failure or
+    when every screenshot is wanted (--screenshots): a picture of every passing page
+    would cost a large part of the browser tests' time."""
+    if not (failed or EVERY_PAGE["saved"]):
+        return
     ARTIFACTS.mkdir(exist_ok=True)
     path = ARTIFACTS / f"{re.sub(r'[^A-Za-z0-9_.-]+', '-', name)}.png"
-    page.screenshot(path=str(path), full_page=full_page)
-    return path
+    page.screenshot(path=str(path), full_page=full_page, timeout=60_000)
 
 
 def field(page: Page, label: str) -> Locator:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
 import pytest
 import yaml
@@ -128,7 +127,7 @@ def demo_entities() -> list[tuple[str, str]]:
 
 
 @pytest.fixture(scope="module")
-def shipped_site(tmp_path_factory, cheap_hashing_for_module) -> Iterator[ShippedSite]:
+def shipped_site(tmp_path_factory) -> Iterator[ShippedSite]:
     """Every shipped tenant with its demo users and records, served by werkzeug in a thread."""
     root = tmp_path_factory.mktemp("shipped")
     app = create_app(
@@ -152,18 +151,6 @@ def shipped_site(tmp_path_factory, cheap_hashing_for_module) -> Iterator[Shipped
     yield ShippedSite(f"http://127.0.0.1:{server.server_port}", passwords, service)
     server.shutdown()
     thread.join(timeout=10)
-
-
-@pytest.fixture(scope="module")
-def cheap_hashing_for_module() -> Iterator[None]:
-    """argon2 at its smallest cost for the demo users made once for the whole module."""
-    from argon2 import PasswordHasher
-
-    from engine import users
-
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(users, "_HASHER", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
-        yield
 
 
 @dataclass
@@ -220,12 +207,6 @@ def visitors(browser: Browser, shipped_site: ShippedSite) -> Iterator[dict[str, 
     yield made
     for visitor in made.values():
         visitor.context.close()
-
-
-def artifact_path(artifacts: Path, *parts: str) -> Path:
-    """test-artifacts/<tenant>-<entity>-<page>-<size>.png, the folder made if missing."""
-    artifacts.mkdir(exist_ok=True)
-    return artifacts / ("-".join(parts) + ".png")
 
 
 @pytest.fixture

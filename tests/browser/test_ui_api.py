@@ -5,7 +5,7 @@ import json
 import pytest
 from playwright.sync_api import Page, expect
 
-from .conftest import screenshot
+from .conftest import FAILED, screenshot
 
 
 @pytest.fixture
@@ -14,7 +14,8 @@ def tall_page(new_context, request):
     capture within the screenshot's time limit."""
     tab = new_context().new_page()
     yield tab
-    screenshot(tab, request.node.name, full_page=False)
+    failed = request.node.stash.get(FAILED, False)
+    screenshot(tab, request.node.name, full_page=False, failed=failed)
 
 
 def test_the_api_reference_is_one_click_from_the_header_and_needs_no_other_site(

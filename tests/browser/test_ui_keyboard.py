@@ -14,7 +14,6 @@ from . import shipped_site as site
 from .conftest import ARTIFACTS, screenshot
 
 # the module's fixtures: the shipped site with its demo data
-cheap_hashing_for_module = site.cheap_hashing_for_module
 shipped_site = site.shipped_site
 
 # what has the focus, as a person hears it: an input's label, else the control's own name

@@ -20,7 +20,6 @@ from .conftest import screenshot
 from .shipped_site import SIZES
 
 # the module's fixtures: the shipped site with its demo data
-cheap_hashing_for_module = site.cheap_hashing_for_module
 shipped_site = site.shipped_site
 
 

@@ -10,7 +10,6 @@ from . import shipped_site as site
 from .conftest import pick_record, screenshot
 
 # the fixtures of the shipped site, used here by name
-cheap_hashing_for_module = site.cheap_hashing_for_module
 shipped_site, shipped_page = site.shipped_site, site.shipped_page
 
 

@@ -16,7 +16,6 @@ from . import shipped_site as site
 from .test_ui_lines import enter_text, open_form, press
 
 # the module's fixtures: the shipped site with its demo data
-cheap_hashing_for_module = site.cheap_hashing_for_module
 shipped_site = site.shipped_site
 
 

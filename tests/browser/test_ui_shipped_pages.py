@@ -3,8 +3,9 @@
 Each page is opened in real Chromium with the demo data and must be no wider than the
 viewport (wide tables scroll inside their own region), label every visible control
 visibly, offer targets of at least 24×24 px, and pass axe-core's WCAG 2.x A/AA rules. A
-screenshot of each is left in test-artifacts/<tenant>-<entity>-<page>-<size>.png. A
-failure names the page, the size and every problem found on it.
+failure names the page, the size and every problem found on it, and leaves the page's
+screenshot in test-artifacts/<tenant>-<entity>-<page>-<size>.png (`--screenshots` leaves
+one of every page).
 """
 
 from __future__ import annotations
@@ -13,19 +14,17 @@ import re
 from collections.abc import Callable
 
 import pytest
-from conftest import ROOT
 from playwright.sync_api import Page, expect
 
 from . import shipped_site as site
+from .conftest import screenshot
 from .page_audit import problems
-from .shipped_site import SIZES, Visitor, artifact_path, demo_entities, shipped_entities
+from .shipped_site import SIZES, Visitor, demo_entities, shipped_entities
 
 # the module's fixtures: the shipped site with its demo data, a visitor per size
-cheap_hashing_for_module = site.cheap_hashing_for_module
 shipped_site = site.shipped_site
 visitors = site.visitors
 
-ARTIFACTS = ROOT / "test-artifacts"
 TENANTS = sorted({tenant for tenant, _ in shipped_entities()})
 
 
@@ -38,7 +37,8 @@ def audit(
     also: tuple[int, ...] = (),
     prepare: Callable[[Page], None] | None = None,
 ) -> list[str]:
-    """The problems of the page at `path`, each naming the page; its screenshot saved.
+    """The problems of the page at `path`, each naming the page (its screenshot saved
+    when it has any).
     `also` names the error statuses the page may answer with; `prepare` acts on the page
     before it is audited."""
     page = visitor.open(tenant, role, path, also)
@@ -48,9 +48,10 @@ def audit(
 
 
 def findings(page: Page, size: str, name: tuple[str, ...], where: str) -> list[str]:
-    """The problems of `page` as shown now, each naming the page; its screenshot saved."""
+    """The problems of `page` as shown now, each naming the page (its screenshot saved
+    when it has any)."""
     found = problems(page)
-    page.screenshot(path=str(artifact_path(ARTIFACTS, *name, size)), full_page=True, timeout=60_000)
+    screenshot(page, "-".join([*name, size]), failed=bool(found))
     return [f"{' '.join(name)} at {size} ({where}): {problem}" for problem in found]
 
 
