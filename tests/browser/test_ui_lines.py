@@ -42,10 +42,12 @@ def no_overflow(page: Page) -> None:
 
 
 def enter_text(control: Locator, text: str) -> None:
-    """Replace the control's text, typed."""
+    """Replace the control's text from the keyboard: all of it selected, the new text put
+    in as one input (as a keyboard's paste or completion does; typing it key by key would
+    cost most of these tests' time, and the combobox's search is typed key by key)."""
     control.focus()
     control.page.keyboard.press("Control+A")
-    control.page.keyboard.type(text)
+    control.page.keyboard.insert_text(text)
 
 
 def choose(control: Locator, value: str) -> None:
