@@ -746,11 +746,15 @@ class Rounds:
     """What interleaved rounds of measurements found, per endpoint key."""
 
     best: dict[str, Result] = field(default_factory=dict)  # the round of highest req/s
-    cpu: dict[str, float] = field(default_factory=dict)  # the lowest server CPU per request
     # the server CPU per request of each round, in the order of the rounds
     cpu_by_round: dict[str, list[float]] = field(default_factory=dict)
     requests: dict[str, int] = field(default_factory=dict)  # answered, all rounds together
     failures: list[str] = field(default_factory=list)
+
+    @property
+    def cpu(self) -> dict[str, float]:
+        """The lowest server CPU per request of each endpoint over the rounds."""
+        return {key: min(figures) for key, figures in self.cpu_by_round.items()}
 
 
 def interleaved_rounds(
@@ -768,7 +772,6 @@ def interleaved_rounds(
             found.requests[e.key] = found.requests.get(e.key, 0) + result.requests
             if e.key not in found.best or result.rate > found.best[e.key].rate:
                 found.best[e.key] = result
-            found.cpu[e.key] = min(found.cpu.get(e.key, float("inf")), result.cpu_per_request)
             found.cpu_by_round.setdefault(e.key, []).append(result.cpu_per_request)
     return found
 
