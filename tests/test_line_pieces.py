@@ -20,7 +20,7 @@ from test_lines_form import FormValues
 from werkzeug.datastructures import MultiDict
 
 from engine.registry import build_registry
-from webui import closed_rows, display, line_grid, prerender, row_rendering
+from webui import closed_rows, display, line_editor, line_grid, prerender, row_rendering
 from webui.views import views
 
 HOSTILE = "<script>alert('x')</script> \"q\" & &amp; Ünïcødé ✓ 日本"
@@ -79,6 +79,7 @@ def rendered_plainly(monkeypatch, get):
         plain.setattr(row_rendering, "REUSE_ROWS", False)
         plain.setattr(display, "REUSE_TEXTS", False)
         plain.setattr(closed_rows, "REUSE_CLOSED", False)
+        plain.setattr(line_editor, "FIRST_VIEW", False)
         return page(get())
 
 
@@ -93,9 +94,16 @@ def test_hostile_lines_render_as_their_macros_do(shipped_site, monkeypatch, tena
     assert "<script>alert" not in rendered[0]
     assert 'data-row="1"' in rendered[0]  # a stored row's grid row, drawn
     assert rendered[0] == rendered[1] == rendered_plainly(monkeypatch, lambda: person.get(path))
+    with monkeypatch.context() as first_view:  # shown first, its grids need no row items
+        first_view.setattr(line_editor, "lines_item", _no_row_items)
+        assert page(person.get(path)) == rendered[0]
     form = views(service.target(tenant, entity)).form  # the pieces were cut: compared
     assert form.grid_renderers and None not in form.grid_renderers.values()
     assert form.row_renderers and None not in form.row_renderers.values()
+
+
+def _no_row_items(*args, **kwargs):
+    raise AssertionError("a form first shown built its grid's row items")
 
 
 @pytest.mark.parametrize("tenant,entity", WITH_LINES)

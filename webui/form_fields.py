@@ -5,7 +5,8 @@ output (`webui.prerender`), and the groups around them from the `groups` macro's
 request then only escapes each value into its place (a lookup's, and the linked
 record's title), or a read-only field's text. A field with an error is rendered by its
 macro; a lines field's rows, by webui.line_editor, from pieces cut the same way
-(webui.row_rendering), and its grid around them too (webui.line_grid). The pieces are
+(webui.row_rendering), and its grid around them too (webui.line_grid; a form first shown,
+straight from its stored rows: line_editor.lines_html). The pieces are
 held by the entity's form view (webui.views), so a metadata reload, which builds new
 entities, renders with new pieces.
 """
@@ -25,7 +26,7 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import display as display_texts
-from webui import line_editor, line_grid, prerender
+from webui import line_editor, prerender
 from webui.display import display, locality, shown_text
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, remember_records, typed_records
@@ -73,10 +74,11 @@ def fields_html(
         layout, renders, shown, _form_texts(target), _shown_texts(target), strict=True
     ):
         if spec.lines:
-            item = line_editor.lines_item(
-                target, spec, entry, values, submission, errors, macros, ROW_RENDERING
+            rendered.append(
+                line_editor.lines_html(
+                    target, spec, entry, values, submission, errors, macros, ROW_RENDERING
+                )
             )
-            rendered.append(line_grid.grid_html(target, item, macros))
             from_pieces = False
             continue
         name = spec.name

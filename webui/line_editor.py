@@ -25,13 +25,17 @@ from engine.compile.layout import form_fields
 from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
-from webui import closed_rows, row_rendering, urls
-from webui.display import display, locality
+from webui import closed_rows, line_grid, prerender, row_rendering, urls
+from webui.display import display, locality, shown_text
 from webui.forms import Submission, as_text, editable
 from webui.page_links import read_links, remember_records
 from webui.views import views as entity_views
 
 GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
+# The switch of the first view's grid: False, a form first shown builds every row's item
+# for line_grid, as a form shown again does (the plain path, which
+# tests/test_line_pieces.py compares it with).
+FIRST_VIEW = True
 # The switch of the narrow read of stored rows: False, an edit form reads every column
 # of its lines, as the record's own read does (the plain path, which
 # tests/test_narrow_rows.py compares it with).
@@ -134,8 +138,74 @@ def lines_item(
         "lines": {"columns": columns, "rows": rows},
         "blank": row_item(len(sources), blank, None) if full else None,
         "error": errors.get(line.name),
-        "limits": rows_limits(line),
+        "limits": line_grid.rows_limits(line),
     }
+
+
+def lines_html(
+    target: Target, line: FieldSpec, entry: dict, values: dict, submission: Submission,
+    errors: dict[str, str], macros: Any, rendering: FieldRendering,
+) -> Markup:  # fmt: skip
+    """The lines field's grid on the form: line_grid's HTML of lines_item's item, or,
+    for a form first shown, the same HTML written straight from the grid's pieces."""
+    if FIRST_VIEW and not (submission.typed or submission.opened or errors):
+        found = _first_view_html(target, line, values, submission, macros, rendering)
+        if found is not None:
+            return found
+    item = lines_item(target, line, entry, values, submission, errors, macros, rendering)
+    return line_grid.grid_html(target, item, macros)
+
+
+def _first_view_html(
+    target: Target, line: FieldSpec, values: dict, submission: Submission, macros: Any,
+    rendering: FieldRendering,
+) -> Markup | None:  # fmt: skip
+    """The grid as a form first shown has it (nothing typed, no error, no row asked to
+    open): each stored row closed, its texts written into the grid's row pieces with no
+    row item between, then lines_item's empty row. None where that grid is not the one
+    to show (at max_rows, or a record not stored yet with rows) or its pieces are not
+    cut yet (lines_item's first grid cuts them)."""
+    stored_rows = values.get(line.name) or []
+    limit = line.lines.max_rows
+    grid = line_grid.cut_renderer(target, line, macros)
+    full = limit is not None and len(stored_rows) >= limit
+    edit_url = _edit_url(target, values) if stored_rows else ""
+    if grid is None or full or (stored_rows and not edit_url):
+        return None
+    child = target.child(line)
+    layout = _row_layout(target, child, line)
+    no_copy, texts = prerender.escaped(layout.no_copy), []
+    cells_of = [(spec.system or spec.name, shown_text(child, spec)) for spec in layout.columns]
+    for position, stored in enumerate(stored_rows):
+        line_id = stored.get("id")
+        if not line_id:
+            return None
+        url = closed_rows.row_url(edit_url, line, line_id)
+        closed = closed_rows.closed_html(target, line, position, position + 1, url, line_id, macros)
+        cells = [_stored_cell(stored.get(name), text) for name, text in cells_of]
+        texts.append(
+            (str(position), no_copy, str(position + 1), prerender.escaped(line_id), closed, *cells)
+        )
+    blank = len(stored_rows)
+    entries = _RowEntries(child, layout, rendering)
+    renderer = None
+    if row_rendering.REUSE_ROWS:
+        renderer = row_rendering.cached_row_renderer(
+            target, line, entries.views, layout.writable, macros, rendering.field_item
+        )
+    row = _Row(line, blank, blank, None, submission, {}, locality(child))
+    fields = _row_fields(child, entries, layout.writable, row, macros, rendering, renderer, {})
+    dashes = [prerender.DASH] * len(layout.columns)
+    texts.append((str(blank), no_copy, str(blank + 1), "", fields, *dashes))
+    return grid.render_texts(texts)
+
+
+def _stored_cell(value: Any, text: Callable[[Any, dict | None], str]) -> str:
+    """A closed stored row's grid cell, escaped: _cell's text of its stored `value` (the
+    field's display.shown_text gives display's), or the dash."""
+    if value in (None, ""):
+        return prerender.DASH
+    return prerender.escaped_or_dash(text(value, None))
 
 
 def closed_row_columns(target: Target) -> dict[str, tuple[str, ...]] | None:
@@ -206,22 +276,6 @@ def _edit_url(target: Target, values: dict) -> str:
     # pages._saved builds a record's page): url_for per record costs more than a row
     tenant, entity = target.tenant.spec.name, target.spec.name
     return f"{urls.url_for('pages.list_page', tenant=tenant, entity=entity)}{record_id}/edit"
-
-
-def rows_limits(line: FieldSpec) -> str | None:
-    """What the form says of the lines' min_rows and max_rows, where they have some."""
-    least, most = line.lines.min_rows, line.lines.max_rows
-    if least and most is not None:
-        return f"{line.label} takes {least} to {_rows(most)}."
-    if least:
-        return f"{line.label} needs at least {_rows(least)}."
-    if most is not None:
-        return f"{line.label} takes at most {_rows(most)}."
-    return None
-
-
-def _rows(count: int) -> str:
-    return f"{count} row{'s' if count != 1 else ''}"
 
 
 class _Row:

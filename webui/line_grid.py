@@ -5,8 +5,10 @@ then one <tbody> per row (its index, its number, its cells' texts, its id and it
 editor's HTML), then its foot. Rendered with no row and with one row of probe texts, its
 HTML is cut into the head and foot around the rows and a row's pieces around its texts,
 and checked against the macro's own HTML for other rows, hostile texts included
-(webui.prerender); a request then only escapes each row's texts into place. A grid with
-an error, on itself or on a row, is rendered by its macro, as before.
+(webui.prerender); a request then only escapes each row's texts into place (a form
+first shown writes them straight from its stored rows: webui.line_editor.lines_html). A
+grid with an error, on itself or on a row, is rendered by its macro, as before. The
+words on the number of rows a grid takes (rows_limits) are in its head.
 """
 
 from __future__ import annotations
@@ -38,21 +40,26 @@ class GridRenderer:
 
     def render(self, rows: list[dict]) -> Markup:
         """The grid of `rows` (webui.line_editor's, none with an error)."""
-        escaped = prerender.escaped
-        texts = []
-        for row in rows:
-            line_id = row["id"]
-            texts.append(
-                (
-                    escaped(row["index"]),
-                    escaped(row["no_copy"]),
-                    escaped(row["number"]),
-                    "" if not line_id else escaped(line_id),
-                    row["fields"],  # the editor's HTML, escaped already
-                    *[prerender.escaped_or_dash(cell["text"]) for cell in row["cells"]],
-                )
-            )
-        return Markup(self.row.joined_many(texts, head=self.head, foot=self.foot))
+        return self.render_texts([row_texts(row) for row in rows])
+
+    def render_texts(self, rows: list[tuple[str, ...]]) -> Markup:
+        """The grid of rows given as their texts, escaped already (row_texts's)."""
+        return Markup(self.row.joined_many(rows, head=self.head, foot=self.foot))
+
+
+def row_texts(row: dict) -> tuple[str, ...]:
+    """A row's texts as its grid row shows them, escaped: its index, the fields a copy
+    leaves empty, its number, its id, its editor's HTML (escaped already), then each
+    cell's text, or the dash where it is empty."""
+    escaped, line_id = prerender.escaped, row["id"]
+    return (
+        escaped(row["index"]),
+        escaped(row["no_copy"]),
+        escaped(row["number"]),
+        "" if not line_id else escaped(line_id),
+        row["fields"],
+        *[prerender.escaped_or_dash(cell["text"]) for cell in row["cells"]],
+    )
 
 
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:
@@ -70,6 +77,13 @@ def grid_html(target: Target, item: dict, macros: Any) -> Markup:
     if renderer is None:
         return macros.lines(item)
     return renderer.render(item["lines"]["rows"])
+
+
+def cut_renderer(target: Target, line: FieldSpec, macros: Any) -> GridRenderer | None:
+    """The lines field's grid renderer where a form has cut it already, else None."""
+    if not REUSE_GRID:
+        return None
+    return views(target).form.grid_renderers.get((macros, line.name))
 
 
 def _cached_renderer(target: Target, item: dict, macros: Any) -> GridRenderer | None:
@@ -157,3 +171,19 @@ def _common_prefix(first: str, second: str) -> int:
     """The length of the text both begin with."""
     pairs = zip(first, second, strict=False)
     return next((at for at, (a, b) in enumerate(pairs) if a != b), min(len(first), len(second)))
+
+
+def rows_limits(line: FieldSpec) -> str | None:
+    """What the form says of the lines' min_rows and max_rows, where they have some."""
+    least, most = line.lines.min_rows, line.lines.max_rows
+    if least and most is not None:
+        return f"{line.label} takes {least} to {_rows(most)}."
+    if least:
+        return f"{line.label} needs at least {_rows(least)}."
+    if most is not None:
+        return f"{line.label} takes at most {_rows(most)}."
+    return None
+
+
+def _rows(count: int) -> str:
+    return f"{count} row{'s' if count != 1 else ''}"
