@@ -16,7 +16,7 @@ from engine import conditions
 from engine.demo import DATA_DIR
 from webui import create_app
 from webui.display import display
-from webui.line_editor import grid_columns
+from webui.line_grid import grid_columns
 
 VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "wbr"}
 

@@ -15,6 +15,7 @@ typed in it, when it is new, or when it was asked to be opened.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from markupsafe import Markup
@@ -59,11 +60,23 @@ def closed_html(
     macros: Any,
 ) -> Markup:  # fmt: skip
     """The closed row's place for its fields: the closed_row macro's HTML."""
-    texts = (str(index), str(number), url, opened_key(line, line_id))
+    return closed_writer(target, line, macros)(index, number, url, line_id)
+
+
+def closed_writer(
+    target: Target, line: FieldSpec, macros: Any
+) -> Callable[[int, int, str, Any], Markup]:
+    """closed_html for the rows of one lines field: (index, number, url, line id) → the
+    closed row's HTML, its pieces looked up once."""
     slots = _slots(target, line, macros) if REUSE_CLOSED else None
-    if slots is None:
-        return macros.closed_row(*texts, line.label, line.name)
-    return slots.fill(*texts)
+
+    def closed(index: int, number: int, url: str, line_id: Any) -> Markup:
+        texts = (str(index), str(number), url, opened_key(line, line_id))
+        if slots is None:
+            return macros.closed_row(*texts, line.label, line.name)
+        return slots.fill(*texts)
+
+    return closed
 
 
 def _slots(target: Target, line: FieldSpec, macros: Any) -> prerender.Slots | None:

@@ -26,7 +26,7 @@ from engine.errors import NotFound
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import display as display_texts
-from webui import line_editor, prerender
+from webui import line_editor, line_rows, prerender
 from webui.display import display, locality, shown_text
 from webui.forms import Submission, edit_text, editable
 from webui.page_links import read_links, remember_records, typed_records
@@ -446,4 +446,4 @@ def _errors_by_field(errors: list[RecordError]) -> dict[str, str]:
 
 
 # how a line row's fields are rendered: as the form's own
-ROW_RENDERING = line_editor.FieldRendering(widget_entry, named_view, field_item)
+ROW_RENDERING = line_rows.FieldRendering(widget_entry, named_view, field_item)

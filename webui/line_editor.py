@@ -10,28 +10,27 @@ open; formwork.js adds the row buttons (add, copy, move, remove). Inputs
 keep the names the server reads (`sites-0-customer_site_name`), and the editor's fields
 are rendered by the same field_block and groups macros as the parent form's, mostly from
 pieces of their HTML cut once per compiled entity (webui.row_rendering); the grid, from
-the lines macro's (webui.line_grid).
+the lines macro's (webui.line_grid). A form first shown (nothing typed, no error) writes
+its grids straight from the stored rows (lines_html). A row's place, values and layout
+are webui.line_rows'.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from markupsafe import Markup
 
-from engine.compile.layout import form_fields
-from engine.locales import Locality
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import closed_rows, line_grid, prerender, row_rendering, urls
 from webui.display import display, locality, shown_text
-from webui.forms import Submission, as_text, editable
+from webui.forms import Submission
+from webui.line_rows import FieldRendering, Row, RowEntries, RowLayout, row_layout
 from webui.page_links import read_links, remember_records
 from webui.views import views as entity_views
 
-GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
 # The switch of the first view's grid: False, a form first shown builds every row's item
 # for line_grid, as a form shown again does (the plain path, which
 # tests/test_line_pieces.py compares it with).
@@ -40,27 +39,6 @@ FIRST_VIEW = True
 # of its lines, as the record's own read does (the plain path, which
 # tests/test_narrow_rows.py compares it with).
 NARROW_ROWS = True
-
-
-@dataclass(frozen=True)
-class FieldRendering:
-    """How the parent form renders a field (webui.form_fields), handed over so that a row's
-    fields are rendered the same way: its widget's entry, that entry under a row input's
-    name, and what the field_block macro renders from."""
-
-    widget_entry: Callable[..., dict]  # (target, field, layout entry, source)
-    named_view: Callable[..., dict]  # (target, entry, input name, lines label, row position)
-    field_item: Callable[..., dict]  # (target, field, entry, value, error, editable, stored)
-
-
-def grid_columns(child: Target, line: FieldSpec) -> list[FieldSpec]:
-    """The child's fields the grid shows, in the order of the child's form."""
-    shown = [f for f in form_fields(child.spec) if f.name != line.lines.link and not f.lines]
-    if line.lines.columns:
-        by_name = {f.name: f for f in shown}
-        return [by_name[name] for name in line.lines.columns if name in by_name]
-    listed = [f for f in shown if f.in_list]
-    return listed or [f for f in shown if f.required][:GRID_FALLBACK]
 
 
 def lines_item(
@@ -78,7 +56,7 @@ def lines_item(
     `blank` row instead) with its cells, problems and editor, and the words on the
     number of rows allowed."""
     child = target.child(line)
-    layout = _row_layout(target, child, line)
+    layout = row_layout(target, child, line)
     writable, columns = layout.writable, layout.columns
     typed_rows = submission.typed.get(f"{line.name}-rows")
     stored_rows = values.get(line.name, []) or []
@@ -96,7 +74,7 @@ def lines_item(
     # after a removal: it is served apart, in a <template>
     full = limit is not None and len(sources) >= limit
     place = locality(child)  # how the tenant's people write numbers and moments
-    entries = _RowEntries(child, layout, rendering)
+    entries = RowEntries(child, layout, rendering)
     renderer = None
     if row_rendering.REUSE_ROWS:
         renderer = row_rendering.cached_row_renderer(
@@ -107,7 +85,7 @@ def lines_item(
     edit_url = _edit_url(target, values) if stored_rows else ""
 
     def row_item(position: int, index: int, stored: dict | None) -> dict:
-        row = _Row(line, index, position, stored, submission, errors, place)
+        row = Row(line, index, position, stored, submission, errors, place)
         problems = row.problems()
         asked = (
             stored is not None and closed_rows.opened_key(line, row.line_id) in submission.opened
@@ -173,31 +151,60 @@ def _first_view_html(
     if grid is None or full or (stored_rows and not edit_url):
         return None
     child = target.child(line)
-    layout = _row_layout(target, child, line)
+    layout = row_layout(target, child, line)
+    no_copy = prerender.escaped(layout.no_copy)
+    texts = _closed_texts(target, child, line, layout, stored_rows, edit_url, macros)
+    if texts is None:
+        return None
+    blank = len(stored_rows)
+    fields = _new_row_fields(target, child, line, layout, blank, submission, macros, rendering)
+    dashes = [prerender.DASH] * len(layout.columns)
+    texts.append((str(blank), no_copy, str(blank + 1), "", fields, *dashes))
+    return grid.render_texts(texts)
+
+
+def _closed_texts(
+    target: Target, child: Target, line: FieldSpec, layout: RowLayout, stored_rows: list,
+    edit_url: str, macros: Any,
+) -> list[tuple[str, ...]] | None:  # fmt: skip
+    """Each stored row's texts for its grid row, served closed; None where a row has no
+    id (it cannot be opened by its URL)."""
+    if not stored_rows:
+        return []
     no_copy, texts = prerender.escaped(layout.no_copy), []
+    closed = closed_rows.closed_writer(target, line, macros)
     cells_of = [(spec.system or spec.name, shown_text(child, spec)) for spec in layout.columns]
     for position, stored in enumerate(stored_rows):
         line_id = stored.get("id")
         if not line_id:
             return None
         url = closed_rows.row_url(edit_url, line, line_id)
-        closed = closed_rows.closed_html(target, line, position, position + 1, url, line_id, macros)
         cells = [_stored_cell(stored.get(name), text) for name, text in cells_of]
-        texts.append(
-            (str(position), no_copy, str(position + 1), prerender.escaped(line_id), closed, *cells)
-        )
-    blank = len(stored_rows)
-    entries = _RowEntries(child, layout, rendering)
+        number = str(position + 1)
+        fields = closed(position, position + 1, url, line_id)
+        texts.append((str(position), no_copy, number, prerender.escaped(line_id), fields, *cells))
+    return texts
+
+
+def _new_row_fields(
+    target: Target, child: Target, line: FieldSpec, layout: RowLayout, index: int,
+    submission: Submission, macros: Any, rendering: FieldRendering,
+) -> Markup:  # fmt: skip
+    """The editor of the empty row at `index` of a form first shown: as its row renderer
+    kept it, else rendered as lines_item renders it."""
     renderer = None
+    if row_rendering.REUSE_ROWS:
+        renderer = row_rendering.cut_row_renderer(target, line, macros)
+        kept = renderer.kept_new_row(index) if renderer is not None else None
+        if kept is not None:
+            return kept
+    entries = RowEntries(child, layout, rendering)
     if row_rendering.REUSE_ROWS:
         renderer = row_rendering.cached_row_renderer(
             target, line, entries.views, layout.writable, macros, rendering.field_item
         )
-    row = _Row(line, blank, blank, None, submission, {}, locality(child))
-    fields = _row_fields(child, entries, layout.writable, row, macros, rendering, renderer, {})
-    dashes = [prerender.DASH] * len(layout.columns)
-    texts.append((str(blank), no_copy, str(blank + 1), "", fields, *dashes))
-    return grid.render_texts(texts)
+    row = Row(line, index, index, None, submission, {}, locality(child))
+    return _row_fields(child, entries, layout.writable, row, macros, rendering, renderer, {})
 
 
 def _stored_cell(value: Any, text: Callable[[Any, dict | None], str]) -> str:
@@ -219,7 +226,7 @@ def closed_row_columns(target: Target) -> dict[str, tuple[str, ...]] | None:
         view.closed_columns = {
             line.name: tuple(
                 spec.system or spec.name
-                for spec in _row_layout(target, target.child(line), line).columns
+                for spec in row_layout(target, target.child(line), line).columns
             )
             for line in target.lines()
         }
@@ -239,19 +246,19 @@ def stored_row_editor(
     # the titles of what the row links to, in one query; its link to the record, known
     remember_records(target.tenant.spec.name, target.spec.name, [values])
     read_links(child, [stored])
-    layout = _row_layout(target, child, line)
-    entries = _RowEntries(child, layout, rendering)
+    layout = row_layout(target, child, line)
+    entries = RowEntries(child, layout, rendering)
     renderer = None
     if row_rendering.REUSE_ROWS:
         renderer = row_rendering.cached_row_renderer(
             target, line, entries.views, layout.writable, macros, rendering.field_item
         )
-    row = _Row(line, index, index, stored, Submission(), {}, locality(child))
+    row = Row(line, index, index, stored, Submission(), {}, locality(child))
     return _row_fields(child, entries, layout.writable, row, macros, rendering, renderer, {})
 
 
 def _row_fields(
-    child: Target, entries: _RowEntries, writable: set[str], row: _Row, macros: Any,
+    child: Target, entries: RowEntries, writable: set[str], row: Row, macros: Any,
     rendering: FieldRendering, renderer: Any, titles: dict,
 ) -> Markup:  # fmt: skip
     """Every field of an open row's editor: from the row's pieces where they were cut,
@@ -278,49 +285,7 @@ def _edit_url(target: Target, values: dict) -> str:
     return f"{urls.url_for('pages.list_page', tenant=tenant, entity=entity)}{record_id}/edit"
 
 
-class _Row:
-    """One row of the form: its place, what was typed or stored, and its problems."""
-
-    def __init__(
-        self,
-        line: FieldSpec,
-        index: int,
-        position: int,
-        stored: dict | None,
-        submission: Submission,
-        errors: dict[str, str],
-        locality: Locality,
-    ) -> None:
-        self.line, self.index, self.position = line, index, position
-        self.stored = stored or {}
-        self.typed = submission.typed
-        self.errors = errors
-        self.line_id = self.stored.get("id") or self.typed.get(self.key("id")) or None
-        self.locality = locality
-
-    def key(self, name: str) -> str:
-        """The name of the row's input for a field, as the server reads it."""
-        return f"{self.line.name}-{self.index}-{name}"
-
-    def stored_value(self, spec: FieldSpec) -> Any:
-        return self.stored.get(spec.system or spec.name)
-
-    def value(self, spec: FieldSpec) -> Any:
-        """What the field's input shows: what was typed, else the stored value."""
-        return self.typed.get(
-            self.key(spec.name), as_text(spec, self.stored_value(spec), self.locality)
-        )
-
-    def error(self, spec: FieldSpec) -> str | None:
-        return self.errors.get(f"{self.line.name}[{self.position}].{spec.name}")
-
-    def problems(self) -> list[str]:
-        """Every problem of the row, as its grid row lists them."""
-        start = f"{self.line.name}[{self.position}]."
-        return [message for where, message in self.errors.items() if where.startswith(start)]
-
-
-def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
+def _cell(child: Target, spec: FieldSpec, row: Row) -> dict:
     """A grid cell: the field's value as people read it."""
     key = row.key(spec.name) if row.typed else None  # nothing typed: no input to look for
     if key in row.typed:
@@ -334,72 +299,11 @@ def _cell(child: Target, spec: FieldSpec, row: _Row) -> dict:
     return {"name": spec.name, "label": spec.label, "text": text}
 
 
-@dataclass(frozen=True)
-class _RowLayout:
-    """What a lines field's rows show, built once per compiled entity: the child's groups
-    in order, each with (field, layout entry) of the fields a row shows (conditions left
-    out: they name the child's fields, which a row's inputs do not answer to), the
-    fields a row may edit, the grid's columns, and the fields a copied row leaves empty."""
-
-    groups: list[tuple[dict, list[tuple[FieldSpec, dict]]]]
-    writable: set[str]
-    columns: list[FieldSpec]
-    no_copy: str
-    entries: dict[str, dict]  # each field's layout entry, by name
-
-
-def _row_layout(target: Target, child: Target, line: FieldSpec) -> _RowLayout:
-    layouts = entity_views(target).form.row_layouts
-    if line.name not in layouts:
-        groups = []
-        for group in child.entity.layout["groups"]:
-            members = []
-            for entry in group["fields"]:
-                spec = child.spec.field(entry["name"])
-                if spec.name == line.lines.link or spec.lines:
-                    continue
-                conditions = ("visible_if", "required_if")
-                members.append((spec, {k: v for k, v in entry.items() if k not in conditions}))
-            if members:
-                groups.append((group, members))
-        layouts[line.name] = _RowLayout(
-            groups,
-            {f.name for f in editable(child.spec, creating=True)} - {line.lines.link},
-            grid_columns(child, line),
-            " ".join(f.name for f in child.spec.fields if not f.copy),
-            {spec.name: entry for _, members in groups for spec, entry in members},
-        )
-    return layouts[line.name]
-
-
-class _RowEntries:
-    """The widget entries of a row's fields, made as a request first needs each (a
-    lookup's holds the choices it reads)."""
-
-    def __init__(self, child: Target, layout: _RowLayout, rendering: FieldRendering) -> None:
-        self.child, self.layout, self.rendering = child, layout, rendering
-        self._made: dict[str, dict] = {}
-
-    def entry(self, spec: FieldSpec) -> dict:
-        """The field's widget entry as a row's input, but for its name."""
-        if spec.name not in self._made:
-            plain = self.layout.entries[spec.name]
-            self._made[spec.name] = self.rendering.widget_entry(self.child, spec, plain, "row")
-        return self._made[spec.name]
-
-    def views(self) -> list[tuple[dict, list]]:
-        """The child's groups in order, each with (field, its widget entry) of its fields."""
-        return [
-            (group, [(spec, self.entry(spec)) for spec, _ in members])
-            for group, members in self.layout.groups
-        ]
-
-
 def _editor_html(
     child: Target,
     views: list,
     writable: set[str],
-    row: _Row,
+    row: Row,
     macros: Any,
     rendering: FieldRendering,
 ) -> Markup:
@@ -425,7 +329,7 @@ def _editor_html(
 
 
 def _field_html(
-    child: Target, view: dict, editable: bool, row: _Row, macros: Any, rendering: FieldRendering,
+    child: Target, view: dict, editable: bool, row: Row, macros: Any, rendering: FieldRendering,
     spec: FieldSpec,
 ) -> Markup:  # fmt: skip
     """A field of the row as the field_block macro renders it."""

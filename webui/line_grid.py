@@ -18,11 +18,13 @@ from typing import Any
 
 from markupsafe import Markup, escape
 
+from engine.compile.layout import form_fields
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import prerender
 from webui.views import views
 
+GRID_FALLBACK = 3  # the required fields a grid shows when nothing says which
 _FIXED = 5  # a row's texts before its cells': index, copy list, number, id, editor
 # The switch of the grids' pieces: False, every grid is rendered by the lines macro (the
 # plain path, which tests/test_line_pieces.py compares them with).
@@ -60,6 +62,16 @@ def row_texts(row: dict) -> tuple[str, ...]:
         row["fields"],
         *[prerender.escaped_or_dash(cell["text"]) for cell in row["cells"]],
     )
+
+
+def grid_columns(child: Target, line: FieldSpec) -> list[FieldSpec]:
+    """The child's fields the grid shows, in the order of the child's form."""
+    shown = [f for f in form_fields(child.spec) if f.name != line.lines.link and not f.lines]
+    if line.lines.columns:
+        by_name = {f.name: f for f in shown}
+        return [by_name[name] for name in line.lines.columns if name in by_name]
+    listed = [f for f in shown if f.in_list]
+    return listed or [f for f in shown if f.required][:GRID_FALLBACK]
 
 
 def grid_html(target: Target, item: dict, macros: Any) -> Markup:

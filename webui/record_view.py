@@ -1,5 +1,5 @@
 """A record as its page reads it: its groups in order, each field's value as people read
-it, and each lines field as the form's grid shows it (webui.line_editor.grid_columns),
+it, and each lines field as the form's grid shows it (webui.line_grid.grid_columns),
 each row opening on every field of the line by group and sequence, read-only.
 """
 
@@ -9,7 +9,7 @@ from engine import conditions
 from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui.display import display_html
-from webui.line_editor import grid_columns
+from webui.line_grid import grid_columns
 
 
 def record_groups(target: Target, record: dict) -> list[dict]:

@@ -91,6 +91,13 @@ class RowRenderer:
         default_factory=lambda: BoundedCache(PLACES), compare=False
     )
 
+    def kept_new_row(self, index: int) -> Markup | None:
+        """The editor of a new row at `index` (its position too), nothing typed and no
+        error on the form, where render has kept it whole; else None."""
+        placed = self.places.get((index, index, False)) if REUSE_NONES else None
+        whole = placed[2].get(None) if placed is not None else None
+        return None if whole is None else Markup(whole)
+
     def render(
         self, row: Any, field_html: Callable[[FieldSpec, bool], Markup], page: dict | None = None
     ) -> Markup:
@@ -159,6 +166,11 @@ class RowRenderer:
             shown.append((len(pieces) + 1, *read))
             pieces += (at.before if at else "", None, at.after if at else "", after_field)
         return pieces, shown, {}
+
+
+def cut_row_renderer(target: Target, line: FieldSpec, macros: Any) -> RowRenderer | None:
+    """The lines field's row renderer where a form has cut it already, else None."""
+    return views(target).form.row_renderers.get((macros, line.name))
 
 
 def cached_row_renderer(

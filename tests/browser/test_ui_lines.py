@@ -13,7 +13,7 @@ from playwright.sync_api import Locator, Page, expect
 from test_lines_form import CASES, editable_record, row_fields
 
 from engine.spec import FieldSpec
-from webui.line_editor import grid_columns
+from webui.line_grid import grid_columns
 
 from . import shipped_site as site
 from .conftest import screenshot
