@@ -233,9 +233,11 @@ def _in_frame(
                 for group in _shown_groups(target, shown, opened)
             ]
         )
-    parts = [frame[0]]
-    for html, piece in zip(kept, frame[1:], strict=True):
-        parts += (html, piece)
+    # the frame's pieces with the fields between them, placed by slices rather than a
+    # loop; slices of other lengths (a frame not cut for these fields) are a ValueError
+    parts: list[str] = [""] * (2 * len(kept) + 1)
+    parts[0::2] = frame
+    parts[1::2] = kept
     return Markup("".join(parts))
 
 
