@@ -204,6 +204,9 @@ def run(backend: str, args: argparse.Namespace) -> list[str]:
                 "FORMWORK_METADATA": str(metadata),
                 "FORMWORK_DATA": str(data),
                 "FORMWORK_DATABASE": url,
+                # nothing edits the metadata: no watcher, and no warning when the run's
+                # temporary directory goes
+                "FORMWORK_RELOAD": "off",
             }
         )
         client = app.test_client()
