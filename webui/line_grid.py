@@ -7,8 +7,9 @@ HTML is cut into the head and foot around the rows and a row's pieces around its
 and checked against the macro's own HTML for other rows, hostile texts included
 (webui.prerender); a request then only escapes each row's texts into place (a form
 first shown writes them straight from its stored rows: webui.line_editor.lines_html). A
-grid with an error, on itself or on a row, is rendered by its macro, as before. The
-words on the number of rows a grid takes (rows_limits) are in its head.
+grid with an error, on itself or on a row, is rendered by its macro, as before. Which
+of the child's fields a grid shows (grid_columns) and the words on the number of rows
+it takes (rows_limits, in its head) are here too.
 """
 
 from __future__ import annotations
