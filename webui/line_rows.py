@@ -14,7 +14,7 @@ from engine.records.target import Target
 from engine.spec import FieldSpec
 from webui import line_grid
 from webui.forms import Submission, as_text, editable
-from webui.views import views
+from webui.views import views as entity_views
 
 
 @dataclass(frozen=True)
@@ -88,7 +88,7 @@ class RowLayout:
 
 def row_layout(target: Target, child: Target, line: FieldSpec) -> RowLayout:
     """What the rows of the target's lines field show (RowLayout), once per compiled entity."""
-    layouts = views(target).form.row_layouts
+    layouts = entity_views(target).form.row_layouts
     if line.name not in layouts:
         groups = []
         for group in child.entity.layout["groups"]:
