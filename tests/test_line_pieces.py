@@ -107,6 +107,24 @@ def _no_row_items(*args, **kwargs):
 
 
 @pytest.mark.parametrize("tenant,entity", WITH_LINES)
+def test_new_forms_lines_render_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
+    """A new record's form: each grid holds only its empty row to fill, whose editor is
+    kept whole once drawn; drawn so, with no row items, it is its macros' own."""
+    person = Person(shipped_site, tenant)
+    path = f"/{entity}/new"
+    rendered = [page(person.get(path)) for _ in range(2)]  # pieces cut, then reused
+    with monkeypatch.context() as first_view:
+        first_view.setattr(line_editor, "lines_item", _no_row_items)
+        served = page(person.get(path))
+    target = shipped_site.extensions["formwork"].target(tenant, entity)
+    for line in target.lines():
+        if not line.hidden:  # each grid's empty row, served to fill
+            assert f'name="{line.name}-0-id" value=""' in served
+    assert rendered[0] == rendered[1] == served
+    assert served == rendered_plainly(monkeypatch, lambda: person.get(path))
+
+
+@pytest.mark.parametrize("tenant,entity", WITH_LINES)
 def test_hostile_rows_opened_render_as_their_macros_do(shipped_site, monkeypatch, tenant, entity):
     """A stored row's fields, loaded when it opens and shown by the form asked to open it
     (without script), are its macros' own, hostile texts escaped."""
