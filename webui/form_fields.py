@@ -5,10 +5,9 @@ output (`webui.prerender`), and the groups around them from the `groups` macro's
 request then only escapes each value into its place (a lookup's, and the linked
 record's title), or a read-only field's text. A field with an error is rendered by its
 macro; a lines field's rows, by webui.line_editor, from pieces cut the same way
-(webui.row_rendering), and its grid around them too (webui.line_grid; a form first shown,
-straight from its stored rows: line_editor.lines_html). The pieces are
-held by the entity's form view (webui.views), so a metadata reload, which builds new
-entities, renders with new pieces.
+(webui.row_rendering), and its grid around them too (webui.line_grid; a form first
+shown, straight from its stored rows). The pieces are held by the entity's form view
+(webui.views), so a metadata reload, which builds new entities, renders with new pieces.
 """
 
 from __future__ import annotations
@@ -233,8 +232,7 @@ def _in_frame(
                 for group in _shown_groups(target, shown, opened)
             ]
         )
-    # the frame's pieces with the fields between them, placed by slices rather than a
-    # loop; slices of other lengths (a frame not cut for these fields) are a ValueError
+    # the frame's pieces with the fields between: slices of other lengths are a ValueError
     parts: list[str] = [""] * (2 * len(kept) + 1)
     parts[0::2] = frame
     parts[1::2] = kept

@@ -153,7 +153,7 @@ def _first_view_html(
     child = target.child(line)
     layout = row_layout(target, child, line)
     no_copy = prerender.escaped(layout.no_copy)
-    texts = _closed_texts(target, child, line, layout, stored_rows, edit_url, macros)
+    texts = _closed_texts(target, child, line, layout, no_copy, stored_rows, edit_url, macros)
     if texts is None:
         return None
     blank = len(stored_rows)
@@ -164,14 +164,14 @@ def _first_view_html(
 
 
 def _closed_texts(
-    target: Target, child: Target, line: FieldSpec, layout: RowLayout, stored_rows: list,
-    edit_url: str, macros: Any,
+    target: Target, child: Target, line: FieldSpec, layout: RowLayout, no_copy: str,
+    stored_rows: list, edit_url: str, macros: Any,
 ) -> list[tuple[str, ...]] | None:  # fmt: skip
-    """Each stored row's texts for its grid row, served closed; None where a row has no
-    id (it cannot be opened by its URL)."""
+    """Each stored row's texts for its grid row, served closed (`no_copy` escaped
+    already); None where a row has no id (it cannot be opened by its URL)."""
     if not stored_rows:
         return []
-    no_copy, texts = prerender.escaped(layout.no_copy), []
+    texts = []
     closed = closed_rows.closed_writer(target, line, macros)
     cells_of = [(spec.system or spec.name, shown_text(child, spec)) for spec in layout.columns]
     for position, stored in enumerate(stored_rows):
